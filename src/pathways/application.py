@@ -1,0 +1,392 @@
+"""The write side and the simple reads: commands in, events out.
+
+Every write (one `record`, an `amend`, a whole import file) goes through
+`Pathways.commit`: load the streams the batch touches, check each youth's
+timeline as a whole with the pure rules of `pathways.domain.rules`, then append
+everything in one transaction. A concurrent writer on the same youth makes the
+append fail on its version; the batch is then re-checked against the fresh
+streams and tried again, so nothing is lost and no rule is bypassed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pathways.domain.errors import PathwaysError, RulesBroken, UnknownEvent, Violation
+from pathways.domain.events import (
+    UNRETRACTABLE,
+    Event,
+    EventRetracted,
+    RegistryEvent,
+    YouthEvent,
+)
+from pathways.domain.reference import ReferenceData
+from pathways.domain.rules import check_registry_event, check_youth
+from pathways.domain.timeline import Entry
+from pathways.interchange import LineError, parse_line
+from pathways.store import IntegrityError, Recorded, Store, Write
+
+PARIS = ZoneInfo("Europe/Paris")
+MAX_PROBLEMS = 50
+MAX_ATTEMPTS = 8
+
+
+def today_in_paris() -> date:
+    return datetime.now(PARIS).date()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # pragma: no cover - no user name on this system
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class Item:
+    """An event to write, and where it came from (for messages)."""
+
+    event: Event
+    where: str  # "line 18", "--on", ...
+    order: int = 0
+
+
+@dataclass
+class Receipt:
+    """What a write did."""
+
+    stored: int = 0
+    skipped: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    positions: list[int] = field(default_factory=list)
+    checked_only: bool = False
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KnownAt:
+    """A point of transaction time: a log position, or a moment (UTC)."""
+
+    position: int | None = None
+    moment: datetime | None = None
+    text: str = ""
+
+    def includes(self, recorded: Recorded) -> bool:
+        if self.position is not None:
+            return recorded.position <= self.position
+        assert self.moment is not None
+        return recorded.recorded_at <= self.moment
+
+    @property
+    def day(self) -> date | None:
+        return None if self.moment is None else self.moment.astimezone(PARIS).date()
+
+
+def parse_known_at(text: str) -> KnownAt:
+    """`@N` (a log position), a date (the end of that day) or a date-time, in Paris time."""
+    text = text.strip()
+    if text.startswith("@"):
+        try:
+            position = int(text[1:])
+        except ValueError:
+            position = -1
+        if position < 0:
+            msg = f"'{text}' is not a log position (@N, N a whole number)"
+            raise PathwaysError(msg)
+        return KnownAt(position=position, text=text)
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            local = datetime.combine(day + timedelta(days=1), time(0), PARIS) - timedelta(
+                microseconds=1
+            )
+        else:
+            local = datetime.fromisoformat(text)
+            if local.tzinfo is not None:
+                msg = f"'{text}' has a time zone: give Europe/Paris time without one"
+                raise PathwaysError(msg)
+            local = local.replace(tzinfo=PARIS)
+    except ValueError:
+        msg = f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM) or @N"
+        raise PathwaysError(msg) from None
+    return KnownAt(moment=local.astimezone(UTC), text=text)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    recorded: Recorded
+    retracted: bool
+
+
+class Pathways:
+    """The application: one store, its rules, its clock."""
+
+    def __init__(self, store: Store, today: Callable[[], date] = today_in_paris) -> None:
+        self.store = store
+        self.today = today
+
+    # writing ----------------------------------------------------------------
+    def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
+        """Check a batch as a whole against the store, then write all of it or nothing."""
+        for _attempt in range(MAX_ATTEMPTS):
+            receipt, writes = self._prepare(items, check_only=check_only)
+            if check_only or not writes:
+                return receipt
+            try:
+                receipt.positions = self.store.append(writes, actor)
+            except IntegrityError:
+                continue  # someone wrote to one of these streams meanwhile: check again
+            return receipt
+        msg = "the store is too busy: other writers kept changing these pathways; try again"
+        raise PathwaysError(msg)
+
+    def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
+        receipt = Receipt(checked_only=check_only)
+        problems: list[tuple[int, str]] = []
+        fresh = self._drop_replays(items, receipt, problems)
+
+        registry = self.store.load(self.store.stream_id(None))
+        ref = ReferenceData.replay(r.event for r in registry)
+        today = self.today()
+        writes: list[tuple[int, Write]] = []
+        version = registry[-1].version if registry else 0
+        for item in fresh:
+            if isinstance(item.event, RegistryEvent):
+                found = check_registry_event(item.event, ref, today)
+                problems.extend((item.order, f"{item.where}: {p}") for p in found)
+                if not found:
+                    ref.apply(item.event)
+                    version += 1
+                    writes.append((item.order, Write(self.store.stream_id(None), version, item.event)))
+
+        by_youth: dict[str, list[Item]] = {}
+        for item in fresh:
+            if isinstance(item.event, YouthEvent):
+                by_youth.setdefault(item.event.youth, []).append(item)
+        head = self.store.head()
+        for youth, youth_items in by_youth.items():
+            stream = self.store.stream_id(youth)
+            stored = self.store.load(stream)
+            stored_entries = [
+                Entry(r.event, r.position, f"stored event {r.event.id}")
+                for r in stored
+                if isinstance(r.event, YouthEvent)
+            ]
+            new_entries = [
+                Entry(i.event, head + 1 + i.order, i.where)
+                for i in youth_items
+                if isinstance(i.event, YouthEvent)
+            ]
+            check = check_youth(youth, stored_entries, new_entries, ref, today)
+            problems.extend(self._locate(check.violations, youth_items))
+            version = stored[-1].version if stored else 0
+            for item in youth_items:
+                version += 1
+                writes.append((item.order, Write(stream, version, item.event)))
+
+        if problems:
+            problems.sort(key=lambda p: p[0])
+            shown = [text for _, text in problems[:MAX_PROBLEMS]]
+            raise RulesBroken(shown, total=len(problems))
+        # Keep the order of the file, so that log positions follow the lines.
+        writes.sort(key=lambda pair: pair[0])
+        for _, write in writes:
+            receipt.stored += 1
+            receipt.by_type[write.event.type_name()] += 1
+            receipt.events.append(write.event)
+        return receipt, [write for _, write in writes]
+
+    @staticmethod
+    def _locate(violations: list[Violation], items: list[Item]) -> list[tuple[int, str]]:
+        by_id = {i.event.id: i for i in items}
+        located = []
+        first = min(i.order for i in items)
+        lines = ", ".join(i.where for i in items[:5]) + (" ..." if len(items) > 5 else "")
+        for violation in violations:
+            item = by_id.get(violation.event_id) if violation.event_id else None
+            if item is not None:
+                located.append((item.order, f"{item.where}: {violation.message}"))
+            else:
+                located.append(
+                    (first, f"{violation.message} (a stored event, after {lines})")
+                )
+        return located
+
+    def _drop_replays(
+        self, items: Sequence[Item], receipt: Receipt, problems: list[tuple[int, str]]
+    ) -> list[Item]:
+        """Rule 8: an id already stored (or earlier in the batch) with the same content is
+        skipped; with other content it is an error naming both."""
+        first_seen: dict[uuid.UUID, Item] = {}
+        fresh: list[Item] = []
+        for item in items:
+            earlier = first_seen.get(item.event.id)
+            if earlier is None:
+                first_seen[item.event.id] = item
+                fresh.append(item)
+            elif earlier.event.content() == item.event.content():
+                receipt.skipped += 1
+            else:
+                problems.append(
+                    (item.order, f"{item.where}: id {item.event.id} is also on {earlier.where}, with other content")
+                )
+        streams = self.store.find_streams(first_seen)
+        if not streams:
+            return fresh
+        stored: dict[uuid.UUID, Recorded] = {}
+        for stream in set(streams.values()):
+            for recorded in self.store.load(stream):
+                stored[recorded.event.id] = recorded
+        kept = []
+        for item in fresh:
+            existing = stored.get(item.event.id)
+            if existing is None:
+                kept.append(item)
+            elif existing.event.content() == item.event.content():
+                receipt.skipped += 1
+            else:
+                problems.append(
+                    (
+                        item.order,
+                        f"{item.where}: id {item.event.id} is already stored with other content "
+                        f"({_summary(existing)})",
+                    )
+                )
+        return kept
+
+    def record(self, event: Event, actor: str) -> Receipt:
+        return self.commit([Item(event, f"{event.type_name()}")], actor)
+
+    def import_lines(
+        self,
+        lines: Iterable[str],
+        actor: str,
+        *,
+        check_only: bool = False,
+        progress: Callable[[int], None] | None = None,
+    ) -> Receipt:
+        """Parse a whole file, report every bad line, then commit it as one batch."""
+        items: list[Item] = []
+        problems: list[str] = []
+        count = 0
+        for number, text in enumerate(lines, start=1):
+            count += 1
+            if progress is not None and number % 1000 == 0:
+                progress(1000)
+            if not text.strip():
+                continue
+            try:
+                event = parse_line(text)
+            except LineError as error:
+                problems.append(f"line {number}: {error}")
+                continue
+            items.append(Item(event, f"line {number}", number))
+        if progress is not None:
+            progress(count % 1000)
+        if problems:
+            raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
+        if not items:
+            msg = "the file holds no event"
+            raise PathwaysError(msg)
+        return self.commit(items, actor, check_only=check_only)
+
+    def find(self, event_id: uuid.UUID) -> Recorded:
+        stream = self.store.find_streams([event_id]).get(event_id)
+        if stream is not None:
+            for recorded in self.store.load(stream):
+                if recorded.event.id == event_id:
+                    return recorded
+        msg = f"no stored event has the id {event_id}"
+        raise UnknownEvent(msg)
+
+    def retract(self, event_id: uuid.UUID, reason: str, actor: str, on: date | None = None) -> Receipt:
+        target = self._retractable(event_id)
+        assert isinstance(target.event, YouthEvent)
+        retraction = EventRetracted(
+            youth=target.event.youth,
+            occurred_on=on or self.today(),
+            event_id=event_id,
+            reason=reason,
+        )
+        return self.commit([Item(retraction, "retract")], actor)
+
+    def amend(
+        self,
+        event_id: uuid.UUID,
+        changes: dict[str, Any],
+        reason: str,
+        actor: str,
+        on: date | None = None,
+    ) -> Receipt:
+        """Retract an event and record its corrected version, in one step (rule 6)."""
+        target = self._retractable(event_id)
+        event = target.event
+        assert isinstance(event, YouthEvent)
+        data = event.model_dump()
+        data.update(changes)
+        data["id"] = uuid.uuid4()
+        corrected = type(event).model_validate(data)
+        if corrected.content() == event.content():
+            msg = "nothing to amend: give --on or at least one field with a new value"
+            raise PathwaysError(msg)
+        retraction = EventRetracted(
+            youth=event.youth, occurred_on=on or self.today(), event_id=event_id, reason=reason
+        )
+        return self.commit(
+            [Item(retraction, "amend", 0), Item(corrected, "the corrected event", 1)], actor
+        )
+
+    def _retractable(self, event_id: uuid.UUID) -> Recorded:
+        target = self.find(event_id)
+        if not isinstance(target.event, YouthEvent):
+            msg = f"event {event_id} is a {target.event.type_name()}: measures cannot be retracted"
+            raise PathwaysError(msg)
+        if target.event.type_name() in UNRETRACTABLE:
+            msg = f"event {event_id} is a {target.event.type_name()}, which cannot be retracted"
+            raise PathwaysError(msg)
+        return target
+
+    # reading ------------------------------------------------------------------
+    def history(
+        self, youth: str, as_of: date | None = None, known_at: KnownAt | None = None
+    ) -> list[HistoryLine]:
+        """A pathway sorted by occurred_on; as of a date, the retracted events are left out."""
+        recorded = self.store.load(self.store.stream_id(youth))
+        if not recorded:
+            msg = f"{youth} is not registered in this store"
+            raise UnknownEvent(msg)
+        if known_at is not None:
+            recorded = [r for r in recorded if known_at.includes(r)]
+        retracted = {
+            r.event.event_id for r in recorded if isinstance(r.event, EventRetracted)
+        }
+        lines = [HistoryLine(r, r.event.id in retracted) for r in recorded]
+        if as_of is not None:
+            lines = [
+                line
+                for line in lines
+                if line.recorded.event.occurred_on <= as_of
+                and not line.retracted
+                and not isinstance(line.recorded.event, EventRetracted)
+            ]
+        lines.sort(key=lambda line: (line.recorded.event.occurred_on, line.recorded.position))
+        return lines
+
+    def reference(self, known_at: KnownAt | None = None) -> ReferenceData:
+        registry = self.store.load(self.store.stream_id(None))
+        if known_at is not None:
+            registry = [r for r in registry if known_at.includes(r)]
+        return ReferenceData.replay(r.event for r in registry)
+
+
+def _summary(recorded: Recorded) -> str:
+    event = recorded.event
+    who = f" for {event.youth}" if isinstance(event, YouthEvent) else ""
+    return f"{event.type_name()} on {event.occurred_on}{who}, position {recorded.position}"

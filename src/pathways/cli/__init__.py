@@ -1,0 +1,82 @@
+"""The `pathways` command line.
+
+The root group loads its subcommands lazily, so that `pathways --help` and the
+commands that do not need the whole stack start fast. Library code raises
+typed errors (`PathwaysError`); `PathwaysGroup` turns them into a plain
+message and exit code 1, with no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+# name -> (module, attribute)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "record": ("pathways.cli.record", "record"),
+    "amend": ("pathways.cli.write", "amend"),
+    "retract": ("pathways.cli.write", "retract"),
+    "import": ("pathways.cli.write", "import_"),
+    "history": ("pathways.cli.read", "history"),
+    "info": ("pathways.cli.read", "info"),
+    "settings": ("pathways.cli.read", "settings"),
+    "keygen": ("pathways.cli.admin", "keygen"),
+}
+
+
+class PathwaysGroup(click.Group):
+    """Lazy subcommands; domain errors become clear messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from pathways.domain.errors import PathwaysError
+
+        try:
+            return super().invoke(ctx)
+        except PathwaysError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=PathwaysGroup)
+@click.option(
+    "--db",
+    envvar="PATHWAYS_DB",
+    metavar="PATH|URL",
+    help="The store: a SQLite file path or a postgresql:// URL "
+    "(default: $PATHWAYS_DB, else a file in your data directory).",
+)
+@click.option(
+    "--key-file",
+    envvar="PATHWAYS_KEY_FILE",
+    type=click.Path(dir_okay=False),
+    help="The master key file (default: $PATHWAYS_KEY_FILE, else in your config directory; "
+    "$PATHWAYS_MASTER_KEY wins over both).",
+)
+@click.version_option(package_name="pathways")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
+    """Track the pathways of young people under justice supervision (Dedans-Dehors, 35).
+
+    Every step is an immutable event; personal fields are encrypted with a key
+    of each young person.
+
+    Example:
+
+        pathways record released Y-0042 --on 2026-03-01 --kind end-of-sentence --destination rennes
+    """
+    ctx.obj = {"db": db, "key_file": key_file}
+
+
+def main() -> None:
+    cli(prog_name="pathways")

@@ -1,0 +1,151 @@
+"""Reads: `history`, `info`, `settings`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from pathways.cli.common import DATE, open_app
+from pathways.cli.output import emit, output_options
+
+
+def known_at_option(func: Any) -> Any:
+    return click.option(
+        "--known-at",
+        metavar="T",
+        help="Only what was recorded up to T: a date (end of day, Paris), "
+        "a date-time (Paris time) or @N (a log position).",
+    )(func)
+
+
+@click.command()
+@click.argument("youth")
+@click.option("--as-of", type=DATE, help="The pathway as it stood on that date (retracted steps left out).")
+@known_at_option
+@output_options
+@click.pass_context
+def history(
+    ctx: click.Context,
+    youth: str,
+    as_of: date | None,
+    known_at: str | None,
+    fmt: str | None,
+    with_meta: bool,
+) -> None:
+    """A young person's pathway, sorted by the date of each step.
+
+    Each event comes with its id, who recorded it, when, and its log position;
+    retracted events are marked. `--json` / `--nl` give the interchange format,
+    which `pathways import` reads back.
+
+    \b
+    Example:
+      pathways history Y-2026-0042
+      pathways history Y-2026-0042 --as-of 2026-03-31 --known-at 2026-04-15
+      pathways history Y-2026-0042 --nl > y42.jsonl
+    """
+    from pathways.application import parse_known_at
+    from pathways.interchange import to_dict
+
+    app = open_app(ctx)
+    at = parse_known_at(known_at) if known_at else None
+    lines = app.history(youth, as_of=as_of, known_at=at)
+    rows = []
+    for line in lines:
+        r = line.recorded
+        row = to_dict(r.event)
+        if r.erased:
+            row["erased"] = True
+        row["recorded_at"] = r.recorded_at.isoformat()
+        row["recorded_by"] = r.event.recorded_by or r.actor
+        row["actor"] = r.actor
+        row["position"] = r.position
+        row["retracted"] = line.retracted
+        rows.append(row)
+    meta = {
+        "youth": youth,
+        "as_of": as_of.isoformat() if as_of else None,
+        "known_at": at.text if at else None,
+        "position": at.position if at and at.position is not None else app.store.head(),
+    }
+    if fmt is None:
+        rows = [_table_row(row) for row in rows]
+    emit(rows, fmt, meta=meta, with_meta=with_meta)
+
+
+def _table_row(row: dict[str, Any]) -> dict[str, Any]:
+    skip = {"type", "youth", "occurred_on", "id", "recorded_at", "recorded_by", "actor", "position", "retracted"}
+    details = ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip)
+    return {
+        "occurred_on": row["occurred_on"],
+        "event": row["type"] + (" (retracted)" if row["retracted"] else ""),
+        "details": details,
+        "recorded": row["recorded_at"][:16].replace("T", " "),
+        "by": row["recorded_by"],
+        "pos": row["position"],
+        "id": row["id"],
+    }
+
+
+@click.command()
+@output_options
+@click.pass_context
+def info(ctx: click.Context, fmt: str | None, with_meta: bool) -> None:
+    """Where the store is, its backend, its log head, and what it holds.
+
+    \b
+    Example:
+      pathways info
+      pathways --db postgresql://127.0.0.1/test info --json
+    """
+    app = open_app(ctx)
+    store = app.store
+    row = {
+        "store": store.location.display,
+        "backend": store.location.backend,
+        "head_position": store.head(),
+        "events": store.count_events(),
+        "youths": store.count_youths(),
+        "measures": len(app.reference().measures),
+    }
+    if fmt is None:
+        for key, value in row.items():
+            click.echo(f"{key:14} {value}")
+        return
+    emit([row], fmt, with_meta=with_meta)
+
+
+@click.command()
+@known_at_option
+@output_options
+@click.pass_context
+def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_meta: bool) -> None:
+    """The reference data in force: territories, Missions Locales, facilities, measures.
+
+    The defaults are those of Ille-et-Vilaine; pilot measures come from
+    `record measure-launched` and `record measure-ended`.
+
+    \b
+    Example:
+      pathways settings
+      pathways settings --known-at 2026-01-01 --json
+    """
+    from pathways.application import parse_known_at
+    from pathways.domain.reference import PROBATION_SERVICE
+
+    app = open_app(ctx)
+    at = parse_known_at(known_at) if known_at else None
+    ref = app.reference(at)
+    rows: list[dict[str, Any]] = []
+    for territory, org in ref.territories.items():
+        rows.append({"kind": "territory", "code": territory, "detail": f"served by {org or '(none)'}"})
+    rows.append({"kind": "organisation", "code": PROBATION_SERVICE, "detail": "probation service (not a support organisation)"})
+    for facility in ref.facilities:
+        rows.append({"kind": "facility", "code": facility, "detail": ""})
+    for measure in ref.measures.values():
+        span = f"from {measure.launched_on}" + (f" to {measure.ended_on}" if measure.ended_on else "")
+        rows.append({"kind": "measure", "code": measure.code, "detail": f"{measure.name} ({measure.territory}, {span})"})
+    meta = {"known_at": at.text if at else None, "position": app.store.head()}
+    emit(rows, fmt, meta=meta, with_meta=with_meta)

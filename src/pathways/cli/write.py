@@ -1,0 +1,139 @@
+"""Corrections and imports: `amend`, `retract`, `import`."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from datetime import date
+from typing import Any
+
+import click
+
+from pathways.cli.common import DATE, actor_option, open_app, print_receipt
+from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
+
+# Every field that some recordable type has: amend accepts them all and the
+# target event's schema decides which apply.
+AMENDABLE = sorted(
+    {
+        name
+        for cls in EVENT_TYPES.values()
+        if cls.type_name() not in SPECIAL_TYPES
+        for name in cls.domain_fields()
+    }
+)
+
+
+def _amend_options(func: Any) -> Any:
+    for name in reversed(AMENDABLE):
+        func = click.option(
+            "--" + name.replace("_", "-"),
+            name,
+            default=None,
+            metavar="VALUE",
+            help=f"New value of {name} (for the types that have it).",
+        )(func)
+    return func
+
+
+@click.command()
+@click.argument("event_id", type=click.UUID)
+@click.option("--on", "on", type=DATE, help="The corrected date of the step.")
+@click.option(
+    "--reason",
+    default="corrected",
+    show_default=True,
+    help="Why (kept encrypted: it may name a person).",
+)
+@_amend_options
+@actor_option
+@click.pass_context
+def amend(
+    ctx: click.Context,
+    event_id: uuid.UUID,
+    on: date | None,
+    reason: str,
+    actor: str,
+    **fields: str | None,
+) -> None:
+    """Correct an event: retract it and record the corrected one, in one step.
+
+    The corrected event gets a new id; the old one stays in the log, retracted.
+
+    \b
+    Example:
+      pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --on 2026-03-02
+      pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --destination saint-malo
+    """
+    from pathways.interchange import LineError, explain
+
+    app = open_app(ctx)
+    target = app.find(event_id)
+    cls = type(target.event)
+    changes: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
+    foreign = sorted(set(changes) - set(cls.domain_fields()))
+    if foreign:
+        names = ", ".join("--" + f.replace("_", "-") for f in foreign)
+        valid = ", ".join("--" + f.replace("_", "-") for f in cls.domain_fields()) or "(none)"
+        msg = f"{names}: not a field of {cls.type_name()} (its fields: {valid})"
+        raise click.UsageError(msg)
+    if on is not None:
+        changes["occurred_on"] = on
+    from pydantic import ValidationError
+
+    try:
+        receipt = app.amend(event_id, changes, reason, actor)
+    except ValidationError as error:
+        raise LineError(explain(cls, error)) from None
+    print_receipt(receipt, verb="amended")
+    click.echo(f"retracted: {event_id}")
+    click.echo(f"new id: {receipt.events[-1].id}")
+
+
+@click.command()
+@click.argument("event_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why it should never have been recorded (encrypted).")
+@click.option("--on", "on", type=DATE, help="Date of the retraction (default: today).")
+@actor_option
+@click.pass_context
+def retract(ctx: click.Context, event_id: uuid.UUID, reason: str, on: date | None, actor: str) -> None:
+    """Retract an event that should never have been recorded.
+
+    It stays in the log (nothing is ever lost) but no longer counts from any
+    date; `--known-at` before the retraction shows it again.
+
+    \b
+    Example:
+      pathways retract 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --reason "wrong young person"
+    """
+    app = open_app(ctx)
+    receipt = app.retract(event_id, reason, actor, on)
+    print_receipt(receipt, verb="retracted")
+
+
+@click.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option("--check", is_flag=True, help="Check the whole file but write nothing.")
+@actor_option
+@click.pass_context
+def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
+    """Import a JSON Lines file of events (`-` for standard input), all or nothing.
+
+    The file is checked as a whole: its lines may come in any order. Lines whose
+    id is already stored with the same content are skipped, so importing twice
+    adds nothing. Every bad line is reported, and then nothing is written.
+
+    \b
+    Example:
+      pathways import steps.jsonl
+      pathways history Y-2026-0042 --nl | pathways --db other.sqlite3 import -
+    """
+    app = open_app(ctx)
+    show_bar = sys.stderr.isatty() and file is not sys.stdin and file.name != "<stdin>"
+    if show_bar:
+        lines = file.readlines()
+        with click.progressbar(length=len(lines), label="reading", file=sys.stderr) as bar:
+            receipt = app.import_lines(lines, actor, check_only=check, progress=bar.update)
+    else:
+        receipt = app.import_lines(file, actor, check_only=check)
+    print_receipt(receipt)

@@ -1,0 +1,164 @@
+"""Keys: the master key, one data key per young person, and pseudonymous stream ids.
+
+- The **master key** (32 random bytes) never enters the database: it comes from
+  `PATHWAYS_MASTER_KEY` (base64) or a key file (`PATHWAYS_KEY_FILE`, by default
+  in the user's config directory). Two keys are derived from it with HKDF: one
+  wraps the data keys, the other makes stream ids.
+- Each young person has a random **data key**, stored wrapped (AES-GCM under the
+  wrapping key, the stream id as associated data). Personal fields are
+  encrypted with it (AES-GCM, the event id as associated data), so destroying
+  that one wrapped key erases the young person's personal data everywhere.
+- The **stream id** of a young person is an HMAC of their reference: the same
+  reference always gives the same stream, but nobody without the master key
+  can tell which stream belongs to which reference.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import uuid
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from pathways.domain.errors import MasterKeyError
+
+KEY_ENV = "PATHWAYS_MASTER_KEY"
+KEY_FILE_ENV = "PATHWAYS_KEY_FILE"
+NONCE_BYTES = 12
+KEY_CHECK_PLAINTEXT = b"pathways master key check v1"
+
+
+def default_key_file() -> Path:
+    return Path(platformdirs.user_config_dir("pathways")) / "master.key"
+
+
+def new_master_key() -> str:
+    """A fresh master key, as the base64 text kept in a key file or the environment."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def write_key_file(path: Path) -> None:
+    """Create a key file readable by its owner only; never overwrite one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(new_master_key() + "\n")
+
+
+def load_master_key(key_file: Path | None = None) -> bytes:
+    """The master key from the environment, the given file, or the default file."""
+    text = os.environ.get(KEY_ENV)
+    source = f"${KEY_ENV}"
+    if not text:
+        path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+        source = str(path)
+        try:
+            text = path.read_text().strip()
+        except FileNotFoundError:
+            msg = (
+                f"no master key: {path} does not exist and ${KEY_ENV} is not set. "
+                f"Create one with `pathways keygen` (keep it out of the database "
+                f"and of its backups)."
+            )
+            raise MasterKeyError(msg) from None
+        except OSError as error:
+            msg = f"cannot read the master key file {path}: {error.strerror}"
+            raise MasterKeyError(msg) from None
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode())
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        msg = f"the master key in {source} is malformed (expected 32 bytes in base64)"
+        raise MasterKeyError(msg)
+    return key
+
+
+def _derive(master: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master)
+
+
+class KeyRing:
+    """Everything the store does with keys."""
+
+    def __init__(self, master: bytes) -> None:
+        self._wrap = AESGCM(_derive(master, b"pathways: wrapping data keys"))
+        self._ids = _derive(master, b"pathways: stream ids")
+        self._check = AESGCM(_derive(master, b"pathways: key check"))
+        self._cache: dict[uuid.UUID, AESGCM] = {}
+
+    # stream ids -------------------------------------------------------------
+    def stream_id(self, reference: str) -> uuid.UUID:
+        digest = hmac.new(self._ids, reference.encode(), hashlib.sha256).digest()
+        return uuid.UUID(bytes=digest[:16])
+
+    # key check --------------------------------------------------------------
+    def key_check(self) -> bytes:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return nonce + self._check.encrypt(nonce, KEY_CHECK_PLAINTEXT, None)
+
+    def verify_key_check(self, blob: bytes) -> bool:
+        try:
+            return (
+                self._check.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], None)
+                == KEY_CHECK_PLAINTEXT
+            )
+        except InvalidTag:
+            return False
+
+    # data keys ----------------------------------------------------------------
+    def new_data_key(self, stream: uuid.UUID) -> bytes:
+        """A new data key for a stream; returns it wrapped, ready to store."""
+        key = AESGCM.generate_key(bit_length=256)
+        self._cache[stream] = AESGCM(key)
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return nonce + self._wrap.encrypt(nonce, key, stream.bytes)
+
+    def open_data_key(self, stream: uuid.UUID, wrapped: bytes) -> None:
+        if stream in self._cache:
+            return
+        try:
+            key = self._wrap.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], stream.bytes)
+        except InvalidTag:
+            msg = "the master key does not open the data keys of this store"
+            raise MasterKeyError(msg) from None
+        self._cache[stream] = AESGCM(key)
+
+    def has_data_key(self, stream: uuid.UUID) -> bool:
+        return stream in self._cache
+
+    def forget(self, stream: uuid.UUID) -> None:
+        self._cache.pop(stream, None)
+
+    # personal fields ----------------------------------------------------------
+    def seal(self, stream: uuid.UUID, event_id: uuid.UUID, fields: dict[str, Any]) -> str:
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        plaintext = json.dumps(fields, separators=(",", ":")).encode()
+        sealed = nonce + self._cache[stream].encrypt(nonce, plaintext, event_id.bytes)
+        return base64.b64encode(sealed).decode()
+
+    def unseal(self, stream: uuid.UUID, event_id: uuid.UUID, sealed: str) -> dict[str, Any] | None:
+        """The personal fields, or None when the key is gone (erased)."""
+        aead = self._cache.get(stream)
+        if aead is None:
+            return None
+        blob = base64.b64decode(sealed)
+        try:
+            plaintext = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], event_id.bytes)
+        except InvalidTag:
+            msg = f"the personal fields of event {event_id} do not decrypt with their key"
+            raise MasterKeyError(msg) from None
+        data: dict[str, Any] = json.loads(plaintext)
+        return data

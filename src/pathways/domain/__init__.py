@@ -1,0 +1,1 @@
+"""The domain: events, timelines, rules. Imports nothing from infrastructure."""

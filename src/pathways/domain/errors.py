@@ -1,0 +1,42 @@
+"""Typed errors of the domain. Messages are written for a counsellor, not a developer."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+class PathwaysError(Exception):
+    """Any expected failure: bad input, a broken rule, a missing key."""
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule, tied to the event that breaks it."""
+
+    event_id: uuid.UUID | None
+    message: str
+
+
+class RulesBroken(PathwaysError):
+    """A write would break the rules; nothing was written."""
+
+    def __init__(self, problems: list[str], total: int | None = None) -> None:
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        shown = "\n".join(problems)
+        more = self.total - len(problems)
+        suffix = f"\n... and {more} more problem(s)" if more > 0 else ""
+        super().__init__(f"{shown}{suffix}\nNothing was written.")
+
+
+class UnknownEvent(PathwaysError):
+    """No stored event has that id."""
+
+
+class MasterKeyError(PathwaysError):
+    """The master key is missing, malformed, or does not open this store."""
+
+
+class StoreError(PathwaysError):
+    """The store cannot be opened or reached."""

@@ -1,0 +1,81 @@
+"""Reference data: territories, the Missions Locales that serve them, facilities, measures.
+
+The defaults are those of Ille-et-Vilaine (DOMAIN.md section 8). Pilot measures
+are not defaults: they come from `MeasureLaunched` / `MeasureEnded` events, so
+that a replay "as known at" a past time sees the measures known then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from pathways.domain.events import Event, MeasureEnded, MeasureLaunched
+
+DEFAULT_TERRITORIES: dict[str, str | None] = {
+    "rennes": "we-ker",
+    "saint-malo": "ml-saint-malo",
+    "fougeres": "ml-fougeres",
+    "vitre": "ml-vitre",
+    "redon": "ml-redon",
+    "broceliande": "ml-broceliande",
+    "vallons-de-vilaine": "ml-vallons-de-vilaine",
+    "outside-35": None,
+}
+PROBATION_SERVICE = "spip-35"
+DEFAULT_FACILITIES: tuple[str, ...] = ("cp-rennes-vezin", "cp-femmes-rennes", "ma-saint-malo", "other")
+
+
+@dataclass(frozen=True)
+class Measure:
+    code: str
+    name: str
+    territory: str
+    launched_on: date
+    ended_on: date | None = None
+
+    def open_on(self, day: date) -> bool:
+        """Enrolment is possible on or after the launch and before the end."""
+        return self.launched_on <= day and (self.ended_on is None or day < self.ended_on)
+
+
+@dataclass
+class ReferenceData:
+    """The codes in force; every code in an event must be known here."""
+
+    territories: dict[str, str | None] = field(default_factory=lambda: dict(DEFAULT_TERRITORIES))
+    facilities: tuple[str, ...] = DEFAULT_FACILITIES
+    measures: dict[str, Measure] = field(default_factory=dict)
+
+    @property
+    def missions_locales(self) -> list[str]:
+        """Support organisations: the Missions Locales that serve a territory."""
+        return sorted({org for org in self.territories.values() if org is not None})
+
+    @property
+    def organisations(self) -> list[str]:
+        """Every organisation that may meet a young person (the SPIP included)."""
+        return [*self.missions_locales, PROBATION_SERVICE]
+
+    def serves(self, organisation: str, territory: str) -> bool:
+        return self.territories.get(territory) == organisation
+
+    def apply(self, event: Event) -> None:
+        """Fold one registry event into the reference data (already validated)."""
+        if isinstance(event, MeasureLaunched):
+            self.measures[event.code] = Measure(
+                event.code, event.name, event.territory, event.occurred_on
+            )
+        elif isinstance(event, MeasureEnded):
+            old = self.measures[event.code]
+            self.measures[event.code] = Measure(
+                old.code, old.name, old.territory, old.launched_on, event.occurred_on
+            )
+
+    @classmethod
+    def replay(cls, events: Iterable[Event]) -> ReferenceData:
+        data = cls()
+        for event in events:
+            data.apply(event)
+        return data

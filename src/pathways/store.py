@@ -1,0 +1,449 @@
+"""The event store: eventsourcing's recorders (SQLite file or PostgreSQL) plus our tables.
+
+One stream per young person (its id is a keyed HMAC of the reference) and one
+registry stream for pilot measures. Beside eventsourcing's `stored_events`
+table, the store keeps, written in the *same transaction* as the events:
+
+- `pathways_event_ids`: event id -> stream, so that replays are recognised and
+  `retract` / `amend` find an event by its id;
+- `pathways_keys`: each young person's data key, wrapped by the master key;
+- `pathways_meta`: a check value that tells a wrong master key at once.
+
+An event is stored as JSON with its non-personal fields in clear (they count in
+anonymous statistics even after erasure) and its personal fields sealed with the
+young person's key. The recording time and the acting user are set here, never
+by the caller; the log position is eventsourcing's notification id.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, cast
+from urllib.parse import parse_qs, unquote, urlparse
+
+import platformdirs
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from pydantic import ValidationError
+
+from pathways.crypto import KeyRing
+from pathways.domain.errors import MasterKeyError, StoreError
+from pathways.domain.events import EVENT_TYPES, Event, YouthEvent, YouthRegistered
+
+DB_ENV = "PATHWAYS_DB"
+TOPIC_PREFIX = "pathways:"
+REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
+Clock = Callable[[], datetime]
+
+_OUR_TABLES = (
+    "CREATE TABLE IF NOT EXISTS {p}pathways_event_ids ("
+    " event_id TEXT PRIMARY KEY, stream TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}pathways_keys ("
+    " stream TEXT PRIMARY KEY, wrapped {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}pathways_meta ("
+    " name TEXT PRIMARY KEY, value {blob} NOT NULL)",
+)
+
+
+def _our_rows(kwargs: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]]]:
+    ids = [(str(e), s.hex) for e, s in kwargs.get("event_ids", ())]
+    keys = [(s.hex, w) for s, w in kwargs.get("new_keys", ())]
+    return ids, keys
+
+
+class SQLiteRecorder(SQLiteApplicationRecorder):
+    """eventsourcing's SQLite recorder, writing our index and keys in its transaction."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            *(s.format(p="", blob="BLOB") for s in _OUR_TABLES),
+        ]
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        ids, keys = _our_rows(kwargs)
+        if keys:
+            c.executemany("INSERT INTO pathways_keys VALUES (?, ?)", keys)
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if ids:
+            c.executemany("INSERT INTO pathways_event_ids VALUES (?, ?)", ids)
+        return positions
+
+
+def _postgres_recorder_class() -> type[Any]:
+    """Built on demand: importing psycopg costs ~200 ms that SQLite users need not pay."""
+    from eventsourcing.postgres import PostgresApplicationRecorder
+    from psycopg import Cursor
+    from psycopg.rows import DictRow
+
+    class PostgresRecorder(PostgresApplicationRecorder):
+        """eventsourcing's PostgreSQL recorder, writing our index and keys in its transaction."""
+
+        def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
+            from psycopg.sql import SQL
+
+            super().__init__(datastore, events_table_name=events_table_name)
+            prefix = f'"{datastore.schema}".'
+            self.sql_create_statements.extend(
+                SQL(s.format(p=prefix, blob="BYTEA")) for s in _OUR_TABLES  # type: ignore[arg-type]
+            )
+            self._prefix = prefix
+
+        def _insert_events(
+            self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+        ) -> None:
+            ids, keys = _our_rows(kwargs)
+            if keys:
+                curs.executemany(
+                    f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",  # type: ignore[arg-type]
+                    keys,
+                )
+            if ids:
+                curs.executemany(
+                    f"INSERT INTO {self._prefix}pathways_event_ids VALUES (%s, %s)",  # type: ignore[arg-type]
+                    ids,
+                )
+            super()._insert_events(curs, stored_events, **kwargs)
+
+    return PostgresRecorder
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored event with what the store knows of it."""
+
+    event: Event
+    stream: uuid.UUID
+    version: int
+    position: int
+    recorded_at: datetime
+    actor: str
+    erased: bool = False  # personal fields are gone with the young person's key
+
+
+@dataclass(frozen=True)
+class Write:
+    """An event to append to a stream at a version."""
+
+    stream: uuid.UUID
+    version: int
+    event: Event
+
+
+@dataclass(frozen=True)
+class Location:
+    backend: str  # "sqlite" or "postgresql"
+    display: str  # safe to print (no password)
+    target: str  # file path or URL
+
+
+def default_db_path() -> Path:
+    return Path(platformdirs.user_data_dir("pathways")) / "pathways.sqlite3"
+
+
+def locate(db: str | None) -> Location:
+    """A `--db` value (or $PATHWAYS_DB, or the default file) as a location."""
+    value = db or os.environ.get(DB_ENV) or str(default_db_path())
+    if value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        parsed = urlparse(value)
+        shown = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
+        return Location("postgresql", shown, value)
+    if "://" in value:
+        msg = f"--db: '{value}' is neither a file path nor a postgresql:// URL"
+        raise StoreError(msg)
+    return Location("sqlite", str(Path(value).resolve()), str(Path(value)))
+
+
+class Store:
+    """Reads and appends events; seals and unseals personal fields."""
+
+    def __init__(self, location: Location, master_key: bytes, clock: Clock | None = None) -> None:
+        self.location = location
+        self.keys = KeyRing(master_key)
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._wrapped: dict[uuid.UUID, bytes | None] = {}
+        try:
+            if location.backend == "sqlite":
+                self._open_sqlite(Path(location.target))
+            else:
+                self._open_postgres(location.target)
+        except PersistenceError as error:
+            msg = f"cannot open the store {location.display}: {error}"
+            raise StoreError(msg) from None
+        self._check_master_key()
+
+    # opening ----------------------------------------------------------------
+    def _open_sqlite(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.datastore: Any = SQLiteDatastore(str(path), lock_timeout=30)
+        self.recorder: Any = SQLiteRecorder(self.datastore)
+        self.recorder.create_table()
+        self.events_table = "stored_events"
+        self.prefix = ""
+        self.placeholder = "?"
+        self.position_column = "rowid"
+
+    def _open_postgres(self, url: str) -> None:
+        from eventsourcing.postgres import PostgresDatastore
+
+        parsed = urlparse(url)
+        query = parse_qs(parsed.query)
+        schema = query.get("schema", ["public"])[0]
+        if not schema.replace("_", "").isalnum():
+            msg = f"--db: schema '{schema}' must be letters, digits and underscores"
+            raise StoreError(msg)
+        try:
+            self.datastore = PostgresDatastore(
+                dbname=(parsed.path or "/").lstrip("/") or "postgres",
+                host=parsed.hostname or "127.0.0.1",
+                port=parsed.port or 5432,
+                user=unquote(parsed.username or os.environ.get("USER", "postgres")),
+                password=unquote(parsed.password or ""),
+                schema=schema,
+                pool_size=2,
+                max_overflow=4,
+            )
+            with self.datastore.transaction(commit=True) as curs:
+                curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        except Exception as error:
+            msg = f"cannot reach PostgreSQL at {self.location.display}: {error}"
+            raise StoreError(msg) from None
+        self.recorder = _postgres_recorder_class()(self.datastore)
+        self.recorder.create_table()
+        self.events_table = f'"{schema}".stored_events'
+        self.prefix = f'"{schema}".'
+        self.placeholder = "%s"
+        self.position_column = "notification_id"
+
+    def close(self) -> None:
+        self.datastore.close()
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        sql = sql.replace("{p}", self.prefix).replace("?", self.placeholder)
+        with self.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+
+    def _check_master_key(self) -> None:
+        rows = self._rows("SELECT value FROM {p}pathways_meta WHERE name = 'key-check'")
+        if not rows:
+            sql = "INSERT INTO {p}pathways_meta VALUES ('key-check', ?)"
+            sql = sql.replace("{p}", self.prefix).replace("?", self.placeholder)
+            try:
+                with self.datastore.transaction(commit=True) as cursor:
+                    cursor.execute(sql, (self.keys.key_check(),))
+            except IntegrityError:
+                self._check_master_key()  # another process wrote it first
+            return
+        if not self.keys.verify_key_check(bytes(rows[0]["value"])):
+            msg = (
+                f"the master key does not open the store {self.location.display}: "
+                f"it was created with another key (check $PATHWAYS_MASTER_KEY or the key file)"
+            )
+            raise MasterKeyError(msg)
+
+    # reading ----------------------------------------------------------------
+    def head(self) -> int:
+        return int(self.recorder.max_notification_id() or 0)
+
+    def count_events(self) -> int:
+        return int(self._rows(f"SELECT COUNT(*) AS n FROM {self.events_table}")[0]["n"])
+
+    def count_youths(self) -> int:
+        return int(self._rows("SELECT COUNT(*) AS n FROM {p}pathways_keys")[0]["n"])
+
+    def stream_id(self, youth: str | None) -> uuid.UUID:
+        return REGISTRY_STREAM if youth is None else self.keys.stream_id(youth)
+
+    def load(self, stream: uuid.UUID) -> list[Recorded]:
+        """A stream's events in version order, personal fields unsealed."""
+        rows = self._rows(
+            f"SELECT {self.position_column} AS position, originator_version AS version, "
+            f"topic, state FROM {self.events_table} WHERE originator_id = ? "
+            f"ORDER BY originator_version",
+            (stream.hex if self.placeholder == "?" else stream,),
+        )
+        return [
+            self.decode(stream, row["version"], row["position"], row["topic"], bytes(row["state"]))
+            for row in rows
+        ]
+
+    def find_streams(self, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Which stream holds each of these event ids (those stored)."""
+        found: dict[uuid.UUID, uuid.UUID] = {}
+        ids = [str(i) for i in event_ids]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._rows(
+                f"SELECT event_id, stream FROM {{p}}pathways_event_ids WHERE event_id IN ({marks})",
+                chunk,
+            ):
+                found[uuid.UUID(row["event_id"])] = uuid.UUID(row["stream"])
+        return found
+
+    def read_log(self, after: int = 0, limit: int = 1000, upto: int | None = None) -> list[Recorded]:
+        """Events in log order, after a position (for replays and exports)."""
+        notifications: Sequence[Notification] = self.recorder.select_notifications(
+            start=after, limit=limit, stop=upto, inclusive_of_start=False
+        )
+        return [
+            self.decode(
+                cast(uuid.UUID, n.originator_id), n.originator_version, n.id, n.topic, n.state
+            )
+            for n in notifications
+        ]
+
+    def iter_log(self, upto: int | None = None, page: int = 5000) -> Iterator[Recorded]:
+        after = 0
+        while True:
+            batch = self.read_log(after, page, upto)
+            if not batch:
+                return
+            yield from batch
+            after = batch[-1].position
+
+    # the stored form -----------------------------------------------------------
+    def _data_key(self, stream: uuid.UUID) -> bool:
+        """Open a youth's data key; False when it has been destroyed."""
+        if self.keys.has_data_key(stream):
+            return True
+        if stream not in self._wrapped:
+            rows = self._rows("SELECT wrapped FROM {p}pathways_keys WHERE stream = ?", (stream.hex,))
+            self._wrapped[stream] = bytes(rows[0]["wrapped"]) if rows else None
+        wrapped = self._wrapped[stream]
+        if wrapped is None:
+            return False
+        self.keys.open_data_key(stream, wrapped)
+        return True
+
+    def encode(self, write: Write, actor: str, recorded_at: datetime) -> StoredEvent:
+        event = write.event
+        cls = type(event)
+        personal = cls.personal_fields()
+        state: dict[str, Any] = event.model_dump(mode="json", exclude=set(personal))
+        sealed = {name: value for name in personal if (value := getattr(event, name)) is not None}
+        if sealed:
+            state["personal"] = self.keys.seal(
+                write.stream, event.id, {k: _json_value(v) for k, v in sealed.items()}
+            )
+        if isinstance(event, YouthRegistered):
+            state["birth_year"] = event.birth_date.year
+        state["meta"] = {"actor": actor, "at": recorded_at.isoformat(), "v": cls.class_version}
+        return StoredEvent(
+            originator_id=write.stream,
+            originator_version=write.version,
+            topic=TOPIC_PREFIX + cls.type_name(),
+            state=json.dumps(state, separators=(",", ":")).encode(),
+        )
+
+    def decode(
+        self, stream: uuid.UUID, version: int, position: int, topic: str, blob: bytes
+    ) -> Recorded:
+        state: dict[str, Any] = json.loads(blob)
+        meta = state.pop("meta")
+        state.pop("birth_year", None)
+        cls = EVENT_TYPES[topic.removeprefix(TOPIC_PREFIX)]
+        sealed = state.pop("personal", None)
+        erased = False
+        if sealed is not None:
+            personal = (
+                self.keys.unseal(stream, uuid.UUID(state["id"]), sealed)
+                if self._data_key(stream)
+                else None
+            )
+            if personal is None:
+                erased = True
+            else:
+                state.update(personal)
+        version_from = meta.get("v", 1)
+        while version_from < cls.class_version:
+            getattr(cls, f"upcast_v{version_from}_v{version_from + 1}")(state)
+            version_from += 1
+        if erased:
+            event: Event = cls.model_construct(**state)
+        else:
+            try:
+                event = cls.model_validate(state)
+            except ValidationError as error:  # pragma: no cover - a corrupted store
+                msg = f"stored event at position {position} does not match its schema: {error}"
+                raise StoreError(msg) from None
+        return Recorded(
+            event=event,
+            stream=stream,
+            version=version,
+            position=position,
+            recorded_at=datetime.fromisoformat(meta["at"]),
+            actor=meta["actor"],
+            erased=erased,
+        )
+
+    # writing ----------------------------------------------------------------
+    def append(self, writes: Sequence[Write], actor: str) -> list[int]:
+        """Append in one transaction; raises eventsourcing's IntegrityError on a conflict."""
+        if not writes:
+            return []
+        now = self.clock()
+        new_keys: list[tuple[uuid.UUID, bytes]] = []
+        for write in writes:
+            if (
+                isinstance(write.event, YouthRegistered)
+                and write.stream not in (k for k, _ in new_keys)
+                and not self._data_key(write.stream)
+            ):
+                new_keys.append((write.stream, self.keys.new_data_key(write.stream)))
+        try:
+            stored = [self.encode(w, actor, now) for w in writes]
+            positions = self.recorder.insert_events(
+                stored,
+                event_ids=[(w.event.id, w.stream) for w in writes],
+                new_keys=new_keys,
+            )
+        except BaseException:
+            for stream, _ in new_keys:
+                self.keys.forget(stream)
+            raise
+        for stream, wrapped in new_keys:
+            self._wrapped[stream] = wrapped
+        return list(positions or [])
+
+    def position_at(self, moment: datetime) -> int:
+        """The last log position recorded at or before a moment (UTC)."""
+        best = 0
+        for recorded in self.iter_log():
+            if recorded.recorded_at <= moment:
+                best = recorded.position
+        return best
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def open_store(db: str | None = None, key_file: Path | None = None, clock: Clock | None = None) -> Store:
+    from pathways.crypto import load_master_key
+
+    location = locate(db)
+    master = load_master_key(key_file)
+    return Store(location, master, clock)
+
+
+__all__ = [
+    "IntegrityError",
+    "Location",
+    "MasterKeyError",
+    "Recorded",
+    "Store",
+    "Write",
+    "YouthEvent",
+    "locate",
+    "open_store",
+]
