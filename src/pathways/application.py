@@ -164,7 +164,9 @@ class Pathways:
                 if not found:
                     ref.apply(item.event)
                     version += 1
-                    writes.append((item.order, Write(self.store.stream_id(None), version, item.event)))
+                    writes.append(
+                        (item.order, Write(self.store.stream_id(None), version, item.event))
+                    )
 
         by_youth: dict[str, list[Item]] = {}
         for item in fresh:
@@ -214,9 +216,7 @@ class Pathways:
             if item is not None:
                 located.append((item.order, f"{item.where}: {violation.message}"))
             else:
-                located.append(
-                    (first, f"{violation.message} (a stored event, after {lines})")
-                )
+                located.append((first, f"{violation.message} (a stored event, after {lines})"))
         return located
 
     def _drop_replays(
@@ -235,7 +235,11 @@ class Pathways:
                 receipt.skipped += 1
             else:
                 problems.append(
-                    (item.order, f"{item.where}: id {item.event.id} is also on {earlier.where}, with other content")
+                    (
+                        item.order,
+                        f"{item.where}: id {item.event.id} is also on {earlier.where}, "
+                        "with other content",
+                    )
                 )
         streams = self.store.find_streams(first_seen)
         if not streams:
@@ -306,7 +310,9 @@ class Pathways:
         msg = f"no stored event has the id {event_id}"
         raise UnknownEvent(msg)
 
-    def retract(self, event_id: uuid.UUID, reason: str, actor: str, on: date | None = None) -> Receipt:
+    def retract(
+        self, event_id: uuid.UUID, reason: str, actor: str, on: date | None = None
+    ) -> Receipt:
         target = self._retractable(event_id)
         assert isinstance(target.event, YouthEvent)
         retraction = EventRetracted(
@@ -364,9 +370,7 @@ class Pathways:
             raise UnknownEvent(msg)
         if known_at is not None:
             recorded = [r for r in recorded if known_at.includes(r)]
-        retracted = {
-            r.event.event_id for r in recorded if isinstance(r.event, EventRetracted)
-        }
+        retracted = {r.event.event_id for r in recorded if isinstance(r.event, EventRetracted)}
         lines = [HistoryLine(r, r.event.id in retracted) for r in recorded]
         if as_of is not None:
             lines = [

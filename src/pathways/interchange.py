@@ -65,7 +65,9 @@ def explain(cls: type[Event], error: ValidationError) -> str:
         if kind == "missing":
             parts.append(f"missing field '{field}'")
         elif kind == "extra_forbidden":
-            parts.append(f"unknown field '{field}' for {cls.type_name()} (fields: {', '.join(allowed)})")
+            parts.append(
+                f"unknown field '{field}' for {cls.type_name()} (fields: {', '.join(allowed)})"
+            )
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
             parts.append(f"field '{field}': {value!r} is not one of {expected}")
@@ -75,7 +77,9 @@ def explain(cls: type[Event], error: ValidationError) -> str:
                 f"(capital letters, digits and '-', e.g. Y-2026-0042; never a name)"
             )
         elif kind == "string_pattern_mismatch":
-            parts.append(f"field '{field}': {value!r} is not a code (lowercase kebab-case, e.g. saint-malo)")
+            parts.append(
+                f"field '{field}': {value!r} is not a code (lowercase kebab-case, e.g. saint-malo)"
+            )
         elif kind.startswith(("date_", "datetime_")):
             parts.append(f"field '{field}': {value!r} is not a date (YYYY-MM-DD)")
         else:

@@ -46,8 +46,7 @@ _OUR_TABLES = (
     " event_id TEXT PRIMARY KEY, stream TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {p}pathways_keys ("
     " stream TEXT PRIMARY KEY, wrapped {blob} NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS {p}pathways_meta ("
-    " name TEXT PRIMARY KEY, value {blob} NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS {p}pathways_meta ( name TEXT PRIMARY KEY, value {blob} NOT NULL)",
 )
 
 
@@ -93,7 +92,8 @@ def _postgres_recorder_class() -> type[Any]:
             super().__init__(datastore, events_table_name=events_table_name)
             prefix = f'"{datastore.schema}".'
             self.sql_create_statements.extend(
-                SQL(s.format(p=prefix, blob="BYTEA")) for s in _OUR_TABLES  # type: ignore[arg-type]
+                SQL(s.format(p=prefix, blob="BYTEA")).format()
+                for s in _OUR_TABLES
             )
             self._prefix = prefix
 
@@ -103,12 +103,12 @@ def _postgres_recorder_class() -> type[Any]:
             ids, keys = _our_rows(kwargs)
             if keys:
                 curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",  # type: ignore[arg-type]
+                    f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",
                     keys,
                 )
             if ids:
                 curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_event_ids VALUES (%s, %s)",  # type: ignore[arg-type]
+                    f"INSERT INTO {self._prefix}pathways_event_ids VALUES (%s, %s)",
                     ids,
                 )
             super()._insert_events(curs, stored_events, **kwargs)
@@ -290,7 +290,9 @@ class Store:
                 found[uuid.UUID(row["event_id"])] = uuid.UUID(row["stream"])
         return found
 
-    def read_log(self, after: int = 0, limit: int = 1000, upto: int | None = None) -> list[Recorded]:
+    def read_log(
+        self, after: int = 0, limit: int = 1000, upto: int | None = None
+    ) -> list[Recorded]:
         """Events in log order, after a position (for replays and exports)."""
         notifications: Sequence[Notification] = self.recorder.select_notifications(
             start=after, limit=limit, stop=upto, inclusive_of_start=False
@@ -317,7 +319,9 @@ class Store:
         if self.keys.has_data_key(stream):
             return True
         if stream not in self._wrapped:
-            rows = self._rows("SELECT wrapped FROM {p}pathways_keys WHERE stream = ?", (stream.hex,))
+            rows = self._rows(
+                "SELECT wrapped FROM {p}pathways_keys WHERE stream = ?", (stream.hex,)
+            )
             self._wrapped[stream] = bytes(rows[0]["wrapped"]) if rows else None
         wrapped = self._wrapped[stream]
         if wrapped is None:
@@ -428,7 +432,9 @@ def _json_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def open_store(db: str | None = None, key_file: Path | None = None, clock: Clock | None = None) -> Store:
+def open_store(
+    db: str | None = None, key_file: Path | None = None, clock: Clock | None = None
+) -> Store:
     from pathways.crypto import load_master_key
 
     location = locate(db)

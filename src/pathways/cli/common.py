@@ -14,7 +14,7 @@ from pathways.application import Pathways, Receipt, default_actor
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DateType(click.ParamType):
+class DateType(click.ParamType[date]):
     """An ISO date (YYYY-MM-DD)."""
 
     name = "date"
@@ -52,14 +52,18 @@ def open_app(ctx: click.Context) -> Pathways:
 
 def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:
     if receipt.checked_only:
-        click.echo(f"checked: {receipt.stored} event(s) would be stored, "
-                   f"{receipt.skipped} skipped as already stored; nothing was written")
+        click.echo(
+            f"checked: {receipt.stored} event(s) would be stored, "
+            f"{receipt.skipped} skipped as already stored; nothing was written"
+        )
     else:
         where = ""
         if receipt.positions:
             first, last = receipt.positions[0], receipt.positions[-1]
             where = f" at position {first}" if first == last else f" at positions {first}-{last}"
-        click.echo(f"{verb}: {receipt.stored} event(s){where}; "
-                   f"skipped as already stored: {receipt.skipped}")
+        click.echo(
+            f"{verb}: {receipt.stored} event(s){where}; "
+            f"skipped as already stored: {receipt.skipped}"
+        )
     for name, count in sorted(receipt.by_type.items()):
         click.echo(f"  {name}: {count}")

@@ -22,7 +22,9 @@ def output_options(func: F) -> F:
         help="With --json: wrap the rows in an object that says how they were computed.",
     )(func)
     func = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(func)
-    func = click.option("--nl", "fmt", flag_value="nl", help="Output one JSON object per line.")(func)
+    func = click.option("--nl", "fmt", flag_value="nl", help="Output one JSON object per line.")(
+        func
+    )
     func = click.option("--json", "fmt", flag_value="json", help="Output a JSON array.")(func)
     return func
 
@@ -37,7 +39,7 @@ def emit(
     table_columns: Sequence[str] | None = None,
 ) -> None:
     """Print rows in the chosen format; the meta (as-of, position) goes in a header."""
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if fmt == "json":
         payload: Any = {"meta": meta or {}, "rows": list(rows)} if with_meta else list(rows)
         out.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
@@ -47,7 +49,9 @@ def emit(
     elif fmt == "csv":
         names = list(columns or _columns(rows))
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=names, extrasaction="ignore", lineterminator="\n")
+        writer = csv.DictWriter(
+            buffer, fieldnames=names, extrasaction="ignore", lineterminator="\n"
+        )
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _flat(v) for k, v in row.items()})

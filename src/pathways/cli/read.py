@@ -22,7 +22,9 @@ def known_at_option(func: Any) -> Any:
 
 @click.command()
 @click.argument("youth")
-@click.option("--as-of", type=DATE, help="The pathway as it stood on that date (retracted steps left out).")
+@click.option(
+    "--as-of", type=DATE, help="The pathway as it stood on that date (retracted steps left out)."
+)
 @known_at_option
 @output_options
 @click.pass_context
@@ -76,7 +78,17 @@ def history(
 
 
 def _table_row(row: dict[str, Any]) -> dict[str, Any]:
-    skip = {"type", "youth", "occurred_on", "id", "recorded_at", "recorded_by", "actor", "position", "retracted"}
+    skip = {
+        "type",
+        "youth",
+        "occurred_on",
+        "id",
+        "recorded_at",
+        "recorded_by",
+        "actor",
+        "position",
+        "retracted",
+    }
     details = ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip)
     return {
         "occurred_on": row["occurred_on"],
@@ -140,12 +152,28 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
     ref = app.reference(at)
     rows: list[dict[str, Any]] = []
     for territory, org in ref.territories.items():
-        rows.append({"kind": "territory", "code": territory, "detail": f"served by {org or '(none)'}"})
-    rows.append({"kind": "organisation", "code": PROBATION_SERVICE, "detail": "probation service (not a support organisation)"})
+        rows.append(
+            {"kind": "territory", "code": territory, "detail": f"served by {org or '(none)'}"}
+        )
+    rows.append(
+        {
+            "kind": "organisation",
+            "code": PROBATION_SERVICE,
+            "detail": "probation service (not a support organisation)",
+        }
+    )
     for facility in ref.facilities:
         rows.append({"kind": "facility", "code": facility, "detail": ""})
     for measure in ref.measures.values():
-        span = f"from {measure.launched_on}" + (f" to {measure.ended_on}" if measure.ended_on else "")
-        rows.append({"kind": "measure", "code": measure.code, "detail": f"{measure.name} ({measure.territory}, {span})"})
+        span = f"from {measure.launched_on}" + (
+            f" to {measure.ended_on}" if measure.ended_on else ""
+        )
+        rows.append(
+            {
+                "kind": "measure",
+                "code": measure.code,
+                "detail": f"{measure.name} ({measure.territory}, {span})",
+            }
+        )
     meta = {"known_at": at.text if at else None, "position": app.store.head()}
     emit(rows, fmt, meta=meta, with_meta=with_meta)

@@ -123,7 +123,7 @@ def make_command(cls: type[Event]) -> click.Command:
     is_youth = issubclass(cls, YouthEvent)
 
     @click.pass_context
-    def callback(ctx: click.Context, actor: str, **values: Any) -> None:
+    def callback(ctx: click.Context, /, actor: str, **values: Any) -> None:
         values["occurred_on"] = values.pop("on")
         if values.get("id") is None:
             values.pop("id", None)
@@ -136,13 +136,17 @@ def make_command(cls: type[Event]) -> click.Command:
     params: list[click.Parameter] = []
     if is_youth:
         params.append(click.Argument(["youth"], metavar="YOUTH"))
-    params.append(click.Option(["--on", "on"], type=DATE, required=True, help="The date it happened."))
+    params.append(
+        click.Option(["--on", "on"], type=DATE, required=True, help="The date it happened.")
+    )
     params.extend(
         field_option(name, info)
         for name, info in cls.model_fields.items()
         if name not in ("id", "youth", "occurred_on", "recorded_by")
     )
-    params.append(click.Option(["--id", "id"], type=click.UUID, help="Event id (made if not given)."))
+    params.append(
+        click.Option(["--id", "id"], type=click.UUID, help="Event id (made if not given).")
+    )
     params.append(
         click.Option(
             ["--recorded-by", "recorded_by"],
@@ -157,7 +161,7 @@ def make_command(cls: type[Event]) -> click.Command:
         help=f"{doc}\n\n\b\nExample:\n  {example(cls)}",
         short_help=doc.split("\n")[0],
     )
-    return actor_option(command)  # type: ignore[return-value]
+    return actor_option(command)
 
 
 @click.group()

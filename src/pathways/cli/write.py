@@ -40,19 +40,20 @@ def _amend_options(func: Any) -> Any:
 @click.argument("event_id", type=click.UUID)
 @click.option("--on", "on", type=DATE, help="The corrected date of the step.")
 @click.option(
-    "--reason",
+    "--why",
     default="corrected",
     show_default=True,
-    help="Why (kept encrypted: it may name a person).",
+    help="Why the event is corrected (kept encrypted: it may name a person).",
 )
 @_amend_options
 @actor_option
 @click.pass_context
 def amend(
     ctx: click.Context,
+    /,
     event_id: uuid.UUID,
     on: date | None,
-    reason: str,
+    why: str,
     actor: str,
     **fields: str | None,
 ) -> None:
@@ -82,7 +83,7 @@ def amend(
     from pydantic import ValidationError
 
     try:
-        receipt = app.amend(event_id, changes, reason, actor)
+        receipt = app.amend(event_id, changes, why, actor)
     except ValidationError as error:
         raise LineError(explain(cls, error)) from None
     print_receipt(receipt, verb="amended")
@@ -96,7 +97,9 @@ def amend(
 @click.option("--on", "on", type=DATE, help="Date of the retraction (default: today).")
 @actor_option
 @click.pass_context
-def retract(ctx: click.Context, event_id: uuid.UUID, reason: str, on: date | None, actor: str) -> None:
+def retract(
+    ctx: click.Context, event_id: uuid.UUID, reason: str, on: date | None, actor: str
+) -> None:
     """Retract an event that should never have been recorded.
 
     It stays in the log (nothing is ever lost) but no longer counts from any

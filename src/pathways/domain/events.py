@@ -56,7 +56,9 @@ Right = Literal[
 ]
 CareService = Literal["csapa", "cmp", "gp", "other"]
 Programme = Literal["cej", "pacea", "e2c", "epide", "other"]
-Situation = Literal["employment", "training", "apprenticeship", "immersion", "volunteering", "school"]
+Situation = Literal[
+    "employment", "training", "apprenticeship", "immersion", "volunteering", "school"
+]
 ClosureReason = Literal["autonomy", "aged-out", "refused", "moved", "lost-contact", "other"]
 AlertCode = Literal[
     "no-first-contact",
@@ -218,7 +220,9 @@ class Incarcerated(YouthEvent):
     phase: ClassVar[str] = "judicial"
     facility: Code = describe("Code of the prison.")
     status: CustodyStatus = describe("remand or sentenced.")
-    sentence_band: SentenceBand | None = describe("Length of the sentence (optional).", default=None)
+    sentence_band: SentenceBand | None = describe(
+        "Length of the sentence (optional).", default=None
+    )
     expected_release_on: date | None = describe("Expected release date (optional).", default=None)
 
 
@@ -227,7 +231,9 @@ class CustodyStatusChanged(YouthEvent):
 
     phase: ClassVar[str] = "judicial"
     status: CustodyStatus = describe("remand or sentenced.")
-    sentence_band: SentenceBand | None = describe("Length of the sentence (optional).", default=None)
+    sentence_band: SentenceBand | None = describe(
+        "Length of the sentence (optional).", default=None
+    )
 
 
 class ExpectedReleaseChanged(YouthEvent):
@@ -374,9 +380,7 @@ class EventRetracted(YouthEvent):
 
     phase: ClassVar[str] = "corrections"
     event_id: uuid.UUID = describe("The id of the retracted event.")
-    reason: str = personal(
-        "Why (personal: free text is encrypted).", min_length=1, max_length=500
-    )
+    reason: str = personal("Why (personal: free text is encrypted).", min_length=1, max_length=500)
 
 
 class AlertAcknowledged(YouthEvent):

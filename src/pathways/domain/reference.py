@@ -24,7 +24,12 @@ DEFAULT_TERRITORIES: dict[str, str | None] = {
     "outside-35": None,
 }
 PROBATION_SERVICE = "spip-35"
-DEFAULT_FACILITIES: tuple[str, ...] = ("cp-rennes-vezin", "cp-femmes-rennes", "ma-saint-malo", "other")
+DEFAULT_FACILITIES: tuple[str, ...] = (
+    "cp-rennes-vezin",
+    "cp-femmes-rennes",
+    "ma-saint-malo",
+    "other",
+)
 
 
 @dataclass(frozen=True)

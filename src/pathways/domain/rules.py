@@ -101,7 +101,9 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     return problems
 
 
-def check_dates(event: YouthEvent, today: date, birth: date | None, ref: ReferenceData) -> list[str]:
+def check_dates(
+    event: YouthEvent, today: date, birth: date | None, ref: ReferenceData
+) -> list[str]:
     problems: list[str] = []
     if event.occurred_on > today:
         problems.append(f"occurred_on {event.occurred_on} is in the future (today is {today})")
@@ -124,8 +126,7 @@ def check_dates(event: YouthEvent, today: date, birth: date | None, ref: Referen
             if not measure.open_on(d):
                 end = f" and ended on {measure.ended_on}" if measure.ended_on else ""
                 problems.append(
-                    f"measure '{m}' was launched on {measure.launched_on}{end}: "
-                    f"no enrolment on {d}"
+                    f"measure '{m}' was launched on {measure.launched_on}{end}: no enrolment on {d}"
                 )
     return problems
 
@@ -170,7 +171,10 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
             custody = next((c for c in custodies if c.covers(event.occurred_on)), None)
             if custody is None:
                 violations.append(
-                    Violation(event.id, f"{describe(event)}, but {event.youth} is not in custody on that date")
+                    Violation(
+                        event.id,
+                        f"{describe(event)}, but {event.youth} is not in custody on that date",
+                    )
                 )
             elif (
                 isinstance(event, ExpectedReleaseChanged)
@@ -189,11 +193,11 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
 
 def _check_handovers(timeline: Sequence[Entry]) -> list[Violation]:
     """An acknowledgement follows a handover to that organisation not yet acknowledged."""
-    steps = [
-        e for e in timeline if isinstance(e.event, HandedOver | HandoverAcknowledged)
-    ]
+    steps = [e for e in timeline if isinstance(e.event, HandedOver | HandoverAcknowledged)]
     # A handover and its acknowledgement on the same day: the handover first.
-    steps.sort(key=lambda e: (e.event.occurred_on, isinstance(e.event, HandoverAcknowledged), e.seq))
+    steps.sort(
+        key=lambda e: (e.event.occurred_on, isinstance(e.event, HandoverAcknowledged), e.seq)
+    )
     pending: set[str] = set()
     violations: list[Violation] = []
     for entry in steps:
@@ -264,7 +268,9 @@ def check_youth(
         for entry in new:
             if entry.seq > erasure_seq:
                 violations.append(
-                    Violation(entry.event.id, f"{describe(entry.event)}, but it comes after the erasure")
+                    Violation(
+                        entry.event.id, f"{describe(entry.event)}, but it comes after the erasure"
+                    )
                 )
 
     registration = registrations[0].event
@@ -296,7 +302,9 @@ def check_youth(
             )
         elif event.event_id in retracted:
             violations.append(
-                Violation(event.id, f"{describe(event)}: event {event.event_id} is already retracted")
+                Violation(
+                    event.id, f"{describe(event)}: event {event.event_id} is already retracted"
+                )
             )
         else:
             retracted.add(event.event_id)
@@ -328,7 +336,9 @@ def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) 
         if event.code in ref.measures:
             problems.append(f"{what}: measure '{event.code}' is already launched")
         if event.territory not in ref.territories:
-            problems.append(f"{what}: territory {_one_of(event.territory, sorted(ref.territories))}")
+            problems.append(
+                f"{what}: territory {_one_of(event.territory, sorted(ref.territories))}"
+            )
     elif isinstance(event, MeasureEnded):
         measure = ref.measures.get(event.code)
         if measure is None:
@@ -338,6 +348,7 @@ def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) 
             problems.append(f"{what}: measure '{event.code}' already ended on {measure.ended_on}")
         elif event.occurred_on < measure.launched_on:
             problems.append(
-                f"{what}: measure '{event.code}' was launched on {measure.launched_on}, after that date"
+                f"{what}: measure '{event.code}' was launched on {measure.launched_on}, "
+                "after that date"
             )
     return problems

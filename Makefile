@@ -1,0 +1,45 @@
+# Every target bootstraps the virtual environment it needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEMO := .demo
+DEMO_ENV := PATHWAYS_DB=$(DEMO)/pathways.sqlite3 PATHWAYS_KEY_FILE=$(DEMO)/master.key
+YOUTH ?= 300
+
+.PHONY: demo test bench lint docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+## demo: a fresh synthetic cohort in .demo/ (SQLite), then what is in it
+demo: $(STAMP)
+	rm -rf $(DEMO)
+	$(DEMO_ENV) $(VENV)/bin/pathways keygen
+	$(DEMO_ENV) $(VENV)/bin/pathways demo --youth $(YOUTH)
+	@echo
+	@echo "To explore it:  export $(DEMO_ENV)  (then: .venv/bin/pathways --help)"
+
+## test: the whole test suite (PostgreSQL tests use $$PATHWAYS_TEST_POSTGRES)
+test: $(STAMP)
+	$(PY) -m pytest -p no:cacheprovider
+
+## bench: the performance figures (no timed assertions anywhere)
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+## lint: ruff and mypy --strict
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
+
+## docs: regenerate docs/events.md and docs/cli.md from the code
+docs: $(STAMP)
+	$(PY) -m pathways.docs
+
+clean:
+	rm -rf $(VENV) $(DEMO) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
