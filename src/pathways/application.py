@@ -173,9 +173,11 @@ class Pathways:
             if isinstance(item.event, YouthEvent):
                 by_youth.setdefault(item.event.youth, []).append(item)
         head = self.store.head()
+        streams = {youth: self.store.stream_id(youth) for youth in by_youth}
+        loaded = self.store.load_many(streams.values())
         for youth, youth_items in by_youth.items():
-            stream = self.store.stream_id(youth)
-            stored = self.store.load(stream)
+            stream = streams[youth]
+            stored = loaded[stream]
             stored_entries = [
                 Entry(r.event, r.position, f"stored event {r.event.id}")
                 for r in stored
@@ -245,8 +247,8 @@ class Pathways:
         if not streams:
             return fresh
         stored: dict[uuid.UUID, Recorded] = {}
-        for stream in set(streams.values()):
-            for recorded in self.store.load(stream):
+        for records in self.store.load_many(set(streams.values())).values():
+            for recorded in records:
                 stored[recorded.event.id] = recorded
         kept = []
         for item in fresh:

@@ -51,29 +51,38 @@ class Pair:
     label: str  # what the family is called in messages
 
 
+_FIXED_PAIRS: dict[type[YouthEvent], Pair] = {
+    Incarcerated: Pair("custody", True, "custody"),
+    Released: Pair("custody", False, "custody"),
+    SupportStarted: Pair("support", True, "support"),
+    SupportClosed: Pair("support", False, "support"),
+    CommunitySupervisionStarted: Pair("supervision", True, "community supervision"),
+    CommunitySupervisionEnded: Pair("supervision", False, "community supervision"),
+}
+_KEYED_PAIRS: dict[type[YouthEvent], tuple[str, str, bool]] = {
+    ProgrammeEntered: ("programme", "programme", True),
+    ProgrammeExited: ("programme", "programme", False),
+    SituationStarted: ("situation", "situation", True),
+    SituationEnded: ("situation", "situation", False),
+}
+_pair_cache: dict[tuple[type[YouthEvent], str], Pair] = {}
+
+
 def pair_of(event: YouthEvent) -> Pair | None:
-    match event:
-        case Incarcerated():
-            return Pair("custody", True, "custody")
-        case Released():
-            return Pair("custody", False, "custody")
-        case SupportStarted():
-            return Pair("support", True, "support")
-        case SupportClosed():
-            return Pair("support", False, "support")
-        case CommunitySupervisionStarted():
-            return Pair("supervision", True, "community supervision")
-        case CommunitySupervisionEnded():
-            return Pair("supervision", False, "community supervision")
-        case ProgrammeEntered(programme=p):
-            return Pair(f"programme:{p}", True, f"programme {p}")
-        case ProgrammeExited(programme=p):
-            return Pair(f"programme:{p}", False, f"programme {p}")
-        case SituationStarted(situation=s):
-            return Pair(f"situation:{s}", True, f"situation {s}")
-        case SituationEnded(situation=s):
-            return Pair(f"situation:{s}", False, f"situation {s}")
-    return None
+    """The pair family of an event (custody, support, ... programme per programme)."""
+    cls = type(event)
+    fixed = _FIXED_PAIRS.get(cls)
+    if fixed is not None:
+        return fixed
+    keyed = _KEYED_PAIRS.get(cls)
+    if keyed is None:
+        return None
+    family, attribute, opens = keyed
+    value = getattr(event, attribute)
+    pair = _pair_cache.get((cls, value))
+    if pair is None:
+        pair = _pair_cache[(cls, value)] = Pair(f"{family}:{value}", opens, f"{family} {value}")
+    return pair
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
