@@ -361,7 +361,7 @@ class Store:
         personal = cls.personal_fields()
         # pydantic's own JSON encoder is several times faster than model_dump + json.dumps;
         # the extra keys are spliced before the closing brace.
-        clear = event.model_dump_json(exclude=personal or None)
+        clear = event.model_dump_json(exclude=set(personal) or None)
         extra: dict[str, Any] = {}
         sealed = {name: value for name in personal if (value := getattr(event, name)) is not None}
         if sealed:
