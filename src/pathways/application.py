@@ -131,6 +131,8 @@ class Pathways:
     def __init__(self, store: Store, today: Callable[[], date] = today_in_paris) -> None:
         self.store = store
         self.today = today
+        #: Called after every successful write (the read models catch up there).
+        self.after_write: list[Callable[[], object]] = []
 
     # writing ----------------------------------------------------------------
     def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
@@ -143,6 +145,8 @@ class Pathways:
                 receipt.positions = self.store.append(writes, actor)
             except IntegrityError:
                 continue  # someone wrote to one of these streams meanwhile: check again
+            for hook in self.after_write:
+                hook()
             return receipt
         msg = "the store is too busy: other writers kept changing these pathways; try again"
         raise PathwaysError(msg)

@@ -75,8 +75,9 @@ def events_markdown() -> str:
         if cls.type_name() in SPECIAL_TYPES:
             command = {
                 "EventRetracted": "pathways retract EVENT_ID --reason TEXT",
-                "AlertAcknowledged": "(recorded by `pathways acknowledge`, or by import)",
+                "AlertAcknowledged": "pathways acknowledge YOUTH ALERT [--note TEXT]",
                 "YouthErased": "(erasure: by import; a command comes with the erasure issue)",
+                "SettingChanged": "pathways settings set NAME VALUE",
             }[cls.type_name()]
             out += [f"Command: `{command}`", ""]
         else:

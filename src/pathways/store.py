@@ -92,8 +92,7 @@ def _postgres_recorder_class() -> type[Any]:
             super().__init__(datastore, events_table_name=events_table_name)
             prefix = f'"{datastore.schema}".'
             self.sql_create_statements.extend(
-                SQL(s.format(p=prefix, blob="BYTEA")).format()
-                for s in _OUR_TABLES
+                SQL(s.format(p=prefix, blob="BYTEA")).format() for s in _OUR_TABLES
             )
             self._prefix = prefix
 
@@ -187,6 +186,7 @@ class Store:
         self.recorder: Any = SQLiteRecorder(self.datastore)
         self.recorder.create_table()
         self.events_table = "stored_events"
+        self.schema: str | None = None
         self.prefix = ""
         self.placeholder = "?"
         self.position_column = "rowid"
@@ -219,6 +219,7 @@ class Store:
         self.recorder = _postgres_recorder_class()(self.datastore)
         self.recorder.create_table()
         self.events_table = f'"{schema}".stored_events'
+        self.schema = schema
         self.prefix = f'"{schema}".'
         self.placeholder = "%s"
         self.position_column = "notification_id"
@@ -341,6 +342,16 @@ class Store:
                 return
             yield from batch
             after = batch[-1].position
+
+    def unseal(self, youth: str, event_id: str, sealed: str) -> dict[str, Any] | None:
+        """A youth's personal fields sealed in a read model; None once erased."""
+        stream = self.stream_id(youth)
+        if not self._data_key(stream):
+            return None
+        return self.keys.unseal(stream, uuid.UUID(event_id), sealed)
+
+    def preload_keys(self, youths: Iterable[str]) -> None:
+        self._load_keys([self.stream_id(y) for y in youths])
 
     # the stored form -----------------------------------------------------------
     def _data_key(self, stream: uuid.UUID) -> bool:

@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("pathways.cli.read", "info"),
     "settings": ("pathways.cli.read", "settings"),
     "keygen": ("pathways.cli.admin", "keygen"),
+    "caseload": ("pathways.cli.views", "caseload"),
+    "alerts": ("pathways.cli.views", "alerts"),
+    "acknowledge": ("pathways.cli.views", "acknowledge"),
+    "projections": ("pathways.cli.views", "projections"),
+    "demo": ("pathways.cli.admin", "demo"),
 }
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from pathways.application import Pathways, Receipt, default_actor
+
+if TYPE_CHECKING:
+    from pathways.projections import Views
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,13 +44,25 @@ def actor_option(func: F) -> F:
 
 
 def open_app(ctx: click.Context) -> Pathways:
+    """The application on the chosen store; its writes bring the read models up to date."""
+    return open_views(ctx).app
+
+
+def open_views(ctx: click.Context) -> Views:
+    from pathways.projections import attach
     from pathways.store import open_store
 
-    root = ctx.find_root().obj or {}
-    key_file = root.get("key_file")
-    store = open_store(root.get("db"), Path(key_file) if key_file else None)
-    ctx.call_on_close(store.close)
-    return Pathways(store)
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    if "views" not in settings:
+        key_file = settings.get("key_file")
+        store = open_store(settings.get("db"), Path(key_file) if key_file else None)
+        views = attach(Pathways(store))
+        root.call_on_close(views.projection.close)
+        root.call_on_close(store.close)
+        settings["views"] = views
+    found: Views = settings["views"]
+    return found
 
 
 def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:

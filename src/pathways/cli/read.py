@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from pathways.cli.common import DATE, open_app
+from pathways.cli.common import DATE, actor_option, open_app, print_receipt
 from pathways.cli.output import emit, output_options
 
 
@@ -129,21 +129,25 @@ def info(ctx: click.Context, fmt: str | None, with_meta: bool) -> None:
     emit([row], fmt, with_meta=with_meta)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @known_at_option
 @output_options
 @click.pass_context
 def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_meta: bool) -> None:
-    """The reference data in force: territories, Missions Locales, facilities, measures.
+    """The settings in force: territories and their Missions Locales, facilities,
+    pilot measures, alert thresholds and the suppression threshold.
 
-    The defaults are those of Ille-et-Vilaine; pilot measures come from
-    `record measure-launched` and `record measure-ended`.
+    The defaults are those of Ille-et-Vilaine; every change is an event, so
+    `--known-at` shows the settings of that time.
 
     \b
     Example:
       pathways settings
       pathways settings --known-at 2026-01-01 --json
+      pathways settings set no-first-contact.days 21
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from pathways.application import parse_known_at
     from pathways.domain.reference import PROBATION_SERVICE
 
@@ -175,5 +179,39 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
                 "detail": f"{measure.name} ({measure.territory}, {span})",
             }
         )
-    meta = {"known_at": at.text if at else None, "position": app.store.head()}
+    for name, value in ref.thresholds.items():
+        rows.append({"kind": "threshold", "code": name, "detail": str(value)})
+    position = at.position if at and at.position is not None else app.store.head()
+    meta = {"known_at": at.text if at else None, "position": position}
     emit(rows, fmt, meta=meta, with_meta=with_meta)
+
+
+@settings.command("set")
+@click.argument("name")
+@click.argument("value")
+@click.option("--on", "on", type=DATE, help="From when it applies (default: today).")
+@actor_option
+@click.pass_context
+def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: str) -> None:
+    """Change a setting, by recording an event (nothing is overwritten).
+
+    NAME is an alert threshold in days (e.g. no-first-contact.days), the
+    suppression threshold (suppression.min-n, never below 5), or
+    territory.<code> with an organisation code (or `none`) as VALUE.
+
+    \b
+    Example:
+      pathways settings set contact-lost.days 45
+      pathways settings set territory.redon ml-redon
+    """
+    from pathways.application import Item
+    from pathways.domain.events import SettingChanged
+
+    app = open_app(ctx)
+    try:
+        event = SettingChanged(name=name, value=value, occurred_on=on or app.today())
+    except ValueError:
+        msg = f"'{name}' is not a setting name (see `pathways settings`)"
+        raise click.UsageError(msg) from None
+    receipt = app.commit([Item(event, "settings set")], actor)
+    print_receipt(receipt, verb="changed")

@@ -417,6 +417,20 @@ class MeasureEnded(RegistryEvent):
     code: Code = describe("Code of the measure.")
 
 
+class SettingChanged(RegistryEvent):
+    """A setting changes: an alert threshold, the suppression threshold, or which
+    Mission Locale serves a territory (`territory.<code>`, value an organisation
+    code or `none`). Kept as an event so that replays use the settings of their time."""
+
+    phase: ClassVar[str] = "settings"
+    name: str = describe(
+        "The setting, e.g. no-first-contact.days or territory.redon.",
+        pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)?$",
+        max_length=80,
+    )
+    value: str = describe("Its new value (a whole number of days, or a code).", max_length=80)
+
+
 YOUTH_EVENT_TYPES: tuple[type[YouthEvent], ...] = (
     YouthRegistered,
     ReferralReceived,
@@ -447,11 +461,15 @@ YOUTH_EVENT_TYPES: tuple[type[YouthEvent], ...] = (
     AlertAcknowledged,
     YouthErased,
 )
-REGISTRY_EVENT_TYPES: tuple[type[RegistryEvent], ...] = (MeasureLaunched, MeasureEnded)
+REGISTRY_EVENT_TYPES: tuple[type[RegistryEvent], ...] = (
+    MeasureLaunched,
+    MeasureEnded,
+    SettingChanged,
+)
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls for cls in (*YOUTH_EVENT_TYPES, *REGISTRY_EVENT_TYPES)
 }
 #: Types that have their own commands rather than a `record` subcommand.
-SPECIAL_TYPES = frozenset({"EventRetracted", "AlertAcknowledged", "YouthErased"})
+SPECIAL_TYPES = frozenset({"EventRetracted", "AlertAcknowledged", "YouthErased", "SettingChanged"})
 #: Types a retraction may not name (DOMAIN rule 6).
 UNRETRACTABLE = frozenset({"YouthRegistered", "YouthErased", "EventRetracted"})

@@ -7,11 +7,18 @@ that a replay "as known at" a past time sees the measures known then.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from pathways.domain.events import Event, MeasureEnded, MeasureLaunched
+from pathways.domain.events import (
+    CODE_PATTERN,
+    Event,
+    MeasureEnded,
+    MeasureLaunched,
+    SettingChanged,
+)
 
 DEFAULT_TERRITORIES: dict[str, str | None] = {
     "rennes": "we-ker",
@@ -30,6 +37,25 @@ DEFAULT_FACILITIES: tuple[str, ...] = (
     "ma-saint-malo",
     "other",
 )
+
+#: Thresholds in days (DOMAIN.md section 6) and the suppression threshold (section 7).
+DEFAULT_THRESHOLDS: dict[str, int] = {
+    "no-first-contact.days": 15,
+    "release-unprepared.days": 30,
+    "release-overdue.days": 7,
+    "dry-release.days": 30,
+    "no-contact-after-release.days": 15,
+    "no-contact-after-release.until": 90,
+    "contact-lost.days": 60,
+    "no-mainstream-entry.days": 90,
+    "no-mainstream-entry.until": 365,
+    "ageing-out.days": 60,
+    "handover-pending.days": 15,
+    "suppression.min-n": 5,
+}
+#: The suppression threshold can be raised, never set below this floor.
+MIN_SUPPRESSION = 5
+TERRITORY_PREFIX = "territory."
 
 
 @dataclass(frozen=True)
@@ -52,6 +78,7 @@ class ReferenceData:
     territories: dict[str, str | None] = field(default_factory=lambda: dict(DEFAULT_TERRITORIES))
     facilities: tuple[str, ...] = DEFAULT_FACILITIES
     measures: dict[str, Measure] = field(default_factory=dict)
+    thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
     @property
     def missions_locales(self) -> list[str]:
@@ -77,6 +104,30 @@ class ReferenceData:
             self.measures[event.code] = Measure(
                 old.code, old.name, old.territory, old.launched_on, event.occurred_on
             )
+        elif isinstance(event, SettingChanged):
+            if event.name.startswith(TERRITORY_PREFIX):
+                territory = event.name.removeprefix(TERRITORY_PREFIX)
+                self.territories[territory] = None if event.value == "none" else event.value
+            else:
+                self.thresholds[event.name] = int(event.value)
+
+    def check_setting(self, name: str, value: str) -> str | None:
+        """Why a setting cannot take that value, or None when it can."""
+        if name.startswith(TERRITORY_PREFIX):
+            territory = name.removeprefix(TERRITORY_PREFIX)
+            if not re.match(CODE_PATTERN, territory) or not re.match(CODE_PATTERN, value):
+                return f"{name} = {value}: territory and organisation must be lowercase codes"
+            if value == PROBATION_SERVICE:
+                return f"{name} = {value}: the probation service does not serve a territory"
+            return None
+        if name not in self.thresholds:
+            valid = ", ".join([*sorted(self.thresholds), "territory.<code>"])
+            return f"unknown setting '{name}' (valid: {valid})"
+        if not value.isdigit():
+            return f"{name} = {value}: expected a whole number of days"
+        if name == "suppression.min-n" and int(value) < MIN_SUPPRESSION:
+            return f"{name} = {value}: small counts are suppressed below {MIN_SUPPRESSION} at least"
+        return None
 
     @classmethod
     def replay(cls, events: Iterable[Event]) -> ReferenceData:

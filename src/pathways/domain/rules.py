@@ -30,6 +30,7 @@ from pathways.domain.events import (
     MeasureLaunched,
     RegistryEvent,
     Released,
+    SettingChanged,
     SupportStarted,
     YouthErased,
     YouthEvent,
@@ -339,6 +340,10 @@ def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) 
             problems.append(
                 f"{what}: territory {_one_of(event.territory, sorted(ref.territories))}"
             )
+    elif isinstance(event, SettingChanged):
+        problem = ref.check_setting(event.name, event.value)
+        if problem is not None:
+            problems.append(f"{what}: {problem}")
     elif isinstance(event, MeasureEnded):
         measure = ref.measures.get(event.code)
         if measure is None:

@@ -1,0 +1,203 @@
+"""What needs attention: `caseload`, `alerts`, `acknowledge`, and `projections`."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from typing import Any
+
+import click
+
+from pathways.cli.common import DATE, actor_option, open_views, print_receipt
+from pathways.cli.output import emit, output_options
+from pathways.cli.read import known_at_option
+from pathways.domain.alerts import ALERT_CODES
+
+
+def _view_options(func: Any) -> Any:
+    func = click.option("--counsellor", help="Only the youths of this counsellor.")(func)
+    func = click.option("--organisation", help="Only the youths followed by this organisation.")(
+        func
+    )
+    func = known_at_option(func)
+    return click.option(
+        "--as-of", type=DATE, help="The state on that date (default: today, or T's date)."
+    )(func)
+
+
+def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
+    if mine and counsellor and counsellor != actor:
+        msg = "--mine and --counsellor name different counsellors"
+        raise click.UsageError(msg)
+    return actor if mine else counsellor
+
+
+@click.command()
+@_view_options
+@click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
+@actor_option
+@output_options
+@click.pass_context
+def caseload(
+    ctx: click.Context,
+    /,
+    as_of: date | None,
+    known_at: str | None,
+    organisation: str | None,
+    counsellor: str | None,
+    mine: bool,
+    actor: str,
+    fmt: str | None,
+    with_meta: bool,
+) -> None:
+    """The young people followed on a date: support, custody, last contact, open alerts.
+
+    \b
+    Example:
+      pathways caseload --organisation we-ker
+      pathways caseload --as-of 2026-03-31 --known-at 2026-04-15 --json --with-meta
+    """
+    from pathways.projections.views import caseload_rows
+
+    views = open_views(ctx)
+    point = views.point(as_of, known_at)
+    who = _mine(counsellor, mine, actor)
+    lines = [
+        line
+        for line in views.lines(point)
+        if (organisation is None or line.organisation == organisation)
+        and (who is None or line.counsellor == who)
+    ]
+    emit(caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta)
+
+
+@click.command()
+@_view_options
+@click.option("--alert", "code", type=click.Choice(ALERT_CODES), help="Only this alert.")
+@click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
+@actor_option
+@output_options
+@click.pass_context
+def alerts(
+    ctx: click.Context,
+    /,
+    as_of: date | None,
+    known_at: str | None,
+    organisation: str | None,
+    counsellor: str | None,
+    code: str | None,
+    mine: bool,
+    actor: str,
+    fmt: str | None,
+    with_meta: bool,
+) -> None:
+    """Who needs attention and why: the open alerts ("ruptures de parcours") on a date.
+
+    An alert stays open until what it asks for is recorded, or until it is
+    acknowledged (`pathways acknowledge`). See docs/alerts.md.
+
+    \b
+    Example:
+      pathways alerts --mine --actor c-wk-07
+      pathways alerts --alert dry-release --as-of 2026-03-31 --csv
+    """
+    from pathways.projections.views import alert_rows
+
+    views = open_views(ctx)
+    point = views.point(as_of, known_at)
+    who = _mine(counsellor, mine, actor)
+    lines = [
+        line
+        for line in views.lines(point)
+        if (organisation is None or line.organisation == organisation)
+        and (who is None or line.counsellor == who)
+    ]
+    emit(alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta)
+
+
+@click.command()
+@click.argument("youth")
+@click.argument("alert", type=click.Choice(ALERT_CODES), metavar="ALERT")
+@click.option("--on", "on", type=DATE, help="Date of the acknowledgement (default: today).")
+@click.option("--note", help="What was done (personal: encrypted with the youth's key).")
+@actor_option
+@click.pass_context
+def acknowledge(
+    ctx: click.Context, /, youth: str, alert: str, on: date | None, note: str | None, actor: str
+) -> None:
+    """Acknowledge an open alert: it disappears until its anchor changes.
+
+    A new custody, a new release or a new contact raises it again.
+
+    \b
+    Example:
+      pathways acknowledge Y-2026-0042 handover-pending --note "called ML Redon"
+    """
+    from pathways.application import Item
+    from pathways.domain.events import AlertAcknowledged
+
+    views = open_views(ctx)
+    day = on or views.app.today()
+    point = views.point(day)
+    lines = views.lines(point, youths=[youth])
+    open_codes = [a.alert for line in lines for a in line.alerts]
+    if alert not in open_codes:
+        shown = ", ".join(open_codes) or "none"
+        msg = f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
+        raise click.ClickException(msg)
+    event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
+    receipt = views.app.commit([Item(event, "acknowledge")], actor)
+    print_receipt(receipt, verb="acknowledged")
+
+
+@click.group()
+def projections() -> None:
+    """The read models: how far behind the log they are, and rebuilding them.
+
+    \b
+    Example:
+      pathways projections status
+      pathways projections rebuild
+    """
+
+
+@projections.command()
+@output_options
+@click.pass_context
+def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
+    """Each read model's position against the head of the log.
+
+    \b
+    Example:
+      pathways projections status --json
+    """
+    views = open_views(ctx)
+    found = views.projection.status()
+    rows = [{"name": found.name, "position": found.position, "head": found.head, "lag": found.lag}]
+    emit(rows, fmt, with_meta=with_meta)
+
+
+@projections.command()
+@click.argument("name", required=False, type=click.Choice(["timelines"]))
+@click.pass_context
+def rebuild(ctx: click.Context, /, name: str | None) -> None:
+    """Rebuild a read model (all of them by default) from the first event.
+
+    Readers keep seeing the previous view until the new one is complete.
+
+    \b
+    Example:
+      pathways projections rebuild timelines
+    """
+    views = open_views(ctx)
+    head = views.app.store.head()
+    start = time.perf_counter()
+    if sys.stderr.isatty():
+        with click.progressbar(length=head, label="rebuilding timelines", file=sys.stderr) as bar:
+            count = views.projection.rebuild(bar.update)
+    else:
+        count = views.projection.rebuild()
+    seconds = time.perf_counter() - start
+    rate = count / seconds if seconds > 0 else 0.0
+    click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")

@@ -1,0 +1,294 @@
+"""Alerts ("ruptures de parcours") and the caseload line of one youth, as of a date.
+
+`assess(youth, facts, day, ref, birth_date)` is a pure function of a youth's
+effective facts (retracted ones already left out): the live view, an as-of
+replay and a known-at replay all call it, on facts filtered differently.
+Definitions: DOMAIN.md section 6.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from pathways.domain.facts import Fact, in_life_order
+from pathways.domain.reference import ReferenceData
+
+ALERT_CODES = (
+    "no-first-contact",
+    "release-unprepared",
+    "release-overdue",
+    "dry-release",
+    "no-contact-after-release",
+    "contact-lost",
+    "no-mainstream-entry",
+    "ageing-out",
+    "handover-pending",
+)
+
+
+#: raise_(code, anchor, since, reason): records an alert unless acknowledged.
+_Raiser = Callable[[str, int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Alert:
+    youth: str
+    alert: str
+    since: date
+    anchor: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseloadLine:
+    youth: str
+    organisation: str | None
+    counsellor: str | None
+    support: str  # active / not-started
+    custody: str  # in-custody / community / none
+    last_contact_on: date | None
+    alerts: tuple[Alert, ...]
+
+
+def birthday_26(birth: date) -> date:
+    """The 26th birthday; for a 29 February birth, 1 March."""
+    try:
+        return birth.replace(year=birth.year + 26)
+    except ValueError:
+        return date(birth.year + 26, 3, 1)
+
+
+def _d(ordinal: int) -> date:
+    return date.fromordinal(ordinal)
+
+
+@dataclass
+class _State:
+    """What a walk through the timeline learns, as of the day."""
+
+    registered: bool = False
+    support_open: bool = False
+    support_since: int | None = None
+    organisation: str | None = None
+    counsellor: str | None = None
+    custody_since: int | None = None
+    facility: str | None = None
+    supervision_since: int | None = None
+    release: Fact | None = None  # the last release
+    release_custody_since: int | None = None
+    last_contact: int | None = None
+    last_entry: int | None = None  # ProgrammeEntered or SituationStarted
+    last_handover_ack: int | None = None
+
+
+def _walk(facts: Sequence[Fact]) -> tuple[_State, list[Fact], dict[str, int]]:
+    state = _State()
+    statements: list[Fact] = []  # Incarcerated / ExpectedReleaseChanged
+    plans: list[Fact] = []
+    acks: dict[str, int] = {}
+    handed: dict[str, str | None] = {}  # organisation -> its to_counsellor
+    for fact in facts:
+        kind = fact.kind
+        if kind == "ContactMade":
+            state.last_contact = fact.on
+        elif kind == "YouthRegistered":
+            state.registered = True
+        elif kind == "Incarcerated":
+            state.custody_since, state.facility = fact.on, fact.a
+            statements.append(fact)
+        elif kind == "Released":
+            state.release, state.release_custody_since = fact, state.custody_since
+            state.custody_since = None
+        elif kind == "ExpectedReleaseChanged":
+            statements.append(fact)
+        elif kind == "ReleasePlanValidated":
+            plans.append(fact)
+        elif kind in ("SupportStarted", "CounsellorAssigned"):
+            if kind == "SupportStarted":
+                state.support_open, state.support_since = True, fact.on
+            state.organisation, state.counsellor = fact.a, fact.b
+        elif kind == "SupportClosed":
+            state.support_open = False
+        elif kind == "HandedOver":
+            handed[fact.a or ""] = fact.b
+        elif kind == "HandoverAcknowledged":
+            state.last_handover_ack = fact.on
+            state.organisation, state.counsellor = fact.a, handed.get(fact.a or "")
+        elif kind == "CommunitySupervisionStarted":
+            state.supervision_since = fact.on
+        elif kind == "CommunitySupervisionEnded":
+            state.supervision_since = None
+        elif kind in ("ProgrammeEntered", "SituationStarted"):
+            state.last_entry = fact.on
+        elif kind == "AlertAcknowledged" and fact.a is not None:
+            acks[fact.a] = max(acks.get(fact.a, fact.on), fact.on)
+    return state, [*statements, *plans], acks
+
+
+def assess(
+    youth: str,
+    facts: Sequence[Fact],
+    day: date,
+    ref: ReferenceData,
+    birth_date: date | None = None,
+    *,
+    ordered: bool = False,
+) -> CaseloadLine | None:
+    """The caseload line and open alerts of a youth as of `day`; None if not followed."""
+    d = day.toordinal()
+    timeline = [f for f in facts if f.on <= d]
+    if not ordered:
+        timeline = in_life_order(timeline)
+    state, dated, acks = _walk(timeline)
+    if not state.registered or (state.support_since is not None and not state.support_open):
+        return None
+    statements = [f for f in dated if f.kind != "ReleasePlanValidated"]
+    plans = [f.on for f in dated if f.kind == "ReleasePlanValidated"]
+    t = ref.thresholds
+    found: list[Alert] = []
+
+    def raise_(code: str, anchor: int, since: int, reason: str) -> None:
+        if acks.get(code, -1) < anchor:
+            found.append(Alert(youth, code, _d(since), _d(anchor), reason))
+
+    s = state.custody_since
+    if s is not None:
+        _custody_alerts(state, s, d, statements, plans, t, raise_)
+    elif state.supervision_since is not None:
+        v = state.supervision_since
+        days = t["no-first-contact.days"]
+        if d - v > days and not (state.last_contact is not None and state.last_contact >= v):
+            raise_(
+                "no-first-contact",
+                v,
+                v + days + 1,
+                f"under community supervision since {_d(v)}, no contact yet",
+            )
+    if s is None and state.release is not None:
+        _release_alerts(state, state.release, d, plans, ref, raise_)
+    if state.support_open and state.support_since is not None:
+        a, c = state.support_since, state.last_contact
+        ref_day = max(a, c) if c is not None else a
+        days = t["contact-lost.days"]
+        if d - ref_day > days:
+            why = (
+                f"no contact since {_d(c)}"
+                if c is not None and c >= a
+                else (f"no contact since the support began on {_d(a)}")
+            )
+            raise_("contact-lost", ref_day, ref_day + days + 1, why)
+    if birth_date is not None:
+        b = birthday_26(birth_date).toordinal()
+        days = t["ageing-out.days"]
+        if b - d <= days:
+            why = (
+                "is 26 and still followed: close or hand over to mainstream services"
+                if (b <= d)
+                else f"turns 26 within {days} days: prepare the move to mainstream services"
+            )
+            raise_("ageing-out", b - days, b - days, why)
+    custody = (
+        "in-custody"
+        if s is not None
+        else ("community" if state.supervision_since is not None else "none")
+    )
+    return CaseloadLine(
+        youth=youth,
+        organisation=state.organisation,
+        counsellor=state.counsellor,
+        support="active" if state.support_open else "not-started",
+        custody=custody,
+        last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
+        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
+    )
+
+
+def _custody_alerts(
+    state: _State,
+    s: int,
+    d: int,
+    statements: list[Fact],
+    plans: list[int],
+    t: dict[str, int],
+    raise_: _Raiser,
+) -> None:
+    days = t["no-first-contact.days"]
+    if d - s > days and not (state.last_contact is not None and state.last_contact >= s):
+        raise_(
+            "no-first-contact",
+            s,
+            s + days + 1,
+            f"in custody since {_d(s)} ({state.facility}), no contact yet",
+        )
+    current = [f for f in statements if f.on >= s]
+    if not current:
+        return
+    latest = max(current, key=lambda f: (f.on, f.seq))
+    e = latest.d
+    if e is None:
+        return
+    window = t["release-unprepared.days"]
+    planned = any(s <= p <= d for p in plans)
+    if 0 <= e - d <= window and not planned:
+        raise_(
+            "release-unprepared",
+            s,
+            max(s, e - window),
+            f"expected release {_d(e)} (in {e - d} days), no release plan validated",
+        )
+    grace = t["release-overdue.days"]
+    if d - e > grace:
+        raise_(
+            "release-overdue",
+            e,
+            e + grace + 1,
+            f"expected release {_d(e)} has passed: record the release, or the new date",
+        )
+
+
+def _release_alerts(
+    state: _State,
+    release: Fact,
+    d: int,
+    plans: list[int],
+    ref: ReferenceData,
+    raise_: _Raiser,
+) -> None:
+    t = ref.thresholds
+    r = release.on
+    s = state.release_custody_since if state.release_custody_since is not None else r
+    where = release.a or "?"
+    if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in plans):
+        raise_("dry-release", r, r, f"released {_d(r)} to {where} with no validated release plan")
+    low, high = t["no-contact-after-release.days"], t["no-contact-after-release.until"]
+    contacted = state.last_contact is not None and state.last_contact >= r
+    if low < d - r <= high and not contacted:
+        raise_(
+            "no-contact-after-release",
+            r,
+            r + low + 1,
+            f"released {_d(r)} to {where}, no contact since",
+        )
+    low, high = t["no-mainstream-entry.days"], t["no-mainstream-entry.until"]
+    entered = state.last_entry is not None and state.last_entry >= r
+    if low < d - r <= high and not entered:
+        raise_(
+            "no-mainstream-entry",
+            r,
+            r + low + 1,
+            f"released {_d(r)}, no programme or situation since",
+        )
+    days = t["handover-pending.days"]
+    org = state.organisation
+    acknowledged = state.last_handover_ack is not None and state.last_handover_ack >= r
+    if org is not None and not ref.serves(org, where) and not acknowledged and d - r > days:
+        served = ref.territories.get(where)
+        to = f" (served by {served})" if served else ""
+        raise_(
+            "handover-pending",
+            r,
+            r + days + 1,
+            f"released {_d(r)} to {where}{to}, followed by {org}: no handover acknowledged",
+        )

@@ -1,0 +1,257 @@
+"""The `timelines` read model: keeps each youth's facts up to date with the log.
+
+Catching up reads the log after the model's tracking position, a page at a
+time; each page's rows and the new tracking position are written in one
+transaction that holds the write lock from its start (`BEGIN IMMEDIATE` on
+SQLite, `SELECT ... FOR UPDATE` of the tracking row on PostgreSQL). Two
+catch-ups racing therefore apply each event exactly once, and a process killed
+in the middle of a page leaves nothing of that page behind.
+
+A rebuild empties the tables and replays the whole log in *one* transaction:
+readers keep seeing the previous, complete view until it commits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from pathways.domain.facts import columns_of
+from pathways.projections.schema import Tables, make_tables
+from pathways.store import TOPIC_PREFIX, Store
+
+PAGE = 5000
+EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+
+    @property
+    def lag(self) -> int:
+        return self.head - self.position
+
+
+def engines_for(store: Store) -> tuple[Engine, Engine]:
+    """A reading engine and a writing engine on the store's own database."""
+    location = store.location
+    if location.backend == "sqlite":
+        url = f"sqlite:///{location.target}"
+        reader = create_engine(url, connect_args={"timeout": 30})
+        writer = create_engine(url, connect_args={"timeout": 60})
+
+        @event.listens_for(writer, "connect")
+        def _autocommit(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # let us say BEGIN ourselves
+
+        @event.listens_for(writer, "begin")
+        def _begin_immediate(connection: Connection) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+        return reader, writer
+    parsed = urlparse(location.target)
+    url = urlunparse(parsed._replace(scheme="postgresql+psycopg", query=""))
+    engine = create_engine(url, pool_size=2, max_overflow=4)
+    return engine, engine
+
+
+class TimelinesProjection:
+    """Facts, youths and recording times, as SQL tables kept level with the log."""
+
+    name = "timelines"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.tables: Tables = make_tables(store.schema)
+        self.reader, self.writer = engines_for(store)
+        self.postgres = store.location.backend == "postgresql"
+        self.tables.metadata.create_all(self.writer, checkfirst=True)
+        self._ensure_tracking()
+
+    def close(self) -> None:
+        self.reader.dispose()
+        self.writer.dispose()
+
+    # tracking -------------------------------------------------------------------
+    def _ensure_tracking(self) -> None:
+        dialect = postgresql if self.postgres else sqlite
+        statement = (
+            dialect.insert(self.tables.tracking)
+            .values(name=self.name, position=0)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        with self.writer.begin() as conn:
+            conn.execute(statement)
+
+    def _locked_position(self, conn: Connection) -> int:
+        """The tracking position, with the view's write lock held until commit."""
+        query = select(self.tables.tracking.c.position).where(
+            self.tables.tracking.c.name == self.name
+        )
+        if self.postgres:
+            query = query.with_for_update()
+        return int(conn.execute(query).scalar_one())
+
+    def position(self) -> int:
+        with self.reader.connect() as conn:
+            return int(
+                conn.execute(
+                    select(self.tables.tracking.c.position).where(
+                        self.tables.tracking.c.name == self.name
+                    )
+                ).scalar_one()
+            )
+
+    def status(self) -> Status:
+        return Status(self.name, self.position(), self.store.head())
+
+    # catching up ------------------------------------------------------------------
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Apply every event after the tracking position, a page per transaction."""
+        applied = 0
+        while True:
+            with self.writer.begin() as conn:
+                position = self._locked_position(conn)
+                page = self.store.recorder.select_notifications(
+                    start=position, limit=PAGE, inclusive_of_start=False
+                )
+                if not page:
+                    return applied
+                self._apply(conn, page)
+                self._set_position(conn, page[-1].id)
+            applied += len(page)
+            if progress is not None:
+                progress(len(page))
+
+    def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
+        """Replay the whole log into empty tables, in one transaction."""
+        applied = 0
+        t = self.tables
+        with self.writer.begin() as conn:
+            self._locked_position(conn)
+            for table in (t.fact, t.youth, t.log):
+                conn.execute(delete(table))
+            position = 0
+            while True:
+                page = self.store.recorder.select_notifications(
+                    start=position, limit=PAGE, inclusive_of_start=False
+                )
+                if not page:
+                    break
+                self._apply(conn, page)
+                position = page[-1].id
+                applied += len(page)
+                if progress is not None:
+                    progress(len(page))
+            self._set_position(conn, position)
+        return applied
+
+    def _set_position(self, conn: Connection, position: int) -> None:
+        conn.execute(
+            update(self.tables.tracking)
+            .where(self.tables.tracking.c.name == self.name)
+            .values(position=position)
+        )
+
+    def _apply(self, conn: Connection, page: Sequence[Any]) -> None:
+        facts: list[dict[str, Any]] = []
+        youths: list[dict[str, Any]] = []
+        logs: list[dict[str, Any]] = []
+        retractions: list[dict[str, Any]] = []
+        erasures: list[dict[str, Any]] = []
+        for note in page:
+            state = json.loads(note.state)
+            kind = note.topic[len(TOPIC_PREFIX) :]
+            recorded_at = datetime.fromisoformat(state["meta"]["at"]).timestamp()
+            logs.append({"position": note.id, "recorded_at": recorded_at})
+            youth = state.get("youth")
+            if youth is None:
+                continue  # a pilot measure or a setting: read from the registry stream
+            if kind == "EventRetracted":
+                retractions.append({"target": state["event_id"], "pos": note.id})
+                continue
+            if kind == "YouthErased":
+                erasures.append({"who": youth, "pos": note.id})
+                continue
+            on_day = date.fromisoformat(state["occurred_on"]).toordinal()
+            if kind == "YouthRegistered":
+                youths.append(
+                    {
+                        "youth": youth,
+                        "registered_on": on_day,
+                        "registered_pos": note.id,
+                        "birth_year": state.get("birth_year"),
+                        "residence": state.get("residence"),
+                        "sex": state.get("sex"),
+                        "event_id": state["id"],
+                        "sealed": state.get("personal"),
+                        "erased_pos": None,
+                    }
+                )
+            row = {
+                "position": note.id,
+                "youth": youth,
+                "kind": kind,
+                "on_day": on_day,
+                "event_id": state["id"],
+                "retracted_pos": None,
+                **EMPTY_FACT,
+            }
+            row.update(columns_of(kind, state))
+            facts.append(row)
+        t = self.tables
+        if logs:
+            conn.execute(t.log.insert(), logs)
+        if youths:
+            conn.execute(t.youth.insert(), youths)
+        if facts:
+            conn.execute(t.fact.insert(), facts)
+        if retractions:
+            conn.execute(
+                update(t.fact)
+                .where(t.fact.c.event_id == bindparam("target"))
+                .values(retracted_pos=bindparam("pos")),
+                retractions,
+            )
+        if erasures:
+            conn.execute(
+                update(t.youth)
+                .where(t.youth.c.youth == bindparam("who"))
+                .values(erased_pos=bindparam("pos"), sealed=None),
+                erasures,
+            )
+
+    # reading ----------------------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.reader.connect() as conn, conn.begin():
+            yield conn
+
+    def position_at(self, moment: datetime) -> int:
+        """The last log position recorded at or before a moment."""
+        with self.reading() as conn:
+            found = conn.execute(
+                select(self.tables.log.c.position)
+                .where(self.tables.log.c.recorded_at <= moment.timestamp())
+                .order_by(self.tables.log.c.position.desc())
+                .limit(1)
+            ).scalar()
+        return int(found or 0)
+
+
+def timed(func: Callable[[], int]) -> tuple[int, float]:
+    start = time.perf_counter()
+    count = func()
+    return count, time.perf_counter() - start

@@ -1,0 +1,214 @@
+"""Caseloads and alerts as of a date, as known at a time: a query plus a small
+computation per youth, never a replay of the log.
+
+`Views.point(as_of, known_at)` fixes where a read stands (the as-of date D and
+the log position P); `Views.lines(point)` selects the facts recorded up to P,
+dated up to D and not retracted by P, and hands each followed youth's facts to
+the pure `domain.alerts.assess`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+
+from pathways.application import PARIS, KnownAt, Pathways, parse_known_at
+from pathways.domain.alerts import CaseloadLine, assess
+from pathways.domain.facts import Fact, in_life_order
+from pathways.domain.reference import ReferenceData
+from pathways.projections.timelines import TimelinesProjection
+
+#: The kinds of facts that the alerts and the caseload look at.
+ALERT_KINDS = (
+    "YouthRegistered",
+    "SupportStarted",
+    "SupportClosed",
+    "CounsellorAssigned",
+    "HandedOver",
+    "HandoverAcknowledged",
+    "Incarcerated",
+    "Released",
+    "ExpectedReleaseChanged",
+    "CommunitySupervisionStarted",
+    "CommunitySupervisionEnded",
+    "ContactMade",
+    "ReleasePlanValidated",
+    "ProgrammeEntered",
+    "SituationStarted",
+    "AlertAcknowledged",
+)
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a read stands: the as-of date, and the log position it was computed at."""
+
+    as_of: date
+    position: int
+    known_at: str | None = None
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "known_at": self.known_at,
+            "position": self.position,
+        }
+
+
+@dataclass(frozen=True)
+class YouthRow:
+    youth: str
+    birth_year: int | None
+    residence: str | None
+    sex: str | None
+    event_id: str
+    sealed: str | None
+
+
+class Views:
+    def __init__(self, app: Pathways, projection: TimelinesProjection) -> None:
+        self.app = app
+        self.projection = projection
+
+    def point(self, as_of: date | None = None, known_at: str | None = None) -> Point:
+        """Resolve `--as-of` / `--known-at` after bringing the view up to date."""
+        self.projection.catch_up()
+        head = self.projection.position()
+        if known_at is None:
+            return Point(as_of or self.app.today(), head)
+        at = parse_known_at(known_at)
+        if at.position is not None:
+            position = min(at.position, head)
+            day = as_of or self._day_of(position)
+        else:
+            assert at.moment is not None
+            assert at.day is not None
+            position = self.projection.position_at(at.moment)
+            day = as_of or at.day
+        return Point(day, position, at.text)
+
+    def _day_of(self, position: int) -> date:
+        """The Paris date on which a log position was recorded (today if none yet)."""
+        log = self.projection.tables.log
+        with self.projection.reading() as conn:
+            stamp = conn.execute(
+                select(log.c.recorded_at).where(log.c.position == position)
+            ).scalar()
+        if stamp is None:
+            return self.app.today()
+        return datetime.fromtimestamp(stamp, UTC).astimezone(PARIS).date()
+
+    def reference(self, point: Point) -> ReferenceData:
+        return self.app.reference(KnownAt(position=point.position))
+
+    # the core query ---------------------------------------------------------------
+    def youths(self, point: Point) -> dict[str, YouthRow]:
+        """Youths registered by the as-of date, as known at the position, not erased."""
+        y = self.projection.tables.youth
+        query = select(
+            y.c.youth, y.c.birth_year, y.c.residence, y.c.sex, y.c.event_id, y.c.sealed
+        ).where(
+            y.c.registered_pos <= point.position,
+            y.c.registered_on <= point.as_of.toordinal(),
+            or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
+        )
+        with self.projection.reading() as conn:
+            return {row[0]: YouthRow(*row) for row in conn.execute(query)}
+
+    def facts(
+        self, point: Point, kinds: Iterable[str], youths: Iterable[str] | None = None
+    ) -> dict[str, list[Fact]]:
+        """Each youth's effective facts up to the as-of date, as known at the position."""
+        f = self.projection.tables.fact
+        query = select(
+            f.c.youth, f.c.kind, f.c.on_day, f.c.position, f.c.a, f.c.b, f.c.c, f.c.d, f.c.n
+        ).where(
+            f.c.position <= point.position,
+            f.c.on_day <= point.as_of.toordinal(),
+            or_(f.c.retracted_pos.is_(None), f.c.retracted_pos > point.position),
+            f.c.kind.in_(list(kinds)),
+        )
+        wanted = None if youths is None else set(youths)
+        if wanted is not None and len(wanted) <= 500:
+            query = query.where(and_(f.c.youth.in_(wanted)))
+        found: dict[str, list[Fact]] = {}
+        with self.projection.reading() as conn:
+            for youth, *rest in conn.execute(query).tuples():
+                if wanted is None or youth in wanted:
+                    found.setdefault(youth, []).append(Fact(*rest))
+        return found
+
+    def birth_dates(self, rows: Iterable[YouthRow], point: Point, window: int) -> dict[str, date]:
+        """Decrypt birth dates only for those who may turn 26 within the window."""
+        horizon = point.as_of.year + 1 + window // 365
+        needed = [r for r in rows if r.sealed and r.birth_year and r.birth_year + 26 <= horizon]
+        self.app.store.preload_keys(r.youth for r in needed)
+        found: dict[str, date] = {}
+        for row in needed:
+            assert row.sealed is not None
+            personal = self.app.store.unseal(row.youth, row.event_id, row.sealed)
+            if personal is not None and "birth_date" in personal:
+                found[row.youth] = date.fromisoformat(personal["birth_date"])
+        return found
+
+    def lines(self, point: Point, youths: Iterable[str] | None = None) -> list[CaseloadLine]:
+        """The caseload line (with its open alerts) of every youth followed on the date."""
+        ref = self.reference(point)
+        rows = self.youths(point)
+        if youths is not None:
+            keep = set(youths)
+            rows = {k: v for k, v in rows.items() if k in keep}
+        facts = self.facts(point, ALERT_KINDS, rows if youths is not None else None)
+        births = self.birth_dates(rows.values(), point, ref.thresholds["ageing-out.days"])
+        lines = []
+        for youth in sorted(rows):
+            line = assess(
+                youth,
+                in_life_order(facts.get(youth, ())),
+                point.as_of,
+                ref,
+                births.get(youth),
+                ordered=True,
+            )
+            if line is not None:
+                lines.append(line)
+        return lines
+
+
+def caseload_rows(lines: Iterable[CaseloadLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "youth": line.youth,
+            "organisation": line.organisation,
+            "counsellor": line.counsellor,
+            "support": line.support,
+            "custody": line.custody,
+            "last_contact_on": line.last_contact_on.isoformat() if line.last_contact_on else None,
+            "alerts": len(line.alerts),
+        }
+        for line in lines
+    ]
+
+
+def alert_rows(lines: Iterable[CaseloadLine], code: str | None = None) -> list[dict[str, Any]]:
+    rows = []
+    for line in lines:
+        for alert in line.alerts:
+            if code is not None and alert.alert != code:
+                continue
+            rows.append(
+                {
+                    "youth": line.youth,
+                    "alert": alert.alert,
+                    "since": alert.since.isoformat(),
+                    "organisation": line.organisation,
+                    "counsellor": line.counsellor,
+                    "reason": alert.reason,
+                }
+            )
+    rows.sort(key=lambda r: (r["since"], r["youth"], r["alert"]))
+    return rows
