@@ -32,7 +32,9 @@ class Shell:
         }
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         return self.runner.invoke(cli, list(args), input=stdin, env={**self.env, **(env or {})})
 
     def ok(self, *args: str, stdin: str | None = None) -> str:

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+from pathways.cli.common import DATE, actor_option, open_app
+
+if TYPE_CHECKING:
+    from pathways.application import Pathways
+    from pathways.demo import Batch, Summary
 
 
 @click.command()
@@ -13,7 +22,9 @@ import click
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the key (default: $PATHWAYS_KEY_FILE, else your config directory).",
 )
-@click.option("--print", "print_", is_flag=True, help="Print a new key instead (for $PATHWAYS_MASTER_KEY).")
+@click.option(
+    "--print", "print_", is_flag=True, help="Print a new key instead (for $PATHWAYS_MASTER_KEY)."
+)
 def keygen(output: Path | None, print_: bool) -> None:
     """Create a master key: it opens every young person's data key.
 
@@ -38,3 +49,128 @@ def keygen(output: Path | None, print_: bool) -> None:
         return
     write_key_file(path)
     click.echo(f"master key written to {path} (readable by you only)")
+
+
+@click.command()
+@click.option(
+    "--youth",
+    "youth",
+    default=300,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="How many young people.",
+)
+@click.option(
+    "--seed",
+    default=35,
+    show_default=True,
+    type=int,
+    help="The random seed: the same seed gives the same cohort.",
+)
+@click.option(
+    "--years",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=8),
+    help="How many years of pathways, up to --end.",
+)
+@click.option(
+    "--end", "end", type=DATE, help="The last day of the simulated period (default: today)."
+)
+@click.option(
+    "--jsonl",
+    "jsonl",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the cohort to this JSON Lines file instead of the store.",
+)
+@actor_option
+@click.pass_context
+def demo(
+    ctx: click.Context,
+    youth: int,
+    seed: int,
+    years: float,
+    end: date | None,
+    jsonl: Path | None,
+    actor: str,
+) -> None:
+    """Write a synthetic cohort of young people into the store (or a file).
+
+    The pathways are realistic (custodies at Rennes-Vezin and Saint-Malo,
+    prepared and unprepared releases, community supervisions, contacts,
+    rights, CEJ and PACEA, re-incarcerations, handovers between Missions
+    Locales, pilot measures, corrections) and fictitious. Each week of the
+    period is imported as one batch at its simulated recording time, so that
+    `--known-at` replays over the period show what was known then. Personal
+    fields are encrypted as for real data. Nothing is written if the store
+    already holds one of the cohort's references.
+
+    \b
+    Example:
+      pathways --db demo.sqlite3 demo
+      pathways --db demo.sqlite3 demo --youth 1000 --seed 7
+      pathways demo --youth 2500 --jsonl cohort.jsonl
+    """
+    import sys
+
+    from pathways import demo as cohort
+
+    last = end or cohort.today_in_paris()
+    if last > cohort.today_in_paris():
+        raise click.BadParameter("the period cannot end in the future", param_hint="--end")
+    batches = cohort.generate(youth, seed, last, years)
+    if jsonl is not None:
+        count = cohort.write_jsonl(batches, jsonl)
+        summary = cohort.summarize(batches)
+        click.echo(f"wrote {count} events of {summary.youths} young people to {jsonl}")
+        click.echo(f"import it in one go with: pathways import {jsonl}")
+        return
+    app = open_app(ctx)
+    total = sum(len(batch.events) for batch in batches)
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="writing the demo", file=sys.stderr) as bar:
+            summary = cohort.write_demo(
+                app, youth, seed, last, bar.update, years=years, actor=actor, batches=batches
+            )
+    else:
+        summary = cohort.write_demo(
+            app, youth, seed, last, years=years, actor=actor, batches=batches
+        )
+    _print_summary(app, summary, batches)
+
+
+def _print_summary(app: Pathways, summary: Summary, batches: Sequence[Batch]) -> None:
+    store = app.store
+    first, last = batches[0].day, batches[-1].day
+    click.echo(f"demo cohort written to {store.location.display}")
+    click.echo(f"  recorded in {summary.batches} weekly batches, from {first} to {last}")
+    click.echo(
+        f"  the store now holds {store.count_youths()} young people and "
+        f"{store.count_events()} events (log head: {store.head()})"
+    )
+    click.echo(
+        f"  this cohort: {summary.youths} young people, {summary.events} events, "
+        f"{len(summary.measures)} pilot measures ({', '.join(summary.measures)})"
+    )
+    if summary.releases:
+        rate = round(100 * summary.prepared / summary.releases)
+        click.echo(
+            f"  releases: {summary.releases}, prepared (a release plan validated in custody): "
+            f"{summary.prepared} ({rate} %)"
+        )
+    if summary.adjustable:
+        rate = round(100 * summary.adjusted / summary.adjustable)
+        click.echo(
+            f"  adjusted releases: {summary.adjusted} of {summary.adjustable} sentences ({rate} %)"
+        )
+    click.echo(f"  corrections: {summary.retractions} events retracted and recorded again")
+    click.echo("events by type:")
+    width = max(len(name) for name in summary.by_type)
+    for name, count in sorted(summary.by_type.items(), key=lambda item: (-item[1], item[0])):
+        click.echo(f"  {name:{width}}  {count:>7}")
+    example = summary.example or summary.references[0]
+    middle = batches[len(batches) // 2].day
+    click.echo("next:")
+    click.echo(f"  pathways history {example}")
+    click.echo(f"  pathways history {example} --known-at {middle}")
+    click.echo("  pathways info")

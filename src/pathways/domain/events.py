@@ -85,7 +85,9 @@ def describe(description: str, **kwargs: Any) -> Any:
 class Event(BaseModel):
     """Common to every event."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a command uses one or two types; building all ~30 validators at
+    # import would cost tens of milliseconds on every start.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     #: Bumped when the schema of a kind of event changes; old versions are upcast
     #: by `upcast_v{N}_v{N+1}` static methods on the class.

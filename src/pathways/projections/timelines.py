@@ -23,7 +23,6 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from pathways.domain.facts import columns_of
 from pathways.projections.schema import Tables, make_tables
@@ -86,9 +85,16 @@ class TimelinesProjection:
 
     # tracking -------------------------------------------------------------------
     def _ensure_tracking(self) -> None:
-        dialect = postgresql if self.postgres else sqlite
+        if self.postgres:
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            insert: Any = pg_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            insert = sqlite_insert
         statement = (
-            dialect.insert(self.tables.tracking)
+            insert(self.tables.tracking)
             .values(name=self.name, position=0)
             .on_conflict_do_nothing(index_elements=["name"])
         )
