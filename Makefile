@@ -21,6 +21,9 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(VENV)/bin/pathways keygen
 	$(DEMO_ENV) $(VENV)/bin/pathways demo --youth $(YOUTH)
 	@echo
+	@echo "Who needs attention today at the Mission Locale of Saint-Malo:"
+	@$(DEMO_ENV) $(VENV)/bin/pathways alerts --organisation ml-saint-malo
+	@echo
 	@echo "To explore it:  export $(DEMO_ENV)  (then: .venv/bin/pathways --help)"
 
 ## test: the whole test suite (PostgreSQL tests use $$PATHWAYS_TEST_POSTGRES)

@@ -22,14 +22,17 @@ from zoneinfo import ZoneInfo
 from pathways.domain.errors import PathwaysError, RulesBroken, UnknownEvent, Violation
 from pathways.domain.events import (
     UNRETRACTABLE,
+    EnrolledInMeasure,
     Event,
     EventRetracted,
+    MeasureEnded,
     RegistryEvent,
     YouthEvent,
 )
+from pathways.domain.ordering import order_by_life
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
-from pathways.domain.timeline import Entry
+from pathways.domain.timeline import Entry, pair_of
 from pathways.interchange import LineError, parse_line
 from pathways.store import IntegrityError, Recorded, Store, Write
 
@@ -161,7 +164,12 @@ class Pathways:
         today = self.today()
         writes: list[tuple[int, Write]] = []
         version = registry[-1].version if registry else 0
-        for item in fresh:
+        # A file may list a measure's end above its launch (rule 7): check them in date order.
+        registry_items = sorted(
+            (i for i in fresh if isinstance(i.event, RegistryEvent)),
+            key=lambda i: (i.event.occurred_on, REGISTRY_RANK.get(i.event.type_name(), 0), i.order),
+        )
+        for item in registry_items:
             if isinstance(item.event, RegistryEvent):
                 found = check_registry_event(item.event, ref, today)
                 problems.extend((item.order, f"{item.where}: {p}") for p in found)
@@ -199,6 +207,7 @@ class Pathways:
                 version += 1
                 writes.append((item.order, Write(stream, version, item.event)))
 
+        problems.extend(self._check_measure_ends(registry_items, fresh))
         if problems:
             problems.sort(key=lambda p: p[0])
             shown = [text for _, text in problems[:MAX_PROBLEMS]]
@@ -210,6 +219,47 @@ class Pathways:
             receipt.by_type[write.event.type_name()] += 1
             receipt.events.append(write.event)
         return receipt, [write for _, write in writes]
+
+    def _check_measure_ends(
+        self, registry_items: Sequence[Item], fresh: Sequence[Item]
+    ) -> list[tuple[int, str]]:
+        """A measure cannot end on or before an enrolment in it (rule 5)."""
+        ends = [i for i in registry_items if isinstance(i.event, MeasureEnded)]
+        if not ends:
+            return []
+        enrolments: dict[uuid.UUID, tuple[str, date, str]] = {}
+        retracted: set[uuid.UUID] = set()
+        for state in self.store.clear_states(["EnrolledInMeasure", "EventRetracted"]):
+            if "measure" in state:
+                day = date.fromisoformat(state["occurred_on"])
+                enrolments[uuid.UUID(state["id"])] = (state["measure"], day, state["youth"])
+            else:
+                retracted.add(uuid.UUID(state["event_id"]))
+        for item in fresh:
+            event = item.event
+            if isinstance(event, EnrolledInMeasure):
+                enrolments[event.id] = (event.measure, event.occurred_on, event.youth)
+            elif isinstance(event, EventRetracted):
+                retracted.add(event.event_id)
+        problems = []
+        for item in ends:
+            assert isinstance(item.event, MeasureEnded)
+            code, end = item.event.code, item.event.occurred_on
+            late = sorted(
+                (day, youth)
+                for event_id, (measure, day, youth) in enrolments.items()
+                if measure == code and day >= end and event_id not in retracted
+            )
+            if late:
+                day, youth = late[0]
+                problems.append(
+                    (
+                        item.order,
+                        f"{item.where}: MeasureEnded on {end} for '{code}', but {youth} is "
+                        f"enrolled in it on {day} ({len(late)} enrolment(s) on or after that date)",
+                    )
+                )
+        return problems
 
     @staticmethod
     def _locate(violations: list[Violation], items: list[Item]) -> list[tuple[int, str]]:
@@ -259,7 +309,7 @@ class Pathways:
             existing = stored.get(item.event.id)
             if existing is None:
                 kept.append(item)
-            elif existing.event.content() == item.event.content():
+            elif _same_step(existing, item.event):
                 receipt.skipped += 1
             else:
                 problems.append(
@@ -301,6 +351,13 @@ class Pathways:
         if progress is not None:
             progress(count % 1000)
         if problems:
+            # Report the rules broken by the lines that did parse too, in one run.
+            if items:
+                try:
+                    self._prepare(items, check_only=True)
+                except RulesBroken as broken:
+                    problems.extend(broken.problems)
+            problems.sort(key=_line_number)
             raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
         if not items:
             msg = "the file holds no event"
@@ -386,14 +443,44 @@ class Pathways:
                 and not line.retracted
                 and not isinstance(line.recorded.event, EventRetracted)
             ]
-        lines.sort(key=lambda line: (line.recorded.event.occurred_on, line.recorded.position))
-        return lines
+        return order_by_life(
+            lines,
+            lambda line: line.recorded.event.occurred_on,
+            lambda line: line.recorded.position,
+            _pair_family,
+        )
 
     def reference(self, known_at: KnownAt | None = None) -> ReferenceData:
         registry = self.store.load(self.store.stream_id(None))
         if known_at is not None:
             registry = [r for r in registry if known_at.includes(r)]
         return ReferenceData.replay(r.event for r in registry)
+
+
+REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}
+
+
+def _pair_family(line: HistoryLine) -> tuple[str, bool] | None:
+    event = line.recorded.event
+    pair = pair_of(event) if isinstance(event, YouthEvent) else None
+    return None if pair is None else (pair.family, pair.opens)
+
+
+def _same_step(existing: Recorded, event: Event) -> bool:
+    """Rule 8's "same content"; once erased, the personal fields cannot be compared
+    (and a replay must not bring them back)."""
+    if not existing.erased:
+        return existing.event.content() == event.content()
+    personal = type(event).personal_fields()
+    mine = {k: v for k, v in event.content().items() if k not in personal}
+    theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
+    return mine == theirs
+
+
+def _line_number(problem: str) -> int:
+    head = problem.split(":", 1)[0]
+    number = head.removeprefix("line ")
+    return int(number) if number.isdigit() else 0
 
 
 def _summary(recorded: Recorded) -> str:

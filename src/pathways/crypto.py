@@ -9,8 +9,9 @@
   encrypted with it (AES-GCM, the event id as associated data), so destroying
   that one wrapped key erases the young person's personal data everywhere.
 - The **stream id** of a young person is an HMAC of their reference: the same
-  reference always gives the same stream, but nobody without the master key
-  can tell which stream belongs to which reference.
+  reference always gives the same stream, but the id cannot be computed from
+  a reference without the master key (unlike a uuid5). The reference itself is
+  pseudonymous and stays in clear in the events, as DOMAIN.md section 3 has it.
 """
 
 from __future__ import annotations

@@ -24,8 +24,10 @@ def _type_text(cls: type[Event], name: str) -> str:
     base, optional = unwrap(info.annotation)
     if get_origin(base) is Literal:
         text = " / ".join(f"`{v}`" for v in get_args(base))
-    elif base.__name__ == "str" and info.metadata and any(
-        getattr(m, "pattern", None) for m in info.metadata
+    elif (
+        base.__name__ == "str"
+        and info.metadata
+        and any(getattr(m, "pattern", None) for m in info.metadata)
     ):
         text = "code"
     else:
@@ -76,7 +78,7 @@ def events_markdown() -> str:
             command = {
                 "EventRetracted": "pathways retract EVENT_ID --reason TEXT",
                 "AlertAcknowledged": "pathways acknowledge YOUTH ALERT [--note TEXT]",
-                "YouthErased": "(erasure: by import; a command comes with the erasure issue)",
+                "YouthErased": "pathways erase YOUTH --reason CODE",
                 "SettingChanged": "pathways settings set NAME VALUE",
             }[cls.type_name()]
             out += [f"Command: `{command}`", ""]

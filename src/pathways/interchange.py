@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pathways.domain.errors import PathwaysError
 from pathways.domain.events import EVENT_TYPES, Event, YouthEvent
 
-EXPORT_KEYS = frozenset({"recorded_at", "actor", "position", "retracted"})
+EXPORT_KEYS = frozenset({"recorded_at", "actor", "position", "retracted", "erased"})
 
 
 class LineError(PathwaysError):

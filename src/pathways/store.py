@@ -34,7 +34,7 @@ from pydantic import ValidationError
 
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
-from pathways.domain.events import EVENT_TYPES, Event, YouthEvent, YouthRegistered
+from pathways.domain.events import EVENT_TYPES, Event, YouthErased, YouthEvent, YouthRegistered
 
 DB_ENV = "PATHWAYS_DB"
 TOPIC_PREFIX = "pathways:"
@@ -50,10 +50,13 @@ _OUR_TABLES = (
 )
 
 
-def _our_rows(kwargs: dict[str, Any]) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]]]:
+def _our_rows(
+    kwargs: dict[str, Any],
+) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]], list[tuple[str]]]:
     ids = [(str(e), s.hex) for e, s in kwargs.get("event_ids", ())]
     keys = [(s.hex, w) for s, w in kwargs.get("new_keys", ())]
-    return ids, keys
+    erase = [(s.hex,) for s in kwargs.get("erase_keys", ())]
+    return ids, keys, erase
 
 
 class SQLiteRecorder(SQLiteApplicationRecorder):
@@ -68,9 +71,11 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids, keys = _our_rows(kwargs)
+        ids, keys, erase = _our_rows(kwargs)
         if keys:
             c.executemany("INSERT INTO pathways_keys VALUES (?, ?)", keys)
+        if erase:
+            c.executemany("DELETE FROM pathways_keys WHERE stream = ?", erase)
         positions = super()._insert_events(c, stored_events, **kwargs)
         if ids:
             c.executemany("INSERT INTO pathways_event_ids VALUES (?, ?)", ids)
@@ -99,11 +104,16 @@ def _postgres_recorder_class() -> type[Any]:
         def _insert_events(
             self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
         ) -> None:
-            ids, keys = _our_rows(kwargs)
+            ids, keys, erase = _our_rows(kwargs)
             if keys:
                 curs.executemany(
                     f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",
                     keys,
+                )
+            if erase:
+                curs.executemany(
+                    f"DELETE FROM {self._prefix}pathways_keys WHERE stream = %s",
+                    erase,
                 )
             if ids:
                 curs.executemany(
@@ -168,7 +178,7 @@ class Store:
         self.location = location
         self.keys = KeyRing(master_key)
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
-        self._wrapped: dict[uuid.UUID, bytes | None] = {}
+        self._wrapped: dict[uuid.UUID, bytes] = {}
         try:
             if location.backend == "sqlite":
                 self._open_sqlite(Path(location.target))
@@ -293,18 +303,35 @@ class Store:
         return found
 
     def _load_keys(self, streams: Sequence[uuid.UUID]) -> None:
-        """Fetch the wrapped keys of these streams in a few queries (absent: None)."""
+        """Fetch the wrapped keys of these streams in a few queries.
+
+        Only keys found are remembered: a key missing now may be written by
+        another process a moment later (a registration elsewhere)."""
         missing = [s for s in streams if s not in self._wrapped]
         for start in range(0, len(missing), 500):
             chunk = missing[start : start + 500]
-            for stream in chunk:
-                self._wrapped[stream] = None
             marks = ", ".join("?" * len(chunk))
             for row in self._rows(
                 f"SELECT stream, wrapped FROM {{p}}pathways_keys WHERE stream IN ({marks})",
                 [s.hex for s in chunk],
             ):
                 self._wrapped[uuid.UUID(row["stream"])] = bytes(row["wrapped"])
+
+    def clear_states(self, types: Sequence[str]) -> list[dict[str, Any]]:
+        """The clear fields of every event of these types (a scan: for rare checks)."""
+        marks = ", ".join("?" * len(types))
+        rows = self._rows(
+            f"SELECT state FROM {self.events_table} WHERE topic IN ({marks})",
+            [TOPIC_PREFIX + t for t in types],
+        )
+        return [json.loads(bytes(row["state"])) for row in rows]
+
+    def count_registered(self) -> int:
+        rows = self._rows(
+            f"SELECT COUNT(*) AS n FROM {self.events_table} WHERE topic = ?",
+            (TOPIC_PREFIX + "YouthRegistered",),
+        )
+        return int(rows[0]["n"])
 
     def find_streams(self, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
         """Which stream holds each of these event ids (those stored)."""
@@ -360,7 +387,7 @@ class Store:
             return True
         if stream not in self._wrapped:
             self._load_keys([stream])
-        wrapped = self._wrapped[stream]
+        wrapped = self._wrapped.get(stream)
         if wrapped is None:
             return False
         self.keys.open_data_key(stream, wrapped)
@@ -413,14 +440,16 @@ class Store:
         while version_from < cls.class_version:
             getattr(cls, f"upcast_v{version_from}_v{version_from + 1}")(state)
             version_from += 1
-        if erased:
-            event: Event = cls.model_construct(**state)
-        else:
-            try:
-                event = cls.model_validate(state)
-            except ValidationError as error:  # pragma: no cover - a corrupted store
-                msg = f"stored event at position {position} does not match its schema: {error}"
-                raise StoreError(msg) from None
+        gone = cls.personal_fields() - set(state) if erased else frozenset()
+        try:
+            # The fields whose key was destroyed are validated with a stand-in, then
+            # set to None: the event keeps its types, without the erased data.
+            event: Event = cls.model_validate({**state, **{f: _STAND_IN[f] for f in gone}})
+        except ValidationError as error:  # pragma: no cover - a corrupted store
+            msg = f"stored event at position {position} does not match its schema: {error}"
+            raise StoreError(msg) from None
+        if gone:
+            event = event.model_copy(update=dict.fromkeys(gone))
         return Recorded(
             event=event,
             stream=stream,
@@ -447,28 +476,36 @@ class Store:
             ):
                 keyed.add(write.stream)
                 new_keys.append((write.stream, self.keys.new_data_key(write.stream)))
+        # Crypto-shredding: an erasure destroys the youth's key in the same transaction.
+        erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
         try:
             stored = [self.encode(w, actor, now) for w in writes]
             positions = self.recorder.insert_events(
                 stored,
                 event_ids=[(w.event.id, w.stream) for w in writes],
                 new_keys=new_keys,
+                erase_keys=erased,
             )
         except BaseException:
             for stream, _ in new_keys:
                 self.keys.forget(stream)
+                self._wrapped.pop(stream, None)
             raise
         for stream, wrapped in new_keys:
             self._wrapped[stream] = wrapped
+        for stream in erased:
+            self.keys.forget(stream)
+            self._wrapped.pop(stream, None)
         return list(positions or [])
 
-    def position_at(self, moment: datetime) -> int:
-        """The last log position recorded at or before a moment (UTC)."""
-        best = 0
-        for recorded in self.iter_log():
-            if recorded.recorded_at <= moment:
-                best = recorded.position
-        return best
+
+#: Stand-ins for erased personal fields during validation (never stored, never shown).
+_STAND_IN: dict[str, Any] = {
+    "birth_date": "1900-01-01",
+    "name": None,
+    "reason": "erased",
+    "note": None,
+}
 
 
 def _json_value(value: Any) -> Any:

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("pathways.cli.record", "record"),
     "amend": ("pathways.cli.write", "amend"),
     "retract": ("pathways.cli.write", "retract"),
+    "erase": ("pathways.cli.write", "erase"),
     "import": ("pathways.cli.write", "import_"),
     "history": ("pathways.cli.read", "history"),
     "info": ("pathways.cli.read", "info"),

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from pathways.cli.common import DATE, actor_option, open_app, print_receipt
+if TYPE_CHECKING:
+    from pathways.application import KnownAt
+
+from pathways.cli.common import DATE, actor_option, open_app, open_views, print_receipt
 from pathways.cli.output import emit, output_options
+
+
+def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None:
+    """`--known-at T` as a log position: the last event recorded at or before T."""
+    if known_at is None:
+        return None
+    from pathways.application import KnownAt, parse_known_at
+
+    at = parse_known_at(known_at)
+    if at.moment is None:
+        return at
+    views = open_views(ctx)
+    views.projection.catch_up()
+    return KnownAt(position=views.projection.position_at(at.moment), text=at.text)
 
 
 def known_at_option(func: Any) -> Any:
@@ -48,11 +65,10 @@ def history(
       pathways history Y-2026-0042 --as-of 2026-03-31 --known-at 2026-04-15
       pathways history Y-2026-0042 --nl > y42.jsonl
     """
-    from pathways.application import parse_known_at
     from pathways.interchange import to_dict
 
+    at = resolve_known_at(ctx, known_at)
     app = open_app(ctx)
-    at = parse_known_at(known_at) if known_at else None
     lines = app.history(youth, as_of=as_of, known_at=at)
     rows = []
     for line in lines:
@@ -77,6 +93,14 @@ def history(
     emit(rows, fmt, meta=meta, with_meta=with_meta)
 
 
+def _paris(stamp: str) -> str:
+    from datetime import datetime
+
+    from pathways.application import PARIS
+
+    return datetime.fromisoformat(stamp).astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+
+
 def _table_row(row: dict[str, Any]) -> dict[str, Any]:
     skip = {
         "type",
@@ -94,7 +118,7 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
         "occurred_on": row["occurred_on"],
         "event": row["type"] + (" (retracted)" if row["retracted"] else ""),
         "details": details,
-        "recorded": row["recorded_at"][:16].replace("T", " "),
+        "recorded (Paris)": _paris(row["recorded_at"]),
         "by": row["recorded_by"],
         "pos": row["position"],
         "id": row["id"],
@@ -119,7 +143,8 @@ def info(ctx: click.Context, fmt: str | None, with_meta: bool) -> None:
         "backend": store.location.backend,
         "head_position": store.head(),
         "events": store.count_events(),
-        "youths": store.count_youths(),
+        "youths": store.count_registered(),
+        "erased": store.count_registered() - store.count_youths(),
         "measures": len(app.reference().measures),
     }
     if fmt is None:
@@ -148,11 +173,10 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
     """
     if ctx.invoked_subcommand is not None:
         return
-    from pathways.application import parse_known_at
     from pathways.domain.reference import PROBATION_SERVICE
 
+    at = resolve_known_at(ctx, known_at)
     app = open_app(ctx)
-    at = parse_known_at(known_at) if known_at else None
     ref = app.reference(at)
     rows: list[dict[str, Any]] = []
     for territory, org in ref.territories.items():

@@ -140,3 +140,39 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
     else:
         receipt = app.import_lines(file, actor, check_only=check)
     print_receipt(receipt)
+
+
+@click.command()
+@click.argument("youth")
+@click.option(
+    "--reason",
+    required=True,
+    help="Why, as a short code (e.g. request, retention-expired); no free text.",
+)
+@click.option("--on", "on", type=DATE, help="Date of the erasure (default: today).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@actor_option
+@click.pass_context
+def erase(
+    ctx: click.Context, /, youth: str, reason: str, on: date | None, yes: bool, actor: str
+) -> None:
+    """Erase a young person's personal data for good (crypto-shredding).
+
+    Their data key is destroyed in the same transaction as the YouthErased
+    event: birth date, name and notes can no longer be read anywhere, backups
+    of the database included. The non-personal steps stay, and still count in
+    anonymous statistics. Nothing can be recorded for them afterwards.
+
+    \b
+    Example:
+      pathways erase Y-2026-0042 --reason request
+    """
+    from pathways.application import Item
+    from pathways.domain.events import YouthErased
+
+    if not yes:
+        click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
+    app = open_app(ctx)
+    event = YouthErased(youth=youth, occurred_on=on or app.today(), reason=reason)
+    receipt = app.commit([Item(event, "erase")], actor)
+    print_receipt(receipt, verb="erased")

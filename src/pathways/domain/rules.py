@@ -298,7 +298,7 @@ def check_youth(
             violations.append(
                 Violation(
                     event.id,
-                    f"{describe(event)}: a {target.event.type_name()} cannot be retracted",
+                    f"{describe(event)}: {target.event.type_name()} events cannot be retracted",
                 )
             )
         elif event.event_id in retracted:

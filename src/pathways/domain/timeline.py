@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import groupby
 
 from pathways.domain.events import (
     CommunitySupervisionEnded,
@@ -27,6 +26,7 @@ from pathways.domain.events import (
     SupportStarted,
     YouthEvent,
 )
+from pathways.domain.ordering import order_by_life
 
 
 @dataclass(frozen=True)
@@ -87,48 +87,20 @@ def pair_of(event: YouthEvent) -> Pair | None:
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
     """Sort by `occurred_on`, recording order within a day, then alternate the pairs."""
-    ordered = sorted(entries, key=lambda e: (e.event.occurred_on, e.seq))
-    open_families: set[str] = set()
-    result: list[Entry] = []
-    for _day, group in groupby(ordered, key=lambda e: e.event.occurred_on):
-        day = list(group)
-        _alternate_within_day(day, open_families)
-        for entry in day:
-            pair = pair_of(entry.event)
-            if pair is not None:
-                if pair.opens:
-                    open_families.add(pair.family)
-                else:
-                    open_families.discard(pair.family)
-        result.extend(day)
-    return result
+    return order_by_life(entries, _day, _seq, _family)
 
 
-def _alternate_within_day(day: list[Entry], open_families: set[str]) -> None:
-    """Reorder, in place, each family's events of one day into the slots they hold."""
-    slots: dict[str, list[int]] = {}
-    for index, entry in enumerate(day):
-        pair = pair_of(entry.event)
-        if pair is not None:
-            slots.setdefault(pair.family, []).append(index)
-    for family, indices in slots.items():
-        if len(indices) < 2:
-            continue
-        openers = [day[i] for i in indices if _opens(day[i])]
-        closers = [day[i] for i in indices if not _opens(day[i])]
-        arranged: list[Entry] = []
-        want_opener = family not in open_families
-        while openers or closers:
-            source = openers if (want_opener and openers) or not closers else closers
-            arranged.append(source.pop(0))
-            want_opener = not _opens(arranged[-1])
-        for index, entry in zip(indices, arranged, strict=True):
-            day[index] = entry
+def _day(entry: Entry) -> date:
+    return entry.event.occurred_on
 
 
-def _opens(entry: Entry) -> bool:
+def _seq(entry: Entry) -> int:
+    return entry.seq
+
+
+def _family(entry: Entry) -> tuple[str, bool] | None:
     pair = pair_of(entry.event)
-    return pair is not None and pair.opens
+    return None if pair is None else (pair.family, pair.opens)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,175 @@
+"""Shared fixtures: a master key, a store (SQLite file or PostgreSQL schema), an app.
+
+Also the hypothesis strategy that draws a valid-by-schema event of any type of
+the catalogue (`events_of`), offered as the session fixture `event_strategies`
+so that the unit and the store tests use the same one.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import types
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import pytest
+from annotated_types import Ge, MaxLen, MinLen
+from hypothesis import strategies as st
+from pydantic import StringConstraints
+
+import pathways.crypto
+from pathways.application import Pathways
+from pathways.domain.events import Event
+from pathways.store import Store, open_store
+
+TODAY = date(2026, 11, 27)
+POSTGRES_URL = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+# --- keys and stores -----------------------------------------------------------
+
+
+@pytest.fixture
+def master_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh master key, given to the store through $PATHWAYS_MASTER_KEY."""
+    key = pathways.crypto.new_master_key()
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", key)
+    monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
+    return key
+
+
+@pytest.fixture
+def app(master_key: str, tmp_path: Path) -> Iterator[Pathways]:
+    """The application on a fresh SQLite file, on 27 November 2026."""
+    store = open_store(str(tmp_path / "s.sqlite3"))
+    yield Pathways(store, today=lambda: TODAY)
+    store.close()
+
+
+def stored_events(target: Pathways | Store) -> int:
+    """How many events the store holds (every stream, the registry included)."""
+    store = target.store if isinstance(target, Pathways) else target
+    return store.count_events()
+
+
+@pytest.fixture
+def count_events() -> Callable[[Pathways | Store], int]:
+    return stored_events
+
+
+def _postgres_url(schema: str) -> str:
+    separator = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{separator}schema={schema}"
+
+
+def _drop_schema(schema: str) -> None:
+    import psycopg
+
+    base = POSTGRES_URL.split("?", 1)[0]
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A `--db` value: a SQLite file in tmp_path, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "s.sqlite3")
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL.split("?", 1)[0], connect_timeout=3).close()
+    except psycopg.OperationalError as error:  # pragma: no cover - no server here
+        if os.environ.get("PATHWAYS_REQUIRE_POSTGRES"):  # CI: never skip silently
+            pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    schema = f"t_{secrets.token_hex(6)}"
+    try:
+        yield _postgres_url(schema)
+    finally:
+        _drop_schema(schema)
+
+
+@pytest.fixture
+def make_app(master_key: str, db_url: str) -> Iterator[Callable[..., Pathways]]:
+    """Open (and close after the test) apps on the test's store; all share one file/schema."""
+    opened: list[Store] = []
+
+    def make(today: Callable[[], date] = lambda: TODAY) -> Pathways:
+        store = open_store(db_url)
+        opened.append(store)
+        return Pathways(store, today=today)
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def store_app(make_app: Callable[..., Pathways]) -> Pathways:
+    """The application on the parametrized store (SQLite and PostgreSQL)."""
+    return make_app()
+
+
+# --- a hypothesis strategy for every event type ---------------------------------
+
+
+def _strategy(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        args = get_args(annotation)
+        inner = [a for a in args if a is not type(None)]
+        assert len(inner) == 1, annotation
+        found = _strategy(inner[0], metadata)
+        return st.none() | found if len(inner) < len(args) else found
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        return _strategy(base, [*metadata, *extra])
+    if origin is Literal:
+        return st.sampled_from(get_args(annotation))
+    if annotation is date:
+        return st.dates(date(1990, 1, 1), date(2030, 12, 31))
+    if annotation is uuid.UUID:
+        return st.uuids()
+    if annotation is bool:
+        return st.booleans()
+    if annotation is int:
+        low = next((m.ge for m in metadata if isinstance(m, Ge)), 0)
+        return st.integers(min_value=int(low), max_value=10_000)
+    if annotation is str:
+        pattern = next((p for m in metadata if (p := getattr(m, "pattern", None))), None)
+        longest = min(
+            [
+                m.max_length
+                for m in metadata
+                if isinstance(m, MaxLen | StringConstraints) and m.max_length is not None
+            ]
+            or [80]
+        )
+        shortest = max([m.min_length for m in metadata if isinstance(m, MinLen)] or [0])
+        if pattern is not None:
+            return st.from_regex(pattern, fullmatch=True).filter(lambda s: len(s) <= longest)
+        return st.text(min_size=shortest, max_size=min(longest, 80))
+    msg = f"no strategy for the annotation {annotation!r}: extend tests/conftest.py"
+    raise NotImplementedError(msg)
+
+
+def events_of(cls: type[Event]) -> st.SearchStrategy[Event]:
+    """Events of one type whose every field is drawn from its schema (no rule applied)."""
+    fields = {
+        name: _strategy(info.annotation, list(info.metadata))
+        for name, info in cls.model_fields.items()
+    }
+    return st.fixed_dictionaries(fields).map(cls.model_validate)
+
+
+@pytest.fixture(scope="session")
+def event_strategies() -> Callable[[type[Event]], st.SearchStrategy[Event]]:
+    return events_of

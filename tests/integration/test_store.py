@@ -1,0 +1,812 @@
+"""The store and the write side on real databases (a SQLite file, a PostgreSQL schema).
+
+Most tests run twice through the `db_url` fixture of conftest.py: on SQLite and
+on PostgreSQL (marked `postgres`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import pathways.crypto
+from pathways.application import KnownAt, Pathways
+from pathways.domain.errors import MasterKeyError, PathwaysError, RulesBroken
+from pathways.domain.events import (
+    EVENT_TYPES,
+    AlertAcknowledged,
+    AppointmentMissed,
+    CareReferralMade,
+    CommunitySupervisionEnded,
+    CommunitySupervisionStarted,
+    ContactLost,
+    ContactMade,
+    CounsellorAssigned,
+    CustodyStatusChanged,
+    EnrolledInMeasure,
+    Event,
+    EventRetracted,
+    ExpectedReleaseChanged,
+    HandedOver,
+    HandoverAcknowledged,
+    Incarcerated,
+    MeasureEnded,
+    MeasureLaunched,
+    ProgrammeEntered,
+    ProgrammeExited,
+    ProjectDrafted,
+    ReferralReceived,
+    Released,
+    ReleasePlanValidated,
+    RightObtained,
+    SettingChanged,
+    SituationEnded,
+    SituationStarted,
+    SupportClosed,
+    SupportStarted,
+    YouthErased,
+    YouthEvent,
+    YouthRegistered,
+)
+from pathways.domain.reference import ReferenceData
+from pathways.domain.rules import check_youth
+from pathways.domain.timeline import Entry
+from pathways.interchange import to_dict
+from pathways.store import Write, open_store
+
+ACTOR = "c-sm-1"
+Y = "Y-2026-0042"
+BIRTH = date(2004, 7, 19)
+NAME = "Camille Le Goff-Abalain"
+RETRACTION_REASON = "Rendez-vous saisi pour un homonyme"
+NOTE = "Plan de sortie en cours avec la CPIP de Saint-Malo"
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def full_pathway(youth: str = Y) -> list[Event]:
+    """A valid pathway holding one event of every type of the catalogue."""
+
+    def y(cls: type[YouthEvent], on: str, **fields: Any) -> YouthEvent:
+        return cls(youth=youth, occurred_on=d(on), **fields)
+
+    missed = y(AppointmentMissed, "2026-04-02")
+    return [
+        MeasureLaunched(
+            occurred_on=d("2025-09-01"), code="mentorat-sm", name="Mentorat", territory="saint-malo"
+        ),
+        MeasureLaunched(
+            occurred_on=d("2025-06-01"), code="atelier-cv", name="Atelier CV", territory="rennes"
+        ),
+        MeasureEnded(occurred_on=d("2026-06-30"), code="atelier-cv"),
+        SettingChanged(occurred_on=d("2025-01-06"), name="contact-lost.days", value="45"),
+        y(
+            Incarcerated,
+            "2026-01-05",
+            facility="ma-saint-malo",
+            status="remand",
+            expected_release_on=d("2026-03-20"),
+        ),
+        y(
+            YouthRegistered,
+            "2026-01-12",
+            birth_date=BIRTH,
+            residence="saint-malo",
+            sex="female",
+            name=NAME,
+        ),
+        y(ReferralReceived, "2026-01-12", source="spip", custody="closed"),
+        y(SupportStarted, "2026-01-14", organisation="ml-saint-malo", counsellor="c-sm-1"),
+        y(ContactMade, "2026-01-15", channel="in-prison", organisation="ml-saint-malo"),
+        y(EnrolledInMeasure, "2026-01-20", measure="mentorat-sm"),
+        y(CustodyStatusChanged, "2026-02-01", status="sentenced", sentence_band="under-6-months"),
+        y(ExpectedReleaseChanged, "2026-02-25", expected_release_on=d("2026-03-10")),
+        y(ProjectDrafted, "2026-02-26", target="training"),
+        y(RightObtained, "2026-02-27", right="id-document"),
+        y(CareReferralMade, "2026-02-28", service="csapa"),
+        y(
+            ReleasePlanValidated,
+            "2026-03-01",
+            housing=True,
+            income=False,
+            id_document=True,
+            health_cover=True,
+            first_appointment_on=d("2026-03-12"),
+        ),
+        y(AlertAcknowledged, "2026-03-02", alert="release-unprepared", note=NOTE),
+        y(Released, "2026-03-10", kind="conditional-release", destination="rennes"),
+        y(CommunitySupervisionStarted, "2026-03-10", measure="probation", ends_on=d("2027-03-10")),
+        y(HandedOver, "2026-03-11", to_organisation="we-ker", to_counsellor="c-rn-2"),
+        y(HandoverAcknowledged, "2026-03-13", organisation="we-ker"),
+        y(CounsellorAssigned, "2026-03-20", organisation="we-ker", counsellor="c-rn-3"),
+        missed,
+        y(ContactMade, "2026-04-09", channel="office"),
+        y(ProgrammeEntered, "2026-04-15", programme="cej"),
+        y(SituationStarted, "2026-05-04", situation="training"),
+        y(SituationEnded, "2026-07-31", situation="training"),
+        y(ProgrammeExited, "2026-08-15", programme="cej", reason="completed"),
+        y(ContactLost, "2026-09-01", attempts=3),
+        y(CommunitySupervisionEnded, "2026-09-10", reason="completed"),
+        y(SupportClosed, "2026-10-01", reason="lost-contact"),
+        y(EventRetracted, "2026-10-02", event_id=missed.id, reason=RETRACTION_REASON),
+        y(YouthErased, "2026-11-20", reason="request"),
+    ]
+
+
+def lines_of(events: Sequence[Event]) -> list[str]:
+    return [json.dumps(to_dict(e)) for e in events]
+
+
+def y_line(cls: type[YouthEvent], on: str, youth: str = Y, **fields: Any) -> str:
+    return json.dumps(to_dict(cls(youth=youth, occurred_on=d(on), **fields)))
+
+
+def registration(youth: str = Y, **fields: Any) -> YouthRegistered:
+    data = {"birth_date": BIRTH, "residence": "saint-malo", **fields}
+    return YouthRegistered(youth=youth, occurred_on=d("2026-01-12"), **data)
+
+
+def custody(on: str = "2026-01-05", **fields: Any) -> Incarcerated:
+    data = {"facility": "ma-saint-malo", "status": "remand", **fields}
+    return Incarcerated(youth=Y, occurred_on=d(on), **data)
+
+
+def release(on: str = "2026-03-10", **fields: Any) -> Released:
+    data = {"kind": "end-of-sentence", "destination": "rennes", **fields}
+    return Released(youth=Y, occurred_on=d(on), **data)
+
+
+def contact(on: str = "2026-02-01", youth: str = Y) -> ContactMade:
+    return ContactMade(youth=youth, occurred_on=d(on), channel="office")
+
+
+def all_stored(app: Pathways) -> dict[uuid.UUID, Event]:
+    return {r.event.id: r.event for r in app.store.iter_log()}
+
+
+def timeline_violations(app: Pathways, youth: str = Y) -> list[str]:
+    stored = [
+        Entry(r.event, r.position)
+        for r in app.store.load(app.store.stream_id(youth))
+        if isinstance(r.event, YouthEvent)
+    ]
+    check = check_youth(youth, stored, [], app.reference(), app.today())
+    return [v.message for v in check.violations]
+
+
+# --- round-trips ----------------------------------------------------------------------
+
+
+def test_every_event_type_round_trips_through_the_store(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    events = full_pathway()
+    assert {e.type_name() for e in events} == set(EVENT_TYPES)
+    receipt = store_app.import_lines(lines_of(events), ACTOR)
+    assert receipt.stored == len(events) == count_events(store_app)
+    stored = all_stored(store_app)
+    # The pathway ends with an erasure: its personal fields are gone (crypto-shredding),
+    # everything else comes back unchanged.
+    for event in events:
+        erased = dict.fromkeys(type(event).personal_fields())
+        assert stored[event.id] == event.model_copy(update=erased), event.type_name()
+    before_erasure = full_pathway(youth="Y-2026-0099")[:-1]
+    store_app.import_lines(lines_of(before_erasure[4:]), ACTOR)
+    stored = all_stored(store_app)
+    for event in before_erasure[4:]:
+        assert stored[event.id] == event, event.type_name()
+    registered = next(e for e in before_erasure if isinstance(e, YouthRegistered))
+    registered = stored[registered.id]
+    assert isinstance(registered, YouthRegistered)
+    assert (registered.birth_date, registered.name) == (BIRTH, NAME)
+
+
+def test_the_log_keeps_the_order_of_the_file(store_app: Pathways) -> None:
+    events = full_pathway()
+    receipt = store_app.import_lines(lines_of(events), ACTOR)
+    logged = list(store_app.store.iter_log())
+    assert [r.event.id for r in logged] == [e.id for e in events]
+    assert [r.position for r in logged] == receipt.positions == sorted(receipt.positions)
+
+
+def test_the_recorder_and_the_acting_user_are_both_kept(store_app: Pathways) -> None:
+    event = registration(recorded_by="spip-agent-7")
+    store_app.record(event, "importer")
+    (recorded,) = store_app.store.load(store_app.store.stream_id(Y))
+    assert recorded.event.recorded_by == "spip-agent-7"
+    assert recorded.actor == "importer"
+    assert recorded.recorded_at.tzinfo is not None
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_event_round_trips_through_the_store_unchanged(
+    data: st.DataObject,
+    store_app: Pathways,
+    event_strategies: Callable[[type[Event]], st.SearchStrategy[Event]],
+) -> None:
+    """Hypothesis (a): the stored form loses nothing, personal fields included.
+
+    (An erasure destroys the key: it has its own round-trip test above.)"""
+    kept = (c for c in EVENT_TYPES.values() if c is not YouthErased)
+    cls = data.draw(st.sampled_from(sorted(kept, key=lambda c: c.__name__)))
+    event = data.draw(event_strategies(cls)).model_copy(update={"id": uuid.uuid4()})
+    store = store_app.store
+    youth = event.youth if isinstance(event, YouthEvent) else None
+    stream = store.stream_id(youth)
+    version = len(store.load(stream))
+    first = data.draw(event_strategies(YouthRegistered)).model_copy(
+        update={"id": uuid.uuid4(), "youth": youth or "Y-1"}
+    )
+    writes = []
+    if youth is not None and version == 0:  # a youth's data key comes with the registration
+        version += 1
+        writes.append(Write(stream, version, first))
+    writes.append(Write(stream, version + 1, event))
+    store.append(writes, ACTOR)
+    loaded = {r.event.id: r.event for r in store.load(stream)}
+    assert loaded[event.id] == event
+    assert all(loaded[w.event.id] == w.event for w in writes)
+
+
+# --- personal data at rest -------------------------------------------------------------
+
+PERSONAL_VALUES = [BIRTH.isoformat(), NAME, RETRACTION_REASON, NOTE]
+
+
+def test_personal_fields_are_not_in_clear_in_the_sqlite_file(app: Pathways, tmp_path: Path) -> None:
+    app.import_lines(lines_of(full_pathway()), ACTOR)
+
+    def raw_files() -> bytes:  # the database and its write-ahead log
+        return b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("s."))
+
+    raw = raw_files()
+    app.store.close()  # checkpoints the log into the database file
+    raw += raw_files()
+    assert b"ma-saint-malo" in raw  # non-personal facts are in clear
+    assert str(BIRTH.year).encode() in raw  # the birth year stays in clear
+    for value in PERSONAL_VALUES:
+        assert value.encode() not in raw, value
+        assert json.dumps(value).encode() not in raw, value
+
+
+def test_personal_fields_are_not_in_clear_in_the_stored_rows(store_app: Pathways) -> None:
+    store_app.import_lines(lines_of(full_pathway()), ACTOR)
+    store = store_app.store
+    rows = store._rows(f"SELECT state FROM {store.events_table}")
+    blobs = b"\n".join(bytes(row["state"]) for row in rows)
+    assert b"conditional-release" in blobs
+    for value in PERSONAL_VALUES:
+        assert value.encode() not in blobs, value
+    registered = next(
+        json.loads(bytes(row["state"])) for row in rows if b'"birth_year"' in bytes(row["state"])
+    )
+    assert registered["birth_year"] == BIRTH.year
+    assert "birth_date" not in registered
+    assert "name" not in registered
+
+
+def test_a_wrong_master_key_is_refused_and_nothing_is_written(
+    db_url: str, master_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = open_store(db_url)
+    Pathways(store, today=lambda: date(2026, 11, 27)).record(registration(name=NAME), ACTOR)
+    before = store.count_events()
+    store.close()
+
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", pathways.crypto.new_master_key())
+    with pytest.raises(MasterKeyError) as caught:
+        open_store(db_url)
+    assert "the master key does not open the store" in str(caught.value)
+    assert "created with another key" in str(caught.value)
+
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", master_key)
+    store = open_store(db_url)
+    try:
+        assert store.count_events() == before
+        (recorded,) = store.load(store.stream_id(Y))
+        assert isinstance(recorded.event, YouthRegistered)
+        assert recorded.event.name == NAME
+    finally:
+        store.close()
+
+
+# --- bad input: a clear error, nothing written -------------------------------------------
+
+GOOD_FIRST_LINE = y_line(ContactMade, "2026-02-01", channel="phone")
+
+
+def _stored_custody(app: Pathways) -> Incarcerated:
+    recorded = [
+        r.event for r in app.store.load(app.store.stream_id(Y)) if isinstance(r.event, Incarcerated)
+    ]
+    event = recorded[0]
+    assert isinstance(event, Incarcerated)
+    return event
+
+
+BAD_LINES: dict[str, tuple[Callable[[Pathways], str], str]] = {
+    "malformed-json": (lambda _: '{"type": "ContactMade", "youth": ', "line 2: not valid JSON"),
+    "unknown-type": (
+        lambda _: json.dumps({"type": "Escaped", "youth": Y, "occurred_on": "2026-02-02"}),
+        "line 2: unknown event type 'Escaped' (valid: AlertAcknowledged, AppointmentMissed,",
+    ),
+    "unknown-field": (
+        lambda _: y_line(ContactMade, "2026-02-02", channel="phone")[:-1] + ', "offence": "theft"}',
+        "line 2: ContactMade: unknown field 'offence' for ContactMade",
+    ),
+    "wrong-choice": (
+        lambda _: y_line(ContactMade, "2026-02-02", channel="phone").replace("phone", "pigeon"),
+        "line 2: ContactMade: field 'channel': 'pigeon' is not one of",
+    ),
+    "future-date": (
+        lambda _: y_line(ContactMade, "2026-12-01", channel="phone"),
+        f"line 2: ContactMade on 2026-12-01 for {Y}: occurred_on 2026-12-01 is in the future",
+    ),
+    "unknown-youth": (
+        lambda _: y_line(ContactMade, "2026-02-02", youth="Y-2026-9999", channel="phone"),
+        "line 2: ContactMade on 2026-02-02 for Y-2026-9999, but Y-2026-9999 is not registered",
+    ),
+    "second-registration": (
+        lambda _: json.dumps(to_dict(registration())),
+        f"line 2: YouthRegistered on 2026-01-12 for {Y}, but {Y} is already registered",
+    ),
+    "id-reused-with-other-content": (
+        lambda app: json.dumps({**to_dict(_stored_custody(app)), "facility": "cp-rennes-vezin"}),
+        "line 2: id {id} is already stored with other content (Incarcerated on 2026-01-05",
+    ),
+    "release-without-custody": (
+        lambda _: json.dumps(to_dict(release("2025-12-01"))),
+        f"line 2: Released on 2025-12-01 for {Y}, but {Y} has no custody open on that date",
+    ),
+}
+
+
+@pytest.fixture
+def registered_app(store_app: Pathways) -> Pathways:
+    store_app.import_lines(lines_of([registration(), custody()]), ACTOR)
+    return store_app
+
+
+@pytest.mark.parametrize("case", sorted(BAD_LINES))
+def test_a_bad_line_writes_nothing_of_its_file(
+    registered_app: Pathways, count_events: Callable[[Pathways], int], case: str
+) -> None:
+    make_line, expected = BAD_LINES[case]
+    bad_line = make_line(registered_app)
+    if "{id}" in expected:
+        expected = expected.format(id=_stored_custody(registered_app).id)
+    before = count_events(registered_app)
+    with pytest.raises(PathwaysError) as caught:
+        registered_app.import_lines([GOOD_FIRST_LINE, bad_line], ACTOR)
+    assert expected in str(caught.value)
+    assert count_events(registered_app) == before
+
+
+def test_a_file_whose_last_line_is_bad_writes_nothing(
+    registered_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    events = full_pathway("Y-2026-0043")
+    good = lines_of(events[:-1])
+    bad = y_line(ContactMade, "2027-01-01", youth="Y-2026-0043", channel="phone")
+    before = count_events(registered_app)
+    with pytest.raises(RulesBroken) as caught:
+        registered_app.import_lines([*good, bad], ACTOR)
+    assert caught.value.problems == [
+        f"line {len(good) + 1}: ContactMade on 2027-01-01 for Y-2026-0043: "
+        f"occurred_on 2027-01-01 is in the future (today is 2026-11-27)"
+    ]
+    assert str(caught.value).endswith("Nothing was written.")
+    assert count_events(registered_app) == before
+    assert registered_app.reference().measures == {}
+
+
+def test_every_bad_line_of_a_file_is_named(registered_app: Pathways) -> None:
+    lines = [
+        GOOD_FIRST_LINE,
+        "not json",
+        y_line(ContactMade, "2026-02-02", channel="phone"),
+        json.dumps({"type": "Nope"}),
+    ]
+    with pytest.raises(RulesBroken) as caught:
+        registered_app.import_lines(lines, ACTOR)
+    assert [p.split(":")[0] for p in caught.value.problems] == ["line 2", "line 4"]
+
+
+def test_a_refused_record_writes_nothing(
+    registered_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    before = count_events(registered_app)
+    with pytest.raises(RulesBroken, match="a custody is already open since 2026-01-05"):
+        registered_app.record(custody("2026-02-01"), ACTOR)
+    assert count_events(registered_app) == before
+
+
+# --- idempotency (rule 8) ---------------------------------------------------------------------
+
+
+def test_importing_a_file_twice_stores_nothing_the_second_time(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    lines = lines_of(full_pathway())
+    first = store_app.import_lines(lines, ACTOR)
+    after_first = count_events(store_app)
+    second = store_app.import_lines(lines, ACTOR)
+    assert (first.stored, first.skipped) == (len(lines), 0)
+    assert (second.stored, second.skipped) == (0, len(lines))
+    assert second.positions == []
+    assert count_events(store_app) == after_first
+
+
+def test_a_file_overlapping_a_previous_import_adds_only_the_new_lines(store_app: Pathways) -> None:
+    lines = lines_of([registration(), custody(), release()])
+    store_app.import_lines(lines[:2], ACTOR)
+    receipt = store_app.import_lines(lines, ACTOR)
+    assert (receipt.stored, receipt.skipped) == (1, 2)
+    assert receipt.by_type == {"Released": 1}
+
+
+def test_the_same_line_twice_in_a_file_is_stored_once(store_app: Pathways) -> None:
+    line = json.dumps(to_dict(registration()))
+    receipt = store_app.import_lines([line, line], ACTOR)
+    assert (receipt.stored, receipt.skipped) == (1, 1)
+
+
+def test_a_replay_differing_only_by_export_keys_is_skipped(store_app: Pathways) -> None:
+    event = registration()
+    store_app.record(event, ACTOR)
+    exported = {
+        **to_dict(event),
+        "recorded_at": "2026-01-12T10:00:00+00:00",
+        "position": 1,
+        "retracted": False,
+        "actor": ACTOR,
+    }
+    receipt = store_app.import_lines([json.dumps(exported)], ACTOR)
+    assert (receipt.stored, receipt.skipped) == (0, 1)
+
+
+def test_the_same_id_with_other_content_is_an_error_naming_both(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    original = custody()
+    store_app.import_lines(lines_of([registration(), original]), ACTOR)
+    position = store_app.find(original.id).position
+    changed = original.model_copy(update={"facility": "cp-rennes-vezin"})
+    before = count_events(store_app)
+    with pytest.raises(RulesBroken) as caught:
+        store_app.import_lines([GOOD_FIRST_LINE, json.dumps(to_dict(changed))], ACTOR)
+    (problem,) = caught.value.problems
+    assert problem == (
+        f"line 2: id {original.id} is already stored with other content "
+        f"(Incarcerated on 2026-01-05 for {Y}, position {position})"
+    )
+    assert count_events(store_app) == before
+
+
+def test_the_same_id_twice_in_one_file_with_other_content_names_both_lines(
+    store_app: Pathways,
+) -> None:
+    first = registration()
+    other = first.model_copy(update={"residence": "rennes"})
+    with pytest.raises(RulesBroken) as caught:
+        store_app.import_lines(lines_of([first, other]), ACTOR)
+    assert caught.value.problems == [f"line 2: id {first.id} is also on line 1, with other content"]
+
+
+# --- corrections -------------------------------------------------------------------------------
+
+
+def test_amend_retracts_and_records_the_corrected_event(store_app: Pathways) -> None:
+    wrong = contact("2026-02-01")
+    store_app.import_lines(lines_of([registration(), custody(), wrong]), ACTOR)
+    receipt = store_app.amend(
+        wrong.id, {"occurred_on": d("2026-02-03")}, "wrong day", ACTOR, on=d("2026-02-04")
+    )
+    assert receipt.stored == 2
+    assert receipt.by_type == {"EventRetracted": 1, "ContactMade": 1}
+
+    history = store_app.history(Y)
+    shown = {line.recorded.event.id: line for line in history}
+    assert shown[wrong.id].retracted
+    corrected = [
+        line.recorded.event
+        for line in history
+        if isinstance(line.recorded.event, ContactMade) and line.recorded.event.id != wrong.id
+    ]
+    assert [(c.occurred_on, c.channel, line_retracted(shown, c.id)) for c in corrected] == [
+        (d("2026-02-03"), "office", False)
+    ]
+    retraction = next(
+        line.recorded.event for line in history if isinstance(line.recorded.event, EventRetracted)
+    )
+    assert isinstance(retraction, EventRetracted)
+    assert (retraction.event_id, retraction.reason) == (wrong.id, "wrong day")
+    as_of = [line.recorded.event.id for line in store_app.history(Y, as_of=d("2026-11-27"))]
+    assert wrong.id not in as_of
+    assert corrected[0].id in as_of
+
+
+def line_retracted(shown: dict[uuid.UUID, Any], event_id: uuid.UUID) -> bool:
+    return bool(shown[event_id].retracted)
+
+
+def test_amend_that_would_break_a_rule_writes_nothing(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    out = release()
+    store_app.import_lines(lines_of([registration(), custody(), out]), ACTOR)
+    before = count_events(store_app)
+    with pytest.raises(RulesBroken, match="has no custody open on that date"):
+        store_app.amend(out.id, {"occurred_on": d("2026-01-01")}, "wrong day", ACTOR)
+    assert count_events(store_app) == before
+    assert not any(line.retracted for line in store_app.history(Y))
+
+
+def test_amend_without_a_change_is_refused(store_app: Pathways) -> None:
+    event = contact()
+    store_app.import_lines(lines_of([registration(), event]), ACTOR)
+    with pytest.raises(PathwaysError, match="nothing to amend"):
+        store_app.amend(event.id, {}, "no reason", ACTOR)
+
+
+def test_the_registration_cannot_be_retracted(store_app: Pathways) -> None:
+    event = registration()
+    store_app.record(event, ACTOR)
+    with pytest.raises(PathwaysError, match="is a YouthRegistered, which cannot be retracted"):
+        store_app.retract(event.id, "mistake", ACTOR)
+
+
+def test_a_retracted_event_is_left_out_as_of_any_date_but_shown_known_at_before(
+    store_app: Pathways,
+) -> None:
+    mistake = contact("2026-02-01")
+    store_app.import_lines(lines_of([registration(), mistake]), ACTOR)
+    before_retraction = store_app.store.head()
+    store_app.retract(mistake.id, "another youth", ACTOR, on=d("2026-06-01"))
+
+    for as_of in (d("2026-02-01"), d("2026-05-31"), d("2026-11-27")):
+        assert mistake.id not in [
+            line.recorded.event.id for line in store_app.history(Y, as_of=as_of)
+        ]
+    full = {line.recorded.event.id: line.retracted for line in store_app.history(Y)}
+    assert full[mistake.id] is True
+
+    known = store_app.history(Y, known_at=KnownAt(position=before_retraction))
+    assert {line.recorded.event.id: line.retracted for line in known} == {
+        **{line.recorded.event.id: False for line in known},
+        mistake.id: False,
+    }
+    replay = store_app.history(
+        Y, as_of=d("2026-03-01"), known_at=KnownAt(position=before_retraction)
+    )
+    assert mistake.id in [line.recorded.event.id for line in replay]
+
+
+# --- concurrent writers ---------------------------------------------------------------------
+
+
+def _append_after(
+    app: Pathways, other_write: Callable[[], object], monkeypatch: pytest.MonkeyPatch
+) -> list[int]:
+    """Make another writer append between the checks and the append of `app`, once."""
+    real_append = app.store.append
+    calls: list[int] = []
+
+    def append(writes: Sequence[Write], actor: str) -> list[int]:
+        calls.append(len(writes))
+        if len(calls) == 1:
+            other_write()
+        return real_append(writes, actor)
+
+    monkeypatch.setattr(app.store, "append", append)
+    return calls
+
+
+def test_a_concurrent_write_conflict_is_retried(
+    make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_app(), make_app()
+    first.import_lines(lines_of([registration(), custody()]), ACTOR)
+    meanwhile = contact("2026-02-01")
+    calls = _append_after(first, lambda: second.record(meanwhile, "other-user"), monkeypatch)
+
+    out = release("2026-03-10")
+    receipt = first.record(out, ACTOR)
+
+    assert len(calls) == 2  # the first append lost the race, the second went through
+    assert receipt.stored == 1
+    for app in (first, second):
+        ids = [line.recorded.event.id for line in app.history(Y)]
+        assert meanwhile.id in ids
+        assert out.id in ids
+        assert len(ids) == 4
+    assert timeline_violations(first) == []
+
+
+def test_a_retried_write_is_checked_again(
+    make_app: Callable[..., Pathways],
+    monkeypatch: pytest.MonkeyPatch,
+    count_events: Callable[[Pathways], int],
+) -> None:
+    first, second = make_app(), make_app()
+    first.import_lines(lines_of([registration()]), ACTOR)
+    _append_after(first, lambda: second.record(custody("2026-05-01"), "other-user"), monkeypatch)
+    with pytest.raises(RulesBroken, match="a custody is already open since 2026-05-01"):
+        first.record(custody("2026-06-01"), ACTOR)
+    assert count_events(first) == 2
+    assert timeline_violations(first) == []
+
+
+
+
+def test_a_registration_that_loses_a_race_to_another_registration_is_refused(
+    make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_app(), make_app()
+    _append_after(second, lambda: first.record(registration(name=NAME), "other-user"), monkeypatch)
+    with pytest.raises(RulesBroken, match=f"{Y} is already registered"):
+        second.record(registration(), ACTOR)
+    (line,) = second.history(Y)
+    assert line.recorded.event.name == NAME  # type: ignore[attr-defined]
+
+
+def test_a_registration_that_loses_a_race_to_its_own_replay_is_skipped(
+    make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_app(), make_app()
+    event = registration(name=NAME)
+    _append_after(second, lambda: first.record(event, "other-user"), monkeypatch)
+    receipt = second.record(event, ACTOR)
+    assert (receipt.stored, receipt.skipped) == (0, 1)
+    (line,) = second.history(Y)
+    assert not line.recorded.erased
+    assert line.recorded.event == event
+
+
+def test_two_youths_written_concurrently_do_not_conflict(
+    make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_app(), make_app()
+    calls = _append_after(
+        first, lambda: second.record(registration("Y-2026-0043"), "other-user"), monkeypatch
+    )
+    first.record(registration(), ACTOR)
+    assert len(calls) == 1
+    assert first.store.count_youths() == 2
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def test_history_shows_a_same_day_release_before_the_new_custody(store_app: Pathways) -> None:
+    again, out = custody("2026-03-10"), release("2026-03-10")
+    store_app.import_lines(lines_of([registration(), custody(), again, out]), ACTOR)
+    ids = [line.recorded.event.id for line in store_app.history(Y)]
+    assert ids.index(out.id) < ids.index(again.id)
+
+
+def test_history_of_an_unknown_youth_is_an_error(store_app: Pathways) -> None:
+    with pytest.raises(PathwaysError, match="Y-2026-9999 is not registered in this store"):
+        store_app.history("Y-2026-9999")
+
+
+def test_measures_come_from_the_registry_stream(store_app: Pathways) -> None:
+    store_app.import_lines(lines_of(full_pathway()), ACTOR)
+    ref: ReferenceData = store_app.reference()
+    assert sorted(ref.measures) == ["atelier-cv", "mentorat-sm"]
+    assert ref.measures["atelier-cv"].ended_on == d("2026-06-30")
+    first_only = store_app.reference(known_at=KnownAt(position=1))
+    assert sorted(first_only.measures) == ["mentorat-sm"]
+
+
+def test_a_youth_registered_by_another_writer_is_readable(
+    make_app: Callable[..., Pathways],
+) -> None:
+    first, second = make_app(), make_app()
+    with pytest.raises(RulesBroken, match="is not registered"):
+        first.record(contact(), ACTOR)  # first looks at Y's (empty) stream
+    second.record(registration(name=NAME), "other-user")
+    first.record(contact("2026-02-02"), ACTOR)
+    lines = first.history(Y)
+    assert not any(line.recorded.erased for line in lines)
+    assert lines[0].recorded.event.name == NAME  # type: ignore[attr-defined]
+
+
+# --- more of rules 7 and 8 through the application ----------------------------------------
+
+
+def test_errors_are_listed_up_to_a_limit(store_app: Pathways) -> None:
+    lines = [y_line(ContactMade, "2026-02-01", youth=f"Y-{n}", channel="phone") for n in range(60)]
+    with pytest.raises(RulesBroken) as caught:
+        store_app.import_lines(lines, ACTOR)
+    assert len(caught.value.problems) == 50
+    assert caught.value.total == 60
+    assert "... and 10 more problem(s)" in str(caught.value)
+    assert caught.value.problems[0].startswith("line 1: ContactMade on 2026-02-01 for Y-0")
+
+
+def test_a_checked_only_file_writes_nothing(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    receipt = store_app.import_lines(lines_of(full_pathway()), ACTOR, check_only=True)
+    assert receipt.checked_only
+    assert receipt.stored == len(full_pathway())
+    assert count_events(store_app) == 0
+
+
+def test_an_enrolment_may_come_before_the_launch_of_its_measure_in_a_file(
+    store_app: Pathways,
+) -> None:
+    launch = MeasureLaunched(
+        occurred_on=d("2025-09-01"), code="mentorat-sm", name="Mentorat", territory="saint-malo"
+    )
+    enrolment = EnrolledInMeasure(youth=Y, occurred_on=d("2026-01-20"), measure="mentorat-sm")
+    receipt = store_app.import_lines(lines_of([enrolment, registration(), launch]), ACTOR)
+    assert receipt.stored == 3
+
+
+def test_a_retraction_that_breaks_a_stored_event_says_which(store_app: Pathways) -> None:
+    start, out = custody(), release()
+    store_app.import_lines(lines_of([registration(), start, out]), ACTOR)
+    with pytest.raises(RulesBroken) as caught:
+        store_app.retract(start.id, "wrong youth", ACTOR)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"Released on 2026-03-10 for {Y}, but {Y} has no custody open")
+    assert "a stored event" in problem
+
+
+def test_reimporting_a_retracted_event_does_not_bring_it_back(store_app: Pathways) -> None:
+    mistake = contact()
+    lines = lines_of([registration(), mistake])
+    store_app.import_lines(lines, ACTOR)
+    store_app.retract(mistake.id, "wrong youth", ACTOR)
+    receipt = store_app.import_lines(lines, ACTOR)
+    assert (receipt.stored, receipt.skipped) == (0, 2)
+    assert {line.recorded.event.id: line.retracted for line in store_app.history(Y)}[mistake.id]
+
+
+def test_nothing_is_recorded_after_an_erasure(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    erasure = YouthErased(youth=Y, occurred_on=d("2026-06-01"), reason="request")
+    store_app.import_lines(lines_of([registration(), erasure]), ACTOR)
+    with pytest.raises(RulesBroken, match=f"{Y} has been erased"):
+        store_app.record(contact(), ACTOR)
+    assert count_events(store_app) == 2
+
+
+def test_a_measure_may_end_above_its_launch_in_a_file(store_app: Pathways) -> None:
+    launch = MeasureLaunched(
+        occurred_on=d("2025-09-01"), code="mentorat-sm", name="Mentorat", territory="saint-malo"
+    )
+    end = MeasureEnded(occurred_on=d("2026-06-30"), code="mentorat-sm")
+    assert store_app.import_lines(lines_of([end, launch]), ACTOR).stored == 2
+
+
+def test_a_measure_cannot_end_before_a_recorded_enrolment(
+    store_app: Pathways, count_events: Callable[[Pathways], int]
+) -> None:
+    launch = MeasureLaunched(
+        occurred_on=d("2025-09-01"), code="mentorat-sm", name="Mentorat", territory="saint-malo"
+    )
+    enrolment = EnrolledInMeasure(youth=Y, occurred_on=d("2026-05-01"), measure="mentorat-sm")
+    store_app.import_lines(lines_of([launch, registration(), enrolment]), ACTOR)
+    before = count_events(store_app)
+    with pytest.raises(RulesBroken, match="is enrolled in it on 2026-05-01"):
+        store_app.record(MeasureEnded(occurred_on=d("2026-03-01"), code="mentorat-sm"), ACTOR)
+    assert count_events(store_app) == before

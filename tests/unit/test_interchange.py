@@ -1,0 +1,153 @@
+"""The JSON Lines interchange format: clear errors for bad lines, lossless round-trips."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathways.domain.events import EVENT_TYPES, Event, Released, YouthRegistered
+from pathways.interchange import LineError, from_dict, parse_line, to_dict
+
+RELEASE = {
+    "type": "Released",
+    "youth": "Y-2026-0042",
+    "occurred_on": "2026-03-10",
+    "kind": "end-of-sentence",
+    "destination": "rennes",
+}
+
+
+def line(**changes: Any) -> str:
+    data = {**RELEASE, **changes}
+    return json.dumps({k: v for k, v in data.items() if v is not None})
+
+
+def error_of(text: str) -> str:
+    with pytest.raises(LineError) as caught:
+        parse_line(text)
+    return str(caught.value)
+
+
+def test_a_well_formed_line_becomes_its_event() -> None:
+    event = parse_line(line())
+    assert isinstance(event, Released)
+    assert event.destination == "rennes"
+    assert event.occurred_on.isoformat() == "2026-03-10"
+
+
+def test_malformed_json_is_refused() -> None:
+    assert error_of('{"type": "Released",').startswith("not valid JSON")
+
+
+def test_a_line_that_is_not_an_object_is_refused() -> None:
+    assert "expected a JSON object with a 'type'" in error_of("[1, 2]")
+
+
+def test_a_line_without_type_is_refused() -> None:
+    assert "missing key 'type'" in error_of(line(type=None))
+
+
+def test_unknown_type_lists_the_valid_ones() -> None:
+    message = error_of(line(type="Escaped"))
+    assert "unknown event type 'Escaped'" in message
+    for name in EVENT_TYPES:
+        assert name in message
+
+
+def test_unknown_field_is_refused_with_the_fields_of_the_type() -> None:
+    message = error_of(line(offence="theft"))
+    assert "unknown field 'offence' for Released" in message
+    assert "fields: youth, id, occurred_on, recorded_by, kind, destination" in message
+
+
+def test_wrong_choice_names_the_valid_ones() -> None:
+    message = error_of(line(kind="escape"))
+    assert "field 'kind': 'escape' is not one of" in message
+    assert "'end-of-sentence'" in message
+    assert "'remand-ended'" in message
+
+
+def test_bad_date_is_refused() -> None:
+    assert "field 'occurred_on': '10/03/2026' is not a date (YYYY-MM-DD)" in error_of(
+        line(occurred_on="10/03/2026")
+    )
+    assert "is not a date" in error_of(line(occurred_on="2026-02-30"))
+
+
+def test_a_name_given_as_youth_reference_is_refused() -> None:
+    message = error_of(line(youth="Camille Martin"))
+    assert "field 'youth': 'Camille Martin' is not a pseudonymous reference" in message
+    assert "never a name" in message
+
+
+def test_a_missing_field_is_named() -> None:
+    assert "missing field 'destination'" in error_of(line(destination=None))
+
+
+def test_a_code_that_is_not_kebab_case_is_refused() -> None:
+    message = error_of(line(destination="Saint Malo"))
+    assert "field 'destination': 'Saint Malo' is not a code (lowercase kebab-case" in message
+
+
+def test_the_type_of_the_event_prefixes_field_errors() -> None:
+    assert error_of(line(kind="escape")).startswith("Released: ")
+
+
+def test_keys_added_by_exports_are_ignored() -> None:
+    event_id = uuid.uuid4()
+    exported = line(
+        id=str(event_id),
+        recorded_at="2026-03-11T09:12:00+00:00",
+        position=42,
+        retracted=True,
+        actor="jdupont",
+        recorded_by="jdupont",
+    )
+    event = parse_line(exported)
+    assert event.id == event_id
+    assert event.recorded_by == "jdupont"
+    assert event == parse_line(line(id=str(event_id), recorded_by="jdupont"))
+
+
+def test_an_id_is_made_when_the_line_has_none() -> None:
+    assert parse_line(line()).id != parse_line(line()).id
+
+
+def test_to_dict_puts_type_and_common_keys_first_and_leaves_out_empty_fields() -> None:
+    event = parse_line(line())
+    data = to_dict(event)
+    assert list(data)[:4] == ["type", "youth", "occurred_on", "id"]
+    assert "recorded_by" not in data
+
+
+def test_personal_fields_stay_in_the_interchange_form() -> None:
+    event = YouthRegistered.model_validate(
+        {
+            "youth": "Y-1",
+            "occurred_on": "2026-01-12",
+            "birth_date": "2005-02-10",
+            "residence": "rennes",
+            "name": "Camille",
+        }
+    )
+    assert to_dict(event)["birth_date"] == "2005-02-10"
+    assert to_dict(event)["name"] == "Camille"
+
+
+@pytest.mark.parametrize("name", sorted(EVENT_TYPES))
+@settings(max_examples=15, deadline=None)
+@given(data=st.data())
+def test_every_type_round_trips_through_the_interchange_form(
+    name: str,
+    data: st.DataObject,
+    event_strategies: Callable[[type[Event]], st.SearchStrategy[Event]],
+) -> None:
+    event = data.draw(event_strategies(EVENT_TYPES[name]))
+    assert from_dict(to_dict(event)) == event
+    assert parse_line(json.dumps(to_dict(event))) == event
