@@ -57,8 +57,12 @@ class Item:
     """An event to write, and where it came from (for messages)."""
 
     event: Event
-    where: str  # "line 18", "--on", ...
+    where: str  # "line 18"; empty for a single command
     order: int = 0
+
+    def at(self, message: str) -> str:
+        """A message prefixed with where the event came from, if anywhere."""
+        return f"{self.where}: {message}" if self.where else message
 
 
 @dataclass
@@ -172,7 +176,7 @@ class Pathways:
         for item in registry_items:
             if isinstance(item.event, RegistryEvent):
                 found = check_registry_event(item.event, ref, today)
-                problems.extend((item.order, f"{item.where}: {p}") for p in found)
+                problems.extend((item.order, item.at(p)) for p in found)
                 if not found:
                     ref.apply(item.event)
                     version += 1
@@ -255,8 +259,10 @@ class Pathways:
                 problems.append(
                     (
                         item.order,
-                        f"{item.where}: MeasureEnded on {end} for '{code}', but {youth} is "
-                        f"enrolled in it on {day} ({len(late)} enrolment(s) on or after that date)",
+                        item.at(
+                            f"MeasureEnded on {end} for '{code}', but {youth} is enrolled in it"
+                            f" on {day} ({len(late)} enrolment(s) on or after that date)"
+                        ),
                     )
                 )
         return problems
@@ -270,7 +276,7 @@ class Pathways:
         for violation in violations:
             item = by_id.get(violation.event_id) if violation.event_id else None
             if item is not None:
-                located.append((item.order, f"{item.where}: {violation.message}"))
+                located.append((item.order, item.at(violation.message)))
             else:
                 located.append((first, f"{violation.message} (a stored event, after {lines})"))
         return located
@@ -293,8 +299,10 @@ class Pathways:
                 problems.append(
                     (
                         item.order,
-                        f"{item.where}: id {item.event.id} is also on {earlier.where}, "
-                        "with other content",
+                        item.at(
+                            f"id {item.event.id} is also on {earlier.where or 'another line'}, "
+                            "with other content"
+                        ),
                     )
                 )
         streams = self.store.find_streams(first_seen)
@@ -315,14 +323,16 @@ class Pathways:
                 problems.append(
                     (
                         item.order,
-                        f"{item.where}: id {item.event.id} is already stored with other content "
-                        f"({_summary(existing)})",
+                        item.at(
+                            f"id {item.event.id} is already stored with other content "
+                            f"({_summary(existing)})"
+                        ),
                     )
                 )
         return kept
 
     def record(self, event: Event, actor: str) -> Receipt:
-        return self.commit([Item(event, f"{event.type_name()}")], actor)
+        return self.commit([Item(event, "")], actor)
 
     def import_lines(
         self,
@@ -384,7 +394,7 @@ class Pathways:
             event_id=event_id,
             reason=reason,
         )
-        return self.commit([Item(retraction, "retract")], actor)
+        return self.commit([Item(retraction, "")], actor)
 
     def amend(
         self,
@@ -409,7 +419,7 @@ class Pathways:
             youth=event.youth, occurred_on=on or self.today(), event_id=event_id, reason=reason
         )
         return self.commit(
-            [Item(retraction, "amend", 0), Item(corrected, "the corrected event", 1)], actor
+            [Item(retraction, "", 0), Item(corrected, "the corrected event", 1)], actor
         )
 
     def _retractable(self, event_id: uuid.UUID) -> Recorded:

@@ -237,5 +237,5 @@ def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: s
     except ValueError:
         msg = f"'{name}' is not a setting name (see `pathways settings`)"
         raise click.UsageError(msg) from None
-    receipt = app.commit([Item(event, "settings set")], actor)
+    receipt = app.commit([Item(event, "")], actor)
     print_receipt(receipt, verb="changed")

@@ -147,7 +147,7 @@ def acknowledge(
         msg = f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
         raise click.ClickException(msg)
     event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
-    receipt = views.app.commit([Item(event, "acknowledge")], actor)
+    receipt = views.app.commit([Item(event, "")], actor)
     print_receipt(receipt, verb="acknowledged")
 
 

@@ -174,5 +174,5 @@ def erase(
         click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
     app = open_app(ctx)
     event = YouthErased(youth=youth, occurred_on=on or app.today(), reason=reason)
-    receipt = app.commit([Item(event, "erase")], actor)
+    receipt = app.commit([Item(event, "")], actor)
     print_receipt(receipt, verb="erased")

@@ -22,7 +22,17 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from sqlalchemy import Connection, Engine, bindparam, create_engine, delete, event, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    select,
+    text,
+    update,
+)
 
 from pathways.domain.facts import columns_of
 from pathways.projections.schema import Tables, make_tables
@@ -76,12 +86,27 @@ class TimelinesProjection:
         self.tables: Tables = make_tables(store.schema)
         self.reader, self.writer = engines_for(store)
         self.postgres = store.location.backend == "postgresql"
-        self.tables.metadata.create_all(self.writer, checkfirst=True)
+        self._create_tables()
         self._ensure_tracking()
 
     def close(self) -> None:
         self.reader.dispose()
         self.writer.dispose()
+
+    def _create_tables(self) -> None:
+        """Create the tables once, even when several processes open a fresh store at once.
+
+        On SQLite the writer's BEGIN IMMEDIATE serialises the check and the creation;
+        on PostgreSQL a transaction-scoped advisory lock (one per schema) does, since
+        two concurrent CREATE TABLE of one name fail on the catalogue's unique index.
+        """
+        with self.writer.begin() as conn:
+            if self.postgres:
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                    {"name": f"pathways.projections:{self.store.schema}"},
+                )
+            self.tables.metadata.create_all(conn, checkfirst=True)
 
     # tracking -------------------------------------------------------------------
     def _ensure_tracking(self) -> None:
