@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("pathways.cli.views", "alerts"),
     "acknowledge": ("pathways.cli.views", "acknowledge"),
     "projections": ("pathways.cli.views", "projections"),
+    "outcomes": ("pathways.cli.outcomes", "outcomes"),
+    "compare": ("pathways.cli.outcomes", "compare"),
     "demo": ("pathways.cli.admin", "demo"),
 }
 

@@ -19,6 +19,7 @@ from sqlalchemy import and_, or_, select
 from pathways.application import PARIS, KnownAt, Pathways, parse_known_at
 from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.facts import Fact, in_life_order
+from pathways.domain.outcomes import OUTCOME_KINDS, Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.projections.timelines import TimelinesProjection
 
@@ -106,16 +107,20 @@ class Views:
         return self.app.reference(KnownAt(position=point.position))
 
     # the core query ---------------------------------------------------------------
-    def youths(self, point: Point) -> dict[str, YouthRow]:
-        """Youths registered by the as-of date, as known at the position, not erased."""
+    def youths(self, point: Point, *, for_statistics: bool = False) -> dict[str, YouthRow]:
+        """Youths registered by the as-of date, as known at the position, not erased.
+
+        For anonymous statistics, every youth known at the position counts,
+        erased or not, whatever the date of the registration."""
         y = self.projection.tables.youth
         query = select(
             y.c.youth, y.c.birth_year, y.c.residence, y.c.sex, y.c.event_id, y.c.sealed
-        ).where(
-            y.c.registered_pos <= point.position,
-            y.c.registered_on <= point.as_of.toordinal(),
-            or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
-        )
+        ).where(y.c.registered_pos <= point.position)
+        if not for_statistics:
+            query = query.where(
+                y.c.registered_on <= point.as_of.toordinal(),
+                or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
+            )
         with self.projection.reading() as conn:
             return {row[0]: YouthRow(*row) for row in conn.execute(query)}
 
@@ -177,6 +182,32 @@ class Views:
             if line is not None:
                 lines.append(line)
         return lines
+
+    def cases(self, point: Point, first: date, last: date, cohort: str = "releases") -> list[Case]:
+        """The releases (or community supervisions) dated in [first, last], with outcomes."""
+        ref = self.reference(point)
+        rows = self.youths(point, for_statistics=True)
+        facts = self.facts(point, OUTCOME_KINDS)
+        found: list[Case] = []
+        for youth, youth_facts in facts.items():
+            row = rows.get(youth)
+            if row is None:
+                continue
+            found.extend(
+                cases(
+                    youth,
+                    in_life_order(youth_facts),
+                    point.as_of,
+                    first,
+                    last,
+                    ref,
+                    sex=row.sex,
+                    birth_year=row.birth_year,
+                    residence=row.residence,
+                    cohort=cohort,
+                )
+            )
+        return found
 
 
 def caseload_rows(lines: Iterable[CaseloadLine]) -> list[dict[str, Any]]:

@@ -1,0 +1,248 @@
+"""For evaluators: `outcomes` (indicators with their uncertainty) and `compare`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import click
+
+from pathways.cli.common import DATE, open_views
+from pathways.cli.output import emit, output_options
+from pathways.cli.read import known_at_option
+from pathways.domain.outcomes import DIMENSIONS
+
+COHORTS = ("releases", "community")
+
+
+def _evaluation_options(func: Any) -> Any:
+    func = click.option(
+        "--min-n",
+        type=click.IntRange(min=1),
+        help="Suppress groups under this size (can raise the store's setting, never lower it).",
+    )(func)
+    func = known_at_option(func)
+    func = click.option("--as-of", type=DATE, help="Count only steps dated up to then.")(func)
+    func = click.option(
+        "--cohort",
+        type=click.Choice(COHORTS),
+        default="releases",
+        show_default=True,
+        help="Releases from custody, or starts of community supervision.",
+    )(func)
+    func = click.option("--to", "last", type=DATE, required=True, help="Last day of the period.")(
+        func
+    )
+    return click.option(
+        "--from", "first", type=DATE, required=True, help="First day of the period."
+    )(func)
+
+
+def _prepare(
+    ctx: click.Context,
+    first: date,
+    last: date,
+    cohort: str,
+    as_of: date | None,
+    known_at: str | None,
+    min_n: int | None,
+) -> tuple[Any, Any, int, dict[str, Any]]:
+    if last < first:
+        msg = f"--to {last} is before --from {first}"
+        raise click.UsageError(msg)
+    views = open_views(ctx)
+    point = views.point(as_of, known_at)
+    floor = views.reference(point).thresholds["suppression.min-n"]
+    if min_n is not None and min_n < floor:
+        msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
+        raise click.ClickException(msg)
+    threshold = max(min_n or floor, floor)
+    found = views.cases(point, first, last, cohort)
+    meta = {
+        **point.meta(),
+        "from": first.isoformat(),
+        "to": last.isoformat(),
+        "cohort": cohort,
+        "min_n": threshold,
+        "cases": len(found),
+    }
+    return views, found, threshold, meta
+
+
+@click.command()
+@_evaluation_options
+@click.option(
+    "--by",
+    "by",
+    multiple=True,
+    type=click.Choice(DIMENSIONS),
+    help="Group by this (repeat it to cross groups).",
+)
+@output_options
+@click.pass_context
+def outcomes(
+    ctx: click.Context,
+    /,
+    first: date,
+    last: date,
+    cohort: str,
+    as_of: date | None,
+    known_at: str | None,
+    min_n: int | None,
+    by: tuple[str, ...],
+    fmt: str | None,
+    with_meta: bool,
+) -> None:
+    """Indicators per group, with 95 % Wilson intervals, small groups suppressed.
+
+    One row per group and indicator: n releases, k with the outcome, the rate
+    and its interval. Window indicators count only releases whose window is
+    complete by the as-of date. Delays come as median and quartiles. See
+    docs/indicators.md.
+
+    \b
+    Example:
+      pathways outcomes --from 2026-01-01 --to 2026-03-31 --by territory
+      pathways outcomes --from 2025-01-01 --to 2025-12-31 --by measure --by quarter --json
+    """
+    from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
+
+    _views, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
+    indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
+    rows = tabulate(found, by, indicators, threshold)
+    if fmt is not None:
+        emit(rows, fmt, meta=meta, with_meta=with_meta)
+        return
+    emit(_rate_table(rows, by), None, meta=meta)
+    click.echo()
+    emit(_delay_table(rows, by), None)
+    click.echo(
+        f"\n{meta['cases']} {cohort} in the period; rows with n < {threshold} are suppressed (*)."
+    )
+
+
+def _labels(row: dict[str, Any], by: tuple[str, ...]) -> dict[str, Any]:
+    return {dim: row[dim] for dim in by} if by else {"group": row["group"]}
+
+
+def _rate_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
+    table = []
+    for row in rows:
+        if "rate" not in row:
+            continue
+        shown = {**_labels(row, by), "indicator": row["indicator"], "n": row["n"]}
+        if row["suppressed"]:
+            shown.update(k="*", rate="*", **{"95% CI": "*"})
+        else:
+            shown.update(
+                k=row["k"],
+                rate=f"{row['rate']:.0%}",
+                **{"95% CI": f"{row['ci_low']:.0%} - {row['ci_high']:.0%}"},
+            )
+        table.append(shown)
+    return table
+
+
+def _delay_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
+    def number(value: float | None) -> str:
+        return "not reached" if value is None else f"{value:.1f}"
+
+    table = []
+    for row in rows:
+        if "median" not in row:
+            continue
+        shown = {**_labels(row, by), "delay": row["indicator"], "n": row["n"]}
+        if row["suppressed"]:
+            shown.update(median="*", q1="*", q3="*")
+        else:
+            shown.update(median=number(row["median"]), q1=number(row["q1"]), q3=number(row["q3"]))
+        table.append(shown)
+    return table
+
+
+@click.command()
+@_evaluation_options
+@click.option(
+    "--by",
+    type=click.Choice(["territory", "measure"]),
+    required=True,
+    help="Compare territories, or pilot measures.",
+)
+@click.option(
+    "--reference",
+    help="The group to compare with (default: for a territory, the rest of the "
+    "département; for a measure, releases not enrolled in any, on its territory).",
+)
+@click.option("--within", help="Only releases to this territory.")
+@output_options
+@click.pass_context
+def compare(
+    ctx: click.Context,
+    /,
+    first: date,
+    last: date,
+    cohort: str,
+    as_of: date | None,
+    known_at: str | None,
+    min_n: int | None,
+    by: str,
+    reference: str | None,
+    within: str | None,
+    fmt: str | None,
+    with_meta: bool,
+) -> None:
+    """Each territory or measure against a reference: differences of rates, 95 % intervals.
+
+    Intervals are Newcombe's hybrid score intervals; a difference is flagged
+    (!) when its interval excludes 0. With many comparisons, some are flagged
+    by chance alone: the note under the table says how many to expect.
+
+    \b
+    Example:
+      pathways compare --from 2025-01-01 --to 2025-12-31 --by measure
+      pathways compare --from 2025-01-01 --to 2025-12-31 --by territory --reference rennes
+    """
+    from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS
+    from pathways.domain.outcomes import compare as compare_groups
+
+    views, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
+    if within is not None:
+        found = [c for c in found if c.groups["territory"] == within]
+        meta["within"] = within
+    indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
+    ref = views.reference(views.point(as_of, known_at))
+    territories = {code: m.territory for code, m in ref.measures.items()}
+    rows = compare_groups(found, by, indicators, threshold, reference, territories)
+    shown = [r for r in rows if not r["suppressed"]]
+    flagged = sum(r["flagged"] for r in shown)
+    note = (
+        f"{len(shown)} comparisons shown, {flagged} flagged; at the 95 % level about "
+        f"{0.05 * len(shown):.1f} would be flagged by chance alone even with no real difference."
+    )
+    meta.update(comparisons=len(shown), flagged=flagged, expected_by_chance=0.05 * len(shown))
+    if fmt is not None:
+        emit(rows, fmt, meta={**meta, "note": note}, with_meta=with_meta)
+        if not with_meta:
+            click.echo(note, err=True)
+        return
+    table = []
+    for row in rows:
+        line = {
+            "group": row["group"],
+            "reference": row["reference"],
+            "indicator": row["indicator"],
+            "n": row["n"],
+            "n ref": row["n_reference"],
+        }
+        if row["suppressed"]:
+            line.update(difference="*", **{"95% CI": "*"}, flag="", warning="")
+        else:
+            line.update(
+                difference=f"{row['difference']:+.0%}",
+                **{"95% CI": f"{row['ci_low']:+.0%} to {row['ci_high']:+.0%}"},
+                flag="!" if row["flagged"] else "",
+                warning=row["warning"] or "",
+            )
+        table.append(line)
+    emit(table, None, meta=meta)
+    click.echo(f"\n{note}")
