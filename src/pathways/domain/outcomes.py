@@ -363,19 +363,35 @@ def tabulate(
     for case in everything:
         groups.setdefault(group_key(case, by), []).append(case)
     ordered = [(("all",) * max(1, len(by)), everything, True)]
-    ordered += [(key, groups[key], False) for key in sorted(groups)]
+    if by:
+        ordered += [(key, groups[key], False) for key in sorted(groups)]
     rows: list[dict[str, Any]] = []
     for key, members, whole in ordered:
         labels = {"group": "all" if whole else "/".join(key)}
-        if by:
-            labels.update(
-                {dim: ("all" if whole else value) for dim, value in zip(by, key, strict=True)}
-            )
+        labels.update({dim: ("all" if whole else value) for dim, value in zip(by, key)})
         for indicator, days in indicators.items():
             rows.append(rate_row(indicator, days, members, labels, min_n))
         for delay in DELAYS:
             rows.append(delay_row(delay, members, labels, min_n))
+    _suppress_complements(rows)
     return rows
+
+
+def _suppress_complements(rows: list[dict[str, Any]]) -> None:
+    """Secondary suppression: when a single group of an indicator is suppressed, the
+    total minus the other groups would give it away, so the next smallest group is
+    withheld too."""
+    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["group"] != "all" and "rate" in row:
+            by_indicator.setdefault(row["indicator"], []).append(row)
+    for members in by_indicator.values():
+        hidden = [r for r in members if r["suppressed"] and r["n"] > 0]
+        shown = [r for r in members if not r["suppressed"]]
+        if len(hidden) == 1 and shown:
+            smallest = min(shown, key=lambda r: r["n"])
+            smallest.update(k=None, rate=None, ci_low=None, ci_high=None, suppressed=True)
+            smallest["secondary"] = True
 
 
 def rate_row(
@@ -439,7 +455,7 @@ def compare(
     min_n: int,
     reference: str | None,
     measure_territories: dict[str, str],
-    small: int = 30,
+    small: int = 20,
 ) -> list[dict[str, Any]]:
     """Each group against its reference, for each indicator (Newcombe hybrid intervals).
 
