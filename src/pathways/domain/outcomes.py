@@ -368,7 +368,12 @@ def tabulate(
     rows: list[dict[str, Any]] = []
     for key, members, whole in ordered:
         labels = {"group": "all" if whole else "/".join(key)}
-        labels.update({dim: ("all" if whole else value) for dim, value in zip(by, key)})
+        labels.update(
+            {
+                dim: ("all" if whole else value)
+                for dim, value in zip(by, key[: len(by)], strict=True)
+            }
+        )
         for indicator, days in indicators.items():
             rows.append(rate_row(indicator, days, members, labels, min_n))
         for delay in DELAYS:
