@@ -221,11 +221,45 @@ def bench_views(store: Path) -> None:
         figure("pathways " + " ".join(command) + " (wall)", wall, "s")
 
 
+def bench_outcomes(store: Path) -> None:
+    from pathways.domain.outcomes import RELEASE_INDICATORS, compare, tabulate
+    from pathways.projections import attach
+
+    banner("outcomes and compare for a year of releases (in process, after catch-up)")
+    app = open_app(store)
+    views = attach(app)
+    views.projection.catch_up()
+    first, last = date(2025, 1, 1), date(2025, 12, 31)
+    start = time.perf_counter()
+    point = views.point(None, None)
+    found = views.cases(point, first, last)
+    rows = tabulate(found, ("territory",), RELEASE_INDICATORS, 5)
+    seconds = time.perf_counter() - start
+    figure("outcomes --by territory", seconds, "s", f"{len(found):,} releases (aim < 2 s)")
+    start = time.perf_counter()
+    found = views.cases(views.point(None, None), first, last)
+    territories = {code: m.territory for code, m in views.reference(point).measures.items()}
+    compared = compare(found, "measure", RELEASE_INDICATORS, 5, None, territories)
+    seconds = time.perf_counter() - start
+    figure("compare --by measure", seconds, "s", f"{len(compared):,} comparisons (aim < 2 s)")
+    views.projection.close()
+    app.store.close()
+    env = {**os.environ, "PATHWAYS_DB": str(store), "PATHWAYS_MASTER_KEY": KEY}
+    period = ["--from", first.isoformat(), "--to", last.isoformat()]
+    for command in (
+        ["outcomes", *period, "--by", "territory"],
+        ["compare", *period, "--by", "measure"],
+    ):
+        wall = median_wall([str(PATHWAYS), *command, "--json"], 3, env)
+        figure("pathways " + command[0] + " (wall)", wall, "s", f"{len(rows):,} rows")
+
+
 BENCHES: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": lambda a: bench_import(a.import_events),
     "record": lambda a: bench_record(OUT / "import.sqlite3", a.runs, "the imported store"),
     "rebuild": lambda a: bench_rebuild(big_store(a.store_events)),
     "views": lambda a: bench_views(big_store(a.store_events)),
+    "outcomes": lambda a: bench_outcomes(big_store(a.store_events)),
     "record-big": lambda a: bench_record(
         big_store(a.store_events), a.runs, f"a {a.store_events:,}-event store"
     ),

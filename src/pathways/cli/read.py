@@ -213,7 +213,13 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
 @settings.command("set")
 @click.argument("name")
 @click.argument("value")
-@click.option("--on", "on", type=DATE, help="From when it applies (default: today).")
+@click.option(
+    "--on",
+    "on",
+    type=DATE,
+    help="The date of the decision (default: today). A setting applies to every "
+    "read made after it is recorded; --known-at before that shows the old value.",
+)
 @actor_option
 @click.pass_context
 def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: str) -> None:
@@ -235,7 +241,10 @@ def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: s
     try:
         event = SettingChanged(name=name, value=value, occurred_on=on or app.today())
     except ValueError:
-        msg = f"'{name}' is not a setting name (see `pathways settings`)"
+        from pathways.domain.reference import DEFAULT_THRESHOLDS
+
+        valid = ", ".join([*DEFAULT_THRESHOLDS, "territory.<code>"])
+        msg = f"'{name}' is not a setting name (valid: {valid})"
         raise click.UsageError(msg) from None
     receipt = app.commit([Item(event, "")], actor)
     print_receipt(receipt, verb="changed")

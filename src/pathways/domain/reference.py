@@ -127,6 +127,14 @@ class ReferenceData:
             return f"{name} = {value}: expected a whole number of days"
         if name == "suppression.min-n" and int(value) < MIN_SUPPRESSION:
             return f"{name} = {value}: small counts are suppressed below {MIN_SUPPRESSION} at least"
+        stem, _, part = name.rpartition(".")
+        if part == "until" and int(value) <= self.thresholds[f"{stem}.days"]:
+            days = self.thresholds[f"{stem}.days"]
+            return f"{name} = {value}: must be more than {stem}.days ({days})"
+        if part == "days" and f"{stem}.until" in self.thresholds:
+            until = self.thresholds[f"{stem}.until"]
+            if int(value) >= until:
+                return f"{name} = {value}: must be less than {stem}.until ({until})"
         return None
 
     @classmethod

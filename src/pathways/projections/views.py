@@ -142,7 +142,7 @@ class Views:
             query = query.where(and_(f.c.youth.in_(wanted)))
         found: dict[str, list[Fact]] = {}
         with self.projection.reading() as conn:
-            for youth, *rest in conn.execute(query).tuples():
+            for youth, *rest in conn.execute(query):
                 if wanted is None or youth in wanted:
                     found.setdefault(youth, []).append(Fact(*rest))
         return found

@@ -1,0 +1,373 @@
+"""`caseload`, `alerts`, `acknowledge`, `settings` and `projections`, through click's CliRunner.
+
+The store is a SQLite file; the commands use the real today, on or after
+27 November 2026, so every date below is in the past.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pathways.cli import cli
+from pathways.crypto import new_master_key
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+WORKED = EXAMPLES / "worked-example.jsonl"
+EXPECTED = json.loads((EXAMPLES / "worked-example.alerts.json").read_text())
+ALERT_KEYS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
+CASELOAD_KEYS = [
+    "youth",
+    "organisation",
+    "counsellor",
+    "support",
+    "custody",
+    "last_contact_on",
+    "alerts",
+]
+
+#: Two more youths: Y-2 followed by we-ker (released without a plan on 2026-03-20),
+#: Y-3 followed by ml-fougeres (no custody, no alert on 2026-03-31).
+OTHERS = [
+    {
+        "type": "YouthRegistered",
+        "youth": "Y-2",
+        "occurred_on": "2026-02-01",
+        "birth_date": "2004-09-09",
+        "residence": "rennes",
+    },
+    {
+        "type": "Incarcerated",
+        "youth": "Y-2",
+        "occurred_on": "2026-02-01",
+        "facility": "cp-rennes-vezin",
+        "status": "remand",
+    },
+    {
+        "type": "SupportStarted",
+        "youth": "Y-2",
+        "occurred_on": "2026-02-02",
+        "organisation": "we-ker",
+        "counsellor": "c-wk-1",
+    },
+    {"type": "ContactMade", "youth": "Y-2", "occurred_on": "2026-02-03", "channel": "in-prison"},
+    {
+        "type": "Released",
+        "youth": "Y-2",
+        "occurred_on": "2026-03-20",
+        "kind": "remand-ended",
+        "destination": "rennes",
+    },
+    {
+        "type": "YouthRegistered",
+        "youth": "Y-3",
+        "occurred_on": "2026-03-01",
+        "birth_date": "2007-01-20",
+        "residence": "fougeres",
+    },
+    {
+        "type": "SupportStarted",
+        "youth": "Y-3",
+        "occurred_on": "2026-03-01",
+        "organisation": "ml-fougeres",
+        "counsellor": "c-fg-1",
+    },
+]
+
+
+class Shell:
+    """A CliRunner bound to one SQLite store and one master key."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.env = {
+            "PATHWAYS_DB": str(tmp_path / "store.sqlite3"),
+            "PATHWAYS_MASTER_KEY": new_master_key(),
+            "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
+        }
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Result:
+        return self.runner.invoke(cli, list(args), env=self.env)
+
+    def ok(self, *args: str) -> str:
+        result = self(*args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, *args: str, code: int = 1) -> str:
+        result = self(*args)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    def load(self, path: Path) -> None:
+        self.ok("import", str(path), "--actor", "c-sm-1")
+
+    def load_rows(self, rows: list[dict[str, Any]]) -> None:
+        path = self.tmp_path / "others.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        self.load(path)
+
+
+@pytest.fixture
+def sh(tmp_path: Path) -> Shell:
+    shell = Shell(tmp_path)
+    shell.load(WORKED)
+    return shell
+
+
+@pytest.fixture
+def three(sh: Shell) -> Shell:
+    """The worked example and two more youths."""
+    sh.load_rows(OTHERS)
+    return sh
+
+
+def pairs(rows: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
+    return {(row["youth"], row["alert"], row["since"]) for row in rows}
+
+
+EXPECTED_ON_31_MARCH = {(e["youth"], e["alert"], e["since"]) for e in EXPECTED["2026-03-31"]}
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("as_of", sorted(EXPECTED))
+def test_alerts_as_json_are_those_of_the_worked_example(sh: Shell, as_of: str) -> None:
+    rows = sh.json("alerts", "--as-of", as_of)
+    assert all(list(row) == ALERT_KEYS for row in rows)
+    assert pairs(rows) == {(e["youth"], e["alert"], e["since"]) for e in EXPECTED[as_of]}
+    assert {(row["organisation"], row["counsellor"]) for row in rows} == {
+        ("ml-saint-malo", "c-sm-1")
+    }
+    assert all(row["reason"] for row in rows)
+
+
+def test_alerts_are_sorted_by_since(sh: Shell) -> None:
+    rows = sh.json("alerts", "--as-of", "2026-03-31")
+    assert [row["since"] for row in rows] == sorted(row["since"] for row in rows)
+
+
+def test_alerts_with_meta_say_how_they_were_computed(sh: Shell) -> None:
+    payload = sh.json("alerts", "--as-of", "2026-03-31", "--with-meta")
+    assert set(payload) == {"meta", "rows"}
+    assert payload["meta"]["as_of"] == "2026-03-31"
+    assert payload["meta"]["position"] == 6
+    assert payload["meta"]["known_at"] is None
+    assert pairs(payload["rows"]) == EXPECTED_ON_31_MARCH
+
+
+def test_alerts_as_csv(sh: Shell) -> None:
+    text = sh.ok("alerts", "--as-of", "2026-03-31", "--csv")
+    assert text.splitlines()[0] == ",".join(ALERT_KEYS)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert pairs(rows) == EXPECTED_ON_31_MARCH
+
+
+def test_alerts_as_json_lines(sh: Shell) -> None:
+    text = sh.ok("alerts", "--as-of", "2026-03-31", "--nl")
+    rows = [json.loads(line) for line in text.splitlines()]
+    assert len(rows) == 4
+    assert pairs(rows) == EXPECTED_ON_31_MARCH
+
+
+def test_alerts_as_a_table(sh: Shell) -> None:
+    text = sh.ok("alerts", "--as-of", "2026-03-31")
+    for code in ("dry-release", "no-contact-after-release", "handover-pending", "contact-lost"):
+        assert code in text
+
+
+def test_alerts_as_known_at_a_position(sh: Shell) -> None:
+    # at position 5, the release of 2026-03-10 is not known yet: still in custody,
+    # and the expected release of 2026-03-10 has passed by more than 7 days
+    payload = sh.json("alerts", "--as-of", "2026-03-31", "--known-at", "@5", "--with-meta")
+    assert payload["meta"]["known_at"] == "@5"
+    assert payload["meta"]["position"] == 5
+    assert ("EX-1", "release-overdue", "2026-03-18") in pairs(payload["rows"])
+    assert ("EX-1", "dry-release", "2026-03-10") not in pairs(payload["rows"])
+
+
+def test_alerts_filter_by_organisation_counsellor_mine_and_code(three: Shell) -> None:
+    day = ("--as-of", "2026-03-31")
+    everything = three.json("alerts", *day)
+    assert {row["youth"] for row in everything} == {"EX-1", "Y-2"}
+    assert {r["youth"] for r in three.json("alerts", *day, "--organisation", "we-ker")} == {"Y-2"}
+    assert {r["youth"] for r in three.json("alerts", *day, "--counsellor", "c-sm-1")} == {"EX-1"}
+    mine = three.json("alerts", *day, "--mine", "--actor", "c-sm-1")
+    assert pairs(mine) == EXPECTED_ON_31_MARCH
+    assert three.json("alerts", *day, "--organisation", "ml-fougeres") == []
+    dry = three.json("alerts", *day, "--alert", "dry-release")
+    assert pairs(dry) == {
+        ("EX-1", "dry-release", "2026-03-10"),
+        ("Y-2", "dry-release", "2026-03-20"),
+    }
+
+
+def test_mine_and_another_counsellor_is_a_usage_error(three: Shell) -> None:
+    out = three.fails("alerts", "--mine", "--actor", "c-sm-1", "--counsellor", "c-wk-1", code=2)
+    assert "different counsellors" in out
+
+
+def test_an_unknown_alert_code_is_refused(sh: Shell) -> None:
+    out = sh.fails("alerts", "--alert", "no-such-alert", code=2)
+    assert "dry-release" in out
+
+
+# --- caseload --------------------------------------------------------------------------------
+
+
+def test_caseload_as_json(three: Shell) -> None:
+    rows = three.json("caseload", "--as-of", "2026-03-31")
+    assert all(list(row) == CASELOAD_KEYS for row in rows)
+    by_youth = {row["youth"]: row for row in rows}
+    assert by_youth["EX-1"] == {
+        "youth": "EX-1",
+        "organisation": "ml-saint-malo",
+        "counsellor": "c-sm-1",
+        "support": "active",
+        "custody": "none",
+        "last_contact_on": None,
+        "alerts": 4,
+    }
+    assert by_youth["Y-2"]["last_contact_on"] == "2026-02-03"
+    assert by_youth["Y-3"]["alerts"] == 0
+
+
+def test_caseload_follows_the_as_of_date(three: Shell) -> None:
+    rows = three.json("caseload", "--as-of", "2026-02-20")
+    by_youth = {row["youth"]: row for row in rows}
+    assert set(by_youth) == {"EX-1", "Y-2"}  # Y-3 is registered on 2026-03-01
+    assert by_youth["EX-1"]["custody"] == "in-custody"
+    assert by_youth["EX-1"]["alerts"] == 2
+
+
+def test_caseload_filters(three: Shell) -> None:
+    day = ("--as-of", "2026-03-31")
+
+    def youths(*args: str) -> list[str]:
+        return [row["youth"] for row in three.json("caseload", *day, *args)]
+
+    assert youths() == ["EX-1", "Y-2", "Y-3"]
+    assert youths("--organisation", "ml-fougeres") == ["Y-3"]
+    assert youths("--counsellor", "c-wk-1") == ["Y-2"]
+    assert youths("--mine", "--actor", "c-sm-1") == ["EX-1"]
+    assert youths("--organisation", "we-ker", "--counsellor", "c-sm-1") == []
+
+
+def test_caseload_with_meta_and_csv(three: Shell) -> None:
+    payload = three.json("caseload", "--as-of", "2026-03-31", "--with-meta")
+    assert payload["meta"]["as_of"] == "2026-03-31"
+    assert len(payload["rows"]) == 3
+    text = three.ok("caseload", "--as-of", "2026-03-31", "--csv")
+    assert text.splitlines()[0] == ",".join(CASELOAD_KEYS)
+    assert len(text.splitlines()) == 4
+
+
+# --- acknowledge -------------------------------------------------------------------------------
+
+
+def test_acknowledging_an_alert_makes_it_disappear_on_that_date(sh: Shell) -> None:
+    out = sh.ok("acknowledge", "EX-1", "dry-release", "--on", "2026-03-31", "--actor", "c-sm-1")
+    assert "acknowledged: 1 event(s)" in out
+    assert ("EX-1", "dry-release", "2026-03-10") not in pairs(
+        sh.json("alerts", "--as-of", "2026-03-31")
+    )
+    # the day before, it was still open
+    assert ("EX-1", "dry-release", "2026-03-10") in pairs(
+        sh.json("alerts", "--as-of", "2026-03-30")
+    )
+    # the others stay open
+    assert len(sh.json("alerts", "--as-of", "2026-03-31")) == 3
+
+
+def test_acknowledging_an_alert_that_is_not_open_fails_clearly(sh: Shell) -> None:
+    events = sh.json("info")[0]["events"]
+    out = sh.fails("acknowledge", "EX-1", "release-overdue", "--on", "2026-03-31")
+    assert "EX-1 has no open 'release-overdue' alert on 2026-03-31" in out
+    assert "dry-release" in out  # the open ones are listed
+    assert "Traceback" not in out
+    assert sh.json("info")[0]["events"] == events
+
+
+def test_acknowledging_twice_fails_the_second_time(sh: Shell) -> None:
+    sh.ok("acknowledge", "EX-1", "contact-lost", "--on", "2026-03-31")
+    out = sh.fails("acknowledge", "EX-1", "contact-lost", "--on", "2026-03-31")
+    assert "no open 'contact-lost' alert" in out
+
+
+def test_acknowledging_for_an_unknown_youth_fails(sh: Shell) -> None:
+    out = sh.fails("acknowledge", "Y-404", "dry-release", "--on", "2026-03-31")
+    assert "Y-404 has no open 'dry-release' alert" in out
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+def thresholds(sh: Shell, *args: str) -> dict[str, str]:
+    rows = sh.json("settings", *args)
+    return {row["code"]: row["detail"] for row in rows if row["kind"] == "threshold"}
+
+
+def test_a_changed_threshold_shows_in_settings_and_in_the_alerts(sh: Shell) -> None:
+    before = sh.json("info")[0]["head_position"]
+    assert thresholds(sh)["contact-lost.days"] == "60"
+    out = sh.ok("settings", "set", "contact-lost.days", "45", "--actor", "c-sm-1")
+    assert "changed: 1 event(s)" in out
+    assert thresholds(sh)["contact-lost.days"] == "45"
+    assert thresholds(sh, "--known-at", f"@{before}")["contact-lost.days"] == "60"
+    # support began on 2026-01-14: lost from 2026-03-01 instead of 2026-03-16
+    rows = sh.json("alerts", "--as-of", "2026-03-31", "--alert", "contact-lost")
+    assert pairs(rows) == {("EX-1", "contact-lost", "2026-03-01")}
+
+
+def test_the_suppression_threshold_cannot_go_below_5(sh: Shell) -> None:
+    out = sh.fails("settings", "set", "suppression.min-n", "3")
+    assert "5" in out
+    assert "Traceback" not in out
+    assert thresholds(sh)["suppression.min-n"] == "5"
+    sh.ok("settings", "set", "suppression.min-n", "10")
+    assert thresholds(sh)["suppression.min-n"] == "10"
+
+
+def test_an_unknown_setting_lists_the_valid_ones(sh: Shell) -> None:
+    out = sh.fails("settings", "set", "no-such.days", "3")
+    assert "no-such.days" in out
+    for name in ("no-first-contact.days", "contact-lost.days", "suppression.min-n"):
+        assert name in out
+
+
+def test_a_threshold_must_be_a_whole_number(sh: Shell) -> None:
+    out = sh.fails("settings", "set", "contact-lost.days", "soon")
+    assert "whole number" in out
+
+
+# --- projections ----------------------------------------------------------------------------------
+
+
+def test_projections_status_shows_no_lag_after_a_write(sh: Shell) -> None:
+    sh.ok("settings", "set", "no-first-contact.days", "20")
+    rows = sh.json("projections", "status")
+    assert rows == [{"name": "timelines", "position": 7, "head": 7, "lag": 0}]
+
+
+def test_projections_rebuild_prints_its_speed(sh: Shell) -> None:
+    out = sh.ok("projections", "rebuild")
+    assert re.fullmatch(r"timelines: 6 events in \d+\.\d s \([\d,]+ events/s\)\n", out)
+    assert sh.json("projections", "status")[0]["lag"] == 0
+    assert len(sh.json("alerts", "--as-of", "2026-03-31")) == 4
+
+
+def test_projections_rebuild_by_name(sh: Shell) -> None:
+    assert "events/s" in sh.ok("projections", "rebuild", "timelines")
+    assert sh.fails("projections", "rebuild", "nothing", code=2)
