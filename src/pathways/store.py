@@ -361,6 +361,15 @@ class Store:
             for n in notifications
         ]
 
+    def read_raw(self, after: int, limit: int) -> list[tuple[int, str, bytes]]:
+        """(position, topic, state) after a position: what read models need, undecoded."""
+        rows = self._rows(
+            f"SELECT {self.position_column} AS position, topic, state FROM {self.events_table} "
+            f"WHERE {self.position_column} > ? ORDER BY {self.position_column} LIMIT ?",
+            (after, limit),
+        )
+        return [(int(r["position"]), r["topic"], bytes(r["state"])) for r in rows]
+
     def iter_log(self, upto: int | None = None, page: int = 5000) -> Iterator[Recorded]:
         after = 0
         while True:

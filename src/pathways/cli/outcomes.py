@@ -151,7 +151,8 @@ def _delay_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[s
     for row in rows:
         if "median" not in row:
             continue
-        shown = {**_labels(row, by), "delay": row["indicator"], "n": row["n"]}
+        n = "*" if row["n"] is None else row["n"]  # withheld with a suppressed count
+        shown = {**_labels(row, by), "delay": row["indicator"], "n": n}
         if row["suppressed"]:
             shown.update(median="*", q1="*", q3="*")
         else:

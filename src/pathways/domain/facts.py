@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 from typing import Any
 
 from pathways.domain.ordering import order_by_life
@@ -122,6 +123,36 @@ def pair_family(fact: Fact) -> tuple[str, bool] | None:
     return None
 
 
+PAIR_KINDS = frozenset(OPENERS) | frozenset(CLOSERS)
+_by_day_then_seq = attrgetter("on", "seq")
+
+
 def in_life_order(facts: Iterable[Fact]) -> list[Fact]:
-    """Facts sorted as a timeline (DOMAIN.md rule 4), like `timeline.sort_entries`."""
-    return order_by_life(facts, lambda f: f.on, lambda f: f.seq, pair_family)
+    """Facts sorted as a timeline (DOMAIN.md rule 4), like `timeline.sort_entries`.
+
+    Most timelines never have two events of one pair family on the same day;
+    for those, sorting by (day, position) is the whole answer, and the general
+    rearrangement (costlier) is skipped."""
+    ordered = sorted(facts, key=_by_day_then_seq)
+    day = -1
+    families: set[object] = set()
+    for fact in ordered:
+        if fact.kind not in PAIR_KINDS:
+            continue
+        if fact.on != day:
+            day = fact.on
+            families.clear()
+        family = pair_family(fact)
+        assert family is not None
+        if family[0] in families:
+            return order_by_life(ordered, _day, _seq, pair_family)
+        families.add(family[0])
+    return ordered
+
+
+def _day(fact: Fact) -> int:
+    return fact.on
+
+
+def _seq(fact: Fact) -> int:
+    return fact.seq

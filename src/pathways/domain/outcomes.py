@@ -156,12 +156,16 @@ def age_band(birth_year: int | None, ordinal: int) -> str:
     return "26+"
 
 
-def _support_on(facts: Sequence[Fact], day: int) -> str | None:
-    """The support organisation at the end of a day (DOMAIN.md section 6)."""
+def _support_on(facts: Sequence[Fact], day: int, *, acknowledged: bool = True) -> str | None:
+    """The support organisation at the end of a day (DOMAIN.md section 6); with
+    `acknowledged=False`, leaving out a handover acknowledged on that very day (the
+    organisation that had the youth to hand over)."""
     organisation: str | None = None
     for fact in facts:
         if fact.on > day:
             break
+        if not acknowledged and fact.kind == "HandoverAcknowledged" and fact.on == day:
+            continue
         if fact.kind in ("SupportStarted", "CounsellorAssigned", "HandoverAcknowledged"):
             organisation = fact.a
         elif fact.kind == "SupportClosed":
@@ -189,21 +193,16 @@ def cases(
     found: list[Case] = []
     custody: Fact | None = None
     supervision: Fact | None = None
-    statements: list[Fact] = []  # within the current custody: Incarcerated, status changes
-    enrolments: list[Fact] = []
+    # Every enrolment, whatever its recording order: one dated on the release day but
+    # recorded after the release still lies within [s, r].
+    enrolments = [f for f in facts if f.kind == "EnrolledInMeasure"]
     for fact in facts:
         kind = fact.kind
-        if kind == "EnrolledInMeasure":
-            enrolments.append(fact)
-        elif kind == "Incarcerated" and custody is None:
-            custody, statements = fact, [fact]
-        elif kind == "CustodyStatusChanged" and custody is not None:
-            statements.append(fact)
+        if kind == "Incarcerated" and custody is None:
+            custody = fact
         elif kind == "Released" and custody is not None:
             if cohort == "releases" and low <= fact.on <= high:
-                found.append(
-                    _release_case(youth, fact, custody, statements, enrolments, seen, d, ref)
-                )
+                found.append(_release_case(youth, fact, custody, enrolments, seen, d, ref))
             custody = None
         elif kind == "CommunitySupervisionStarted" and supervision is None:
             supervision = fact
@@ -233,7 +232,6 @@ def _release_case(
     youth: str,
     release: Fact,
     custody: Fact,
-    statements: Sequence[Fact],
     enrolments: Sequence[Fact],
     seen: _Youth,
     d: int,
@@ -241,17 +239,20 @@ def _release_case(
 ) -> Case:
     r, s = release.on, custody.on
     destination = release.a or "unknown"
-    bands = [f.c for f in statements if f.c is not None]
+    bands = [f.c for f in _statements(seen.facts, custody, r) if f.c is not None]
     plans = [f for f in seen.facts if f.kind == "ReleasePlanValidated" and s <= f.on <= r]
     latest_plan = max(plans, key=lambda f: (f.on, f.seq)) if plans else None
     organisation = _support_on(seen.facts, r)
+    # A handover acknowledged on r itself lies in [r, r + 30]: the release had to be
+    # handed over by the organisation in charge before that acknowledgement.
+    handing_over = _support_on(seen.facts, r, acknowledged=False)
     rights = seen.rights
 
     def window(days: int) -> bool:
         return r + days <= d
 
     handover: bool | None = None
-    if organisation is not None and not ref.serves(organisation, destination) and window(30):
+    if handing_over is not None and not ref.serves(handing_over, destination) and window(30):
         handover = seen.any_in(seen.acks, r, r + 30)
     outcomes: dict[str, bool | None] = {
         "met-before-release": seen.any_in(seen.contacts, s, r),
@@ -288,6 +289,22 @@ def _release_case(
     )
     _follow_up(case, seen, r, d)
     return case
+
+
+def _statements(facts: Sequence[Fact], custody: Fact, r: int) -> list[Fact]:
+    """What was stated of a custody from s to r: its `Incarcerated`, then the
+    `CustodyStatusChanged` dated within it (both ends included, whatever their recording
+    order), by date then recording order. A change dated r belongs to a new custody begun
+    that day, if any."""
+    renewed = any(f.kind == "Incarcerated" and f.on == r and f is not custody for f in facts)
+    changes = [
+        f
+        for f in facts
+        if f.kind == "CustodyStatusChanged"
+        and custody.on <= f.on <= r
+        and not (renewed and f.on == r)
+    ]
+    return sorted([custody, *changes], key=lambda f: (f.on, f.seq))
 
 
 def _community_case(
@@ -379,7 +396,23 @@ def tabulate(
         for delay in DELAYS:
             rows.append(delay_row(delay, members, labels, min_n))
     _suppress_complements(rows)
+    _withhold_contact_counts(rows)
     return rows
+
+
+def _withhold_contact_counts(rows: list[dict[str, Any]]) -> None:
+    """The n of `days-to-first-contact` is the k of `met-before-release` (the releases with
+    a contact in [s, r]) of the same group: when that k is withheld, so is that n."""
+    withheld = {
+        row["group"]
+        for row in rows
+        if row["indicator"] == "met-before-release" and row["suppressed"]
+    }
+    for row in rows:
+        if row["indicator"] == "days-to-first-contact" and row["group"] in withheld:
+            if not row["suppressed"]:
+                row["secondary"] = True
+            row.update(n=None, median=None, q1=None, q3=None, suppressed=True)
 
 
 def _suppress_complements(rows: list[dict[str, Any]]) -> None:

@@ -78,6 +78,8 @@ def make_tables(schema: str | None) -> Tables:
     )
     Index("pw_fact_event_id", fact.c.event_id, unique=True)
     Index("pw_fact_youth_day", fact.c.youth, fact.c.on_day)
+    # for the latest contact of each youth, and the youths released in a period
+    Index("pw_fact_kind_youth_day", fact.c.kind, fact.c.youth, fact.c.on_day)
     log = Table(
         "pw_log",
         metadata,

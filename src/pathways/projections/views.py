@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from pathways.application import PARIS, KnownAt, Pathways, parse_known_at
 from pathways.domain.alerts import CaseloadLine, assess
@@ -23,7 +23,8 @@ from pathways.domain.outcomes import OUTCOME_KINDS, Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.projections.timelines import TimelinesProjection
 
-#: The kinds of facts that the alerts and the caseload look at.
+#: The kinds of facts that the alerts and the caseload look at (contacts come
+#: aggregated: only the latest one matters to them).
 ALERT_KINDS = (
     "YouthRegistered",
     "SupportStarted",
@@ -36,7 +37,6 @@ ALERT_KINDS = (
     "ExpectedReleaseChanged",
     "CommunitySupervisionStarted",
     "CommunitySupervisionEnded",
-    "ContactMade",
     "ReleasePlanValidated",
     "ProgrammeEntered",
     "SituationStarted",
@@ -124,28 +124,69 @@ class Views:
         with self.projection.reading() as conn:
             return {row[0]: YouthRow(*row) for row in conn.execute(query)}
 
+    def _effective(self, point: Point, table: Any) -> Any:
+        """Facts recorded by the position, dated by the as-of date, not retracted by then."""
+        return and_(
+            table.c.position <= point.position,
+            table.c.on_day <= point.as_of.toordinal(),
+            or_(table.c.retracted_pos.is_(None), table.c.retracted_pos > point.position),
+        )
+
     def facts(
-        self, point: Point, kinds: Iterable[str], youths: Iterable[str] | None = None
+        self,
+        point: Point,
+        kinds: Iterable[str],
+        youths: Iterable[str] | None = None,
+        *,
+        having: tuple[str, date, date] | None = None,
     ) -> dict[str, list[Fact]]:
-        """Each youth's effective facts up to the as-of date, as known at the position."""
+        """Each youth's effective facts up to the as-of date, as known at the position.
+
+        `having=(kind, first, last)` keeps only the youths with such a fact dated in
+        [first, last] (the cohort of a period), so that SQL does the sifting."""
         f = self.projection.tables.fact
         query = select(
             f.c.youth, f.c.kind, f.c.on_day, f.c.position, f.c.a, f.c.b, f.c.c, f.c.d, f.c.n
-        ).where(
-            f.c.position <= point.position,
-            f.c.on_day <= point.as_of.toordinal(),
-            or_(f.c.retracted_pos.is_(None), f.c.retracted_pos > point.position),
-            f.c.kind.in_(list(kinds)),
-        )
+        ).where(self._effective(point, f), f.c.kind.in_(list(kinds)))
+        if having is not None:
+            kind, first, last = having
+            other = f.alias("cohort")
+            query = query.where(
+                f.c.youth.in_(
+                    select(other.c.youth).where(
+                        self._effective(point, other),
+                        other.c.kind == kind,
+                        other.c.on_day.between(first.toordinal(), last.toordinal()),
+                    )
+                )
+            )
         wanted = None if youths is None else set(youths)
         if wanted is not None and len(wanted) <= 500:
-            query = query.where(and_(f.c.youth.in_(wanted)))
+            query = query.where(f.c.youth.in_(wanted))
         found: dict[str, list[Fact]] = {}
         with self.projection.reading() as conn:
             for youth, *rest in conn.execute(query):
                 if wanted is None or youth in wanted:
                     found.setdefault(youth, []).append(Fact(*rest))
         return found
+
+    def latest_contacts(self, point: Point, youths: Iterable[str] | None = None) -> dict[str, Fact]:
+        """Each youth's latest contact (all that the alerts need of contacts, which are
+        most of the log): aggregated in SQL rather than sent row by row."""
+        f = self.projection.tables.fact
+        query = (
+            select(f.c.youth, func.max(f.c.on_day), func.max(f.c.position))
+            .where(self._effective(point, f), f.c.kind == "ContactMade")
+            .group_by(f.c.youth)
+        )
+        wanted = None if youths is None else list(youths)
+        if wanted is not None and len(wanted) <= 500:
+            query = query.where(f.c.youth.in_(wanted))
+        with self.projection.reading() as conn:
+            return {
+                youth: Fact("ContactMade", day, position)
+                for youth, day, position in conn.execute(query)
+            }
 
     def birth_dates(self, rows: Iterable[YouthRow], point: Point, window: int) -> dict[str, date]:
         """Decrypt birth dates only for those who may turn 26 within the window."""
@@ -167,7 +208,10 @@ class Views:
         if youths is not None:
             keep = set(youths)
             rows = {k: v for k, v in rows.items() if k in keep}
-        facts = self.facts(point, ALERT_KINDS, rows if youths is not None else None)
+        subset = rows if youths is not None else None
+        facts = self.facts(point, ALERT_KINDS, subset)
+        for youth, contact in self.latest_contacts(point, subset).items():
+            facts.setdefault(youth, []).append(contact)
         births = self.birth_dates(rows.values(), point, ref.thresholds["ageing-out.days"])
         lines = []
         for youth in sorted(rows):
@@ -187,7 +231,8 @@ class Views:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
         ref = self.reference(point)
         rows = self.youths(point, for_statistics=True)
-        facts = self.facts(point, OUTCOME_KINDS)
+        start = "Released" if cohort == "releases" else "CommunitySupervisionStarted"
+        facts = self.facts(point, OUTCOME_KINDS, having=(start, first, last))
         found: list[Case] = []
         for youth, youth_facts in facts.items():
             row = rows.get(youth)
