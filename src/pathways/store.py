@@ -76,7 +76,22 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             c.executemany("INSERT INTO pathways_keys VALUES (?, ?)", keys)
         if erase:
             c.executemany("DELETE FROM pathways_keys WHERE stream = ?", erase)
-        positions = super()._insert_events(c, stored_events, **kwargs)
+        # One executemany instead of the library's execute per event (to read each
+        # lastrowid): inside this write transaction SQLite gives each new row the
+        # largest rowid + 1, so the positions are the last one and those before it.
+        rows = [
+            (
+                s.originator_id.hex if isinstance(s.originator_id, uuid.UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in stored_events
+        ]
+        c.executemany(self.insert_events_statement, rows)
+        c.execute("SELECT last_insert_rowid()")
+        last = int(c.fetchone()[0])
+        positions = list(range(last - len(rows) + 1, last + 1))
         if ids:
             c.executemany("INSERT INTO pathways_event_ids VALUES (?, ?)", ids)
         return positions
@@ -402,7 +417,11 @@ class Store:
         self.keys.open_data_key(stream, wrapped)
         return True
 
-    def encode(self, write: Write, actor: str, recorded_at: datetime) -> StoredEvent:
+    def encode(
+        self, write: Write, actor: str, recorded_at: datetime, meta: str | None = None
+    ) -> StoredEvent:
+        """The stored form. `meta` (the JSON of who and when, the same for every event of
+        an append) may be given once for all; the class version is added here."""
         event = write.event
         cls = type(event)
         personal = cls.personal_fields()
@@ -410,15 +429,18 @@ class Store:
         # the extra keys are spliced before the closing brace.
         clear = event.model_dump_json(exclude=set(personal) or None)
         extra: dict[str, Any] = {}
-        sealed = {name: value for name in personal if (value := getattr(event, name)) is not None}
-        if sealed:
-            extra["personal"] = self.keys.seal(
-                write.stream, event.id, {k: _json_value(v) for k, v in sealed.items()}
-            )
+        if personal:
+            sealed = {n: value for n in personal if (value := getattr(event, n)) is not None}
+            if sealed:
+                extra["personal"] = self.keys.seal(
+                    write.stream, event.id, {k: _json_value(v) for k, v in sealed.items()}
+                )
         if isinstance(event, YouthRegistered):
             extra["birth_year"] = event.birth_date.year
-        extra["meta"] = {"actor": actor, "at": recorded_at.isoformat(), "v": cls.class_version}
-        state = clear[:-1] + "," + json.dumps(extra, separators=(",", ":"))[1:]
+        if meta is None:
+            meta = _meta(actor, recorded_at)
+        tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
+        state = f'{clear[:-1]},{tail}"meta":{meta[:-1]},"v":{cls.class_version}}}}}'
         return StoredEvent(
             originator_id=write.stream,
             originator_version=write.version,
@@ -488,7 +510,8 @@ class Store:
         # Crypto-shredding: an erasure destroys the youth's key in the same transaction.
         erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
         try:
-            stored = [self.encode(w, actor, now) for w in writes]
+            meta = _meta(actor, now)
+            stored = [self.encode(w, actor, now, meta) for w in writes]
             positions = self.recorder.insert_events(
                 stored,
                 event_ids=[(w.event.id, w.stream) for w in writes],
@@ -515,6 +538,10 @@ _STAND_IN: dict[str, Any] = {
     "reason": "erased",
     "note": None,
 }
+
+
+def _meta(actor: str, recorded_at: datetime) -> str:
+    return json.dumps({"actor": actor, "at": recorded_at.isoformat()}, separators=(",", ":"))
 
 
 def _json_value(value: Any) -> Any:

@@ -52,7 +52,8 @@ def _prepare(
         raise click.UsageError(msg)
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    floor = views.reference(point).thresholds["suppression.min-n"]
+    ref = views.reference(point)
+    floor = ref.thresholds["suppression.min-n"]
     if min_n is not None and min_n < floor:
         msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
         raise click.ClickException(msg)
@@ -66,7 +67,7 @@ def _prepare(
         "min_n": threshold,
         "cases": len(found),
     }
-    return views, found, threshold, meta
+    return ref, found, threshold, meta
 
 
 @click.command()
@@ -107,7 +108,7 @@ def outcomes(
     """
     from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
 
-    _views, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
+    _ref, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
     indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
     rows = tabulate(found, by, indicators, threshold)
     if fmt is not None:
@@ -206,12 +207,12 @@ def compare(
     from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS
     from pathways.domain.outcomes import compare as compare_groups
 
-    views, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
+    # The reference data of the same point as the cases (not of a newer head).
+    ref, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
     if within is not None:
         found = [c for c in found if c.groups["territory"] == within]
         meta["within"] = within
     indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
-    ref = views.reference(views.point(as_of, known_at))
     territories = {code: m.territory for code, m in ref.measures.items()}
     rows = compare_groups(found, by, indicators, threshold, reference, territories)
     shown = [r for r in rows if not r["suppressed"]]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from functools import cache
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -131,6 +132,7 @@ class Event(BaseModel):
         return data
 
 
+@cache
 def _personal_fields(cls: type[Event]) -> frozenset[str]:
     names = []
     for name, info in cls.model_fields.items():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from pathways.domain.events import (
     CommunitySupervisionEnded,
@@ -29,12 +30,12 @@ from pathways.domain.events import (
 from pathways.domain.ordering import order_by_life
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """An event with its place in the recording order.
 
     `seq` orders recording (the log position for stored events; after the head
     for a batch being checked); `where` names it in messages ("line 18").
+    (A named tuple: a whole import file makes one per line.)
     """
 
     event: YouthEvent
