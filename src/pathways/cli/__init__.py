@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "projections": ("pathways.cli.views", "projections"),
     "outcomes": ("pathways.cli.outcomes", "outcomes"),
     "compare": ("pathways.cli.outcomes", "compare"),
+    "report": ("pathways.cli.outcomes", "report"),
     "demo": ("pathways.cli.admin", "demo"),
 }
 

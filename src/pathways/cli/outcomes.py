@@ -248,3 +248,67 @@ def compare(
         table.append(line)
     emit(table, None, meta=meta)
     click.echo(f"\n{note}")
+
+
+@click.command()
+@click.option("--from", "first", type=DATE, required=True, help="First day of the period.")
+@click.option("--to", "last", type=DATE, required=True, help="Last day of the period.")
+@click.option("--as-of", type=DATE, help="Count only steps dated up to then.")
+@known_at_option
+@click.option(
+    "--min-n",
+    type=click.IntRange(min=1),
+    help="Suppress groups under this size (can raise the store's setting, never lower it).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, writable=True),
+    default="report.html",
+    show_default=True,
+    help="Where to write the report.",
+)
+@click.option(
+    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language."
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    /,
+    first: date,
+    last: date,
+    as_of: date | None,
+    known_at: str | None,
+    min_n: int | None,
+    out: str,
+    lang: str,
+) -> None:
+    """Write the evaluation report: one HTML file, with charts, that opens offline.
+
+    The cohort, every indicator per territory with its interval, Kaplan-Meier
+    curves, the trend by quarter, the comparison of pilot measures, the
+    caseload and alerts by organisation, and the definitions. French by
+    default. No personal data, no individual row; small groups withheld.
+
+    \b
+    Example:
+      pathways report --from 2025-01-01 --to 2025-12-31 --out rapport-2025.html
+      pathways report --from 2025-01-01 --to 2025-12-31 --known-at 2026-01-15 --lang en
+    """
+    import time
+    from pathlib import Path
+
+    from pathways.report import build
+
+    if last < first:
+        msg = f"--to {last} is before --from {first}"
+        raise click.UsageError(msg)
+    views = open_views(ctx)
+    floor = views.reference(views.point(as_of, known_at)).thresholds["suppression.min-n"]
+    if min_n is not None and min_n < floor:
+        msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
+        raise click.ClickException(msg)
+    start = time.perf_counter()
+    document = build(views, first, last, as_of, known_at, lang, min_n)
+    Path(out).write_text(document, encoding="utf-8")
+    size = len(document.encode()) / 1024
+    click.echo(f"report written to {out} ({size:,.0f} KiB, {time.perf_counter() - start:.1f} s)")
