@@ -95,10 +95,15 @@ class KeyRing:
     """Everything the store does with keys."""
 
     def __init__(self, master: bytes) -> None:
+        self._master = master
         self._wrap = AESGCM(_derive(master, b"pathways: wrapping data keys"))
         self._ids = _derive(master, b"pathways: stream ids")
         self._check = AESGCM(_derive(master, b"pathways: key check"))
         self._cache: dict[uuid.UUID, AESGCM] = {}
+
+    def derived(self, purpose: bytes) -> bytes:
+        """A key for one purpose (e.g. export pseudonyms), derived from the master key."""
+        return _derive(self._master, purpose)
 
     # stream ids -------------------------------------------------------------
     def stream_id(self, reference: str) -> uuid.UUID:

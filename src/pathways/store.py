@@ -332,12 +332,13 @@ class Store:
             ):
                 self._wrapped[uuid.UUID(row["stream"])] = bytes(row["wrapped"])
 
-    def clear_states(self, types: Sequence[str]) -> list[dict[str, Any]]:
+    def clear_states(self, types: Sequence[str], upto: int | None = None) -> list[dict[str, Any]]:
         """The clear fields of every event of these types (a scan: for rare checks)."""
         marks = ", ".join("?" * len(types))
         rows = self._rows(
-            f"SELECT state FROM {self.events_table} WHERE topic IN ({marks})",
-            [TOPIC_PREFIX + t for t in types],
+            f"SELECT state FROM {self.events_table} WHERE topic IN ({marks}) "
+            f"AND {self.position_column} <= ?",
+            [*(TOPIC_PREFIX + t for t in types), upto if upto is not None else 2**62],
         )
         return [json.loads(bytes(row["state"])) for row in rows]
 
@@ -376,12 +377,15 @@ class Store:
             for n in notifications
         ]
 
-    def read_raw(self, after: int, limit: int) -> list[tuple[int, str, bytes]]:
-        """(position, topic, state) after a position: what read models need, undecoded."""
+    def read_raw(
+        self, after: int, limit: int, upto: int | None = None
+    ) -> list[tuple[int, str, bytes]]:
+        """(position, topic, state) after a position (and up to one): undecoded."""
+        column = self.position_column
         rows = self._rows(
-            f"SELECT {self.position_column} AS position, topic, state FROM {self.events_table} "
-            f"WHERE {self.position_column} > ? ORDER BY {self.position_column} LIMIT ?",
-            (after, limit),
+            f"SELECT {column} AS position, topic, state FROM {self.events_table} "
+            f"WHERE {column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?",
+            (after, upto if upto is not None else 2**62, limit),
         )
         return [(int(r["position"]), r["topic"], bytes(r["state"])) for r in rows]
 

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outcomes": ("pathways.cli.outcomes", "outcomes"),
     "compare": ("pathways.cli.outcomes", "compare"),
     "report": ("pathways.cli.outcomes", "report"),
+    "export": ("pathways.cli.export", "export"),
     "demo": ("pathways.cli.admin", "demo"),
 }
 

@@ -78,6 +78,9 @@ class Case:
     mainstream: tuple[int, bool] = (0, False)  # (days, observed) for Kaplan-Meier
     reincarceration: tuple[int, bool] = (0, False)
     contacts_per_month: float | None = None
+    #: what ended the follow-up to a mainstream entry: entry, as-of, next-custody,
+    #: support-closed (the censoring rule of DOMAIN.md section 7)
+    mainstream_end: str = "as-of"
 
 
 @dataclass
@@ -351,6 +354,12 @@ def _follow_up(case: Case, seen: _Youth, r: int, d: int) -> None:
     censor = min(x for x in (d, next_custody, closure) if x is not None)
     entry = seen.first_in(seen.entries, r, censor)
     case.mainstream = (entry - r, True) if entry is not None else (censor - r, False)
+    if entry is not None:
+        case.mainstream_end = "entry"
+    elif censor == next_custody:
+        case.mainstream_end = "next-custody"
+    elif censor == closure and closure != d:
+        case.mainstream_end = "support-closed"
     case.reincarceration = (next_custody - r, True) if next_custody is not None else (d - r, False)
     if r + CONTACTS_WINDOW <= d:
         active = seen.active_days(r, r + CONTACTS_WINDOW)

@@ -1,0 +1,210 @@
+"""The Python API for notebooks: `pathways.open(...)`, then histories, caseloads,
+alerts and outcomes as pydantic models, or pandas DataFrames.
+
+    import pathways
+    store = pathways.open(".demo/pathways.sqlite3", key_file=".demo/master.key")
+    store.alerts(as_of="2026-03-31", known_at="2026-04-15").to_pandas()
+
+It runs the same code as the command line: the same rules, the same read
+models, the same suppression of small groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from pathways.application import Pathways
+from pathways.projections import Views, attach
+from pathways.store import open_store
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Rows(list[M], Generic[M]):
+    """A list of rows (pydantic models) that also becomes a DataFrame."""
+
+    def to_pandas(self) -> Any:
+        try:
+            import pandas as pd
+        except ImportError:  # pragma: no cover - depends on the environment
+            msg = "to_pandas() needs pandas: pip install 'pathways[analysis]'"
+            raise ImportError(msg) from None
+        return pd.DataFrame([row.model_dump() for row in self])
+
+
+class Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="allow")
+
+
+class HistoryEvent(Row):
+    """One event of a pathway (its fields are extra attributes: `kind`, `destination`...)."""
+
+    type: str
+    youth: str
+    occurred_on: date
+    id: str
+    recorded_at: str
+    recorded_by: str
+    position: int
+    retracted: bool
+
+
+class CaseloadRow(Row):
+    youth: str
+    organisation: str | None
+    counsellor: str | None
+    support: str
+    custody: str
+    last_contact_on: date | None
+    alerts: int
+
+
+class AlertRow(Row):
+    youth: str
+    alert: str
+    since: date
+    organisation: str | None
+    counsellor: str | None
+    reason: str
+
+
+class OutcomeRow(Row):
+    """A rate row (n, k, rate, ci_low, ci_high) or a delay row (n, median, q1, q3)."""
+
+    indicator: str
+    group: str
+    n: int | None  # None when even the size would give a withheld count away
+    suppressed: bool
+    k: int | None = None
+    rate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+
+
+def _day(value: date | str | None) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+class Store:
+    """A store opened for analysis (and for writing, through `app`)."""
+
+    def __init__(self, app: Pathways, views: Views) -> None:
+        self.app = app
+        self.views = views
+
+    def close(self) -> None:
+        self.views.projection.close()
+        self.app.store.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def history(
+        self, youth: str, as_of: date | str | None = None, known_at: str | None = None
+    ) -> Rows[HistoryEvent]:
+        from pathways.application import parse_known_at
+        from pathways.interchange import to_dict
+
+        at = parse_known_at(known_at) if known_at else None
+        if at is not None and at.moment is not None:
+            self.views.projection.catch_up()
+            at = type(at)(position=self.views.projection.position_at(at.moment), text=at.text)
+        rows: Rows[HistoryEvent] = Rows()
+        for line in self.app.history(youth, as_of=_day(as_of), known_at=at):
+            r = line.recorded
+            data = to_dict(r.event)
+            data.update(
+                recorded_at=r.recorded_at.isoformat(),
+                recorded_by=r.event.recorded_by or r.actor,
+                actor=r.actor,
+                position=r.position,
+                retracted=line.retracted,
+            )
+            rows.append(HistoryEvent(**data))
+        return rows
+
+    def caseload(
+        self,
+        as_of: date | str | None = None,
+        known_at: str | None = None,
+        organisation: str | None = None,
+    ) -> Rows[CaseloadRow]:
+        from pathways.projections.views import caseload_rows
+
+        lines = self.views.lines(self.views.point(_day(as_of), known_at))
+        return Rows(
+            CaseloadRow(**row)
+            for row in caseload_rows(lines)
+            if organisation is None or row["organisation"] == organisation
+        )
+
+    def alerts(
+        self,
+        as_of: date | str | None = None,
+        known_at: str | None = None,
+        alert: str | None = None,
+    ) -> Rows[AlertRow]:
+        from pathways.projections.views import alert_rows
+
+        lines = self.views.lines(self.views.point(_day(as_of), known_at))
+        return Rows(AlertRow(**row) for row in alert_rows(lines, alert))
+
+    def outcomes(
+        self,
+        first: date | str,
+        last: date | str,
+        by: Sequence[str] | str = (),
+        *,
+        cohort: str = "releases",
+        as_of: date | str | None = None,
+        known_at: str | None = None,
+        min_n: int | None = None,
+    ) -> Rows[OutcomeRow]:
+        """Every indicator per group, as `pathways outcomes --json` gives them."""
+        from pathways.domain.errors import PathwaysError
+        from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
+
+        point = self.views.point(_day(as_of), known_at)
+        floor = self.views.reference(point).thresholds["suppression.min-n"]
+        if min_n is not None and min_n < floor:
+            msg = f"min_n {min_n}: groups under {floor} are always suppressed in this store"
+            raise PathwaysError(msg)
+        start, end = _day(first), _day(last)
+        assert start is not None
+        assert end is not None
+        dimensions = (by,) if isinstance(by, str) else tuple(by)
+        cases = self.views.cases(point, start, end, cohort)
+        indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
+        rows = tabulate(cases, dimensions, indicators, max(min_n or floor, floor))
+        return Rows(OutcomeRow(**row) for row in rows)
+
+    def youths(self) -> list[str]:
+        """The references of the registered youths (as known now)."""
+        return sorted(self.views.youths(self.views.point(), for_statistics=True))
+
+
+def open(
+    db: str | Path | None = None, key_file: str | Path | None = None
+) -> Store:
+    """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's)."""
+    store = open_store(
+        None if db is None else str(db), None if key_file is None else Path(key_file)
+    )
+    app = Pathways(store)
+    return Store(app, attach(app))
+
+
+def references(rows: Iterable[BaseModel]) -> list[str]:
+    """The youths named in rows (e.g. to pick one for `history`)."""
+    return sorted({getattr(row, "youth", "") for row in rows} - {""})

@@ -1,0 +1,248 @@
+"""`pathways export ...`: the data in formats analysts' tools read untouched."""
+
+from __future__ import annotations
+
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+import click
+
+from pathways.cli.common import DATE, open_app, open_views
+from pathways.cli.read import known_at_option, resolve_known_at
+
+
+def _privacy_options(func: Any) -> Any:
+    func = click.option(
+        "--with-references",
+        is_flag=True,
+        help="Keep the youths' references (default: a keyed pseudonym, stable in this store).",
+    )(func)
+    return click.option(
+        "--with-personal",
+        is_flag=True,
+        help="Include personal fields (birth date, name, notes), decrypted. Handle with care.",
+    )(func)
+
+
+def _output_option(func: Any) -> Any:
+    return click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, writable=True),
+        help="The file to write (default: standard output; required for Parquet).",
+    )(func)
+
+
+@contextmanager
+def _opened(output: str | None) -> Any:
+    if output is None:
+        yield sys.stdout
+    else:
+        with open(output, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+
+
+def _done(count: int, start: float, output: str | None, what: str) -> None:
+    seconds = time.perf_counter() - start
+    rate = count / seconds if seconds else 0.0
+    where = output or "standard output"
+    click.echo(f"{count:,} {what} written to {where} ({rate:,.0f}/s)", err=True)
+
+
+@click.group()
+def export() -> None:
+    """Export the event log, a process-mining log, OCEL 2.0, or a survival table.
+
+    Personal fields are left out and references replaced by pseudonyms
+    unless --with-personal / --with-references say otherwise.
+
+    \b
+    Example:
+      pathways export events --format parquet --output events.parquet
+      pathways export survival --outcome mainstream --output survival.csv
+    """
+
+
+@export.command("events")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+    help="JSON Lines (the import format), CSV, or Parquet.",
+)
+@click.option("--as-of", type=DATE, help="Only steps dated up to then (retracted ones left out).")
+@known_at_option
+@_privacy_options
+@_output_option
+@click.pass_context
+def events(
+    ctx: click.Context,
+    /,
+    fmt: str,
+    as_of: date | None,
+    known_at: str | None,
+    with_personal: bool,
+    with_references: bool,
+    output: str | None,
+) -> None:
+    """The event log: every event with its id, type, fields, recorded at/by and position.
+
+    The JSON Lines form is the import format: with --with-personal and
+    --with-references, importing it into a new store gives the same histories.
+
+    \b
+    Example:
+      pathways export events --output events.jsonl
+      pathways export events --format csv --known-at 2026-04-01 --output q1.csv
+    """
+    from pathways.exports import (
+        Privacy,
+        iter_log,
+        log_columns,
+        write_csv,
+        write_jsonl,
+        write_parquet,
+    )
+
+    at = resolve_known_at(ctx, known_at)
+    app = open_app(ctx)
+    privacy = Privacy(personal=with_personal, references=with_references)
+    rows = iter_log(app.store, privacy, at, as_of)
+    start = time.perf_counter()
+    if fmt == "parquet":
+        if output is None:
+            msg = "--output is required for Parquet"
+            raise click.UsageError(msg)
+        count = write_parquet(rows, output, log_columns(privacy))
+    else:
+        with _opened(output) as handle:
+            if fmt == "jsonl":
+                count = write_jsonl(rows, handle)
+            else:
+                count = write_csv(rows, handle, log_columns(privacy))
+    _done(count, start, output, "events")
+
+
+@export.command("process-log")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xes"]),
+    default="csv",
+    show_default=True,
+    help="CSV (pm4py.format_dataframe) or XES.",
+)
+@click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
+@_output_option
+@click.pass_context
+def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: str | None) -> None:
+    """A process-mining event log: one row per step, one case per young person.
+
+    Columns case:concept:name, concept:name (the event type), time:timestamp
+    (the date it happened, UTC midnight), org:resource (who recorded it) and
+    case attributes (residence, pilot measure, sex, age band).
+
+    \b
+    Example:
+      pathways export process-log --format xes --output pathways.xes
+    """
+    from pathways.exports import Privacy
+    from pathways.mining import pathways, write_process_csv, write_xes
+
+    app = open_app(ctx)
+    start = time.perf_counter()
+    found, _measures = pathways(app.store, Privacy(references=with_references))
+    with _opened(output) as handle:
+        count = (write_xes if fmt == "xes" else write_process_csv)(found, handle)
+    _done(count, start, output, "events")
+
+
+@export.command("ocel")
+@click.option("--with-references", is_flag=True, help="Youths named by reference, not pseudonym.")
+@_output_option
+@click.pass_context
+def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> None:
+    """An object-centric event log (OCEL 2.0 JSON): youths, custodies, programmes, measures.
+
+    \b
+    Example:
+      pathways export ocel --output pathways.jsonocel
+    """
+    import json
+
+    from pathways.exports import Privacy
+    from pathways.mining import ocel, pathways
+
+    app = open_app(ctx)
+    start = time.perf_counter()
+    found, measures = pathways(app.store, Privacy(references=with_references))
+    document = ocel(found, measures)
+    with _opened(output) as handle:
+        json.dump(document, handle, ensure_ascii=False)
+        handle.write("\n")
+    _done(len(document["events"]), start, output, "events")
+
+
+@export.command("survival")
+@click.option(
+    "--outcome",
+    type=click.Choice(["mainstream", "reincarceration"]),
+    default="mainstream",
+    show_default=True,
+    help="Time to a mainstream entry, or to a return to custody.",
+)
+@click.option(
+    "--cohort",
+    type=click.Choice(["releases", "community"]),
+    default="releases",
+    show_default=True,
+    help="Releases from custody, or starts of community supervision.",
+)
+@click.option("--from", "first", type=DATE, default="2000-01-01", help="First day of the period.")
+@click.option("--to", "last", type=DATE, help="Last day of the period (default: the as-of date).")
+@click.option("--as-of", type=DATE, help="Follow-up up to then (default: today).")
+@known_at_option
+@click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
+@_output_option
+@click.pass_context
+def survival(
+    ctx: click.Context,
+    /,
+    outcome: str,
+    cohort: str,
+    first: date,
+    last: date | None,
+    as_of: date | None,
+    known_at: str | None,
+    with_references: bool,
+    output: str | None,
+) -> None:
+    """A survival table for lifelines: one row per release, a duration and an observed flag.
+
+    A release without the outcome is censored at the earliest of the as-of
+    date, the next custody and the end of the support (for a mainstream entry),
+    or at the as-of date (for a return to custody); `censored_by` says which.
+
+    \b
+    Example:
+      pathways export survival --outcome reincarceration --output reincarceration.csv
+    """
+    from pathways.exports import Privacy, Pseudonyms
+    from pathways.mining import SURVIVAL_COLUMNS, survival_rows
+
+    views = open_views(ctx)
+    point = views.point(as_of, known_at)
+    start = time.perf_counter()
+    cases = views.cases(point, first, last or point.as_of, cohort)
+    pseudonym = Pseudonyms(views.app.store, Privacy(references=with_references))
+    rows = survival_rows(cases, outcome, cohort, pseudonym)
+    with _opened(output) as handle:
+        from pathways.exports import write_csv
+
+        count = write_csv(rows, handle, list(SURVIVAL_COLUMNS))
+    _done(count, start, output, "rows")

@@ -1,0 +1,211 @@
+"""Exports for analysts' own tools: the event log, a process-mining log, OCEL 2.0,
+and a survival table.
+
+Privacy first: personal fields are left out unless asked for, and youth
+references are replaced by a keyed pseudonym (an HMAC under a key derived from
+the master key: stable within one store, not reversible without the key)
+unless asked for. The event log in JSON Lines is the import format: with both
+flags, an export imported into a new store gives the same histories.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import IO, Any
+
+from pathways.application import KnownAt
+from pathways.domain.events import EVENT_TYPES
+from pathways.store import TOPIC_PREFIX, Store
+
+DATE_FIELDS = frozenset(
+    {"occurred_on", "birth_date", "expected_release_on", "ends_on", "first_appointment_on"}
+)
+LOG_COLUMNS = ("type", "youth", "occurred_on", "id")
+META_COLUMNS = ("recorded_at", "recorded_by", "actor", "position", "retracted")
+
+
+@dataclass(frozen=True)
+class Privacy:
+    """What an export may show."""
+
+    personal: bool = False
+    references: bool = False
+
+
+class Pseudonyms:
+    """Keyed pseudonyms of references: `P-` and 16 base32 characters."""
+
+    def __init__(self, store: Store, privacy: Privacy) -> None:
+        self.keep = privacy.references
+        self._key = store.keys.derived(b"pathways: export pseudonyms")
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, reference: str) -> str:
+        if self.keep:
+            return reference
+        found = self._cache.get(reference)
+        if found is None:
+            digest = hmac.new(self._key, reference.encode(), hashlib.sha256).digest()
+            found = "P-" + base64.b32encode(digest[:10]).decode()
+            self._cache[reference] = found
+        return found
+
+
+def _personal(state: dict[str, Any], store: Store, privacy: Privacy) -> dict[str, Any]:
+    sealed = state.pop("personal", None)
+    if not privacy.personal or sealed is None or "youth" not in state:
+        return {}
+    return store.unseal(state["youth"], state["id"], sealed) or {}
+
+
+def iter_log(
+    store: Store,
+    privacy: Privacy,
+    known_at: KnownAt | None = None,
+    as_of: date | None = None,
+) -> Iterator[dict[str, Any]]:
+    """The event log in the interchange format, plus what the store knows of each event.
+
+    `known_at`: only what was recorded by then (retractions included). `as_of`:
+    only steps dated by then, retracted ones and retractions left out.
+    """
+    upto = _position(store, known_at)
+    retracted = _retracted(store, upto)
+    pseudonym = Pseudonyms(store, privacy)
+    after = 0
+    while True:
+        page = store.read_raw(after, 5000, upto)
+        if not page:
+            return
+        after = page[-1][0]
+        for position, topic, blob in page:
+            state = json.loads(blob)
+            kind = topic[len(TOPIC_PREFIX) :]
+            is_retracted = state["id"] in retracted
+            if as_of is not None and (
+                state["occurred_on"] > as_of.isoformat() or is_retracted or kind == "EventRetracted"
+            ):
+                continue
+            meta = state.pop("meta")
+            state.pop("birth_year", None)
+            state.update(_personal(state, store, privacy))
+            row: dict[str, Any] = {"type": kind}
+            if "youth" in state:
+                row["youth"] = pseudonym(state.pop("youth"))
+            row["occurred_on"] = state.pop("occurred_on")
+            row["id"] = state.pop("id")
+            recorded_by = state.pop("recorded_by", None)
+            row.update((k, v) for k, v in state.items() if v is not None)
+            row["recorded_at"] = meta["at"]
+            row["recorded_by"] = recorded_by or meta["actor"]
+            row["actor"] = meta["actor"]
+            row["position"] = position
+            row["retracted"] = is_retracted
+            yield row
+
+
+def _position(store: Store, known_at: KnownAt | None) -> int | None:
+    if known_at is None:
+        return None
+    if known_at.position is not None:
+        return known_at.position
+    assert known_at.moment is not None
+    best = 0
+    for position, _topic, blob in _all_raw(store):
+        if datetime.fromisoformat(json.loads(blob)["meta"]["at"]) <= known_at.moment:
+            best = position
+    return best
+
+
+def _all_raw(store: Store) -> Iterator[tuple[int, str, bytes]]:
+    after = 0
+    while page := store.read_raw(after, 5000):
+        yield from page
+        after = page[-1][0]
+
+
+def _retracted(store: Store, upto: int | None) -> set[str]:
+    return {state["event_id"] for state in store.clear_states(["EventRetracted"], upto)}
+
+
+# --- writers ----------------------------------------------------------------------------
+
+
+def field_names() -> list[str]:
+    """Every field of the catalogue, in a stable order (the columns of a wide table)."""
+    names: dict[str, None] = {}
+    for cls in EVENT_TYPES.values():
+        names.update(dict.fromkeys(cls.domain_fields()))
+    return list(names)
+
+
+def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
+    count = 0
+    for row in rows:
+        out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) -> int:
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def log_columns(privacy: Privacy) -> list[str]:
+    personal = {n for cls in EVENT_TYPES.values() for n in cls.personal_fields()}
+    fields = [f for f in field_names() if privacy.personal or f not in personal]
+    return [*LOG_COLUMNS, *fields, *META_COLUMNS]
+
+
+def write_parquet(rows: Iterator[dict[str, Any]], path: str, columns: list[str]) -> int:
+    """A typed wide table: dates as dates, the recording time as a UTC timestamp."""
+    pa, pq = _pyarrow()
+    batch: dict[str, list[Any]] = {c: [] for c in columns}
+    count = 0
+    for row in rows:
+        for column in columns:
+            value = row.get(column)
+            if value is not None and column in DATE_FIELDS:
+                value = date.fromisoformat(value)
+            elif value is not None and column == "recorded_at":
+                value = datetime.fromisoformat(value).astimezone(UTC)
+            batch[column].append(value)
+        count += 1
+    arrays = {}
+    for column in columns:
+        values = batch[column]
+        if column in DATE_FIELDS:
+            arrays[column] = pa.array(values, type=pa.date32())
+        elif column == "recorded_at":
+            arrays[column] = pa.array(values, type=pa.timestamp("us", tz="UTC"))
+        elif column == "position":
+            arrays[column] = pa.array(values, type=pa.int64())
+        else:
+            arrays[column] = pa.array(values)
+    pq.write_table(pa.table(arrays), path)
+    return count
+
+
+def _pyarrow() -> tuple[Any, Any]:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        from pathways.domain.errors import PathwaysError
+
+        msg = "Parquet needs pyarrow: pip install 'pathways[analysis]'"
+        raise PathwaysError(msg) from None
+    return pa, pq
