@@ -496,7 +496,7 @@ SCRIPT = """
 window.addEventListener("error", function (e) {
   document.documentElement.setAttribute("data-errors", String(e.message));
 });
-window.addEventListener("load", function () {
+window.addEventListener("load", function () { console.error("x");
   var figures = document.querySelectorAll("figure.chart");
   var drawn = 0;
   figures.forEach(function (f) {
