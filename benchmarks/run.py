@@ -255,12 +255,110 @@ def bench_outcomes(store: Path) -> None:
         figure("pathways " + command[0] + " (wall)", wall, "s", f"{len(rows):,} rows")
 
 
+# -- issue 6: exports ----------------------------------------------------------------------
+
+
+def bench_exports(store: Path) -> None:
+    """Each export of the store, in process (as the commands run them), to a file in out/."""
+    from pathways.exports import (
+        Privacy,
+        Pseudonyms,
+        iter_log,
+        log_columns,
+        write_csv,
+        write_jsonl,
+        write_parquet,
+    )
+    from pathways.mining import (
+        SURVIVAL_COLUMNS,
+        ocel,
+        pathways,
+        survival_rows,
+        write_process_csv,
+        write_xes,
+    )
+    from pathways.projections import attach
+
+    banner("exports of the whole store (in process, to a file; events/s of the log read)")
+    app = open_app(store)
+    views = attach(app)
+    views.projection.catch_up()
+    head = app.store.head()
+    privacy = Privacy()
+
+    def text(name: str, write: Callable[[Any], int]) -> int:
+        with (OUT / name).open("w", encoding="utf-8", newline="") as handle:
+            return write(handle)
+
+    def process_log(fmt: str) -> int:
+        found, _measures = pathways(app.store, privacy)
+        return text(
+            f"export.{fmt}", lambda h: (write_xes if fmt == "xes" else write_process_csv)(found, h)
+        )
+
+    def ocel_json() -> int:
+        found, measures = pathways(app.store, privacy)
+        document = ocel(found, measures)
+        text("export.jsonocel", lambda h: h.write(json.dumps(document, ensure_ascii=False) + "\n"))
+        return len(document["events"])
+
+    def survival(outcome: str) -> int:
+        point = views.point(None, None)
+        cases = views.cases(point, date(2000, 1, 1), point.as_of, "releases")
+        rows = survival_rows(cases, outcome, "releases", Pseudonyms(app.store, privacy))
+        return text("export-survival.csv", lambda h: write_csv(rows, h, list(SURVIVAL_COLUMNS)))
+
+    exports: list[tuple[str, Callable[[], int], str]] = [
+        (
+            "events --format jsonl",
+            lambda: text("export.jsonl", lambda h: write_jsonl(iter_log(app.store, privacy), h)),
+            "export.jsonl",
+        ),
+        (
+            "events --format csv",
+            lambda: text(
+                "export.csv",
+                lambda h: write_csv(iter_log(app.store, privacy), h, log_columns(privacy)),
+            ),
+            "export.csv",
+        ),
+        (
+            "events --format parquet",
+            lambda: write_parquet(
+                iter_log(app.store, privacy), str(OUT / "export.parquet"), log_columns(privacy)
+            ),
+            "export.parquet",
+        ),
+        ("process-log --format csv", lambda: process_log("csv"), "export.csv"),
+        ("process-log --format xes", lambda: process_log("xes"), "export.xes"),
+        ("ocel", ocel_json, "export.jsonocel"),
+        ("survival --outcome mainstream", lambda: survival("mainstream"), "export-survival.csv"),
+        (
+            "survival --outcome reincarceration",
+            lambda: survival("reincarceration"),
+            "export-survival.csv",
+        ),
+    ]
+    for label, run, name in exports:
+        start = time.perf_counter()
+        written = run()
+        seconds = time.perf_counter() - start
+        size = (OUT / name).stat().st_size / 1e6
+        figure(
+            label, head / seconds, "events/s", f"{written:,} rows, {size:,.0f} MB, {seconds:.1f} s"
+        )
+        (OUT / name).unlink()
+    views.projection.close()
+    app.store.close()
+
+
 BENCHES: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": lambda a: bench_import(a.import_events),
     "record": lambda a: bench_record(OUT / "import.sqlite3", a.runs, "the imported store"),
     "rebuild": lambda a: bench_rebuild(big_store(a.store_events)),
     "views": lambda a: bench_views(big_store(a.store_events)),
     "outcomes": lambda a: bench_outcomes(big_store(a.store_events)),
+    "exports": lambda a: bench_exports(big_store(a.store_events)),
     "record-big": lambda a: bench_record(
         big_store(a.store_events), a.runs, f"a {a.store_events:,}-event store"
     ),

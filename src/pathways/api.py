@@ -12,7 +12,7 @@ models, the same suppression of small groups.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -28,13 +28,22 @@ M = TypeVar("M", bound=BaseModel)
 class Rows(list[M], Generic[M]):
     """A list of rows (pydantic models) that also becomes a DataFrame."""
 
+    def __init__(self, rows: Iterable[M] = (), model: type[M] | None = None) -> None:
+        super().__init__(rows)
+        self.model = model
+
     def to_pandas(self) -> Any:
+        """A DataFrame: the model's columns first (even with no row), then extra fields."""
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
             msg = "to_pandas() needs pandas: pip install 'pathways[analysis]'"
             raise ImportError(msg) from None
-        return pd.DataFrame([row.model_dump() for row in self])
+        records = [row.model_dump() for row in self]
+        names: dict[str, None] = dict.fromkeys(self.model.model_fields if self.model else ())
+        for record in records:
+            names.update(dict.fromkeys(record))
+        return pd.DataFrame.from_records(records, columns=list(names))
 
 
 class Row(BaseModel):
@@ -93,6 +102,11 @@ def _day(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
+def _moment(value: date | datetime | str | None) -> str | None:
+    """A `known_at` as the command line takes it: a date, a Paris date-time, or `@N`."""
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
 class Store:
     """A store opened for analysis (and for writing, through `app`)."""
 
@@ -111,16 +125,20 @@ class Store:
         self.close()
 
     def history(
-        self, youth: str, as_of: date | str | None = None, known_at: str | None = None
+        self,
+        youth: str,
+        as_of: date | str | None = None,
+        known_at: date | datetime | str | None = None,
     ) -> Rows[HistoryEvent]:
         from pathways.application import parse_known_at
         from pathways.interchange import to_dict
 
-        at = parse_known_at(known_at) if known_at else None
+        text = _moment(known_at)
+        at = parse_known_at(text) if text else None
         if at is not None and at.moment is not None:
             self.views.projection.catch_up()
             at = type(at)(position=self.views.projection.position_at(at.moment), text=at.text)
-        rows: Rows[HistoryEvent] = Rows()
+        rows: Rows[HistoryEvent] = Rows(model=HistoryEvent)
         for line in self.app.history(youth, as_of=_day(as_of), known_at=at):
             r = line.recorded
             data = to_dict(r.event)
@@ -131,34 +149,39 @@ class Store:
                 position=r.position,
                 retracted=line.retracted,
             )
+            if r.erased:
+                data["erased"] = True
             rows.append(HistoryEvent(**data))
         return rows
 
     def caseload(
         self,
         as_of: date | str | None = None,
-        known_at: str | None = None,
+        known_at: date | datetime | str | None = None,
         organisation: str | None = None,
     ) -> Rows[CaseloadRow]:
         from pathways.projections.views import caseload_rows
 
-        lines = self.views.lines(self.views.point(_day(as_of), known_at))
+        lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
         return Rows(
-            CaseloadRow(**row)
-            for row in caseload_rows(lines)
-            if organisation is None or row["organisation"] == organisation
+            (
+                CaseloadRow(**row)
+                for row in caseload_rows(lines)
+                if organisation is None or row["organisation"] == organisation
+            ),
+            CaseloadRow,
         )
 
     def alerts(
         self,
         as_of: date | str | None = None,
-        known_at: str | None = None,
+        known_at: date | datetime | str | None = None,
         alert: str | None = None,
     ) -> Rows[AlertRow]:
         from pathways.projections.views import alert_rows
 
-        lines = self.views.lines(self.views.point(_day(as_of), known_at))
-        return Rows(AlertRow(**row) for row in alert_rows(lines, alert))
+        lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
+        return Rows((AlertRow(**row) for row in alert_rows(lines, alert)), AlertRow)
 
     def outcomes(
         self,
@@ -168,14 +191,14 @@ class Store:
         *,
         cohort: str = "releases",
         as_of: date | str | None = None,
-        known_at: str | None = None,
+        known_at: date | datetime | str | None = None,
         min_n: int | None = None,
     ) -> Rows[OutcomeRow]:
         """Every indicator per group, as `pathways outcomes --json` gives them."""
         from pathways.domain.errors import PathwaysError
         from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
 
-        point = self.views.point(_day(as_of), known_at)
+        point = self.views.point(_day(as_of), _moment(known_at))
         floor = self.views.reference(point).thresholds["suppression.min-n"]
         if min_n is not None and min_n < floor:
             msg = f"min_n {min_n}: groups under {floor} are always suppressed in this store"
@@ -187,16 +210,14 @@ class Store:
         cases = self.views.cases(point, start, end, cohort)
         indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
         rows = tabulate(cases, dimensions, indicators, max(min_n or floor, floor))
-        return Rows(OutcomeRow(**row) for row in rows)
+        return Rows((OutcomeRow(**row) for row in rows), OutcomeRow)
 
     def youths(self) -> list[str]:
         """The references of the registered youths (as known now)."""
         return sorted(self.views.youths(self.views.point(), for_statistics=True))
 
 
-def open(
-    db: str | Path | None = None, key_file: str | Path | None = None
-) -> Store:
+def open(db: str | Path | None = None, key_file: str | Path | None = None) -> Store:
     """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's)."""
     store = open_store(
         None if db is None else str(db), None if key_file is None else Path(key_file)

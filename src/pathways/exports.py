@@ -18,15 +18,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import IO, Any
+from itertools import islice
+from types import UnionType
+from typing import IO, Annotated, Any, Union, get_args, get_origin
 
 from pathways.application import KnownAt
 from pathways.domain.events import EVENT_TYPES
 from pathways.store import TOPIC_PREFIX, Store
 
-DATE_FIELDS = frozenset(
-    {"occurred_on", "birth_date", "expected_release_on", "ends_on", "first_appointment_on"}
-)
 LOG_COLUMNS = ("type", "youth", "occurred_on", "id")
 META_COLUMNS = ("recorded_at", "recorded_by", "actor", "position", "retracted")
 
@@ -165,38 +164,90 @@ def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) 
 
 
 def log_columns(privacy: Privacy) -> list[str]:
-    personal = {n for cls in EVENT_TYPES.values() for n in cls.personal_fields()}
-    fields = [f for f in field_names() if privacy.personal or f not in personal]
+    """The columns of the wide table: without personal fields, a name that is personal
+    in one type only (`reason`, `name`) stays for the types where it is not."""
+    clear = {
+        n
+        for cls in EVENT_TYPES.values()
+        for n in cls.domain_fields()
+        if n not in cls.personal_fields()
+    }
+    fields = [f for f in field_names() if privacy.personal or f in clear]
     return [*LOG_COLUMNS, *fields, *META_COLUMNS]
 
 
-def write_parquet(rows: Iterator[dict[str, Any]], path: str, columns: list[str]) -> int:
-    """A typed wide table: dates as dates, the recording time as a UTC timestamp."""
+def _kind_of(annotation: Any) -> str:
+    """`date`, `bool`, `int` or `string`: the Parquet type of a field's annotation."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kind_of(get_args(annotation)[0])
+    if origin in (Union, UnionType):
+        kinds = {_kind_of(a) for a in get_args(annotation) if a is not type(None)}
+        return kinds.pop() if len(kinds) == 1 else "string"
+    if annotation is date:
+        return "date"
+    if annotation is bool:
+        return "bool"
+    if annotation is int:
+        return "int"
+    return "string"
+
+
+def column_kinds() -> dict[str, str]:
+    """Each column's type, from the catalogue (the same whatever the store holds): a
+    field typed differently in two types of event would be a string."""
+    kinds: dict[str, str] = {"position": "int", "retracted": "bool", "recorded_at": "timestamp"}
+    for cls in EVENT_TYPES.values():
+        for name, info in cls.model_fields.items():
+            kind = _kind_of(info.annotation)
+            if kinds.setdefault(name, kind) != kind:
+                kinds[name] = "string"
+    return kinds
+
+
+def write_parquet(
+    rows: Iterator[dict[str, Any]], path: str, columns: list[str], batch_size: int = 50_000
+) -> int:
+    """A typed wide table: dates as dates, the recording time as a UTC timestamp.
+
+    The types come from the catalogue, not from the rows: a column that no event
+    fills has its type all the same, so that exports of two stores concatenate.
+    Written in row groups, so that a large log is never held whole in memory.
+    """
     pa, pq = _pyarrow()
-    batch: dict[str, list[Any]] = {c: [] for c in columns}
+    kinds = column_kinds()
+    arrow = {
+        "date": pa.date32(),
+        "bool": pa.bool_(),
+        "int": pa.int64(),
+        "string": pa.string(),
+        "timestamp": pa.timestamp("us", tz="UTC"),
+    }
+    types = {c: kinds.get(c, "string") for c in columns}
+    schema = pa.schema([(c, arrow[types[c]]) for c in columns])
+    dates = [c for c in columns if types[c] == "date"]
     count = 0
-    for row in rows:
-        for column in columns:
-            value = row.get(column)
-            if value is not None and column in DATE_FIELDS:
-                value = date.fromisoformat(value)
-            elif value is not None and column == "recorded_at":
-                value = datetime.fromisoformat(value).astimezone(UTC)
-            batch[column].append(value)
-        count += 1
-    arrays = {}
-    for column in columns:
-        values = batch[column]
-        if column in DATE_FIELDS:
-            arrays[column] = pa.array(values, type=pa.date32())
-        elif column == "recorded_at":
-            arrays[column] = pa.array(values, type=pa.timestamp("us", tz="UTC"))
-        elif column == "position":
-            arrays[column] = pa.array(values, type=pa.int64())
-        else:
-            arrays[column] = pa.array(values)
-    pq.write_table(pa.table(arrays), path)
-    return count
+    with pq.ParquetWriter(path, schema) as writer:
+        while True:
+            batch = list(islice(rows, batch_size))
+            if batch or not count:  # an empty log still gives a file with its schema
+                arrays = []
+                for column in columns:
+                    values = [row.get(column) for row in batch]
+                    if column in dates:
+                        values = [None if v is None else date.fromisoformat(v) for v in values]
+                    elif column == "recorded_at":
+                        values = [
+                            None if v is None else datetime.fromisoformat(v).astimezone(UTC)
+                            for v in values
+                        ]
+                    elif types[column] == "string":
+                        values = [None if v is None else str(v) for v in values]
+                    arrays.append(pa.array(values, type=schema.field(column).type))
+                writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
+            count += len(batch)
+            if len(batch) < batch_size:
+                return count
 
 
 def _pyarrow() -> tuple[Any, Any]:

@@ -20,6 +20,7 @@ from datetime import date
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
+from pathways.domain.events import EVENT_TYPES
 from pathways.domain.outcomes import Case, age_band
 from pathways.exports import Privacy, Pseudonyms
 from pathways.store import TOPIC_PREFIX, Store
@@ -235,10 +236,11 @@ def ocel(found: Iterable[Pathway], measures: dict[str, dict[str, Any]]) -> dict[
                 measure = f"measure:{step.fields['measure']}"
                 links.append({"objectId": measure, "qualifier": "measure"})
                 youth_links.append({"objectId": measure, "qualifier": "enrolled in"})
+            # The clear fields hold no personal one (those are sealed); the birth year
+            # is left out too. `reason` stays: a code, e.g. why a support closed.
+            hidden = EVENT_TYPES[step.kind].personal_fields() | {"birth_year"}
             attributes = [
-                {"name": k, "value": str(v)}
-                for k, v in step.fields.items()
-                if k not in ("birth_year", "name", "birth_date", "reason", "note")
+                {"name": k, "value": str(v)} for k, v in step.fields.items() if k not in hidden
             ]
             event_attributes.setdefault(step.kind, set()).update(a["name"] for a in attributes)
             events.append(

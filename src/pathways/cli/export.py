@@ -182,9 +182,10 @@ def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> N
     start = time.perf_counter()
     found, measures = pathways(app.store, Privacy(references=with_references))
     document = ocel(found, measures)
+    # json.dumps, not json.dump: only the one-shot encoder is the C one (3x faster).
+    text = json.dumps(document, ensure_ascii=False)
     with _opened(output) as handle:
-        json.dump(document, handle, ensure_ascii=False)
-        handle.write("\n")
+        handle.write(text + "\n")
     _done(len(document["events"]), start, output, "events")
 
 

@@ -477,7 +477,7 @@ p.small { color: var(--muted); font-size: 12px; margin-bottom: 2px; }
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; }
 th { background: var(--bg); font-weight: 600; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure.chart { margin: 8px 0; }
 figure.chart svg { width: 100%; max-width: 680px; height: auto; }
 figcaption { font-size: 12px; color: var(--muted); }
@@ -496,7 +496,7 @@ SCRIPT = """
 window.addEventListener("error", function (e) {
   document.documentElement.setAttribute("data-errors", String(e.message));
 });
-window.addEventListener("load", function () { console.error("x");
+window.addEventListener("load", function () {
   var figures = document.querySelectorAll("figure.chart");
   var drawn = 0;
   figures.forEach(function (f) {

@@ -28,6 +28,7 @@ plt.rcParams.update(
     }
 )
 BLUE, GREY, ORANGE = "#1f5fa8", "#8a8a8a", "#d9822b"
+INK = "#1d2430"
 PALETTE = ["#1f5fa8", "#d9822b", "#3a9a5b", "#b8403a", "#7b5ea7", "#8c6d31", "#4aa3b5", "#c75ca0"]
 
 
@@ -39,6 +40,11 @@ def _svg(figure: Any) -> str:
     text = text[text.index("<svg") :]  # drop the XML prolog and doctype
     # No metadata (it names the software and a date), and a scalable width.
     text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)
+    # matplotlib names its groups figure_1, axes_1, line2d_1... in every chart: the same ids
+    # many times in one page. Keep only the ids that something refers to (clip paths and
+    # markers, whose ids are random).
+    referred = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', text))
+    text = re.sub(r' id="([^"]*)"', lambda m: m.group(0) if m.group(1) in referred else "", text)
     return re.sub(
         r'(<svg[^>]*?) width="[^"]*" height="[^"]*"', r'\1 class="chart-svg"', text, count=1
     )
@@ -61,11 +67,20 @@ def rates(
         [r - low for r, low in zip(rates_, lows, strict=True)],
         [high - r for r, high in zip(rates_, highs, strict=True)],
     ]
-    axes.errorbar(rates_, positions, xerr=errors, fmt="o", color=BLUE, ecolor=BLUE, capsize=3)
+    drawn = axes.errorbar(
+        rates_, positions, xerr=errors, fmt="o", color=BLUE, ecolor=BLUE, capsize=3
+    )
+    for artist in drawn.get_children():
+        artist.set_clip_on(False)  # a dot at 0 % or 100 % is drawn whole
     if overall is not None:
         axes.axvline(overall, color=ORANGE, linestyle="--", linewidth=1.2, label=overall_label)
-        axes.legend(loc="lower right", fontsize=8, frameon=False)
+        # Above the plot: inside, it covered the dots of the lowest group.
+        axes.legend(
+            loc="lower right", bbox_to_anchor=(1.0, 1.0), borderaxespad=0.2, fontsize=8,
+            frameon=False,
+        )  # fmt: skip
     axes.set_yticks(positions, labels)
+    axes.set_ylim(-0.6, len(labels) - 0.4)
     axes.set_xlim(0, 1)
     axes.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     axes.set_xlabel(rate_label)
@@ -78,13 +93,17 @@ def survival(
     ylabel: str,
     horizon: float,
 ) -> str:
-    """Kaplan-Meier step curves, one per group."""
+    """Kaplan-Meier step curves, one per group; the first (the whole département) stands out."""
     figure, axes = plt.subplots(figsize=(6.4, 3.4))
     for index, (name, (times, values)) in enumerate(curves.items()):
-        xs = [0.0, *times, horizon]
-        ys = [1.0, *values, values[-1] if values else 1.0]
-        colour = PALETTE[index % len(PALETTE)]
-        axes.step(xs, ys, where="post", label=name, color=colour, linewidth=1.6)
+        # Only the steps up to the horizon: a later step drew a false drop at its edge.
+        kept = [(t, v) for t, v in zip(times, values, strict=True) if t <= horizon]
+        xs = [0.0, *(t for t, _ in kept), horizon]
+        ys = [1.0, *(v for _, v in kept), kept[-1][1] if kept else 1.0]
+        # With eight territories, a département curve in one more colour got lost among them.
+        colour = INK if index == 0 else PALETTE[(index - 1) % len(PALETTE)]
+        width, order = (2.4, 3) if index == 0 else (1.3, 2)
+        axes.step(xs, ys, where="post", label=name, color=colour, linewidth=width, zorder=order)
     axes.set_ylim(0, 1.02)
     axes.set_xlim(0, horizon)
     axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
@@ -102,20 +121,21 @@ def trend(
     rate_label: str,
 ) -> str:
     """Rates by quarter with their intervals (withheld points are gaps)."""
-    figure, axes = plt.subplots(figsize=(7.5, 3.6))
+    figure, axes = plt.subplots(figsize=(6.4, 3.4))
     xs = list(range(len(quarters)))
     for index, (name, (values, lows, highs)) in enumerate(series.items()):
         colour = PALETTE[index % len(PALETTE)]
         ys = [float("nan") if v is None else v for v in values]
-        axes.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.4)
+        axes.plot(xs, ys, marker="o", color=colour, label=name, linewidth=1.4, clip_on=False)
         lo = [float("nan") if v is None else v for v in lows]
         hi = [float("nan") if v is None else v for v in highs]
-        axes.fill_between(xs, lo, hi, color=colour, alpha=0.12, linewidth=0)
+        axes.fill_between(xs, lo, hi, color=colour, alpha=0.07, linewidth=0)
     axes.set_xticks(xs, quarters, rotation=0)
     axes.set_ylim(0, 1)
     axes.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     axes.set_ylabel(rate_label)
-    axes.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    # Under the plot: beside it, the legend's width shrank the whole chart (and its text).
+    axes.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2)
     return _svg(figure)
 
 
@@ -125,6 +145,7 @@ def bars(labels: Sequence[str], values: Sequence[int], xlabel: str) -> str:
     figure, axes = plt.subplots(figsize=(6.4, height))
     positions = list(range(len(labels)))[::-1]
     axes.barh(positions, values, color=BLUE)
+    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
     axes.set_yticks(positions, labels)
     axes.set_xlabel(xlabel)
     axes.grid(axis="y", visible=False)
