@@ -1,0 +1,605 @@
+"""`pathways report` on a demo cohort: drawn in a real browser, offline, private, exact.
+
+The store (a SQLite file, 150 youths up to 27 November 2026) is written once with
+`pathways.demo.write_demo`; the reports are written through click's CliRunner with
+$PATHWAYS_DB and $PATHWAYS_MASTER_KEY, always with `--as-of 2026-11-27`.
+
+The browser tests open the file in headless Chromium (Debian's `chromium`), each run
+with a fresh profile; they are skipped when it is missing, unless
+$PATHWAYS_REQUIRE_BROWSER is set (CI), in which case they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import pathways.crypto
+from pathways import demo
+from pathways.application import Pathways
+from pathways.cli import cli
+from pathways.domain.events import Released, YouthRegistered
+from pathways.domain.outcomes import RELEASE_INDICATORS
+from pathways.projections import attach
+from pathways.report.i18n import TEXT, label
+from pathways.store import open_store
+
+END = date(2026, 11, 27)
+PERIOD = ["--from", "2025-01-01", "--to", "2026-06-30", "--as-of", END.isoformat()]
+LANGS = ("fr", "en")
+CHROMIUM = Path(os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"))
+BROWSER_TIMEOUT = 60
+#: The only absolute URLs a report may hold: the namespaces of its inline SVG charts.
+SVG_NAMESPACES = {
+    ("svg", "xmlns"): "http://www.w3.org/2000/svg",
+    ("svg", "xmlns:xlink"): "http://www.w3.org/1999/xlink",
+}
+CSP = {
+    "default-src": ["'none'"],
+    "style-src": ["'unsafe-inline'"],
+    "script-src": ["'unsafe-inline'"],
+    "img-src": ["data:"],
+}
+
+
+# --- the store and its reports -----------------------------------------------------------
+
+
+@dataclass
+class Built:
+    path: Path
+    key: str
+    summary: demo.Summary
+    #: every youth's reference -> (birth date, name or None), read back through the store
+    youths: dict[str, tuple[date, str | None]]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
+    key = pathways.crypto.new_master_key()
+    path = tmp_path_factory.mktemp("report") / "demo.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PATHWAYS_MASTER_KEY", key)
+        patch.delenv("PATHWAYS_KEY_FILE", raising=False)
+        store = open_store(str(path))
+        app = Pathways(store, today=lambda: END)
+        views = attach(app)
+        summary = demo.write_demo(app, youth=150, seed=35, end=END)
+        references = sorted(
+            {r.event.youth for r in store.iter_log() if isinstance(r.event, YouthRegistered)}
+        )
+        youths = {}
+        for reference in references:
+            registered = next(
+                line.recorded.event
+                for line in app.history(reference)
+                if isinstance(line.recorded.event, YouthRegistered)
+            )
+            youths[reference] = (registered.birth_date, registered.name)
+        views.projection.close()
+        store.close()
+    assert len(youths) == summary.youths == 150
+    assert sum(name is not None for _, name in youths.values()) > 0  # names are checked too
+    return Built(path, key, summary, youths)
+
+
+def environment(built: Built, db: Path | None = None) -> dict[str, str | None]:
+    return {
+        "PATHWAYS_DB": str(db or built.path),
+        "PATHWAYS_MASTER_KEY": built.key,
+        "PATHWAYS_KEY_FILE": None,
+    }
+
+
+def run(env: dict[str, str | None], *args: str) -> str:
+    result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def write_report(env: dict[str, str | None], out: Path, *args: str) -> str:
+    run(env, "report", *args, "--out", str(out))
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def reports(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The French report (the default: no --lang) and the English one, over the same period."""
+    folder = tmp_path_factory.mktemp("reports")
+    env = environment(built)
+    write_report(env, folder / "rapport.html", *PERIOD)
+    write_report(env, folder / "report.html", *PERIOD, "--lang", "en")
+    return {"fr": folder / "rapport.html", "en": folder / "report.html"}
+
+
+@pytest.fixture(scope="module")
+def outcomes_json(built: Built) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = json.loads(
+        run(environment(built), "outcomes", *PERIOD, "--by", "territory", "--json")
+    )
+    return rows
+
+
+# --- reading the HTML --------------------------------------------------------------------
+
+
+class Page(HTMLParser):
+    """The report as blocks in document order (headings, tables, figures), and every tag."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.blocks: list[tuple[str, Any]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self.styles: list[str] = []
+        self._open: dict[str, list[Any]] = {}
+        self._attrs: dict[str, str | None] = {}
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style", "table", "figure"):
+            self._open[tag] = []
+        elif tag == "tr" and "table" in self._open:
+            self._open["table"].append([])
+        if tag == "script":
+            self._attrs = attributes
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in self._open:
+            return
+        content = self._open.pop(tag)
+        text = "".join(content).strip() if tag not in ("table", "figure") else ""
+        if tag in ("h1", "h2", "h3"):
+            self.blocks.append((tag, text))
+        elif tag in ("td", "th") and "table" in self._open:
+            self._open["table"][-1].append(text)
+        elif tag == "text" and "figure" in self._open:
+            self._open["figure"].append(text)
+        elif tag in ("table", "figure"):
+            self.blocks.append((tag, content))
+        elif tag == "script":
+            self.scripts.append((self._attrs, "".join(content)))
+        elif tag == "style":
+            self.styles.append(text)
+
+    def handle_data(self, data: str) -> None:
+        for tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style"):
+            if tag in self._open:
+                self._open[tag].append(data)
+
+    def island(self) -> dict[str, Any]:
+        found = [(a, s) for a, s in self.scripts if a.get("id") == "pathways-figures"]
+        assert len(found) == 1
+        assert found[0][0] == {"type": "application/json", "id": "pathways-figures"}
+        data: dict[str, Any] = json.loads(found[0][1])
+        return data
+
+    def section(self, title: str) -> list[tuple[str, Any]]:
+        """The blocks under the h2 `title`, up to the next h2."""
+        start = self.blocks.index(("h2", title))
+        rest = self.blocks[start + 1 :]
+        end = next((i for i, (kind, _) in enumerate(rest) if kind == "h2"), len(rest))
+        return rest[:end]
+
+    def by_heading(self, title: str) -> dict[str, dict[str, Any]]:
+        """In a section: h3 -> its first table (as {first cell: row}) and figure texts."""
+        found: dict[str, dict[str, Any]] = {}
+        current = None
+        for kind, content in self.section(title):
+            if kind == "h3":
+                current = found.setdefault(content, {})
+            elif current is not None and kind not in current:
+                current[kind] = {row[0]: row for row in content[1:]} if kind == "table" else content
+        return found
+
+
+@pytest.fixture(scope="module")
+def pages(reports: dict[str, Path]) -> dict[str, Page]:
+    return {lang: Page(path.read_text(encoding="utf-8")) for lang, path in reports.items()}
+
+
+def percent(value: float, lang: str) -> str:
+    return f"{round(100 * value)}\u202f%" if lang == "fr" else f"{round(100 * value)}%"
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+
+@dataclass
+class Browsed:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    def console(self) -> list[str]:
+        """What the page wrote to the console (chromium logs it as `INFO:CONSOLE...`).
+
+        Chromium's own noise (D-Bus, GPU, sandbox warnings) never carries these markers.
+        """
+        return [
+            line for line in self.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
+        ]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Path:
+    if not CHROMIUM.exists():
+        message = f"no browser at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("PATHWAYS_REQUIRE_BROWSER"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+def browse(browser: Path, profile: Path, *args: str) -> Browsed:
+    """Run headless Chromium once, with a fresh profile; killed (all of it) after 60 s."""
+    command = [
+        str(browser),
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--no-first-run",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        "--enable-logging=stderr",
+        "--v=0",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=BROWSER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(f"chromium did not finish in {BROWSER_TIMEOUT} s:\n{stderr[-3000:]}")
+    assert process.returncode == 0, stderr[-3000:]
+    return Browsed(process.returncode, stdout, stderr)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_chart_is_drawn_in_chromium_without_a_console_message(
+    browser: Path, reports: dict[str, Path], tmp_path: Path, lang: str
+) -> None:
+    from PIL import Image
+
+    url = reports[lang].resolve().as_uri()
+    screenshot = tmp_path / "report.png"
+    shot = browse(
+        browser,
+        tmp_path / "profile-1",
+        f"--screenshot={screenshot}",
+        "--window-size=1200,6000",
+        url,
+    )
+    assert shot.console() == []
+    assert screenshot.stat().st_size > 50_000
+    with Image.open(screenshot) as image:
+        assert image.format == "PNG"
+        assert image.size == (1200, 6000)
+        rgb = image.convert("RGB")
+        assert rgb.getpixel((20, 20)) == (0x1F, 0x5F, 0xA8)  # the header: the styles applied
+        assert len(rgb.getcolors(maxcolors=1 << 20) or []) > 100  # text and charts, not blank
+
+    dumped = browse(browser, tmp_path / "profile-2", "--dump-dom", "--window-size=1200,6000", url)
+    assert dumped.console() == []
+    root = re.search(r"<html\b[^>]*>", dumped.stdout)
+    assert root is not None, dumped.stdout[:500]
+    assert "data-errors" not in root.group(0)
+    charts = re.search(r'data-charts="(\d+)/(\d+)"', root.group(0))
+    assert charts is not None, root.group(0)
+    drawn, total = int(charts.group(1)), int(charts.group(2))
+    assert drawn == total >= 10
+    assert total == reports[lang].read_text(encoding="utf-8").count('<figure class="chart">')
+
+
+def test_the_console_check_sees_errors_and_blocked_loads(browser: Path, tmp_path: Path) -> None:
+    """The check above can fail: an error, a throw and a load blocked by the policy show."""
+    page = tmp_path / "bad.html"
+    page.write_text(
+        '<!DOCTYPE html><html><head><meta http-equiv="Content-Security-Policy" '
+        "content=\"default-src 'none'; script-src 'unsafe-inline'\"></head><body>"
+        '<script>console.error("boom"); missing();</script>'
+        '<img src="https://example.invalid/x.png"></body></html>',
+        encoding="utf-8",
+    )
+    lines = browse(browser, tmp_path / "profile", "--dump-dom", page.as_uri()).console()
+    assert any("boom" in line for line in lines), lines
+    assert any("Uncaught" in line and "missing" in line for line in lines), lines
+    assert any("example.invalid" in line for line in lines), lines
+
+
+# --- offline ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_file_loads_nothing_from_the_network(
+    reports: dict[str, Path], pages: dict[str, Page], lang: str
+) -> None:
+    text = reports[lang].read_text(encoding="utf-8")
+    page = pages[lang]
+    kinds = {tag for tag, _ in page.tags}
+    assert not kinds & {
+        "link", "base", "iframe", "frame", "frameset", "object", "embed", "applet", "portal",
+        "video", "audio", "source", "track", "form",
+    }  # fmt: skip
+    for tag, attributes in page.tags:
+        for name, value in attributes.items():
+            if (tag, name) in SVG_NAMESPACES:
+                assert value == SVG_NAMESPACES[tag, name]
+                continue
+            if name in ("src", "href", "xlink:href", "srcset", "action", "poster", "data"):
+                assert value is not None
+                assert value.startswith(("#", "data:")), (tag, name, value)
+            if value is not None:
+                assert "://" not in value, (tag, name, value)
+        if tag == "script":
+            assert "src" not in attributes
+        if tag == "meta":
+            assert (attributes.get("http-equiv") or "").lower() != "refresh"
+    # Only fragment (clip paths) and data: targets in url(...), in styles or attributes.
+    targets = re.findall(r"url\(\s*['\"]?([^)'\"]*)", text, flags=re.I)
+    assert targets  # matplotlib's clip paths
+    assert all(t.startswith(("#", "data:")) for t in targets), set(targets)
+    assert "@import" not in text
+    # No absolute URL anywhere (scripts, styles, data island) but the SVG namespaces.
+    rest = text
+    for (_tag, name), value in SVG_NAMESPACES.items():
+        rest = rest.replace(f'{name}="{value}"', "")
+    assert not re.search(r"(https?|ftp|wss?)://", rest, flags=re.I)
+    assert not re.search(r"""["'(]\s*//""", rest)  # no protocol-relative URL either
+    # The policy forbids any other load.
+    policies = [
+        a.get("content") or ""
+        for t, a in page.tags
+        if t == "meta" and (a.get("http-equiv") or "").lower() == "content-security-policy"
+    ]
+    assert len(policies) == 1
+    directives = {
+        name: values
+        for name, *values in (part.split() for part in policies[0].split(";") if part.strip())
+    }
+    assert directives == CSP
+    for _, script in page.scripts:
+        assert not re.search(r"\b(fetch|XMLHttpRequest|WebSocket|import\s*\(|sendBeacon)", script)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ids_are_unique_and_every_reference_inside_the_file(
+    reports: dict[str, Path], pages: dict[str, Page], lang: str
+) -> None:
+    """Eighteen inline charts in one page: an id twice would clip one chart with another's box."""
+    ids = [a["id"] for _, a in pages[lang].tags if a.get("id")]
+    assert len(ids) == len(set(ids))
+    text = reports[lang].read_text(encoding="utf-8")
+    referred = set(re.findall(r'(?:url\(#|href="#)([^)"]+)', text))
+    assert referred
+    assert referred <= set(ids)
+
+
+# --- private ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_no_reference_birth_date_name_or_individual_row(
+    built: Built, reports: dict[str, Path], pages: dict[str, Page], lang: str
+) -> None:
+    text = reports[lang].read_text(encoding="utf-8")
+    assert not re.search(r"Y-\d{4}-\d{4}", text)  # the demo's references, whatever they are
+    for reference, (birth, name) in built.youths.items():
+        assert reference not in text
+        assert birth.isoformat() not in text
+        assert birth.strftime("%d/%m/%Y") not in text
+        if name is not None:
+            assert name not in text
+            assert name.upper() not in text
+    # The data island holds aggregates only.
+    island = pages[lang].island()
+    assert set(island) == {"meta", "outcomes_by_territory", "outcomes_by_quarter",
+                           "compare_by_measure"}  # fmt: skip
+    allowed = {
+        "indicator", "group", "territory", "quarter", "n", "window_days", "k", "rate",
+        "ci_low", "ci_high", "suppressed", "median", "q1", "q3", "censored", "reference",
+        "n_reference", "rate_reference", "difference", "flagged", "warning", "secondary",
+    }  # fmt: skip
+    for key in ("outcomes_by_territory", "outcomes_by_quarter", "compare_by_measure"):
+        for row in island[key]:
+            assert set(row) <= allowed, row
+            assert row["suppressed"] or row["n"] >= island["meta"]["min_n"]
+
+
+# --- exact -------------------------------------------------------------------------------
+
+
+def test_the_figures_are_those_of_outcomes_json(
+    pages: dict[str, Page], outcomes_json: list[dict[str, Any]]
+) -> None:
+    fr, en = pages["fr"].island(), pages["en"].island()
+    assert fr["outcomes_by_territory"] == outcomes_json
+    assert en == {**fr, "meta": en["meta"]}  # the figures do not depend on the language
+    assert fr["meta"] == en["meta"]
+    assert fr["meta"] == {
+        "as_of": END.isoformat(),
+        "known_at": None,
+        "position": fr["meta"]["position"],
+        "from": "2025-01-01",
+        "to": "2026-06-30",
+        "min_n": 5,
+    }
+    suppressed = [r for r in outcomes_json if r["suppressed"]]
+    shown = [r for r in outcomes_json if not r["suppressed"] and r.get("rate") is not None]
+    assert suppressed
+    assert shown
+    assert all(r.get("k") is None and r.get("rate") is None for r in suppressed)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
+    pages: dict[str, Page], outcomes_json: list[dict[str, Any]], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    found = page.by_heading(t["indicators"])
+    checked = withheld = 0
+    for code in RELEASE_INDICATORS:
+        blocks = found[label(code, lang)]
+        rows = [r for r in outcomes_json if r["indicator"] == code]
+        table = blocks["table"]
+        assert len(table) == len(rows)
+        for row in rows:
+            name = t["department"] if row["group"] == "all" else row["group"]
+            cells = table[name]
+            assert cells[1] == str(row["n"])
+            if row["suppressed"]:
+                assert cells[2:] == ["*", "*", "*"], (code, cells)
+                withheld += 1
+            else:
+                interval = f"{percent(row['ci_low'], lang)} – {percent(row['ci_high'], lang)}"
+                assert cells[2:] == [str(row["k"]), percent(row["rate"], lang), interval]
+                checked += 1
+        # The chart names the groups that are shown, and only them.
+        groups = [r for r in rows if r["group"] != "all"]
+        visible = {r["group"] for r in groups if not r["suppressed"]}
+        if visible:
+            texts = set(blocks["figure"])
+            assert visible <= texts, code
+            assert not texts & {r["group"] for r in groups if r["suppressed"]}, code
+        else:
+            assert "figure" not in blocks
+    assert checked >= 20
+    assert withheld >= 20
+
+    # The trend table: the rates by quarter, withheld quarters starred.
+    quarters = pages[lang].island()["outcomes_by_quarter"]
+    trend = next(c for k, c in page.section(t["trend"]) if k == "table")
+    header, *lines = trend
+    for line in lines:
+        code = next(c for c in RELEASE_INDICATORS if label(c, lang) == line[0])
+        for quarter, cell in zip(header[1:], line[1:], strict=True):
+            row = next(r for r in quarters if r["indicator"] == code and r["group"] == quarter)
+            assert cell == ("*" if row["suppressed"] else percent(row["rate"], lang))
+    assert any("*" in line for line in lines)
+
+    # The cohort's bar charts leave out the groups that their table shows under 5...
+    sizes: dict[str, int] = {}
+    bars = 0
+    for kind, content in page.section(t["cohort"]):
+        if kind == "table":
+            sizes = {row[0]: int(row[1]) for row in content[1:] if row[0] != t["total"]}
+        elif kind == "figure":
+            assert {name for name, n in sizes.items() if n >= 5} <= set(content)
+            assert not {name for name, n in sizes.items() if n < 5} & set(content)
+            bars += 1
+    assert bars == 4
+    # ... and the survival curves the territories with under 5 releases.
+    small = {
+        r["group"]
+        for r in outcomes_json
+        if r["indicator"] == "met-before-release" and r["group"] != "all" and r["n"] < 5
+    }
+    assert small
+    curves = [c for k, c in page.section(t["survival"]) if k == "figure"]
+    assert len(curves) == 2
+    for content in curves:
+        assert t["department"] in content
+        assert not set(content) & small
+
+
+# --- languages and replays ---------------------------------------------------------------------
+
+
+def test_french_by_default_english_on_request(pages: dict[str, Page]) -> None:
+    fr, en = pages["fr"], pages["en"]
+    assert ("html", {"lang": "fr"}) in fr.tags
+    assert ("html", {"lang": "en"}) in en.tags
+    assert ("h2", "Indicateurs par territoire") in fr.blocks
+    assert ("h2", "Indicators by territory") in en.blocks
+    assert ("h2", "Indicators by territory") not in fr.blocks
+    assert ("h2", "Indicateurs par territoire") not in en.blocks
+    assert ("h3", "Rencontré avant la sortie") in fr.blocks
+    assert [b for b in fr.blocks if b[0] == "h2"] != [b for b in en.blocks if b[0] == "h2"]
+
+
+def test_known_at_gives_back_the_same_figures_after_more_is_recorded(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "copy.sqlite3"
+    shutil.copy(built.path, db)
+    env = environment(built, db)
+    period = ["--from", "2025-01-01", "--to", END.isoformat(), "--as-of", END.isoformat()]
+    first = Page(write_report(env, tmp_path / "first.html", *period)).island()
+
+    # One more release, recorded after the first report (and inside its period).
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", built.key)
+    monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
+    store = open_store(str(db))
+    try:
+        app = Pathways(store, today=lambda: END)
+        inside = None
+        for reference in sorted(built.youths):
+            steps = [line.recorded.event.type_name() for line in app.history(reference, END)]
+            custody = [s for s in steps if s in ("Incarcerated", "Released")]
+            if custody and custody[-1] == "Incarcerated":
+                inside = reference
+                break
+        assert inside is not None
+        app.record(
+            Released(youth=inside, occurred_on=END, kind="end-of-sentence", destination="rennes"),
+            "test",
+        )
+        assert store.head() == first["meta"]["position"] + 1
+    finally:
+        store.close()
+
+    later = Page(write_report(env, tmp_path / "later.html", *period)).island()
+    assert later["meta"]["position"] == first["meta"]["position"] + 1
+    everyone = next(
+        r
+        for r in later["outcomes_by_territory"]
+        if r["indicator"] == "met-before-release" and r["group"] == "all"
+    )
+    before = next(
+        r
+        for r in first["outcomes_by_territory"]
+        if r["indicator"] == "met-before-release" and r["group"] == "all"
+    )
+    assert everyone["n"] == before["n"] + 1
+
+    position = f"@{first['meta']['position']}"
+    replay = Page(
+        write_report(
+            env,
+            tmp_path / "replay.html",
+            *period[:4],
+            "--as-of",
+            first["meta"]["as_of"],
+            "--known-at",
+            position,
+        )
+    ).island()
+    assert replay["meta"]["known_at"] == position
+    assert replay["meta"]["position"] == first["meta"]["position"]
+    assert {**replay, "meta": None} == {**first, "meta": None}
