@@ -25,7 +25,7 @@ from pathways.domain.outcomes import (
     compare,
     tabulate,
 )
-from pathways.report.i18n import INDICATORS, TEXT, label
+from pathways.report.i18n import ALERTS, INDICATORS, TEXT, label
 
 if TYPE_CHECKING:
     from pathways.projections.views import Views
@@ -101,13 +101,13 @@ def render(inputs: Inputs, lang: str = "fr") -> str:
     sections = [
         ("cohort", t["cohort"], _cohort(inputs, t)),
         ("indicators", t["indicators"], _indicators(inputs, t, lang)),
-        ("survival", t["survival"], _survival(inputs, t)),
+        ("survival", t["survival"], _survival(inputs, t) + _delays(inputs, t, lang)),
         ("trend", t["trend"], _trend(inputs, t, lang)),
         ("comparisons", t["comparisons"], _comparisons(inputs, t, lang)),
         (
             "caseload",
             t["caseload"].format(date=_day(inputs.meta["as_of"], lang)),
-            _caseload(inputs, t),
+            _caseload(inputs, t, lang),
         ),
         ("definitions", t["definitions"], _definitions(lang)),
     ]
@@ -314,6 +314,40 @@ def _survival(inputs: Inputs, t: dict[str, str]) -> str:
     return "".join(parts)
 
 
+def _delays(inputs: Inputs, t: dict[str, str], lang: str) -> str:
+    """The three delays per territory, as `outcomes` gives them (median and quartiles)."""
+
+    def number(value: float | None) -> str:
+        if value is None:
+            return t["not_reached"]
+        text = f"{value:.1f}"
+        return text.replace(".", ",") if lang == "fr" else text
+
+    rows = []
+    for r in inputs.by_territory:
+        if "median" not in r:
+            continue
+        name = t["department"] if r["group"] == "all" else r["group"]
+        n = WITHHELD if r["n"] is None else str(r["n"])
+        if r["suppressed"]:
+            rows.append(
+                [html.escape(label(r["indicator"], lang)), html.escape(name), n] + [WITHHELD] * 3
+            )
+        else:
+            rows.append(
+                [
+                    html.escape(label(r["indicator"], lang)),
+                    html.escape(name),
+                    n,
+                    number(r["q1"]),
+                    number(r["median"]),
+                    number(r["q3"]),
+                ]
+            )
+    headers = [t["indicator"], t["territory"], "n", "Q1", t["median"], "Q3"]
+    return f"<h3>{html.escape(t['delays'])}</h3>" + _table(headers, rows, numeric_from=2)
+
+
 def _trend(inputs: Inputs, t: dict[str, str], lang: str) -> str:
     rows = [r for r in inputs.by_quarter if r["group"] != "all" and "rate" in r]
     quarters = sorted({r["group"] for r in rows})
@@ -401,7 +435,7 @@ def _reference(text: str, t: dict[str, str]) -> str:
     return text
 
 
-def _caseload(inputs: Inputs, t: dict[str, str]) -> str:
+def _caseload(inputs: Inputs, t: dict[str, str], lang: str) -> str:
     from pathways.domain.alerts import ALERT_CODES
 
     organisations = sorted(inputs.caseload)
@@ -429,7 +463,10 @@ def _caseload(inputs: Inputs, t: dict[str, str]) -> str:
     return (
         f"<p>{html.escape(t['caseload_intro'])}</p>"
         + _figure(svg, t["followed"])
-        + _table([t["organisation"], t["followed"], t["open_alerts"], *codes], rows)
+        + _table(
+            [t["organisation"], t["followed"], t["open_alerts"], *(ALERTS[c][lang] for c in codes)],
+            rows,
+        )
     )
 
 
