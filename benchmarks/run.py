@@ -352,6 +352,16 @@ def bench_exports(store: Path) -> None:
     app.store.close()
 
 
+def bench_report(store: Path) -> None:
+    banner("the evaluation report (HTML, charts) for 18 months of releases")
+    env = {**os.environ, "PATHWAYS_DB": str(store), "PATHWAYS_MASTER_KEY": KEY}
+    out = OUT / "report.html"
+    command = [str(PATHWAYS), "report", "--from", "2025-01-01", "--to", "2026-06-30"]
+    wall = median_wall([*command, "--out", str(out)], 3, env)
+    size = out.stat().st_size / 1024
+    figure("pathways report (wall)", wall, "s", f"{size:,.0f} KiB (aim < 10 s)")
+
+
 BENCHES: dict[str, Callable[[argparse.Namespace], None]] = {
     "import": lambda a: bench_import(a.import_events),
     "record": lambda a: bench_record(OUT / "import.sqlite3", a.runs, "the imported store"),
@@ -359,6 +369,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], None]] = {
     "views": lambda a: bench_views(big_store(a.store_events)),
     "outcomes": lambda a: bench_outcomes(big_store(a.store_events)),
     "exports": lambda a: bench_exports(big_store(a.store_events)),
+    "report": lambda a: bench_report(big_store(a.store_events)),
     "record-big": lambda a: bench_record(
         big_store(a.store_events), a.runs, f"a {a.store_events:,}-event store"
     ),

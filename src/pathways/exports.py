@@ -158,7 +158,8 @@ def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) 
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(row)
+        # true/false, as the read commands' --csv and JSON write booleans
+        writer.writerow({k: (str(v).lower() if isinstance(v, bool) else v) for k, v in row.items()})
         count += 1
     return count
 
