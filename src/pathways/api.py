@@ -195,21 +195,17 @@ class Store:
         min_n: int | None = None,
     ) -> Rows[OutcomeRow]:
         """Every indicator per group, as `pathways outcomes --json` gives them."""
-        from pathways.domain.errors import PathwaysError
         from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
 
         point = self.views.point(_day(as_of), _moment(known_at))
-        floor = self.views.reference(point).thresholds["suppression.min-n"]
-        if min_n is not None and min_n < floor:
-            msg = f"min_n {min_n}: groups under {floor} are always suppressed in this store"
-            raise PathwaysError(msg)
+        threshold = self.views.reference(point).suppression(min_n)
         start, end = _day(first), _day(last)
         assert start is not None
         assert end is not None
         dimensions = (by,) if isinstance(by, str) else tuple(by)
         cases = self.views.cases(point, start, end, cohort)
         indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
-        rows = tabulate(cases, dimensions, indicators, max(min_n or floor, floor))
+        rows = tabulate(cases, dimensions, indicators, threshold)
         return Rows((OutcomeRow(**row) for row in rows), OutcomeRow)
 
     def youths(self) -> list[str]:

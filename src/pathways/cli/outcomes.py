@@ -53,11 +53,7 @@ def _prepare(
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     ref = views.reference(point)
-    floor = ref.thresholds["suppression.min-n"]
-    if min_n is not None and min_n < floor:
-        msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
-        raise click.ClickException(msg)
-    threshold = max(min_n or floor, floor)
+    threshold = ref.suppression(min_n)
     found = views.cases(point, first, last, cohort)
     meta = {
         **point.meta(),
@@ -303,10 +299,6 @@ def report(
         msg = f"--to {last} is before --from {first}"
         raise click.UsageError(msg)
     views = open_views(ctx)
-    floor = views.reference(views.point(as_of, known_at)).thresholds["suppression.min-n"]
-    if min_n is not None and min_n < floor:
-        msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
-        raise click.ClickException(msg)
     start = time.perf_counter()
     document = build(views, first, last, as_of, known_at, lang, min_n)
     Path(out).write_text(document, encoding="utf-8")

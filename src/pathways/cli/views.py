@@ -26,6 +26,16 @@ def _view_options(func: Any) -> Any:
     )(func)
 
 
+def _followed(views: Any, point: Any, organisation: str | None, who: str | None) -> list[Any]:
+    """The caseload lines on the point, for an organisation and a counsellor if given."""
+    return [
+        line
+        for line in views.lines(point)
+        if (organisation is None or line.organisation == organisation)
+        and (who is None or line.counsellor == who)
+    ]
+
+
 def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
     if mine and counsellor and counsellor != actor:
         msg = "--mine and --counsellor name different counsellors"
@@ -62,13 +72,7 @@ def caseload(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    who = _mine(counsellor, mine, actor)
-    lines = [
-        line
-        for line in views.lines(point)
-        if (organisation is None or line.organisation == organisation)
-        and (who is None or line.counsellor == who)
-    ]
+    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
     emit(caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta)
 
 
@@ -106,13 +110,7 @@ def alerts(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    who = _mine(counsellor, mine, actor)
-    lines = [
-        line
-        for line in views.lines(point)
-        if (organisation is None or line.organisation == organisation)
-        and (who is None or line.counsellor == who)
-    ]
+    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
     emit(alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta)
 
 

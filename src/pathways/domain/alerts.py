@@ -11,21 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import get_args
 
+from pathways.domain.events import AlertCode
 from pathways.domain.facts import Fact, in_life_order
 from pathways.domain.reference import ReferenceData
 
-ALERT_CODES = (
-    "no-first-contact",
-    "release-unprepared",
-    "release-overdue",
-    "dry-release",
-    "no-contact-after-release",
-    "contact-lost",
-    "no-mainstream-entry",
-    "ageing-out",
-    "handover-pending",
-)
+ALERT_CODES: tuple[str, ...] = get_args(AlertCode)
 
 
 #: raise_(code, anchor, since, reason): records an alert unless acknowledged.

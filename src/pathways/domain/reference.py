@@ -111,6 +111,16 @@ class ReferenceData:
             else:
                 self.thresholds[event.name] = int(event.value)
 
+    def suppression(self, min_n: int | None = None) -> int:
+        """The suppression threshold of a table: the store's, or a higher one asked for."""
+        floor = self.thresholds["suppression.min-n"]
+        if min_n is not None and min_n < floor:
+            from pathways.domain.errors import PathwaysError
+
+            msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
+            raise PathwaysError(msg)
+        return max(min_n or floor, floor)
+
     def check_setting(self, name: str, value: str) -> str | None:
         """Why a setting cannot take that value, or None when it can."""
         if name.startswith(TERRITORY_PREFIX):

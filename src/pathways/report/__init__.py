@@ -65,8 +65,7 @@ def gather(
 ) -> Inputs:
     point = views.point(as_of, known_at)
     ref = views.reference(point)
-    floor = ref.thresholds["suppression.min-n"]
-    threshold = max(min_n or floor, floor)
+    threshold = ref.suppression(min_n)
     releases = views.cases(point, first, last, "releases")
     community = views.cases(point, first, last, "community")
     territories = {code: m.territory for code, m in ref.measures.items()}
