@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pytest
-from annotated_types import Ge, MaxLen, MinLen
+from annotated_types import Ge, Le, MaxLen, MinLen
 from hypothesis import strategies as st
 from pydantic import StringConstraints
 
@@ -142,7 +142,8 @@ def _strategy(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
         return st.booleans()
     if annotation is int:
         low = next((m.ge for m in metadata if isinstance(m, Ge)), 0)
-        return st.integers(min_value=int(low), max_value=10_000)
+        high = next((m.le for m in metadata if isinstance(m, Le)), 10_000)
+        return st.integers(min_value=int(low), max_value=int(high))
     if annotation is str:
         pattern = next((p for m in metadata if (p := getattr(m, "pattern", None))), None)
         longest = min(

@@ -11,6 +11,9 @@ streams and tried again, so nothing is lost and no rule is bypassed.
 from __future__ import annotations
 
 import getpass
+import random
+import re
+import time as time_module
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +30,7 @@ from pathways.domain.events import (
     EventRetracted,
     MeasureEnded,
     RegistryEvent,
+    YouthErased,
     YouthEvent,
 )
 from pathways.domain.ordering import order_by_life
@@ -109,7 +113,7 @@ def parse_known_at(text: str) -> KnownAt:
             raise PathwaysError(msg)
         return KnownAt(position=position, text=text)
     try:
-        if len(text) == 10:
+        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):  # a date: the end of that day
             day = date.fromisoformat(text)
             local = datetime.combine(day + timedelta(days=1), time(0), PARIS) - timedelta(
                 microseconds=1
@@ -151,12 +155,35 @@ class Pathways:
             try:
                 receipt.positions = self.store.append(writes, actor)
             except IntegrityError:
-                continue  # someone wrote to one of these streams meanwhile: check again
-            for hook in self.after_write:
-                hook()
+                # Someone wrote to one of these streams meanwhile: wait a little (more
+                # each time, at random, so that racing writers fall out of step) and
+                # check the batch again on the fresh streams.
+                time_module.sleep(random.uniform(0, 0.01 * 2**_attempt))
+                continue
+            self._after_write(receipt)
             return receipt
         msg = "the store is too busy: other writers kept changing these pathways; try again"
         raise PathwaysError(msg)
+
+    def _after_write(self, receipt: Receipt) -> None:
+        """Bring the read models level. The events are stored whatever happens here: a
+        failure must not look like a refused write, and the next read catches up again."""
+        import warnings
+
+        for hook in self.after_write:
+            try:
+                hook()
+            except Exception as error:
+                where = (
+                    f" at positions {receipt.positions[0]}-{receipt.positions[-1]}"
+                    if (receipt.positions)
+                    else ""
+                )
+                warnings.warn(
+                    f"the events are stored{where}, but the read models could not catch up "
+                    f"({type(error).__name__}: {error}); they will on the next read",
+                    stacklevel=2,
+                )
 
     def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
         receipt = Receipt(checked_only=check_only)
@@ -166,7 +193,7 @@ class Pathways:
         registry = self.store.load(self.store.stream_id(None))
         ref = ReferenceData.replay(r.event for r in registry)
         today = self.today()
-        writes: list[tuple[int, Write]] = []
+        writes: list[tuple[tuple[int, int], Write]] = []
         version = registry[-1].version if registry else 0
         # A file may list a measure's end above its launch (rule 7): check them in date order.
         registry_items = sorted(
@@ -181,7 +208,7 @@ class Pathways:
                     ref.apply(item.event)
                     version += 1
                     writes.append(
-                        (item.order, Write(self.store.stream_id(None), version, item.event))
+                        (_write_order(item), Write(self.store.stream_id(None), version, item.event))
                     )
 
         by_youth: dict[str, list[Item]] = {}
@@ -207,16 +234,18 @@ class Pathways:
             check = check_youth(youth, stored_entries, new_entries, ref, today)
             problems.extend(self._locate(check.violations, youth_items))
             version = stored[-1].version if stored else 0
-            for item in youth_items:
+            for item in sorted(youth_items, key=_write_order):
                 version += 1
-                writes.append((item.order, Write(stream, version, item.event)))
+                writes.append((_write_order(item), Write(stream, version, item.event)))
 
         problems.extend(self._check_measure_ends(registry_items, fresh))
         if problems:
             problems.sort(key=lambda p: p[0])
             shown = [text for _, text in problems[:MAX_PROBLEMS]]
             raise RulesBroken(shown, total=len(problems))
-        # Keep the order of the file, so that log positions follow the lines.
+        # Keep the order of the file, so that log positions follow the lines; but a
+        # retraction goes after every event it may name (a file may list it first),
+        # and an erasure last: the read models apply the log in that order.
         writes.sort(key=lambda pair: pair[0])
         for _, write in writes:
             receipt.stored += 1
@@ -465,6 +494,11 @@ class Pathways:
         if known_at is not None:
             registry = [r for r in registry if known_at.includes(r)]
         return ReferenceData.replay(r.event for r in registry)
+
+
+def _write_order(item: Item) -> tuple[int, int]:
+    rank = 2 if isinstance(item.event, YouthErased) else int(isinstance(item.event, EventRetracted))
+    return rank, item.order
 
 
 REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}

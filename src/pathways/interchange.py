@@ -58,10 +58,12 @@ def explain(cls: type[Event], error: ValidationError) -> str:
     allowed = ["id", "occurred_on", "recorded_by", *cls.domain_fields()]
     if issubclass(cls, YouthEvent):
         allowed.insert(0, "youth")
+    personal = cls.personal_fields()
     for item in error.errors(include_url=False):
         field = ".".join(str(p) for p in item["loc"]) or "(line)"
         kind = item["type"]
-        value = item.get("input")
+        # a refused personal value is not repeated (messages end up in terminals and logs)
+        value = "(withheld)" if field in personal else item.get("input")
         if kind == "missing":
             parts.append(f"missing field '{field}'")
         elif kind == "extra_forbidden":

@@ -38,6 +38,7 @@ from pathways.domain.events import EVENT_TYPES, Event, YouthErased, YouthEvent, 
 
 DB_ENV = "PATHWAYS_DB"
 TOPIC_PREFIX = "pathways:"
+ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
 Clock = Callable[[], datetime]
 
@@ -75,6 +76,8 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
         if keys:
             c.executemany("INSERT INTO pathways_keys VALUES (?, ?)", keys)
         if erase:
+            # Overwrite the deleted key's bytes instead of leaving them in a free page.
+            c.execute("PRAGMA secure_delete = ON")
             c.executemany("DELETE FROM pathways_keys WHERE stream = ?", erase)
         # One executemany instead of the library's execute per event (to read each
         # lastrowid): inside this write transaction SQLite gives each new row the
@@ -309,6 +312,12 @@ class Store:
                 [s.hex if sqlite else s for s in chunk],
             )
             for row in rows:
+                if row["topic"] == ERASED_TOPIC:
+                    # erased, maybe by another process since this one opened the key
+                    stream = uuid.UUID(row["stream"]) if sqlite else row["stream"]
+                    self.keys.forget(stream)
+                    self._wrapped.pop(stream, None)
+            for row in rows:
                 stream = uuid.UUID(row["stream"]) if sqlite else row["stream"]
                 found[stream].append(
                     self.decode(
@@ -532,7 +541,20 @@ class Store:
         for stream in erased:
             self.keys.forget(stream)
             self._wrapped.pop(stream, None)
+        if erased and self.location.backend == "sqlite":
+            self._checkpoint()
         return list(positions or [])
+
+    def _checkpoint(self) -> None:
+        """Copy the write-ahead log into the database and empty it, so that the old page
+        holding a destroyed key does not linger in the -wal file."""
+        import sqlite3
+
+        connection = sqlite3.connect(self.location.target, timeout=30)
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
 
 
 #: Stand-ins for erased personal fields during validation (never stored, never shown).

@@ -711,6 +711,12 @@ def test_a_threshold_is_a_whole_number_of_days() -> None:
     assert "expected a whole number of days" in problem
 
 
+@pytest.mark.parametrize("value", ["0", "3651", "999999999", "²", "1e3"])
+def test_a_threshold_stays_within_ten_years(value: str) -> None:
+    (problem,) = check_registry_event(setting("ageing-out.days", value), ReferenceData(), TODAY)
+    assert "from 1 to 3650" in problem
+
+
 def test_small_counts_stay_suppressed() -> None:
     (problem,) = check_registry_event(setting("suppression.min-n", "3"), ReferenceData(), TODAY)
     assert "suppressed below 5" in problem

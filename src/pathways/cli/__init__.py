@@ -56,6 +56,33 @@ class PathwaysGroup(click.Group):
             return super().invoke(ctx)
         except PathwaysError as error:
             raise click.ClickException(str(error)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            raise click.ClickException(expected_failure(error)) from None
+
+
+def expected_failure(error: Exception) -> str:
+    """A plain message for failures of the environment or of input (no traceback).
+
+    Values are not repeated: a refused field may be personal (a note, a reason)."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in item['loc']) or 'value'}: {item['msg']}"
+            for item in error.errors(include_url=False, include_input=False)
+        )
+        return f"{error.title}: {problems}. Nothing was written."
+    if isinstance(error, UnicodeDecodeError):
+        return "the file is not UTF-8 text (is it a JSON Lines file?). Nothing was written."
+    if isinstance(error, OSError):
+        where = f" {error.filename}" if error.filename else ""
+        return f"cannot use{where}: {error.strerror or error}"
+    return (
+        f"the store failed ({type(error).__name__}: {error}). "
+        "Nothing was written unless a line above says so."
+    )
 
 
 @click.group(cls=PathwaysGroup)

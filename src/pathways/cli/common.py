@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -34,10 +35,22 @@ class DateType(click.ParamType[date]):
 DATE = DateType()
 
 
+ACTOR_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,60}")
+
+
+def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A user name or code (it is stored in clear: no free text)."""
+    if not ACTOR_PATTERN.fullmatch(value):
+        msg = f"'{value}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    return value
+
+
 def actor_option(func: F) -> F:
     return click.option(
         "--actor",
         default=default_actor,
+        callback=_actor,
         show_default="your OS user name",
         help="Who is recording (the acting user).",
     )(func)

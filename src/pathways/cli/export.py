@@ -37,12 +37,20 @@ def _output_option(func: Any) -> Any:
 
 
 @contextmanager
-def _opened(output: str | None) -> Any:
+def _opened(output: str | None, private: bool = False) -> Any:
+    """The output file; readable by its owner only when it holds personal data."""
     if output is None:
         yield sys.stdout
+        return
+    if private:
+        import os
+
+        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
     else:
-        with open(output, "w", encoding="utf-8", newline="") as handle:
-            yield handle
+        handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
+    with handle:
+        yield handle
 
 
 def _done(count: int, start: float, output: str | None, what: str) -> None:
@@ -119,8 +127,12 @@ def events(
             msg = "--output is required for Parquet"
             raise click.UsageError(msg)
         count = write_parquet(rows, output, log_columns(privacy))
+        if with_personal:
+            import os
+
+            os.chmod(output, 0o600)
     else:
-        with _opened(output) as handle:
+        with _opened(output, private=with_personal) as handle:
             if fmt == "jsonl":
                 count = write_jsonl(rows, handle)
             else:

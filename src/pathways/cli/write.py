@@ -159,9 +159,10 @@ def erase(
     """Erase a young person's personal data for good (crypto-shredding).
 
     Their data key is destroyed in the same transaction as the YouthErased
-    event: birth date, name and notes can no longer be read anywhere, backups
-    of the database included. The non-personal steps stay, and still count in
-    anonymous statistics. Nothing can be recorded for them afterwards.
+    event: birth date, name and notes can no longer be read in the store. A
+    backup taken before still holds the key until it expires. The
+    non-personal steps stay, and still count in anonymous statistics. Nothing
+    can be recorded for them afterwards.
 
     \b
     Example:

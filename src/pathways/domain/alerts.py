@@ -75,6 +75,15 @@ class _State:
     last_handover_ack: int | None = None
 
 
+def _handed_to(facts: Sequence[Fact], ack: Fact, handed: dict[str, str | None]) -> str | None:
+    """The counsellor named by the handover an acknowledgement answers. A handover
+    recorded after its acknowledgement of the same day still counts (as in the rules)."""
+    same_day = [f for f in facts if f.kind == "HandedOver" and f.on == ack.on and f.a == ack.a]
+    if same_day:
+        return same_day[-1].b
+    return handed.get(ack.a or "")
+
+
 def _walk(facts: Sequence[Fact]) -> tuple[_State, list[Fact], dict[str, int]]:
     state = _State()
     statements: list[Fact] = []  # Incarcerated / ExpectedReleaseChanged
@@ -107,7 +116,8 @@ def _walk(facts: Sequence[Fact]) -> tuple[_State, list[Fact], dict[str, int]]:
             handed[fact.a or ""] = fact.b
         elif kind == "HandoverAcknowledged":
             state.last_handover_ack = fact.on
-            state.organisation, state.counsellor = fact.a, handed.get(fact.a or "")
+            state.organisation = fact.a
+            state.counsellor = _handed_to(facts, fact, handed)
         elif kind == "CommunitySupervisionStarted":
             state.supervision_since = fact.on
         elif kind == "CommunitySupervisionEnded":

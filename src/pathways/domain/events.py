@@ -291,7 +291,9 @@ class ContactLost(YouthEvent):
     """The service can no longer reach the young person."""
 
     phase: ClassVar[str] = "contact"
-    attempts: int | None = describe("Attempts made to reach them (optional).", default=None, ge=1)
+    attempts: int | None = describe(
+        "Attempts made to reach them (optional).", default=None, ge=1, le=999
+    )
 
 
 # --- project -----------------------------------------------------------------

@@ -103,6 +103,8 @@ def columns_of(kind: str, state: Mapping[str, Any]) -> dict[str, Any]:
         value = state.get(name)
         if column == "d" and value is not None:
             value = date.fromisoformat(value).toordinal()
+        elif column == "n" and isinstance(value, int) and not -(2**31) <= value < 2**31:
+            value = None  # the column is 32 bits; no real count comes near
         values[column] = value
     return values
 

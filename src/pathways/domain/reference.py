@@ -133,8 +133,8 @@ class ReferenceData:
         if name not in self.thresholds:
             valid = ", ".join([*sorted(self.thresholds), "territory.<code>"])
             return f"unknown setting '{name}' (valid: {valid})"
-        if not value.isdigit():
-            return f"{name} = {value}: expected a whole number of days"
+        if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= 3650:
+            return f"{name} = {value}: expected a whole number of days, from 1 to 3650"
         if name == "suppression.min-n" and int(value) < MIN_SUPPRESSION:
             return f"{name} = {value}: small counts are suppressed below {MIN_SUPPRESSION} at least"
         stem, _, part = name.rpartition(".")

@@ -14,7 +14,6 @@ readers keep seeing the previous, complete view until it commits.
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -294,9 +293,3 @@ class TimelinesProjection:
                 .limit(1)
             ).scalar()
         return int(found or 0)
-
-
-def timed(func: Callable[[], int]) -> tuple[int, float]:
-    start = time.perf_counter()
-    count = func()
-    return count, time.perf_counter() - start
