@@ -652,8 +652,6 @@ def test_a_retried_write_is_checked_again(
     assert timeline_violations(first) == []
 
 
-
-
 def test_a_registration_that_loses_a_race_to_another_registration_is_refused(
     make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
 ) -> None:
