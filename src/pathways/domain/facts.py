@@ -15,7 +15,8 @@ from datetime import date
 from operator import attrgetter
 from typing import Any
 
-from pathways.domain.ordering import order_by_life
+from pathways.domain.ordering import PAIRS, order_by_life
+from pathways.domain.ordering import pair_family as _family_of
 
 #: For each event type, which of its fields go in the columns a, b, c (codes),
 #: d (a date) and n (a number). Types absent here keep only kind, day and position.
@@ -55,21 +56,6 @@ COLUMNS: dict[str, dict[str, str]] = {
 NOT_FACTS = frozenset({"EventRetracted", "YouthErased"})
 PLAN_PARTS = ("housing", "income", "id_document", "health_cover")
 COMPLETE_PLAN = (1 << len(PLAN_PARTS)) - 1
-
-OPENERS = {
-    "Incarcerated": "custody",
-    "SupportStarted": "support",
-    "CommunitySupervisionStarted": "supervision",
-    "ProgrammeEntered": "programme:",
-    "SituationStarted": "situation:",
-}
-CLOSERS = {
-    "Released": "custody",
-    "SupportClosed": "support",
-    "CommunitySupervisionEnded": "supervision",
-    "ProgrammeExited": "programme:",
-    "SituationEnded": "situation:",
-}
 
 
 @dataclass(slots=True)
@@ -116,16 +102,9 @@ def fact_from_state(kind: str, state: Mapping[str, Any], position: int) -> Fact:
 
 
 def pair_family(fact: Fact) -> tuple[str, bool] | None:
-    family = OPENERS.get(fact.kind)
-    if family is not None:
-        return (family + fact.a if family.endswith(":") else family), True  # type: ignore[operator]
-    family = CLOSERS.get(fact.kind)
-    if family is not None:
-        return (family + fact.a if family.endswith(":") else family), False  # type: ignore[operator]
-    return None
+    return _family_of(fact.kind, fact.a)
 
 
-PAIR_KINDS = frozenset(OPENERS) | frozenset(CLOSERS)
 _by_day_then_seq = attrgetter("on", "seq")
 
 
@@ -139,7 +118,7 @@ def in_life_order(facts: Iterable[Fact]) -> list[Fact]:
     day = -1
     families: set[object] = set()
     for fact in ordered:
-        if fact.kind not in PAIR_KINDS:
+        if fact.kind not in PAIRS:
             continue
         if fact.on != day:
             day = fact.on

@@ -11,6 +11,35 @@ from itertools import groupby
 from typing import TypeVar
 
 T = TypeVar("T")
+
+#: The paired events (DOMAIN.md rule 4): event type -> (family, whether it opens it).
+#: A family ending in ":" is one per value of the field it names (one per programme,
+#: one per situation).
+PAIRS: dict[str, tuple[str, bool]] = {
+    "Incarcerated": ("custody", True),
+    "Released": ("custody", False),
+    "SupportStarted": ("support", True),
+    "SupportClosed": ("support", False),
+    "CommunitySupervisionStarted": ("supervision", True),
+    "CommunitySupervisionEnded": ("supervision", False),
+    "ProgrammeEntered": ("programme:", True),
+    "ProgrammeExited": ("programme:", False),
+    "SituationStarted": ("situation:", True),
+    "SituationEnded": ("situation:", False),
+}
+#: What each family is called in messages.
+LABELS = {"custody": "custody", "support": "support", "supervision": "community supervision"}
+
+
+def pair_family(kind: str, value: str | None) -> tuple[str, bool] | None:
+    """(family, opens) of an event type; `value` is the field a keyed family names."""
+    found = PAIRS.get(kind)
+    if found is None:
+        return None
+    family, opens = found
+    return (family + (value or "") if family.endswith(":") else family), opens
+
+
 #: For an item: (its pair family, whether it opens it), or None.
 PairOf = Callable[[T], tuple[Hashable, bool] | None]
 

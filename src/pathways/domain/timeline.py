@@ -11,23 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from datetime import date
 from typing import NamedTuple
 
 from pathways.domain.events import (
-    CommunitySupervisionEnded,
-    CommunitySupervisionStarted,
-    Incarcerated,
-    ProgrammeEntered,
-    ProgrammeExited,
-    Released,
-    SituationEnded,
-    SituationStarted,
-    SupportClosed,
-    SupportStarted,
     YouthEvent,
 )
-from pathways.domain.ordering import order_by_life
+from pathways.domain.ordering import LABELS, PAIRS, order_by_life
 
 
 class Entry(NamedTuple):
@@ -52,38 +43,22 @@ class Pair:
     label: str  # what the family is called in messages
 
 
-_FIXED_PAIRS: dict[type[YouthEvent], Pair] = {
-    Incarcerated: Pair("custody", True, "custody"),
-    Released: Pair("custody", False, "custody"),
-    SupportStarted: Pair("support", True, "support"),
-    SupportClosed: Pair("support", False, "support"),
-    CommunitySupervisionStarted: Pair("supervision", True, "community supervision"),
-    CommunitySupervisionEnded: Pair("supervision", False, "community supervision"),
-}
-_KEYED_PAIRS: dict[type[YouthEvent], tuple[str, str, bool]] = {
-    ProgrammeEntered: ("programme", "programme", True),
-    ProgrammeExited: ("programme", "programme", False),
-    SituationStarted: ("situation", "situation", True),
-    SituationEnded: ("situation", "situation", False),
-}
-_pair_cache: dict[tuple[type[YouthEvent], str], Pair] = {}
-
-
 def pair_of(event: YouthEvent) -> Pair | None:
     """The pair family of an event (custody, support, ... programme per programme)."""
-    cls = type(event)
-    fixed = _FIXED_PAIRS.get(cls)
-    if fixed is not None:
-        return fixed
-    keyed = _KEYED_PAIRS.get(cls)
-    if keyed is None:
+    kind = type(event).__name__
+    base = PAIRS.get(kind)
+    if base is None:
         return None
-    family, attribute, opens = keyed
-    value = getattr(event, attribute)
-    pair = _pair_cache.get((cls, value))
-    if pair is None:
-        pair = _pair_cache[(cls, value)] = Pair(f"{family}:{value}", opens, f"{family} {value}")
-    return pair
+    family, opens = base
+    value = str(getattr(event, family[:-1])) if family.endswith(":") else ""
+    return _pair(kind, family, opens, value)
+
+
+@cache
+def _pair(kind: str, family: str, opens: bool, value: str) -> Pair:
+    if value:
+        return Pair(family + value, opens, f"{family[:-1]} {value}")
+    return Pair(family, opens, LABELS[family])
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
