@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from datetime import date
+from functools import cache
 from typing import NamedTuple
 
 from pathways.domain.events import (
