@@ -38,6 +38,7 @@ from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
 from pathways.interchange import LineError, parse_line
+from pathways.perf import without_gc
 from pathways.store import IntegrityError, Recorded, Store, Write
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -146,6 +147,7 @@ class Pathways:
         self.after_write: list[Callable[[], object]] = []
 
     # writing ----------------------------------------------------------------
+    @without_gc
     def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
         """Check a batch as a whole against the store, then write all of it or nothing."""
         for _attempt in range(MAX_ATTEMPTS):
@@ -363,6 +365,7 @@ class Pathways:
     def record(self, event: Event, actor: str) -> Receipt:
         return self.commit([Item(event, "")], actor)
 
+    @without_gc
     def import_lines(
         self,
         lines: Iterable[str],

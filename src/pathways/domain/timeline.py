@@ -43,15 +43,21 @@ class Pair:
     label: str  # what the family is called in messages
 
 
+_UNKEYED: dict[type[YouthEvent], Pair | None] = {}
+
+
 def pair_of(event: YouthEvent) -> Pair | None:
     """The pair family of an event (custody, support, ... programme per programme)."""
-    kind = type(event).__name__
-    base = PAIRS.get(kind)
-    if base is None:
-        return None
+    cls = type(event)
+    if cls in _UNKEYED:  # called for every event of every check: keep it a lookup
+        return _UNKEYED[cls]
+    base = PAIRS.get(cls.__name__)
+    if base is None or not base[0].endswith(":"):
+        found = None if base is None else _pair(cls.__name__, base[0], base[1], "")
+        _UNKEYED[cls] = found
+        return found
     family, opens = base
-    value = str(getattr(event, family[:-1])) if family.endswith(":") else ""
-    return _pair(kind, family, opens, value)
+    return _pair(cls.__name__, family, opens, str(getattr(event, family[:-1])))
 
 
 @cache
@@ -62,8 +68,28 @@ def _pair(kind: str, family: str, opens: bool, value: str) -> Pair:
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
-    """Sort by `occurred_on`, recording order within a day, then alternate the pairs."""
-    return order_by_life(entries, _day, _seq, _family)
+    """Sort by `occurred_on`, recording order within a day, then alternate the pairs.
+
+    Most timelines never have two events of one pair family on the same day; for
+    those, sorting by (day, recording order) is the whole answer."""
+    ordered = sorted(entries, key=_day_seq)
+    day: date | None = None
+    families: set[str] = set()
+    for entry in ordered:
+        pair = pair_of(entry.event)
+        if pair is None:
+            continue
+        if entry.event.occurred_on != day:
+            day = entry.event.occurred_on
+            families.clear()
+        if pair.family in families:
+            return order_by_life(ordered, _day, _seq, _family)
+        families.add(pair.family)
+    return ordered
+
+
+def _day_seq(entry: Entry) -> tuple[date, int]:
+    return entry.event.occurred_on, entry.seq
 
 
 def _day(entry: Entry) -> date:

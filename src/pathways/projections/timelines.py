@@ -35,6 +35,7 @@ from sqlalchemy import (
 )
 
 from pathways.domain.facts import columns_of
+from pathways.perf import without_gc
 from pathways.projections.schema import Tables, make_tables
 from pathways.store import TOPIC_PREFIX, Store
 
@@ -154,6 +155,7 @@ class TimelinesProjection:
         return Status(self.name, self.position(), self.store.head())
 
     # catching up ------------------------------------------------------------------
+    @without_gc
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event after the tracking position, a page per transaction."""
         applied = 0
@@ -169,6 +171,7 @@ class TimelinesProjection:
             if progress is not None:
                 progress(len(page))
 
+    @without_gc
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
         """Replay the whole log into empty tables, in one transaction."""
         applied = 0

@@ -21,6 +21,7 @@ from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.facts import Fact, in_life_order
 from pathways.domain.outcomes import OUTCOME_KINDS, Case, cases
 from pathways.domain.reference import ReferenceData
+from pathways.perf import without_gc
 from pathways.projections.timelines import TimelinesProjection
 
 #: The kinds of facts that the alerts and the caseload look at (contacts come
@@ -201,6 +202,7 @@ class Views:
                 found[row.youth] = date.fromisoformat(personal["birth_date"])
         return found
 
+    @without_gc
     def lines(self, point: Point, youths: Iterable[str] | None = None) -> list[CaseloadLine]:
         """The caseload line (with its open alerts) of every youth followed on the date."""
         ref = self.reference(point)
@@ -227,6 +229,7 @@ class Views:
                 lines.append(line)
         return lines
 
+    @without_gc
     def cases(self, point: Point, first: date, last: date, cohort: str = "releases") -> list[Case]:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
         ref = self.reference(point)
