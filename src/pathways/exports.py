@@ -24,6 +24,7 @@ from typing import IO, Annotated, Any, Union, get_args, get_origin
 
 from pathways.application import KnownAt
 from pathways.domain.events import EVENT_TYPES
+from pathways.perf import without_gc
 from pathways.store import TOPIC_PREFIX, Store
 
 LOG_COLUMNS = ("type", "youth", "occurred_on", "id")
@@ -145,6 +146,7 @@ def field_names() -> list[str]:
     return list(names)
 
 
+@without_gc
 def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
     count = 0
     for row in rows:
@@ -153,6 +155,7 @@ def write_jsonl(rows: Iterator[dict[str, Any]], out: IO[str]) -> int:
     return count
 
 
+@without_gc
 def write_csv(rows: Iterator[dict[str, Any]], out: IO[str], columns: list[str]) -> int:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
@@ -206,6 +209,7 @@ def column_kinds() -> dict[str, str]:
     return kinds
 
 
+@without_gc
 def write_parquet(
     rows: Iterator[dict[str, Any]], path: str, columns: list[str], batch_size: int = 50_000
 ) -> int:

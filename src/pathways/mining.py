@@ -23,6 +23,7 @@ from xml.sax.saxutils import quoteattr
 from pathways.domain.events import EVENT_TYPES
 from pathways.domain.outcomes import Case, age_band
 from pathways.exports import Privacy, Pseudonyms
+from pathways.perf import without_gc
 from pathways.store import TOPIC_PREFIX, Store
 
 #: Steps that are not part of a pathway: corrections and erasure.
@@ -51,6 +52,7 @@ class Pathway:
     steps: list[Step] = field(default_factory=list)
 
 
+@without_gc
 def pathways(store: Store, privacy: Privacy) -> tuple[list[Pathway], dict[str, dict[str, Any]]]:
     """Every youth's effective steps in life order, and the pilot measures."""
     retracted = {s["event_id"] for s in store.clear_states(["EventRetracted"])}
@@ -123,6 +125,7 @@ def process_rows(found: Iterable[Pathway]) -> Iterator[dict[str, str]]:
             }
 
 
+@without_gc
 def write_process_csv(found: Iterable[Pathway], out: IO[str]) -> int:
     columns = [
         "case:concept:name",
@@ -140,6 +143,7 @@ def write_process_csv(found: Iterable[Pathway], out: IO[str]) -> int:
     return count
 
 
+@without_gc
 def write_xes(found: Iterable[Pathway], out: IO[str]) -> int:
     """IEEE XES 1849-2016, with the concept, time and organizational extensions."""
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
@@ -171,6 +175,7 @@ def write_xes(found: Iterable[Pathway], out: IO[str]) -> int:
 # --- OCEL 2.0 -----------------------------------------------------------------------------
 
 
+@without_gc
 def ocel(found: Iterable[Pathway], measures: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Objects youth, custody, programme and measure; every step an event linked to them."""
     objects: list[dict[str, Any]] = [
