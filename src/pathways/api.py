@@ -130,14 +130,9 @@ class Store:
         as_of: date | str | None = None,
         known_at: date | datetime | str | None = None,
     ) -> Rows[HistoryEvent]:
-        from pathways.application import parse_known_at
         from pathways.interchange import to_dict
 
-        text = _moment(known_at)
-        at = parse_known_at(text) if text else None
-        if at is not None and at.moment is not None:
-            self.views.projection.catch_up()
-            at = type(at)(position=self.views.projection.position_at(at.moment), text=at.text)
+        at = self.views.known_at(_moment(known_at))
         rows: Rows[HistoryEvent] = Rows(model=HistoryEvent)
         for line in self.app.history(youth, as_of=_day(as_of), known_at=at):
             r = line.recorded

@@ -79,36 +79,30 @@ def iter_log(
     upto = _position(store, known_at)
     retracted = _retracted(store, upto)
     pseudonym = Pseudonyms(store, privacy)
-    after = 0
-    while True:
-        page = store.read_raw(after, 5000, upto)
-        if not page:
-            return
-        after = page[-1][0]
-        for position, topic, blob in page:
-            state = json.loads(blob)
-            kind = topic[len(TOPIC_PREFIX) :]
-            is_retracted = state["id"] in retracted
-            if as_of is not None and (
-                state["occurred_on"] > as_of.isoformat() or is_retracted or kind == "EventRetracted"
-            ):
-                continue
-            meta = state.pop("meta")
-            state.pop("birth_year", None)
-            state.update(_personal(state, store, privacy))
-            row: dict[str, Any] = {"type": kind}
-            if "youth" in state:
-                row["youth"] = pseudonym(state.pop("youth"))
-            row["occurred_on"] = state.pop("occurred_on")
-            row["id"] = state.pop("id")
-            recorded_by = state.pop("recorded_by", None)
-            row.update((k, v) for k, v in state.items() if v is not None)
-            row["recorded_at"] = meta["at"]
-            row["recorded_by"] = recorded_by or meta["actor"]
-            row["actor"] = meta["actor"]
-            row["position"] = position
-            row["retracted"] = is_retracted
-            yield row
+    for position, topic, blob in store.iter_raw(upto):
+        state = json.loads(blob)
+        kind = topic[len(TOPIC_PREFIX) :]
+        is_retracted = state["id"] in retracted
+        if as_of is not None and (
+            state["occurred_on"] > as_of.isoformat() or is_retracted or kind == "EventRetracted"
+        ):
+            continue
+        meta = state.pop("meta")
+        state.pop("birth_year", None)
+        state.update(_personal(state, store, privacy))
+        row: dict[str, Any] = {"type": kind}
+        if "youth" in state:
+            row["youth"] = pseudonym(state.pop("youth"))
+        row["occurred_on"] = state.pop("occurred_on")
+        row["id"] = state.pop("id")
+        recorded_by = state.pop("recorded_by", None)
+        row.update((k, v) for k, v in state.items() if v is not None)
+        row["recorded_at"] = meta["at"]
+        row["recorded_by"] = recorded_by or meta["actor"]
+        row["actor"] = meta["actor"]
+        row["position"] = position
+        row["retracted"] = is_retracted
+        yield row
 
 
 def _position(store: Store, known_at: KnownAt | None) -> int | None:
@@ -118,17 +112,10 @@ def _position(store: Store, known_at: KnownAt | None) -> int | None:
         return known_at.position
     assert known_at.moment is not None
     best = 0
-    for position, _topic, blob in _all_raw(store):
+    for position, _topic, blob in store.iter_raw():
         if datetime.fromisoformat(json.loads(blob)["meta"]["at"]) <= known_at.moment:
             best = position
     return best
-
-
-def _all_raw(store: Store) -> Iterator[tuple[int, str, bytes]]:
-    after = 0
-    while page := store.read_raw(after, 5000):
-        yield from page
-        after = page[-1][0]
 
 
 def _retracted(store: Store, upto: int | None) -> set[str]:

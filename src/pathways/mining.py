@@ -59,37 +59,34 @@ def pathways(store: Store, privacy: Privacy) -> tuple[list[Pathway], dict[str, d
     pseudonym = Pseudonyms(store, privacy)
     found: dict[str, Pathway] = {}
     measures: dict[str, dict[str, Any]] = {}
-    after = 0
-    while page := store.read_raw(after, 5000):
-        after = page[-1][0]
-        for position, topic, blob in page:
-            state = json.loads(blob)
-            kind = topic[len(TOPIC_PREFIX) :]
-            if kind == "MeasureLaunched":
-                measures[state["code"]] = {"name": state["name"], "territory": state["territory"]}
-            youth = state.get("youth")
-            if youth is None or kind in LEFT_OUT or state["id"] in retracted:
-                continue
-            pathway = found.get(youth)
-            if pathway is None:
-                pathway = found[youth] = Pathway(pseudonym(youth))
-            meta = state["meta"]
-            clear = {
-                k: v
-                for k, v in state.items()
-                if k not in ("meta", "personal", "youth", "id", "occurred_on", "recorded_by")
-                and v is not None
-            }
-            step = Step(
-                state["id"],
-                kind,
-                state["occurred_on"],
-                state.get("recorded_by") or meta["actor"],
-                position,
-                clear,
-            )
-            pathway.steps.append(step)
-            _attributes(pathway, step)
+    for position, topic, blob in store.iter_raw():
+        state = json.loads(blob)
+        kind = topic[len(TOPIC_PREFIX) :]
+        if kind == "MeasureLaunched":
+            measures[state["code"]] = {"name": state["name"], "territory": state["territory"]}
+        youth = state.get("youth")
+        if youth is None or kind in LEFT_OUT or state["id"] in retracted:
+            continue
+        pathway = found.get(youth)
+        if pathway is None:
+            pathway = found[youth] = Pathway(pseudonym(youth))
+        meta = state["meta"]
+        clear = {
+            k: v
+            for k, v in state.items()
+            if k not in ("meta", "personal", "youth", "id", "occurred_on", "recorded_by")
+            and v is not None
+        }
+        step = Step(
+            state["id"],
+            kind,
+            state["occurred_on"],
+            state.get("recorded_by") or meta["actor"],
+            position,
+            clear,
+        )
+        pathway.steps.append(step)
+        _attributes(pathway, step)
     for pathway in found.values():
         pathway.steps.sort(key=lambda s: (s.day, s.position))
         pathway.attributes.setdefault("measure", "none")

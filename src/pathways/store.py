@@ -398,6 +398,15 @@ class Store:
         )
         return [(int(r["position"]), r["topic"], bytes(r["state"])) for r in rows]
 
+    def iter_raw(
+        self, upto: int | None = None, page: int = 5000
+    ) -> Iterator[tuple[int, str, bytes]]:
+        """(position, topic, state) of the whole log (up to a position), page by page."""
+        after = 0
+        while batch := self.read_raw(after, page, upto):
+            yield from batch
+            after = batch[-1][0]
+
     def iter_log(self, upto: int | None = None, page: int = 5000) -> Iterator[Recorded]:
         after = 0
         while True:

@@ -16,16 +16,7 @@ from pathways.cli.output import emit, output_options
 
 def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None:
     """`--known-at T` as a log position: the last event recorded at or before T."""
-    if known_at is None:
-        return None
-    from pathways.application import KnownAt, parse_known_at
-
-    at = parse_known_at(known_at)
-    if at.moment is None:
-        return at
-    views = open_views(ctx)
-    views.projection.catch_up()
-    return KnownAt(position=views.projection.position_at(at.moment), text=at.text)
+    return None if known_at is None else open_views(ctx).known_at(known_at)
 
 
 def known_at_option(func: Any) -> Any:

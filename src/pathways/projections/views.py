@@ -93,6 +93,16 @@ class Views:
             day = as_of or at.day
         return Point(day, position, at.text)
 
+    def known_at(self, text: str | None) -> KnownAt | None:
+        """`--known-at T` as a log position: the last event recorded at or before T."""
+        if text is None:
+            return None
+        at = parse_known_at(text)
+        if at.moment is None:
+            return at
+        self.projection.catch_up()
+        return KnownAt(position=self.projection.position_at(at.moment), text=at.text)
+
     def _day_of(self, position: int) -> date:
         """The Paris date on which a log position was recorded (today if none yet)."""
         log = self.projection.tables.log
