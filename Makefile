@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 DEMO := .demo
 DEMO_ENV := PATHWAYS_DB=$(DEMO)/pathways.sqlite3 PATHWAYS_KEY_FILE=$(DEMO)/master.key
 YOUTH ?= 300
+# A fixed end date: the same cohort, the same figures, on any machine and any day (README).
+DEMO_END ?= 2026-11-30
 
 .PHONY: demo test bench lint docs clean
 
@@ -18,11 +20,11 @@ $(STAMP): pyproject.toml
 ## demo: a fresh synthetic cohort in .demo/ (SQLite), then what is in it
 demo: $(STAMP)
 	rm -rf $(DEMO)
-	$(DEMO_ENV) $(VENV)/bin/pathways keygen
-	$(DEMO_ENV) $(VENV)/bin/pathways demo --youth $(YOUTH)
+	$(DEMO_ENV) $(VENV)/bin/pathways init
+	$(DEMO_ENV) $(VENV)/bin/pathways demo --youth $(YOUTH) --end $(DEMO_END)
 	@echo
-	@echo "Who needs attention today at the Mission Locale of Saint-Malo:"
-	@$(DEMO_ENV) $(VENV)/bin/pathways alerts --organisation ml-saint-malo
+	@echo "Who needs attention on $(DEMO_END) at the Mission Locale of Saint-Malo:"
+	@$(DEMO_ENV) $(VENV)/bin/pathways alerts --organisation ml-saint-malo --as-of $(DEMO_END)
 	@echo
 	@echo "To explore it:  export $(DEMO_ENV)  (then: .venv/bin/pathways --help)"
 

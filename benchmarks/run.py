@@ -63,7 +63,7 @@ def open_app(path: Path) -> Any:
     from pathways.application import Pathways
     from pathways.store import open_store
 
-    return Pathways(open_store(str(path)), today=lambda: END)
+    return Pathways(open_store(str(path), create=True), today=lambda: END)
 
 
 # -- issue 2: import and record ---------------------------------------------------------

@@ -45,7 +45,7 @@ def master_key(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def app(master_key: str, tmp_path: Path) -> Iterator[Pathways]:
     """The application on a fresh SQLite file, on 27 November 2026."""
-    store = open_store(str(tmp_path / "s.sqlite3"))
+    store = open_store(str(tmp_path / "s.sqlite3"), create=True)
     yield Pathways(store, today=lambda: TODAY)
     store.close()
 
@@ -103,7 +103,7 @@ def make_app(master_key: str, db_url: str) -> Iterator[Callable[..., Pathways]]:
     opened: list[Store] = []
 
     def make(today: Callable[[], date] = lambda: TODAY) -> Pathways:
-        store = open_store(db_url)
+        store = open_store(db_url, create=True)
         opened.append(store)
         return Pathways(store, today=today)
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, quote, unquote, urlparse
 
 import platformdirs
 from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, StoredEvent
@@ -177,7 +177,10 @@ def default_db_path() -> Path:
 
 
 def locate(db: str | None) -> Location:
-    """A `--db` value (or $PATHWAYS_DB, or the default file) as a location."""
+    """A `--db` value (or $PATHWAYS_DB, or the default file) as a location.
+
+    A SQLite value is a file path, whatever characters it holds (`%41`, `?`, `#`):
+    every part of the program opens that very file (see `sqlite_uri`)."""
     value = db or os.environ.get(DB_ENV) or str(default_db_path())
     if value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         parsed = urlparse(value)
@@ -186,40 +189,112 @@ def locate(db: str | None) -> Location:
     if "://" in value:
         msg = f"--db: '{value}' is neither a file path nor a postgresql:// URL"
         raise StoreError(msg)
-    return Location("sqlite", str(Path(value).resolve()), str(Path(value)))
+    path = str(Path(value).expanduser().resolve())
+    return Location("sqlite", path, path)
+
+
+def sqlite_uri(path: str, mode: str = "rw") -> str:
+    """A SQLite URI that names exactly this file: its characters percent-encoded, so
+    that neither SQLite nor SQLAlchemy reads `?`, `#` or `%41` in a file name as URL
+    syntax. `mode=rw` never creates the file: only `pathways init` does."""
+    return f"file:{quote(path)}?mode={mode}"
+
+
+class NoStore(StoreError):
+    """No store exists where --db points (a mistyped path, or `pathways init` not run)."""
+
+
+def no_store(location: Location) -> str:
+    """The message for a path or schema where no store exists (yet)."""
+    option = f"--db {location.display}" if location.backend == "sqlite" else "--db URL"
+    return (
+        f"no store at {location.display}. Check the path (--db or $PATHWAYS_DB), "
+        f"or create a store there with `pathways init {option}`."
+    )
 
 
 class Store:
     """Reads and appends events; seals and unseals personal fields."""
 
-    def __init__(self, location: Location, master_key: bytes, clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        location: Location,
+        master_key: bytes | None,
+        clock: Clock | None = None,
+        *,
+        create: bool = False,
+        key_problem: str = "no master key",
+    ) -> None:
+        """Open the store at `location`; with `create`, make it first if it does not
+        exist (that is `pathways init`: no other command creates a store).
+
+        Without a master key (`None`) the store opens for what needs none (counts,
+        the log head, the registry); anything that needs a key then raises a
+        MasterKeyError saying `key_problem`."""
         self.location = location
-        self.keys = KeyRing(master_key)
+        self._keys = KeyRing(master_key) if master_key is not None else None
+        self._key_problem = key_problem
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._wrapped: dict[uuid.UUID, bytes] = {}
         try:
             if location.backend == "sqlite":
-                self._open_sqlite(Path(location.target))
+                self._open_sqlite(Path(location.target), create=create)
             else:
-                self._open_postgres(location.target)
+                self._open_postgres(location.target, create=create)
         except PersistenceError as error:
             msg = f"cannot open the store {location.display}: {error}"
             raise StoreError(msg) from None
-        self._check_master_key()
+        if self._keys is not None:
+            self._check_master_key()
+
+    @property
+    def keys(self) -> KeyRing:
+        if self._keys is None:
+            raise MasterKeyError(self._key_problem)
+        return self._keys
+
+    @property
+    def has_key(self) -> bool:
+        return self._keys is not None
+
+    @property
+    def key_problem(self) -> str:
+        """Why there is no master key (empty when there is one)."""
+        return "" if self._keys is not None else self._key_problem
 
     # opening ----------------------------------------------------------------
-    def _open_sqlite(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.datastore: Any = SQLiteDatastore(str(path), lock_timeout=30)
+    def _open_sqlite(self, path: Path, *, create: bool) -> None:
+        if path.is_dir():
+            msg = f"{path} is a folder: --db names the store's file (e.g. {path}/pathways.sqlite3)"
+            raise StoreError(msg)
+        empty = not path.exists() or path.stat().st_size == 0
+        if create and empty:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Readable by its owner only, like the key; SQLite gives its -wal and -shm
+            # files the mode of the database file.
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            path.chmod(0o600)
+        elif empty:
+            raise NoStore(no_store(self.location))
+        self.datastore: Any = SQLiteDatastore(sqlite_uri(str(path)), lock_timeout=30)
         self.recorder: Any = SQLiteRecorder(self.datastore)
-        self.recorder.create_table()
         self.events_table = "stored_events"
         self.schema: str | None = None
         self.prefix = ""
         self.placeholder = "?"
         self.position_column = "rowid"
+        if create:
+            self.recorder.create_table()
+        elif not self._rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+        ):
+            msg = (
+                f"{path} is not a pathways store (it holds no event log). Check the path, "
+                f"or create a store elsewhere with `pathways init --db PATH`."
+            )
+            raise StoreError(msg)
 
-    def _open_postgres(self, url: str) -> None:
+    def _open_postgres(self, url: str, *, create: bool) -> None:
         from eventsourcing.postgres import PostgresDatastore
 
         parsed = urlparse(url)
@@ -239,13 +314,21 @@ class Store:
                 pool_size=2,
                 max_overflow=4,
             )
-            with self.datastore.transaction(commit=True) as curs:
-                curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            with self.datastore.transaction(commit=create) as curs:
+                if create:
+                    curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                curs.execute("SELECT to_regclass(%s) AS found", (f'"{schema}".stored_events',))
+                exists = curs.fetchone()["found"] is not None
         except Exception as error:
             msg = f"cannot reach PostgreSQL at {self.location.display}: {error}"
             raise StoreError(msg) from None
         self.recorder = _postgres_recorder_class()(self.datastore)
-        self.recorder.create_table()
+        if create:
+            self.recorder.create_table()
+        elif not exists:
+            raise NoStore(no_store(self.location))
+        else:
+            self.datastore.register_type_adapters()
         self.events_table = f'"{schema}".stored_events'
         self.schema = schema
         self.prefix = f'"{schema}".'
@@ -559,7 +642,7 @@ class Store:
         holding a destroyed key does not linger in the -wal file."""
         import sqlite3
 
-        connection = sqlite3.connect(self.location.target, timeout=30)
+        connection = sqlite3.connect(sqlite_uri(self.location.target), uri=True, timeout=30)
         try:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
@@ -584,19 +667,36 @@ def _json_value(value: Any) -> Any:
 
 
 def open_store(
-    db: str | None = None, key_file: Path | None = None, clock: Clock | None = None
+    db: str | None = None,
+    key_file: Path | None = None,
+    clock: Clock | None = None,
+    *,
+    create: bool = False,
+    need_key: bool = True,
 ) -> Store:
+    """Open the store named by `db` (or $PATHWAYS_DB, or the default file).
+
+    It must exist, unless `create` (what `pathways init` does). With
+    `need_key=False` a missing or unreadable master key is not an error: the store
+    opens for what needs no key (`pathways info`)."""
     from pathways.crypto import load_master_key
 
     location = locate(db)
-    master = load_master_key(key_file)
-    return Store(location, master, clock)
+    try:
+        master: bytes | None = load_master_key(key_file)
+        problem = ""
+    except MasterKeyError as error:
+        if need_key:
+            raise
+        master, problem = None, str(error)
+    return Store(location, master, clock, create=create, key_problem=problem)
 
 
 __all__ = [
     "IntegrityError",
     "Location",
     "MasterKeyError",
+    "NoStore",
     "Recorded",
     "Store",
     "Write",

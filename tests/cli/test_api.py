@@ -65,7 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         path = tmp_path_factory.mktemp("api") / "demo.sqlite3"
-        app = Pathways(open_store(str(path)), today=lambda: TODAY)
+        app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
         summary = write_demo(app, youth=120, seed=35, end=TODAY)
         head = app.store.head()
         app.store.close()
@@ -331,6 +331,7 @@ def test_history_of_an_erased_youth_is_the_cli_one(
     env = {"PATHWAYS_DB": str(small.path), "PATHWAYS_MASTER_KEY": key}
     text = "".join(json.dumps(line) + "\n" for line in lines)
     runner = CliRunner()
+    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
     assert runner.invoke(cli, ["import", "-"], input=text, env=env).exit_code == 0
     result = runner.invoke(cli, ["erase", "Y-1", "--reason", "request", "--yes"], env=env)
     assert result.exit_code == 0, result.output

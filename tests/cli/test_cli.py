@@ -31,6 +31,8 @@ class Shell:
             "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
         }
         self.runner = CliRunner()
+        created = self.runner.invoke(cli, ["init"], env=self.env)
+        assert created.exit_code == 0, created.output
 
     def __call__(
         self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
@@ -43,7 +45,7 @@ class Shell:
         return result.output
 
     def events(self) -> int:
-        return int(json.loads(self.ok("info", "--json"))[0]["events"])
+        return int(json.loads(self.ok("info", "--json"))["events"])
 
 
 @pytest.fixture
@@ -165,7 +167,6 @@ def test_history_round_trips_into_a_new_store(sh: Shell, tmp_path: Path) -> None
     sh.ok("amend", event_id, "--destination", "saint-malo")
     exported = sh.ok("history", "EX-1", "--nl")
     other = Shell(tmp_path / "other")
-    other.env["PATHWAYS_DB"] = str(tmp_path / "other.sqlite3")
     other.ok("import", "-", stdin=exported)
 
     def strip(text: str) -> list[dict[str, object]]:
@@ -231,9 +232,19 @@ def test_wrong_master_key_is_refused_and_nothing_is_written(sh: Shell) -> None:
 
 
 def test_missing_master_key_says_how_to_make_one(sh: Shell, tmp_path: Path) -> None:
-    result = sh("info", env={"PATHWAYS_MASTER_KEY": ""})
+    result = sh("caseload", env={"PATHWAYS_MASTER_KEY": ""})
     assert result.exit_code == 1
     assert "pathways keygen" in result.output
+
+
+def test_info_needs_no_master_key_and_says_it_is_missing(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    result = sh("info", "--json", env={"PATHWAYS_MASTER_KEY": ""})
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert (row["events"], row["youths"], row["head_position"]) == (6, 1, 6)
+    assert "no master key" in row["master_key"]
+    assert json.loads(sh.ok("info", "--json"))["master_key"] == "opens this store"
 
 
 def test_keygen_writes_a_private_key_file_once(tmp_path: Path) -> None:
@@ -261,7 +272,7 @@ def test_settings_show_defaults_and_launched_measures(sh: Shell) -> None:
 
 def test_info_counts_youths_and_events(sh: Shell) -> None:
     sh.ok("import", str(WORKED))
-    row = json.loads(sh.ok("info", "--json"))[0]
+    row = json.loads(sh.ok("info", "--json"))
     assert (row["backend"], row["events"], row["youths"], row["head_position"]) == (
         "sqlite",
         6,

@@ -55,7 +55,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         patch.delenv("PATHWAYS_KEY_FILE", raising=False)
-        store = open_store(str(path))
+        store = open_store(str(path), create=True)
         app = Pathways(store, today=lambda: END)
         views = attach(app)
         demo.write_demo(app, 120, 35, END)

@@ -93,6 +93,8 @@ class Shell:
             "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
         }
         self.runner = CliRunner()
+        created = self.runner.invoke(cli, ["init"], env=self.env)
+        assert created.exit_code == 0, created.output
 
     def __call__(self, *args: str) -> Result:
         return self.runner.invoke(cli, list(args), env=self.env)
@@ -292,12 +294,12 @@ def test_acknowledging_an_alert_makes_it_disappear_on_that_date(sh: Shell) -> No
 
 
 def test_acknowledging_an_alert_that_is_not_open_fails_clearly(sh: Shell) -> None:
-    events = sh.json("info")[0]["events"]
+    events = sh.json("info")["events"]
     out = sh.fails("acknowledge", "EX-1", "release-overdue", "--on", "2026-03-31")
     assert "EX-1 has no open 'release-overdue' alert on 2026-03-31" in out
     assert "dry-release" in out  # the open ones are listed
     assert "Traceback" not in out
-    assert sh.json("info")[0]["events"] == events
+    assert sh.json("info")["events"] == events
 
 
 def test_acknowledging_twice_fails_the_second_time(sh: Shell) -> None:
@@ -320,7 +322,7 @@ def thresholds(sh: Shell, *args: str) -> dict[str, str]:
 
 
 def test_a_changed_threshold_shows_in_settings_and_in_the_alerts(sh: Shell) -> None:
-    before = sh.json("info")[0]["head_position"]
+    before = sh.json("info")["head_position"]
     assert thresholds(sh)["contact-lost.days"] == "60"
     out = sh.ok("settings", "set", "contact-lost.days", "45", "--actor", "c-sm-1")
     assert "changed: 1 event(s)" in out

@@ -64,7 +64,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         path = tmp_path_factory.mktemp("exports") / "demo.sqlite3"
-        app = Pathways(open_store(str(path)), today=lambda: TODAY)
+        app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
         summary = write_demo(app, youth=120, seed=35, end=TODAY)
         births = {}
         for youth in summary.references:
@@ -101,6 +101,7 @@ def copy(demo: Demo, full_log: Path, tmp_path_factory: pytest.TempPathFactory) -
         demo.births,
         demo.head,
     )
+    run(target, "init")
     result = run(target, "import", str(full_log))
     assert f"stored: {demo.head} event(s)" in result.output
     return target

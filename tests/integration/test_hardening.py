@@ -43,7 +43,7 @@ def key(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def app_on(path: Path) -> Pathways:
-    return Pathways(open_store(str(path)), today=lambda: TODAY)
+    return Pathways(open_store(str(path), create=True), today=lambda: TODAY)
 
 
 def commit(app: Pathways, *lines: dict[str, object]) -> None:
@@ -146,7 +146,9 @@ def test_a_compact_date_known_at_means_the_end_of_that_day() -> None:
 class TestPlainErrors:
     @pytest.fixture
     def env(self, tmp_path: Path) -> dict[str, str]:
-        return {"PATHWAYS_DB": str(tmp_path / "s.sqlite3"), "PATHWAYS_MASTER_KEY": new_master_key()}
+        env = {"PATHWAYS_DB": str(tmp_path / "s.sqlite3"), "PATHWAYS_MASTER_KEY": new_master_key()}
+        assert CliRunner().invoke(cli, ["init"], env=env).exit_code == 0
+        return env
 
     def run(self, env: dict[str, str], *args: str) -> tuple[int, str]:
         result = CliRunner().invoke(cli, list(args), env=env)

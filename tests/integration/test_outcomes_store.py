@@ -73,7 +73,7 @@ class Opened:
         self.closers: list[Any] = []
 
     def views(self, url: str) -> Views:
-        store = open_store(url)
+        store = open_store(url, create=True)
         app = Pathways(store, today=lambda: TODAY)
         views = attach(app)
         self.closers += [views.projection.close, store.close]
@@ -95,7 +95,7 @@ def opened() -> Iterator[Opened]:
 def demo_file(key: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo cohort written once (batch by batch, at simulated recording times)."""
     path = tmp_path_factory.mktemp("outcomes") / "demo.sqlite3"
-    store = open_store(str(path))
+    store = open_store(str(path), create=True)
     app = Pathways(store, today=lambda: TODAY)
     views = attach(app)
     summary = demo.write_demo(app, YOUTHS, 35, TODAY)
@@ -402,7 +402,7 @@ def growing(key: str, demo_file: Path, tmp_path_factory: pytest.TempPathFactory)
     """A copy of the demo store that the examples of the property keep writing to."""
     target = tmp_path_factory.mktemp("growing") / "s.sqlite3"
     shutil.copy(demo_file, target)
-    store = open_store(str(target))
+    store = open_store(str(target), create=True)
     views = attach(Pathways(store, today=lambda: TODAY))
     yield views
     views.projection.close()

@@ -254,7 +254,7 @@ def canonical(pathway: list[YouthEvent]) -> list[tuple[Any, ...]]:
 @contextmanager
 def fresh_app(factory: pytest.TempPathFactory) -> Iterator[Pathways]:
     path = factory.mktemp("prop") / "s.sqlite3"
-    store = Store(locate(str(path)), MASTER_KEY)
+    store = Store(locate(str(path)), MASTER_KEY, create=True)
     try:
         yield Pathways(store, today=lambda: TODAY)
     finally:

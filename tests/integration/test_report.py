@@ -73,7 +73,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         patch.delenv("PATHWAYS_KEY_FILE", raising=False)
-        store = open_store(str(path))
+        store = open_store(str(path), create=True)
         app = Pathways(store, today=lambda: END)
         views = attach(app)
         summary = demo.write_demo(app, youth=150, seed=35, end=END)
@@ -555,7 +555,7 @@ def test_known_at_gives_back_the_same_figures_after_more_is_recorded(
     # One more release, recorded after the first report (and inside its period).
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", built.key)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
-    store = open_store(str(db))
+    store = open_store(str(db), create=True)
     try:
         app = Pathways(store, today=lambda: END)
         inside = None

@@ -303,7 +303,7 @@ def test_personal_fields_are_not_in_clear_in_the_stored_rows(store_app: Pathways
 def test_a_wrong_master_key_is_refused_and_nothing_is_written(
     db_url: str, master_key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = open_store(db_url)
+    store = open_store(db_url, create=True)
     Pathways(store, today=lambda: date(2026, 11, 27)).record(registration(name=NAME), ACTOR)
     before = store.count_events()
     store.close()

@@ -96,7 +96,7 @@ class Stores:
         return f"{POSTGRES}{separator}schema={schema}"
 
     def store(self, url: str) -> Store:
-        store = open_store(url)
+        store = open_store(url, create=True)
         self.closers.append(store.close)
         return store
 

@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "history": ("pathways.cli.read", "history"),
     "info": ("pathways.cli.read", "info"),
     "settings": ("pathways.cli.read", "settings"),
+    "init": ("pathways.cli.init", "init"),
     "keygen": ("pathways.cli.admin", "keygen"),
     "caseload": ("pathways.cli.views", "caseload"),
     "alerts": ("pathways.cli.views", "alerts"),

@@ -117,32 +117,44 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @click.command()
-@output_options
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
 @click.pass_context
-def info(ctx: click.Context, fmt: str | None, with_meta: bool) -> None:
+def info(ctx: click.Context, as_json: bool) -> None:
     """Where the store is, its backend, its log head, and what it holds.
+
+    Needs no master key: without one it says so, and shows the rest.
 
     \b
     Example:
       pathways info
       pathways --db postgresql://127.0.0.1/test info --json
     """
-    app = open_app(ctx)
-    store = app.store
+    import json
+    from pathlib import Path
+
+    from pathways.application import Pathways
+    from pathways.store import open_store
+
+    settings = ctx.find_root().obj or {}
+    key_file = settings.get("key_file")
+    store = open_store(settings.get("db"), Path(key_file) if key_file else None, need_key=False)
+    ctx.find_root().call_on_close(store.close)
+    registered = store.count_registered()
     row = {
         "store": store.location.display,
         "backend": store.location.backend,
+        "master_key": "opens this store" if store.has_key else store.key_problem,
         "head_position": store.head(),
         "events": store.count_events(),
-        "youths": store.count_registered(),
-        "erased": store.count_registered() - store.count_youths(),
-        "measures": len(app.reference().measures),
+        "youths": registered,
+        "erased": registered - store.count_youths(),
+        "measures": len(Pathways(store).reference().measures),
     }
-    if fmt is None:
-        for key, value in row.items():
-            click.echo(f"{key:14} {value}")
+    if as_json:
+        click.echo(json.dumps(row, ensure_ascii=False, indent=1))
         return
-    emit([row], fmt, with_meta=with_meta)
+    for key, value in row.items():
+        click.echo(f"{key:14} {value}")
 
 
 @click.group(invoke_without_command=True)

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from pathways.domain.facts import columns_of
 from pathways.perf import without_gc
 from pathways.projections.schema import Tables, make_tables
-from pathways.store import TOPIC_PREFIX, Store
+from pathways.store import TOPIC_PREFIX, Store, sqlite_uri
 
 PAGE = 5000
 EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
@@ -58,9 +58,19 @@ def engines_for(store: Store) -> tuple[Engine, Engine]:
     """A reading engine and a writing engine on the store's own database."""
     location = store.location
     if location.backend == "sqlite":
-        url = f"sqlite:///{location.target}"
-        reader = create_engine(url, connect_args={"timeout": 30})
-        writer = create_engine(url, connect_args={"timeout": 60})
+        import sqlite3
+
+        from sqlalchemy.pool import QueuePool
+
+        # A creator, not a sqlite:/// URL: SQLAlchemy would read `?` and `%41` in the
+        # file name as URL syntax and open another file than the events'.
+        uri = sqlite_uri(location.target)
+
+        def opener(timeout: int) -> Callable[[], sqlite3.Connection]:
+            return lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+
+        reader = create_engine("sqlite://", creator=opener(30), poolclass=QueuePool)
+        writer = create_engine("sqlite://", creator=opener(60), poolclass=QueuePool)
 
         @event.listens_for(writer, "connect")
         def _autocommit(dbapi_connection: Any, _record: Any) -> None:
@@ -82,14 +92,25 @@ class TimelinesProjection:
 
     name = "timelines"
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, create: bool = False) -> None:
+        """The read model of a store; `create` makes its tables (`pathways init`).
+
+        Opening runs no DDL when the tables exist: concurrent opens never race on
+        the schema, and a read takes no write lock."""
         self.store = store
         self.tables: Tables = make_tables(store.schema)
         self.reader, self.writer = engines_for(store)
         self.postgres = store.location.backend == "postgresql"
         self._inserts: dict[str, tuple[str, list[str] | None]] = {}
-        self._create_tables()
-        self._ensure_tracking()
+        if create or not self._exists():
+            self._create_tables()
+            self._ensure_tracking()
+
+    def _exists(self) -> bool:
+        from sqlalchemy import inspect
+
+        with self.reader.connect() as conn:
+            return bool(inspect(conn).has_table("pw_tracking", schema=self.store.schema))
 
     def close(self) -> None:
         self.reader.dispose()

@@ -1,0 +1,59 @@
+"""`pathways init`: the one command that creates a store (and a master key if needed)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create a store (and a master key, if none exists yet).
+
+    The store is made where --db (or $PATHWAYS_DB) points.
+
+    No other command creates a store: a mistyped path is refused, never taken
+    for an empty store. A SQLite file is created readable by you only, like the
+    key. Run again on an existing store, it changes nothing.
+
+    \b
+    Example:
+      pathways init
+      pathways --db ~/pathways/ml-redon.sqlite3 init
+      pathways --db "postgresql://pathways@db.example/pathways?schema=dd35" init
+    """
+    from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
+    from pathways.projections.timelines import TimelinesProjection
+    from pathways.store import NoStore, open_store
+
+    settings = ctx.find_root().obj or {}
+    db = settings.get("db")
+    key_file = Path(settings["key_file"]) if settings.get("key_file") else None
+    key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    if not os.environ.get(KEY_ENV) and not key_path.exists():
+        write_key_file(key_path)
+        click.echo(f"master key written to {key_path} (readable by you only): keep it out of")
+        click.echo("  the database and its backups; without it no personal field can be read")
+    try:
+        store = open_store(db, key_file)
+    except NoStore:
+        store = open_store(db, key_file, create=True)
+        created = True
+    else:
+        created = False
+    try:
+        TimelinesProjection(store, create=created).close()
+        where = store.location.display
+        if not created:
+            click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
+            return
+        sqlite = store.location.backend == "sqlite"
+        backend = "a SQLite file readable by you only" if sqlite else "PostgreSQL"
+        click.echo(f"store created at {where} ({backend})")
+        if not settings.get("db") and not os.environ.get("PATHWAYS_DB"):
+            click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
+    finally:
+        store.close()
