@@ -27,6 +27,8 @@ from pathways.domain.events import Event
 from pathways.store import Store, open_store
 
 TODAY = date(2026, 11, 27)
+# Files the tests read (the worked example of DOMAIN.md section 6): see fixtures/README.md.
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 POSTGRES_URL = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

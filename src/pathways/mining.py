@@ -142,9 +142,14 @@ def write_process_csv(found: Iterable[Pathway], out: IO[str]) -> int:
 
 @without_gc
 def write_xes(found: Iterable[Pathway], out: IO[str]) -> int:
-    """IEEE XES 1849-2016, with the concept, time and organizational extensions."""
+    """IEEE XES 1849-2016, with the concept, time and organizational extensions.
+
+    Valid against the standard's XSD, which types `xes.version` as `xs:decimal`:
+    the standard's name "1849-2016" is refused there, so the version is written
+    "1849.2016", the decimal form other XES tools write. pm4py reads it untouched.
+    """
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write('<log xes.version="1849-2016" xes.features="nested-attributes" '
+    out.write('<log xes.version="1849.2016" xes.features="nested-attributes" '
               'xmlns="http://www.xes-standard.org/">\n')  # fmt: skip
     for name, prefix in (("Concept", "concept"), ("Time", "time"), ("Organizational", "org")):
         uri = f"http://www.xes-standard.org/{prefix}.xesext"

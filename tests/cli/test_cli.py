@@ -9,11 +9,12 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+from conftest import FIXTURES
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 from pathways.docs import _walk, generate
 
-WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "worked-example.jsonl"
+WORKED = FIXTURES / "worked-example.jsonl"
 REGISTER = [
     "record", "youth-registered", "Y-2026-0001", "--on", "2026-01-12",
     "--birth-date", "2005-02-10", "--residence", "saint-malo",

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from conftest import FIXTURES
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+EXAMPLES = FIXTURES
 WORKED = EXAMPLES / "worked-example.jsonl"
 EXPECTED = json.loads((EXAMPLES / "worked-example.alerts.json").read_text())
 ALERT_KEYS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]

@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 import pathways.crypto
+from conftest import FIXTURES
 from pathways.application import Item, Pathways
 from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.events import (
@@ -55,7 +56,7 @@ from pathways.store import Store, open_store
 
 TODAY = date(2026, 11, 27)
 ACTOR = "c-sm-1"
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+EXAMPLES = FIXTURES
 WORKED = EXAMPLES / "worked-example.jsonl"
 EXPECTED = json.loads((EXAMPLES / "worked-example.alerts.json").read_text())
 POSTGRES = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")

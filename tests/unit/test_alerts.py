@@ -10,17 +10,17 @@ import json
 import random
 from datetime import date, timedelta
 from itertools import permutations
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import FIXTURES
 from pathways.domain.alerts import ALERT_CODES, CaseloadLine, assess, birthday_26
 from pathways.domain.events import SettingChanged
 from pathways.domain.facts import Fact, fact_from_state
 from pathways.domain.reference import ReferenceData
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "examples"
+EXAMPLES = FIXTURES
 YOUTH = "Y-2026-0042"
 BORN = date(2004, 6, 15)  # 26 on 2030-06-15: far from every date below
 S = date(2026, 1, 5)  # the start of the custody (or of the supervision) in most tests
