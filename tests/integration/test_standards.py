@@ -172,7 +172,7 @@ def exports(schemas: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     path = folder / "demo.sqlite3"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
-        app = Pathways(open_store(str(path)), today=lambda: TODAY)
+        app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
         write_demo(app, youth=120, seed=35, end=TODAY)
         app.store.close()
     env = {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": key}
