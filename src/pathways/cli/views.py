@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import date
 from typing import Any
 
 import click
 
-from pathways.cli.common import DATE, actor_option, open_views, print_receipt
+from pathways.cli.common import (
+    DATE,
+    actor_option,
+    finish_progress,
+    on_interrupt,
+    open_views,
+    print_receipt,
+)
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alerts import ALERT_CODES
@@ -189,13 +195,12 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
       pathways projections rebuild timelines
     """
     views = open_views(ctx)
-    head = views.app.store.head()
+    on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
+    progress = views.app.progress
     start = time.perf_counter()
-    if sys.stderr.isatty():
-        with click.progressbar(length=head, label="rebuilding timelines", file=sys.stderr) as bar:
-            count = views.projection.rebuild(bar.update)
-    else:
-        count = views.projection.rebuild()
+    progress.phase("rebuild", views.app.store.head())
+    count = views.projection.rebuild(progress.advance)
+    finish_progress(ctx)
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds > 0 else 0.0
     click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")
