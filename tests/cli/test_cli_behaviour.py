@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -293,3 +294,73 @@ def test_the_other_long_commands_show_their_phases(
     export = sh("export", "events", "-o", str(tmp_path / "e.jsonl"))
     assert phases_of(export.stderr) == ["write"]
     assert phases_of(sh("export", "ocel", "-o", str(tmp_path / "o")).stderr) == ["load", "write"]
+
+
+# 7. Read filters are checked like writes ------------------------------------------------
+
+FOLLOWED = [
+    {"type": "YouthRegistered", "youth": "Y-2", "occurred_on": "2026-02-01",
+     "birth_date": "2004-09-09", "residence": "rennes"},
+    {"type": "SupportStarted", "youth": "Y-2", "occurred_on": "2026-02-02",
+     "organisation": "we-ker", "counsellor": "c-wk-1"},
+]  # fmt: skip
+
+
+@pytest.fixture
+def followed(sh: Shell) -> Shell:
+    sh.ok("import", "-", stdin="".join(json.dumps(line) + "\n" for line in FOLLOWED))
+    return sh
+
+
+@pytest.mark.parametrize("command", ["alerts", "caseload"])
+def test_an_unknown_organisation_is_a_usage_error_naming_the_valid_codes(
+    followed: Shell, command: str
+) -> None:
+    result = followed(command, "--organisation", "weker")
+    assert result.exit_code == 2, result.output
+    assert "'weker' is not a known organisation (valid: " in result.stderr
+    assert "we-ker" in result.stderr
+    assert "spip-35" in result.stderr
+    assert followed(command, "--organisation", "we-ker").exit_code == 0
+
+
+@pytest.mark.parametrize("command", ["alerts", "caseload"])
+def test_an_unknown_counsellor_is_a_warning(followed: Shell, command: str) -> None:
+    result = followed(command, "--counsellor", "c-xx-99", "--as-of", "2026-03-01")
+    assert result.exit_code == 0
+    assert "no young person has counsellor c-xx-99 on that date" in result.stderr
+    known = followed(command, "--counsellor", "c-wk-1", "--as-of", "2026-03-01")
+    assert "no young person" not in known.stderr
+
+
+@pytest.mark.parametrize("command", ["alerts", "caseload"])
+def test_mine_needs_an_explicit_actor(followed: Shell, command: str) -> None:
+    result = followed(command, "--mine")
+    assert result.exit_code == 2
+    assert "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR" in result.stderr
+    by_env = followed(command, "--mine", "--as-of", "2026-03-01", "--json",
+                      env={"PATHWAYS_ACTOR": "c-wk-1"})  # fmt: skip
+    assert by_env.exit_code == 0, by_env.output
+    by_option = followed(command, "--mine", "--as-of", "2026-03-01", "--json",
+                         "--actor", "c-wk-1")  # fmt: skip
+    assert by_env.stdout == by_option.stdout
+    if command == "caseload":
+        assert [row["youth"] for row in json.loads(by_env.stdout)] == ["Y-2"]
+
+
+def test_pathways_actor_sets_the_acting_user_of_a_write(sh: Shell) -> None:
+    result = sh(*REGISTER, env={"PATHWAYS_ACTOR": "c-sm-1"})
+    assert result.exit_code == 0, result.output
+    rows = json.loads(sh.ok("history", "Y-8", "--json"))
+    assert rows[0]["actor"] == "c-sm-1"
+
+
+def test_the_actor_of_a_read_is_the_acting_user() -> None:
+    for name in ("alerts", "caseload"):
+        command = cli.get_command(click.Context(cli), name)
+        assert command is not None
+        actor = next(p for p in command.params if p.name == "actor")
+        assert isinstance(actor, click.Option)
+        assert actor.help is not None
+        assert "acting user" in actor.help
+        assert "recording" not in actor.help

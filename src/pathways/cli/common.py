@@ -52,13 +52,33 @@ def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def actor_option(func: F) -> F:
+    """`--actor` on a write: $PATHWAYS_ACTOR, else the OS user name."""
+    return _actor_option(func, "Who is recording (the acting user).")
+
+
+def read_actor_option(func: F) -> F:
+    """`--actor` on a read: the acting user (the counsellor code of --mine)."""
+    return _actor_option(func, "The acting user (with --mine, your counsellor code).")
+
+
+def _actor_option(func: F, text: str) -> F:
     return click.option(
         "--actor",
+        envvar="PATHWAYS_ACTOR",
         default=default_actor,
         callback=_actor,
-        show_default="your OS user name",
-        help="Who is recording (the acting user).",
+        show_default="$PATHWAYS_ACTOR, else your OS user name",
+        help=text,
     )(func)
+
+
+def actor_given(ctx: click.Context) -> bool:
+    """Whether the acting user was named (--actor or $PATHWAYS_ACTOR), not guessed."""
+    source = ctx.get_parameter_source("actor")
+    return source in (
+        click.core.ParameterSource.COMMANDLINE,
+        click.core.ParameterSource.ENVIRONMENT,
+    )
 
 
 def open_app(ctx: click.Context) -> Pathways:

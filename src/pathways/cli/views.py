@@ -10,11 +10,13 @@ import click
 
 from pathways.cli.common import (
     DATE,
+    actor_given,
     actor_option,
     finish_progress,
     on_interrupt,
     open_views,
     print_receipt,
+    read_actor_option,
 )
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
@@ -33,16 +35,30 @@ def _view_options(func: Any) -> Any:
 
 
 def _followed(views: Any, point: Any, organisation: str | None, who: str | None) -> list[Any]:
-    """The caseload lines on the point, for an organisation and a counsellor if given."""
+    """The caseload lines on the point, for an organisation and a counsellor if given.
+
+    The filters are checked like a write's fields: an unknown organisation is a usage
+    error naming the valid codes; a counsellor nobody has is said, not an empty table."""
+    if organisation is not None:
+        valid = views.reference(point).organisations
+        if organisation not in valid:
+            msg = f"'{organisation}' is not a known organisation (valid: {', '.join(valid)})"
+            raise click.BadParameter(msg, param_hint="--organisation")
+    lines = views.lines(point)
+    if who is not None and all(line.counsellor != who for line in lines):
+        click.echo(f"Warning: no young person has counsellor {who} on that date", err=True)
     return [
         line
-        for line in views.lines(point)
+        for line in lines
         if (organisation is None or line.organisation == organisation)
         and (who is None or line.counsellor == who)
     ]
 
 
-def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
+def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) -> str | None:
+    if mine and not actor_given(ctx):
+        msg = "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR"
+        raise click.UsageError(msg)
     if mine and counsellor and counsellor != actor:
         msg = "--mine and --counsellor name different counsellors"
         raise click.UsageError(msg)
@@ -52,7 +68,7 @@ def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
 @click.command()
 @_view_options
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
-@actor_option
+@read_actor_option
 @output_options
 @click.pass_context
 def caseload(
@@ -78,7 +94,7 @@ def caseload(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
+    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
     emit(caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta)
 
 
@@ -86,7 +102,7 @@ def caseload(
 @_view_options
 @click.option("--alert", "code", type=click.Choice(ALERT_CODES), help="Only this alert.")
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
-@actor_option
+@read_actor_option
 @output_options
 @click.pass_context
 def alerts(
@@ -116,7 +132,7 @@ def alerts(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
+    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
     emit(alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta)
 
 
