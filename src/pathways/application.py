@@ -103,7 +103,8 @@ class KnownAt:
 
 
 def parse_known_at(text: str) -> KnownAt:
-    """`@N` (a log position), a date (the end of that day) or a date-time, in Paris time."""
+    """`@N` (a log position), a date (the end of that day) or a date-time: in Paris time,
+    or with its offset (`+01:00`, `Z`), converted."""
     text = text.strip()
     if text.startswith("@"):
         try:
@@ -122,12 +123,13 @@ def parse_known_at(text: str) -> KnownAt:
             )
         else:
             local = datetime.fromisoformat(text)
-            if local.tzinfo is not None:
-                msg = f"'{text}' has a time zone: give Europe/Paris time without one"
-                raise PathwaysError(msg)
-            local = local.replace(tzinfo=PARIS)
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=PARIS)
     except ValueError:
-        msg = f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM) or @N"
+        msg = (
+            f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM, Paris "
+            "time, or with an offset such as +01:00 or Z) or @N"
+        )
         raise PathwaysError(msg) from None
     return KnownAt(moment=local.astimezone(UTC), text=text)
 

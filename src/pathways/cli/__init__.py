@@ -158,9 +158,11 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
     Every step is an immutable event; personal fields are encrypted with a key
     of each young person.
 
+    \b
     Example:
-
-        pathways record released Y-0042 --on 2026-03-01 --kind end-of-sentence --destination rennes
+      pathways record released Y-0042 --on 2026-03-01 \\
+        --kind end-of-sentence --destination rennes
+      pathways alerts --organisation we-ker
     """
     ctx.obj = {"db": db, "key_file": key_file}
 

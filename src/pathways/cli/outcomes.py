@@ -13,6 +13,11 @@ from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
 
 COHORTS = ("releases", "community")
+#: The columns of `compare`'s rows (an empty CSV still has its header).
+COMPARE_COLUMNS = [
+    "indicator", "group", "reference", "n", "n_reference", "rate", "rate_reference",
+    "difference", "ci_low", "ci_high", "flagged", "suppressed", "warning",
+]  # fmt: skip
 
 
 def _evaluation_options(func: Any) -> Any:
@@ -219,7 +224,13 @@ def compare(
     )
     meta.update(comparisons=len(shown), flagged=flagged, expected_by_chance=0.05 * len(shown))
     if fmt is not None:
-        emit(rows, fmt, meta={**meta, "note": note}, with_meta=with_meta)
+        emit(
+            rows,
+            fmt,
+            meta={**meta, "note": note},
+            with_meta=with_meta,
+            columns=None if rows else COMPARE_COLUMNS,
+        )
         if not with_meta:
             click.echo(note, err=True)
         return

@@ -22,6 +22,18 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alerts import ALERT_CODES
 
+#: The columns of `caseload_rows` and `alert_rows` (an empty CSV still has its header).
+CASELOAD_COLUMNS = [
+    "youth",
+    "organisation",
+    "counsellor",
+    "support",
+    "custody",
+    "last_contact_on",
+    "alerts",
+]
+ALERT_COLUMNS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
+
 
 def _view_options(func: Any) -> Any:
     func = click.option("--counsellor", help="Only the youths of this counsellor.")(func)
@@ -95,7 +107,9 @@ def caseload(
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta)
+    emit(
+        caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS
+    )
 
 
 @click.command()
@@ -133,7 +147,9 @@ def alerts(
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta)
+    emit(
+        alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS
+    )
 
 
 @click.command()
@@ -195,7 +211,7 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     views = open_views(ctx)
     found = views.projection.status()
     rows = [{"name": found.name, "position": found.position, "head": found.head, "lag": found.lag}]
-    emit(rows, fmt, with_meta=with_meta)
+    emit(rows, fmt, with_meta=with_meta, columns=["name", "position", "head", "lag"])
 
 
 @projections.command()
