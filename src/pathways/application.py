@@ -16,7 +16,7 @@ import re
 import time as time_module
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,6 +39,7 @@ from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
 from pathways.interchange import LineError, parse_line
 from pathways.perf import without_gc
+from pathways.progress import SILENT, Progress
 from pathways.store import IntegrityError, Recorded, Store, Write
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -102,7 +103,8 @@ class KnownAt:
 
 
 def parse_known_at(text: str) -> KnownAt:
-    """`@N` (a log position), a date (the end of that day) or a date-time, in Paris time."""
+    """`@N` (a log position), a date (the end of that day) or a date-time: in Paris time,
+    or with its offset (`+01:00`, `Z`), converted."""
     text = text.strip()
     if text.startswith("@"):
         try:
@@ -121,12 +123,13 @@ def parse_known_at(text: str) -> KnownAt:
             )
         else:
             local = datetime.fromisoformat(text)
-            if local.tzinfo is not None:
-                msg = f"'{text}' has a time zone: give Europe/Paris time without one"
-                raise PathwaysError(msg)
-            local = local.replace(tzinfo=PARIS)
+            if local.tzinfo is None:
+                local = local.replace(tzinfo=PARIS)
     except ValueError:
-        msg = f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM) or @N"
+        msg = (
+            f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM, Paris "
+            "time, or with an offset such as +01:00 or Z) or @N"
+        )
         raise PathwaysError(msg) from None
     return KnownAt(moment=local.astimezone(UTC), text=text)
 
@@ -139,6 +142,12 @@ class HistoryLine:
 
 class Pathways:
     """The application: one store, its rules, its clock."""
+
+    #: Told the phases of long work (the command line draws them on a terminal).
+    progress: Progress = SILENT
+    #: The receipt of the last batch sent to the store: once `positions` is set, it is
+    #: stored, whatever happens next (an interrupted command says so).
+    last_receipt: Receipt | None = None
 
     def __init__(self, store: Store, today: Callable[[], date] = today_in_paris) -> None:
         self.store = store
@@ -154,6 +163,8 @@ class Pathways:
             receipt, writes = self._prepare(items, check_only=check_only)
             if check_only or not writes:
                 return receipt
+            self.last_receipt = receipt
+            self.progress.phase("write", len(writes))
             try:
                 receipt.positions = self.store.append(writes, actor)
             except IntegrityError:
@@ -162,6 +173,7 @@ class Pathways:
                 # check the batch again on the fresh streams.
                 time_module.sleep(random.uniform(0, 0.01 * 2**_attempt))
                 continue
+            self.progress.advance(len(writes))
             self._after_write(receipt)
             return receipt
         msg = "the store is too busy: other writers kept changing these pathways; try again"
@@ -220,7 +232,9 @@ class Pathways:
         head = self.store.head()
         streams = {youth: self.store.stream_id(youth) for youth in by_youth}
         loaded = self.store.load_many(streams.values())
+        self.progress.phase("check", len(by_youth))
         for youth, youth_items in by_youth.items():
+            self.progress.advance()
             stream = streams[youth]
             stored = loaded[stream]
             stored_entries = [
@@ -372,16 +386,16 @@ class Pathways:
         actor: str,
         *,
         check_only: bool = False,
-        progress: Callable[[int], None] | None = None,
     ) -> Receipt:
         """Parse a whole file, report every bad line, then commit it as one batch."""
         items: list[Item] = []
         problems: list[str] = []
         count = 0
+        self.progress.phase("read", len(lines) if isinstance(lines, Sized) else None)
         for number, text in enumerate(lines, start=1):
             count += 1
-            if progress is not None and number % 1000 == 0:
-                progress(1000)
+            if number % 1000 == 0:
+                self.progress.advance(1000)
             if not text.strip():
                 continue
             try:
@@ -390,8 +404,7 @@ class Pathways:
                 problems.append(f"line {number}: {error}")
                 continue
             items.append(Item(event, f"line {number}", number))
-        if progress is not None:
-            progress(count % 1000)
+        self.progress.advance(count % 1000)
         if problems:
             # Report the rules broken by the lines that did parse too, in one run.
             if items:

@@ -3,12 +3,18 @@
 The root group loads its subcommands lazily, so that `pathways --help` and the
 commands that do not need the whole stack start fast. Library code raises
 typed errors (`PathwaysError`); `PathwaysGroup` turns them into a plain
-message and exit code 1, with no traceback.
+message and exit code 1, with no traceback. Ctrl-C (SIGINT) and SIGTERM end a
+command with 130 / 143 and a line that says what was stored; a closed pipe
+(`pathways export ... | head`) ends it quietly.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import signal
+import sys
+from types import FrameType
 from typing import Any
 
 import click
@@ -37,6 +43,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that every layer unwinds the same way (a write's
+    transaction rolls back, or has committed; `Exception` handlers let it through)."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    raise Terminated
+
+
 class PathwaysGroup(click.Group):
     """Lazy subcommands; domain errors become clear messages."""
 
@@ -53,14 +68,49 @@ class PathwaysGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from pathways.domain.errors import PathwaysError
 
+        previous = _on_sigterm(_terminate)
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt as interrupt:
+            from pathways.cli.common import finish_progress, interrupted_message
+
+            finish_progress(ctx)
+            click.echo(f"\ninterrupted: {interrupted_message(ctx)}", err=True)
+            raise click.exceptions.Exit(143 if isinstance(interrupt, Terminated) else 130) from None
+        except BrokenPipeError:
+            _quiet_stdout()
+            raise click.exceptions.Exit(1) from None
         except PathwaysError as error:
             raise click.ClickException(str(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
             raise click.ClickException(expected_failure(error)) from None
+        finally:
+            from pathways.cli.common import finish_progress
+
+            finish_progress(ctx)
+            _on_sigterm(previous)
+
+
+def _on_sigterm(handler: Any) -> Any:
+    """Install a SIGTERM handler; the previous one (None off the main thread)."""
+    if handler is None:
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (an embedding program's worker)
+        return None
+
+
+def _quiet_stdout() -> None:
+    """The reader of standard output has gone (`| head`): as the Python docs advise,
+    point stdout at devnull so that the interpreter's last flush does not fail."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test runner's buffer)
+        pass
 
 
 def expected_failure(error: Exception) -> str:
@@ -109,12 +159,18 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
     Every step is an immutable event; personal fields are encrypted with a key
     of each young person.
 
+    \b
     Example:
-
-        pathways record released Y-0042 --on 2026-03-01 --kind end-of-sentence --destination rennes
+      pathways record released Y-0042 --on 2026-03-01 \\
+        --kind end-of-sentence --destination rennes
+      pathways alerts --organisation we-ker
     """
     ctx.obj = {"db": db, "key_file": key_file}
 
 
 def main() -> None:
-    cli(prog_name="pathways")
+    try:
+        cli(prog_name="pathways")
+    except BrokenPipeError:  # while click itself was writing (help, usage errors)
+        _quiet_stdout()
+        sys.exit(1)

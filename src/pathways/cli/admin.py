@@ -9,10 +9,11 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import DATE, actor_option, open_app
+from pathways.cli.common import DATE, actor_option, finish_progress, on_interrupt, open_app
+from pathways.progress import SILENT
 
 if TYPE_CHECKING:
-    from pathways.application import Pathways
+    from pathways.application import Pathways, Receipt
     from pathways.demo import Batch, Summary
 
 
@@ -111,8 +112,6 @@ def demo(
       pathways --db demo.sqlite3 demo --youth 1000 --seed 7
       pathways demo --youth 2500 --jsonl cohort.jsonl
     """
-    import sys
-
     from pathways import demo as cohort
 
     last = end or cohort.today_in_paris()
@@ -126,16 +125,37 @@ def demo(
         click.echo(f"import it in one go with: pathways import {jsonl}")
         return
     app = open_app(ctx)
-    total = sum(len(batch.events) for batch in batches)
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="writing the demo", file=sys.stderr) as bar:
-            summary = cohort.write_demo(
-                app, youth, seed, last, bar.update, years=years, actor=actor, batches=batches
-            )
-    else:
-        summary = cohort.write_demo(
-            app, youth, seed, last, years=years, actor=actor, batches=batches
+    # One bar for the whole cohort, not the phases of each weekly batch.
+    progress, app.progress = app.progress, SILENT
+    stored: list[Receipt] = []
+
+    def batch_done(events: int) -> None:
+        receipt = app.last_receipt
+        if receipt is not None and receipt.positions and (not stored or stored[-1] is not receipt):
+            stored.append(receipt)
+        progress.advance(events)
+
+    def said() -> str:
+        receipts = list(stored)
+        last_one = app.last_receipt
+        if last_one is not None and last_one.positions and all(r is not last_one for r in stored):
+            receipts.append(last_one)  # stored, interrupted while the read models caught up
+        if not receipts:
+            return "nothing was stored"
+        count = sum(r.stored for r in receipts)
+        first_at, last_at = receipts[0].positions[0], receipts[-1].positions[-1]
+        return (
+            f"{len(receipts)} of {len(batches)} weekly batches were stored ({count:,} events "
+            f"at positions {first_at}-{last_at}); the read models will catch up on the next "
+            "command"
         )
+
+    on_interrupt(ctx, said)
+    progress.phase("write", sum(len(batch.events) for batch in batches))
+    summary = cohort.write_demo(
+        app, youth, seed, last, batch_done, years=years, actor=actor, batches=batches
+    )
+    finish_progress(ctx)
     _print_summary(app, summary, batches)
 
 

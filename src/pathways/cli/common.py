@@ -1,8 +1,12 @@
-"""Pieces shared by the commands: opening the store, dates, the acting user, receipts."""
+"""Pieces shared by the commands: opening the store, dates, the acting user, receipts,
+progress bars and what an interrupted command says it stored."""
 
 from __future__ import annotations
 
 import re
+import shutil
+import sys
+import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -11,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pathways.application import Pathways, Receipt, default_actor
+from pathways.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from pathways.projections import Views
@@ -47,13 +52,33 @@ def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
 
 
 def actor_option(func: F) -> F:
+    """`--actor` on a write: $PATHWAYS_ACTOR, else the OS user name."""
+    return _actor_option(func, "Who is recording (the acting user).")
+
+
+def read_actor_option(func: F) -> F:
+    """`--actor` on a read: the acting user (the counsellor code of --mine)."""
+    return _actor_option(func, "The acting user (with --mine, your counsellor code).")
+
+
+def _actor_option(func: F, text: str) -> F:
     return click.option(
         "--actor",
+        envvar="PATHWAYS_ACTOR",
         default=default_actor,
         callback=_actor,
-        show_default="your OS user name",
-        help="Who is recording (the acting user).",
+        show_default="$PATHWAYS_ACTOR, else your OS user name",
+        help=text,
     )(func)
+
+
+def actor_given(ctx: click.Context) -> bool:
+    """Whether the acting user was named (--actor or $PATHWAYS_ACTOR), not guessed."""
+    source = ctx.get_parameter_source("actor")
+    return source in (
+        click.core.ParameterSource.COMMANDLINE,
+        click.core.ParameterSource.ENVIRONMENT,
+    )
 
 
 def open_app(ctx: click.Context) -> Pathways:
@@ -62,6 +87,8 @@ def open_app(ctx: click.Context) -> Pathways:
 
 
 def open_views(ctx: click.Context) -> Views:
+    from functools import partial
+
     from pathways.projections import attach
     from pathways.store import open_store
 
@@ -71,11 +98,144 @@ def open_views(ctx: click.Context) -> Views:
         key_file = settings.get("key_file")
         store = open_store(settings.get("db"), Path(key_file) if key_file else None)
         views = attach(Pathways(store))
+        views.app.progress = progress_for(ctx)
+        # A write's catch-up shows its progress too (and says nothing of a lag: it is its own).
+        hooks = views.app.after_write
+        hooks[hooks.index(views.projection.catch_up)] = partial(views.catch_up, notice=False)
         root.call_on_close(views.projection.close)
         root.call_on_close(store.close)
         settings["views"] = views
     found: Views = settings["views"]
     return found
+
+
+def interactive() -> bool:
+    """Whether standard error is a terminal (progress bars are drawn only there)."""
+    return sys.stderr.isatty()
+
+
+def progress_for(ctx: click.Context) -> Progress:
+    """The command's progress: a bar on a terminal, else nothing (one per command)."""
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    if "progress" not in settings:
+        settings["progress"] = Bar() if interactive() else SILENT
+    found: Progress = settings["progress"]
+    return found
+
+
+def finish_progress(ctx: click.Context) -> None:
+    """End the bar being drawn, if any (before a final message)."""
+    root = ctx.find_root()
+    found = root.obj.get("progress") if isinstance(root.obj, dict) else None
+    if isinstance(found, Bar):
+        found.finish()
+
+
+#: The unit counted by each phase.
+UNITS = {
+    "read": "lines",
+    "check": "youths",
+    "write": "events",
+    "catch up": "events",
+    "rebuild": "events",
+    "load": "events",
+}
+
+
+class Bar:
+    """Each phase drawn on one line of standard error: a bar, the count and the rate.
+
+    (click.progressbar needs a known length and shows no rate; this is all we need.)"""
+
+    WIDTH = 24
+
+    def __init__(self) -> None:
+        self.name = ""
+        self.total: int | None = None
+        self.done = 0
+        self.started = 0.0
+        self.drawn = 0.0
+
+    def phase(self, name: str, total: int | None = None) -> None:
+        self.finish()
+        if total == 0:
+            return
+        self.name, self.total, self.done = name, total, 0
+        self.started = time.perf_counter()
+        self.drawn = 0.0
+        self._draw()
+
+    def advance(self, n: int = 1) -> None:
+        if not self.name:
+            return
+        self.done += n
+        now = time.perf_counter()
+        if now - self.drawn >= 0.1:
+            self._draw(now)
+
+    def note(self, text: str) -> None:
+        self.finish()
+        click.echo(text, err=True)
+
+    def finish(self) -> None:
+        if self.name:
+            self._draw()
+            click.echo("", err=True)
+            self.name = ""
+
+    def _draw(self, now: float | None = None) -> None:
+        now = time.perf_counter() if now is None else now
+        self.drawn = now
+        seconds = now - self.started
+        rate = f"{self.done / seconds:,.0f}/s" if seconds > 0.05 and self.done else ""
+        unit = UNITS.get(self.name, "")
+        if self.total:
+            filled = min(self.WIDTH, self.WIDTH * self.done // self.total)
+            bar = "[" + "#" * filled + "-" * (self.WIDTH - filled) + "]"
+            count = f"{self.done:,}/{self.total:,} {unit}"
+        else:
+            bar, count = "", f"{self.done:,} {unit}"
+        line = "  ".join(part for part in (f"{self.name:<9}", bar, count.strip(), rate) if part)
+        width = shutil.get_terminal_size((100, 20)).columns - 1
+        click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
+
+
+def stored_message(app: Pathways | None, what: str = "the events were") -> str:
+    """What an interrupted write stored: the store commits a batch whole or not at all."""
+    receipt = app.last_receipt if app is not None else None
+    if receipt is None or receipt.checked_only or not receipt.events:
+        return "nothing was stored"
+    positions = receipt.positions
+    if not positions:
+        # Interrupted inside the append: it committed as a whole or not at all.
+        first, last = receipt.events[0].id, receipt.events[-1].id
+        if not app.store.find_streams([first]):  # type: ignore[union-attr]
+            return "nothing was stored"
+        positions = [app.find(first).position, app.find(last).position]  # type: ignore[union-attr]
+    first_at, last_at = positions[0], positions[-1]
+    where = f"position {first_at}" if first_at == last_at else f"positions {first_at}-{last_at}"
+    return (
+        f"{what} stored ({receipt.stored:,} events at {where}); "
+        "the read models will catch up on the next command"
+    )
+
+
+def on_interrupt(ctx: click.Context, message: Callable[[], str]) -> None:
+    """What the command says if it is interrupted from now on ("interrupted: ...")."""
+    root = ctx.find_root()
+    if isinstance(root.obj, dict):
+        root.obj["on_interrupt"] = message
+
+
+def interrupted_message(ctx: click.Context) -> str:
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    message = settings.get("on_interrupt")
+    if message is not None:
+        return str(message())
+    views = settings.get("views")
+    return stored_message(views.app if views is not None else None)
 
 
 def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:

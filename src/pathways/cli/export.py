@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from pathways.cli.common import DATE, open_app, open_views
+from pathways.cli.common import DATE, finish_progress, open_app, open_views
 from pathways.cli.read import known_at_option, resolve_known_at
+from pathways.progress import SILENT, Progress
+
+T = TypeVar("T")
 
 
 def _privacy_options(func: Any) -> Any:
@@ -53,7 +57,27 @@ def _opened(output: str | None, private: bool = False) -> Any:
         yield handle
 
 
+def _counted(rows: Iterator[T], progress: Progress, total: int | None) -> Iterator[T]:
+    """The rows, counted on the progress bar as they are written (untouched without one)."""
+    if progress is SILENT:
+        return rows
+
+    def counting() -> Iterator[T]:
+        progress.phase("write", total)
+        step = 0
+        for row in rows:
+            yield row
+            step += 1
+            if step == 1000:
+                progress.advance(step)
+                step = 0
+        progress.advance(step)
+
+    return counting()
+
+
 def _done(count: int, start: float, output: str | None, what: str) -> None:
+    finish_progress(click.get_current_context())
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds else 0.0
     where = output or "standard output"
@@ -120,7 +144,8 @@ def events(
     at = resolve_known_at(ctx, known_at)
     app = open_app(ctx)
     privacy = Privacy(personal=with_personal, references=with_references)
-    rows = iter_log(app.store, privacy, at, as_of)
+    total = app.store.count_events() if at is None and as_of is None else None
+    rows = _counted(iter_log(app.store, privacy, at, as_of), app.progress, total)
     start = time.perf_counter()
     if fmt == "parquet":
         if output is None:
@@ -168,9 +193,11 @@ def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: 
 
     app = open_app(ctx)
     start = time.perf_counter()
-    found, _measures = pathways(app.store, Privacy(references=with_references))
+    found, _measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
+    app.progress.phase("write", None)
     with _opened(output) as handle:
         count = (write_xes if fmt == "xes" else write_process_csv)(found, handle)
+    app.progress.advance(count)
     _done(count, start, output, "events")
 
 
@@ -192,13 +219,23 @@ def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> N
 
     app = open_app(ctx)
     start = time.perf_counter()
-    found, measures = pathways(app.store, Privacy(references=with_references))
+    found, measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
+    app.progress.phase("write", None)
     document = ocel(found, measures)
     # json.dumps, not json.dump: only the one-shot encoder is the C one (3x faster).
     text = json.dumps(document, ensure_ascii=False)
     with _opened(output) as handle:
         handle.write(text + "\n")
+    app.progress.advance(len(document["events"]))
     _done(len(document["events"]), start, output, "events")
+
+
+def _read(app: Any, work: Any) -> Any:
+    """Reading the whole log into pathways, as one phase of the bar."""
+    app.progress.phase("load", app.store.count_events())
+    found = work()
+    app.progress.advance(app.store.count_events())
+    return found
 
 
 @export.command("survival")
@@ -253,7 +290,7 @@ def survival(
     start = time.perf_counter()
     cases = views.cases(point, first, last or point.as_of, cohort)
     pseudonym = Pseudonyms(views.app.store, Privacy(references=with_references))
-    rows = survival_rows(cases, outcome, cohort, pseudonym)
+    rows = _counted(survival_rows(cases, outcome, cohort, pseudonym), views.app.progress, None)
     with _opened(output) as handle:
         from pathways.exports import write_csv
 

@@ -7,12 +7,17 @@ from typing import Any
 
 import click
 
-from pathways.cli.common import DATE, open_views
+from pathways.cli.common import DATE, finish_progress, on_interrupt, open_views
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
 
 COHORTS = ("releases", "community")
+#: The columns of `compare`'s rows (an empty CSV still has its header).
+COMPARE_COLUMNS = [
+    "indicator", "group", "reference", "n", "n_reference", "rate", "rate_reference",
+    "difference", "ci_low", "ci_high", "flagged", "suppressed", "warning",
+]  # fmt: skip
 
 
 def _evaluation_options(func: Any) -> Any:
@@ -219,7 +224,13 @@ def compare(
     )
     meta.update(comparisons=len(shown), flagged=flagged, expected_by_chance=0.05 * len(shown))
     if fmt is not None:
-        emit(rows, fmt, meta={**meta, "note": note}, with_meta=with_meta)
+        emit(
+            rows,
+            fmt,
+            meta={**meta, "note": note},
+            with_meta=with_meta,
+            columns=None if rows else COMPARE_COLUMNS,
+        )
         if not with_meta:
             click.echo(note, err=True)
         return
@@ -257,12 +268,16 @@ def compare(
     help="Suppress groups under this size (can raise the store's setting, never lower it).",
 )
 @click.option(
-    "--out",
+    "--output",
+    "-o",
     type=click.Path(dir_okay=False, writable=True),
     default="report.html",
     show_default=True,
     help="Where to write the report.",
 )
+@click.option(
+    "--out", "out", type=click.Path(dir_okay=False, writable=True), hidden=True
+)  # the old name of --output, still accepted
 @click.option(
     "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language."
 )
@@ -275,7 +290,8 @@ def report(
     as_of: date | None,
     known_at: str | None,
     min_n: int | None,
-    out: str,
+    output: str,
+    out: str | None,
     lang: str,
 ) -> None:
     """Write the evaluation report: one HTML file, with charts, that opens offline.
@@ -287,20 +303,61 @@ def report(
 
     \b
     Example:
-      pathways report --from 2025-01-01 --to 2025-12-31 --out rapport-2025.html
+      pathways report --from 2025-01-01 --to 2025-12-31 -o rapport-2025.html
       pathways report --from 2025-01-01 --to 2025-12-31 --known-at 2026-01-15 --lang en
     """
     import time
-    from pathlib import Path
 
-    from pathways.report import build
+    from pathways.report import gather, render
 
     if last < first:
         msg = f"--to {last} is before --from {first}"
         raise click.UsageError(msg)
+    if out is not None:
+        if ctx.get_parameter_source("output") is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError("give --output or --out (its old name), not both")
+        output = out
     views = open_views(ctx)
+    on_interrupt(ctx, lambda: "no report was written")
+    progress = views.app.progress
     start = time.perf_counter()
-    document = build(views, first, last, as_of, known_at, lang, min_n)
-    Path(out).write_text(document, encoding="utf-8")
+    inputs = gather(views, first, last, as_of, known_at, min_n, progress)
+    progress.phase("render", 1)
+    document = render(inputs, lang)
+    progress.advance()
+    finish_progress(ctx)
+    _write_whole(output, document)
     size = len(document.encode()) / 1024
-    click.echo(f"report written to {out} ({size:,.0f} KiB, {time.perf_counter() - start:.1f} s)")
+    click.echo(f"report written to {output} ({size:,.0f} KiB, {time.perf_counter() - start:.1f} s)")
+
+
+def _write_whole(path: str, text: str) -> None:
+    """Write a file in one go: a temporary file beside it, renamed over it when complete,
+    so that an interruption leaves the previous file (or none), never half a report."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    target = Path(path)
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".tmp", dir=target.parent
+        )
+    except OSError as error:  # name the file asked for, not the temporary one
+        raise type(error)(error.errno, error.strerror, path) from None
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(temporary, 0o644 & ~_umask())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+FORMATS = {"json": "--json", "nl": "--nl", "csv": "--csv"}
+
+
 def output_options(func: F) -> F:
-    """Add --json / --nl / --csv (and --with-meta) to a read command."""
-    func = click.option(
+    """Add --json / --nl / --csv (at most one of them) and --with-meta to a read command;
+    the command gets `fmt`: "json", "nl", "csv" or None (a table)."""
+
+    @functools.wraps(func)
+    def chosen(*args: Any, **kwargs: Any) -> Any:
+        given = [fmt for fmt in FORMATS if kwargs.pop(f"as_{fmt}")]
+        if len(given) > 1:
+            flags = " and ".join(FORMATS[fmt] for fmt in given)
+            msg = f"{flags} cannot be used together: choose one output format"
+            raise click.UsageError(msg)
+        return func(*args, fmt=given[0] if given else None, **kwargs)
+
+    wrapped: Any = click.option(
         "--with-meta",
         is_flag=True,
         help="With --json: wrap the rows in an object that says how they were computed.",
-    )(func)
-    func = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(func)
-    func = click.option("--nl", "fmt", flag_value="nl", help="Output one JSON object per line.")(
-        func
+    )(chosen)
+    wrapped = click.option("--csv", "as_csv", is_flag=True, help="Output CSV.")(wrapped)
+    wrapped = click.option("--nl", "as_nl", is_flag=True, help="Output one JSON object per line.")(
+        wrapped
     )
-    func = click.option("--json", "fmt", flag_value="json", help="Output a JSON array.")(func)
-    return func
+    wrapped = click.option("--json", "as_json", is_flag=True, help="Output a JSON array.")(wrapped)
+    return cast(F, wrapped)
 
 
 def emit(

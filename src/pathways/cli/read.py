@@ -19,12 +19,26 @@ def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None
     return None if known_at is None else open_views(ctx).known_at(known_at)
 
 
+def _known_at(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check `--known-at` when it is parsed: a bad value is a usage error (exit 2)."""
+    from pathways.application import parse_known_at
+    from pathways.domain.errors import PathwaysError
+
+    if value is not None:
+        try:
+            parse_known_at(value)
+        except PathwaysError as error:
+            raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+    return value
+
+
 def known_at_option(func: Any) -> Any:
     return click.option(
         "--known-at",
         metavar="T",
-        help="Only what was recorded up to T: a date (end of day, Paris), "
-        "a date-time (Paris time) or @N (a log position).",
+        callback=_known_at,
+        help="Only what was recorded up to T: a date (end of day, Paris), a date-time "
+        "(Paris time, or with an offset: +01:00, Z) or @N (a log position).",
     )(func)
 
 
@@ -81,7 +95,18 @@ def history(
     }
     if fmt is None:
         rows = [_table_row(row) for row in rows]
-    emit(rows, fmt, meta=meta, with_meta=with_meta)
+    emit(rows, fmt, meta=meta, with_meta=with_meta, columns=_columns_of(rows, fmt))
+
+
+#: The columns of an empty history in CSV (the event fields vary with the types).
+HISTORY_COLUMNS = ["type", "youth", "occurred_on", "id", "recorded_at", "recorded_by", "actor"]
+HISTORY_COLUMNS += ["position", "retracted"]
+
+
+def _columns_of(rows: list[dict[str, Any]], fmt: str | None) -> list[str] | None:
+    if rows or fmt != "csv":
+        return None
+    return list(HISTORY_COLUMNS)
 
 
 def _paris(stamp: str) -> str:
@@ -210,7 +235,7 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
         rows.append({"kind": "threshold", "code": name, "detail": str(value)})
     position = at.position if at and at.position is not None else app.store.head()
     meta = {"known_at": at.text if at else None, "position": position}
-    emit(rows, fmt, meta=meta, with_meta=with_meta)
+    emit(rows, fmt, meta=meta, with_meta=with_meta, columns=["kind", "code", "detail"])
 
 
 @settings.command("set")

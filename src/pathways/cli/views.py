@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from datetime import date
 from typing import Any
 
 import click
 
-from pathways.cli.common import DATE, actor_option, open_views, print_receipt
+from pathways.cli.common import (
+    DATE,
+    actor_given,
+    actor_option,
+    finish_progress,
+    on_interrupt,
+    open_views,
+    print_receipt,
+    read_actor_option,
+)
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alerts import ALERT_CODES
+
+#: The columns of `caseload_rows` and `alert_rows` (an empty CSV still has its header).
+CASELOAD_COLUMNS = [
+    "youth",
+    "organisation",
+    "counsellor",
+    "support",
+    "custody",
+    "last_contact_on",
+    "alerts",
+]
+ALERT_COLUMNS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
 
 
 def _view_options(func: Any) -> Any:
@@ -27,16 +47,30 @@ def _view_options(func: Any) -> Any:
 
 
 def _followed(views: Any, point: Any, organisation: str | None, who: str | None) -> list[Any]:
-    """The caseload lines on the point, for an organisation and a counsellor if given."""
+    """The caseload lines on the point, for an organisation and a counsellor if given.
+
+    The filters are checked like a write's fields: an unknown organisation is a usage
+    error naming the valid codes; a counsellor nobody has is said, not an empty table."""
+    if organisation is not None:
+        valid = views.reference(point).organisations
+        if organisation not in valid:
+            msg = f"'{organisation}' is not a known organisation (valid: {', '.join(valid)})"
+            raise click.BadParameter(msg, param_hint="--organisation")
+    lines = views.lines(point)
+    if who is not None and all(line.counsellor != who for line in lines):
+        click.echo(f"Warning: no young person has counsellor {who} on that date", err=True)
     return [
         line
-        for line in views.lines(point)
+        for line in lines
         if (organisation is None or line.organisation == organisation)
         and (who is None or line.counsellor == who)
     ]
 
 
-def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
+def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) -> str | None:
+    if mine and not actor_given(ctx):
+        msg = "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR"
+        raise click.UsageError(msg)
     if mine and counsellor and counsellor != actor:
         msg = "--mine and --counsellor name different counsellors"
         raise click.UsageError(msg)
@@ -46,7 +80,7 @@ def _mine(counsellor: str | None, mine: bool, actor: str) -> str | None:
 @click.command()
 @_view_options
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
-@actor_option
+@read_actor_option
 @output_options
 @click.pass_context
 def caseload(
@@ -72,15 +106,17 @@ def caseload(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
-    emit(caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta)
+    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
+    emit(
+        caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS
+    )
 
 
 @click.command()
 @_view_options
 @click.option("--alert", "code", type=click.Choice(ALERT_CODES), help="Only this alert.")
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
-@actor_option
+@read_actor_option
 @output_options
 @click.pass_context
 def alerts(
@@ -110,8 +146,10 @@ def alerts(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(counsellor, mine, actor))
-    emit(alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta)
+    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
+    emit(
+        alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS
+    )
 
 
 @click.command()
@@ -173,7 +211,7 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     views = open_views(ctx)
     found = views.projection.status()
     rows = [{"name": found.name, "position": found.position, "head": found.head, "lag": found.lag}]
-    emit(rows, fmt, with_meta=with_meta)
+    emit(rows, fmt, with_meta=with_meta, columns=["name", "position", "head", "lag"])
 
 
 @projections.command()
@@ -189,13 +227,12 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
       pathways projections rebuild timelines
     """
     views = open_views(ctx)
-    head = views.app.store.head()
+    on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
+    progress = views.app.progress
     start = time.perf_counter()
-    if sys.stderr.isatty():
-        with click.progressbar(length=head, label="rebuilding timelines", file=sys.stderr) as bar:
-            count = views.projection.rebuild(bar.update)
-    else:
-        count = views.projection.rebuild()
+    progress.phase("rebuild", views.app.store.head())
+    count = views.projection.rebuild(progress.advance)
+    finish_progress(ctx)
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds > 0 else 0.0
     click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-import sys
 import uuid
 from datetime import date
 from typing import Any
 
 import click
 
-from pathways.cli.common import DATE, actor_option, open_app, print_receipt
+from pathways.cli.common import (
+    DATE,
+    actor_option,
+    finish_progress,
+    on_interrupt,
+    open_app,
+    print_receipt,
+    stored_message,
+)
 from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
+from pathways.progress import SILENT
 
 # Every field that some recordable type has: amend accepts them all and the
 # target event's schema decides which apply.
@@ -132,13 +140,11 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
       pathways history Y-2026-0042 --nl | pathways --db other.sqlite3 import -
     """
     app = open_app(ctx)
-    show_bar = sys.stderr.isatty() and file is not sys.stdin and file.name != "<stdin>"
-    if show_bar:
-        lines = file.readlines()
-        with click.progressbar(length=len(lines), label="reading", file=sys.stderr) as bar:
-            receipt = app.import_lines(lines, actor, check_only=check, progress=bar.update)
-    else:
-        receipt = app.import_lines(file, actor, check_only=check)
+    on_interrupt(ctx, lambda: stored_message(app, "the whole file was"))
+    # With a bar, read the file first so that the read phase knows its length.
+    lines = file if app.progress is SILENT else file.readlines()
+    receipt = app.import_lines(lines, actor, check_only=check)
+    finish_progress(ctx)
     print_receipt(receipt)
 
 

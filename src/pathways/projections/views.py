@@ -45,6 +45,10 @@ ALERT_KINDS = (
 )
 
 
+#: A read that finds the read models this far behind the log says that it is catching up.
+NOTICE_LAG = 5000
+
+
 @dataclass(frozen=True)
 class Point:
     """Where a read stands: the as-of date, and the log position it was computed at."""
@@ -76,9 +80,23 @@ class Views:
         self.app = app
         self.projection = projection
 
+    def catch_up(self, *, notice: bool = True) -> int:
+        """Bring the read models level with the log, telling the app's progress how far.
+
+        Before a read, a large lag (left by an interrupted catch-up) is noted, since
+        the read waits for it; a write's own catch-up is not."""
+        progress = self.app.progress
+        status = self.projection.status()
+        if notice and status.lag > NOTICE_LAG:
+            progress.note(f"catching up the read models: {status.lag:,} events behind…")
+        if status.lag <= 0:
+            return 0
+        progress.phase("catch up", status.lag)
+        return self.projection.catch_up(progress.advance)
+
     def point(self, as_of: date | None = None, known_at: str | None = None) -> Point:
         """Resolve `--as-of` / `--known-at` after bringing the view up to date."""
-        self.projection.catch_up()
+        self.catch_up()
         head = self.projection.position()
         if known_at is None:
             return Point(as_of or self.app.today(), head)
@@ -100,7 +118,7 @@ class Views:
         at = parse_known_at(text)
         if at.moment is None:
             return at
-        self.projection.catch_up()
+        self.catch_up()
         return KnownAt(position=self.projection.position_at(at.moment), text=at.text)
 
     def _day_of(self, position: int) -> date:

@@ -25,6 +25,7 @@ from pathways.domain.outcomes import (
     compare,
     tabulate,
 )
+from pathways.progress import SILENT, Progress
 from pathways.report.i18n import ALERTS, INDICATORS, TEXT, label
 
 if TYPE_CHECKING:
@@ -62,15 +63,21 @@ def gather(
     as_of: date | None = None,
     known_at: str | None = None,
     min_n: int | None = None,
+    progress: Progress = SILENT,
 ) -> Inputs:
     point = views.point(as_of, known_at)
     ref = views.reference(point)
     threshold = ref.suppression(min_n)
+    progress.phase("compute", 3)  # the two cohorts, the caseloads
     releases = views.cases(point, first, last, "releases")
+    progress.advance()
     community = views.cases(point, first, last, "community")
+    progress.advance()
     territories = {code: m.territory for code, m in ref.measures.items()}
     caseload: dict[str, Counter[str]] = {}
-    for line in views.lines(point):
+    lines = views.lines(point)
+    progress.advance()
+    for line in lines:
         counts = caseload.setdefault(line.organisation or "", Counter())
         counts["followed"] += 1
         for alert in line.alerts:
