@@ -15,42 +15,15 @@ from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 
 from pathways.cli import cli
-from pathways.crypto import new_master_key
+from shell import Shell
 
 REGISTER = [
     "record", "youth-registered", "Y-8", "--on", "2026-01-12",
     "--birth-date", "2005-02-10", "--residence", "saint-malo",
 ]  # fmt: skip
 MAIN = "from pathways.cli import main; main()"
-
-
-class Shell:
-    """A CliRunner bound to one store and one master key."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.db = str(tmp_path / "store.sqlite3")
-        self.env = {
-            "PATHWAYS_DB": self.db,
-            "PATHWAYS_MASTER_KEY": new_master_key(),
-            "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
-        }
-        self.runner = CliRunner()
-
-    def __call__(
-        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
-    ) -> Result:
-        return self.runner.invoke(cli, list(args), input=stdin, env={**self.env, **(env or {})})
-
-    def ok(self, *args: str, stdin: str | None = None) -> str:
-        result = self(*args, stdin=stdin)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    def events(self) -> int:
-        return int(json.loads(self.ok("info", "--json"))[0]["events"])
 
 
 @pytest.fixture

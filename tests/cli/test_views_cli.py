@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
 from conftest import FIXTURES
-from pathways.cli import cli
-from pathways.crypto import new_master_key
+from shell import Shell
 
 EXAMPLES = FIXTURES
 WORKED = EXAMPLES / "worked-example.jsonl"
@@ -81,45 +79,6 @@ OTHERS = [
         "counsellor": "c-fg-1",
     },
 ]
-
-
-class Shell:
-    """A CliRunner bound to one SQLite store and one master key."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
-        self.env = {
-            "PATHWAYS_DB": str(tmp_path / "store.sqlite3"),
-            "PATHWAYS_MASTER_KEY": new_master_key(),
-            "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
-        }
-        self.runner = CliRunner()
-        created = self.runner.invoke(cli, ["init"], env=self.env)
-        assert created.exit_code == 0, created.output
-
-    def __call__(self, *args: str) -> Result:
-        return self.runner.invoke(cli, list(args), env=self.env)
-
-    def ok(self, *args: str) -> str:
-        result = self(*args)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    def json(self, *args: str) -> Any:
-        return json.loads(self.ok(*args, "--json"))
-
-    def fails(self, *args: str, code: int = 1) -> str:
-        result = self(*args)
-        assert result.exit_code == code, result.output
-        return result.output
-
-    def load(self, path: Path) -> None:
-        self.ok("import", str(path), "--actor", "c-sm-1")
-
-    def load_rows(self, rows: list[dict[str, Any]]) -> None:
-        path = self.tmp_path / "others.jsonl"
-        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-        self.load(path)
 
 
 @pytest.fixture

@@ -188,7 +188,7 @@ class Bar:
         now = time.perf_counter() if now is None else now
         self.drawn = now
         seconds = now - self.started
-        rate = f"{self.done / seconds:,.0f}/s" if seconds > 0.05 and self.done else ""
+        rate = f"{self.done / seconds:,.0f}/s" if seconds > 0 and self.done else ""
         unit = UNITS.get(self.name, "")
         if self.total:
             filled = min(self.WIDTH, self.WIDTH * self.done // self.total)

@@ -1,0 +1,58 @@
+"""A CliRunner bound to one store and one master key: the CLI tests' shell.
+
+The store is created the way a user creates one, with `pathways init`.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from pathways.cli import cli
+from pathways.crypto import new_master_key
+
+
+class Shell:
+    def __init__(self, tmp_path: Path) -> None:
+        self.tmp_path = tmp_path
+        self.db = str(tmp_path / "store.sqlite3")
+        self.env = {
+            "PATHWAYS_DB": self.db,
+            "PATHWAYS_MASTER_KEY": new_master_key(),
+            "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
+        }
+        self.runner = CliRunner()
+        created = self.runner.invoke(cli, ["init"], env=self.env)
+        assert created.exit_code == 0, created.output
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return self.runner.invoke(cli, list(args), input=stdin, env={**self.env, **(env or {})})
+
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        result = self(*args, stdin=stdin)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def json(self, *args: str) -> Any:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, *args: str, code: int = 1) -> str:
+        result = self(*args)
+        assert result.exit_code == code, result.output
+        return result.output
+
+    def events(self) -> int:
+        return int(json.loads(self.ok("info", "--json"))["events"])
+
+    def load(self, path: Path) -> None:
+        self.ok("import", str(path), "--actor", "c-sm-1")
+
+    def load_rows(self, rows: list[dict[str, Any]]) -> None:
+        path = self.tmp_path / "others.jsonl"
+        path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+        self.load(path)
