@@ -26,13 +26,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pathways.crypto
-from pathways import demo
+from pathways import demo, exports, mining
 from pathways.application import Item, Pathways
 from pathways.domain import outcomes
 from pathways.domain.events import EventRetracted, YouthEvent, YouthRegistered
 from pathways.domain.facts import NOT_FACTS, Fact, fact_from_state, in_life_order
 from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, Case
 from pathways.domain.reference import ReferenceData
+from pathways.exports import Privacy
 from pathways.interchange import from_dict, to_dict
 from pathways.projections import Views, attach
 from pathways.store import Recorded, open_store
@@ -465,3 +466,93 @@ def test_outcomes_known_at_a_position_do_not_change_with_later_events(
     if later.youths:
         now = views.cases(views.point(TODAY), date(2025, 1, 1), TODAY)
         assert sum(c.youth.startswith(f"LATE-{tag}-") for c in now) == later.youths
+
+
+# --- exact age bands: kept with the events, through erasure and rebuilds ------------------
+
+#: youth -> (birth date, day of the release or start of supervision, exact band that day)
+BANDED_YOUTHS = {
+    "AGE-1": (date(2000, 6, 15), date(2026, 6, 14), "21-25"),  # 25: the year alone says 26
+    "AGE-2": (date(2000, 6, 15), date(2026, 6, 15), "26+"),
+    "AGE-3": (date(2008, 3, 1), date(2026, 2, 28), "16-17"),
+    "AGE-4": (date(2008, 3, 1), date(2026, 3, 1), "18-20"),
+    "AGE-5": (date(2005, 3, 1), date(2026, 2, 28), "18-20"),
+    "AGE-6": (date(2005, 3, 1), date(2026, 3, 1), "21-25"),
+}
+REGISTERED = date(2026, 1, 10)  # AGE-3 and AGE-4 are 17 that day (the year alone: 18)
+
+
+def banded_lines(cohort: str = "releases") -> list[dict[str, Any]]:
+    """The youths of BANDED_YOUTHS, released on their day (or supervised from it)."""
+    lines: list[dict[str, Any]] = []
+    for youth, (birth, day, _band) in BANDED_YOUTHS.items():
+        lines.append(
+            {
+                "type": "YouthRegistered",
+                "youth": youth,
+                "occurred_on": REGISTERED.isoformat(),
+                "birth_date": birth.isoformat(),
+                "residence": "rennes",
+            }
+        )
+        if cohort == "community":
+            lines.append(
+                {
+                    "type": "CommunitySupervisionStarted",
+                    "youth": youth,
+                    "occurred_on": day.isoformat(),
+                    "measure": "probation",
+                }
+            )
+            continue
+        lines += [
+            {
+                "type": "Incarcerated",
+                "youth": youth,
+                "occurred_on": (day - timedelta(days=60)).isoformat(),
+                "facility": "cp-rennes-vezin",
+                "status": "sentenced",
+            },
+            {
+                "type": "Released",
+                "youth": youth,
+                "occurred_on": day.isoformat(),
+                "kind": "end-of-sentence",
+                "destination": "rennes",
+            },
+        ]
+    return lines
+
+
+def write_banded(views: Views, cohort: str = "releases") -> None:
+    items = [Item(from_dict(line), f"line {n}", n) for n, line in enumerate(banded_lines(cohort))]
+    views.app.commit(items, ACTOR)
+
+
+def test_exports_leave_out_the_kept_band_and_mining_uses_the_exact_one(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views)
+    store = views.app.store
+    privacy = Privacy(personal=True, references=True)
+    rows = list(exports.iter_log(store, privacy))
+    assert all("age_band" not in row and "birth_year" not in row for row in rows)
+    assert [from_dict(row).type_name() for row in rows[:3]] == [  # re-imports as is
+        "YouthRegistered",
+        "Incarcerated",
+        "Released",
+    ]
+    found, _measures = mining.pathways(store, privacy)
+    by_youth = {p.case: p for p in found}
+    # The age band on the registration day, exact: AGE-3 is 17 on 2026-01-10.
+    assert {case: p.attributes["age_band"] for case, p in by_youth.items()} == {
+        "AGE-1": "21-25",
+        "AGE-2": "21-25",
+        "AGE-3": "16-17",
+        "AGE-4": "16-17",
+        "AGE-5": "18-20",
+        "AGE-6": "18-20",
+    }
+    log = mining.ocel(found, {})
+    assert all(a["name"] != "age_band" for e in log["events"] for a in e["attributes"])

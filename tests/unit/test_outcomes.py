@@ -564,6 +564,28 @@ def test_the_age_band_at_release_comes_from_the_birth_year(
     assert life.case().groups["age-band"] == band
 
 
+#: (birth date, day, band of the exact age that day): each band's lower boundary, the
+#: day before and the birthday itself (a 29 February birthday counts from 1 March).
+EXACT_BANDS = [
+    (date(2000, 6, 15), date(2026, 6, 14), "21-25"),  # 25 the day before turning 26
+    (date(2000, 6, 15), date(2026, 6, 15), "26+"),
+    (date(2008, 3, 1), date(2026, 2, 28), "16-17"),
+    (date(2008, 3, 1), date(2026, 3, 1), "18-20"),
+    (date(2005, 3, 1), date(2026, 2, 28), "18-20"),
+    (date(2005, 3, 1), date(2026, 3, 1), "21-25"),
+    (date(2008, 2, 29), date(2026, 2, 28), "16-17"),
+    (date(2008, 2, 29), date(2026, 3, 1), "18-20"),
+    (date(2008, 12, 31), date(2026, 1, 1), "16-17"),  # 17: the year alone says 18
+]
+
+
+@pytest.mark.parametrize(("birth", "day", "band"), EXACT_BANDS)
+def test_the_age_band_is_that_of_the_exact_age_on_the_day(
+    birth: date, day: date, band: str
+) -> None:
+    assert outcomes.exact_age_band(birth, day) == band
+
+
 @pytest.mark.parametrize(
     ("release", "quarter"),
     [
