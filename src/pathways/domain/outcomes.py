@@ -236,7 +236,9 @@ def cases(
         found.append(_community_case(youth, supervision, d, enrolments, seen, d))
     for case in found:
         case.groups["sex"] = sex or "unknown"
-        case.groups["age-band"] = age_band(birth_year, case.day)
+        # The band kept with the release (or the start of the supervision); else,
+        # for an event stored without it and whose birth date is gone, the birth year.
+        case.groups.setdefault("age-band", age_band(birth_year, case.day))
         if cohort == "community":
             case.groups["territory"] = residence or "unknown"
     return found
@@ -305,12 +307,18 @@ def _release_case(
             "quarter": quarter_of(r),
             "organisation": organisation or "none",
             "sentence-band": bands[-1] if bands else "unknown",
+            **_kept_band(release),
         },
         outcomes=outcomes,
         first_contact=None if first_contact is None else first_contact - s,
     )
     _follow_up(case, seen, r, d)
     return case
+
+
+def _kept_band(start: Fact) -> dict[str, str]:
+    """The exact age band kept in the `c` column of a release or a start of supervision."""
+    return {"age-band": start.c} if start.c is not None else {}
 
 
 def _statements(facts: Sequence[Fact], custody: Fact, r: int) -> list[Fact]:
@@ -358,6 +366,7 @@ def _community_case(
             "quarter": quarter_of(v),
             "organisation": _support_on(seen.facts, v) or "none",
             "sentence-band": "n/a",
+            **_kept_band(start),
         },
         outcomes=outcomes,
         first_contact=None if first_contact is None else first_contact - v,
