@@ -32,8 +32,10 @@ from pathways.domain.events import (
     RegistryEvent,
     YouthErased,
     YouthEvent,
+    YouthRegistered,
 )
 from pathways.domain.ordering import order_by_life
+from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
@@ -250,9 +252,11 @@ class Pathways:
             check = check_youth(youth, stored_entries, new_entries, ref, today)
             problems.extend(self._locate(check.violations, youth_items))
             version = stored[-1].version if stored else 0
+            birth = _birth_date([*stored_entries, *new_entries])
             for item in sorted(youth_items, key=_write_order):
                 version += 1
-                writes.append((_write_order(item), Write(stream, version, item.event)))
+                write = Write(stream, version, item.event, _derived(item.event, birth))
+                writes.append((_write_order(item), write))
 
         problems.extend(self._check_measure_ends(registry_items, fresh))
         if problems:
@@ -510,6 +514,24 @@ class Pathways:
         if known_at is not None:
             registry = [r for r in registry if known_at.includes(r)]
         return ReferenceData.replay(r.event for r in registry)
+
+
+def _birth_date(entries: Iterable[Entry]) -> date | None:
+    """The birth date of the registration among a youth's events (None once erased)."""
+    for entry in entries:
+        if isinstance(entry.event, YouthRegistered):
+            return entry.event.birth_date
+    return None
+
+
+def _derived(event: Event, birth: date | None) -> dict[str, str] | None:
+    """The clear facts to store with an event, derived from the birth date while the
+    youth's key exists: the exact age band on the date of a registration, a release or a
+    start of community supervision. It outlives an erasure (crypto-shredding), so that
+    the evaluators' age bands stay exact; an `amend` records it anew with the new date."""
+    if birth is None or event.type_name() not in AGE_BAND_EVENTS:
+        return None
+    return {"age_band": exact_age_band(birth, event.occurred_on)}
 
 
 def _write_order(item: Item) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from typing import IO, Annotated, Any, Union, get_args, get_origin
 from pathways.application import KnownAt
 from pathways.domain.events import EVENT_TYPES
 from pathways.perf import without_gc
-from pathways.store import TOPIC_PREFIX, Store
+from pathways.store import DERIVED_KEYS, TOPIC_PREFIX, Store
 
 LOG_COLUMNS = ("type", "youth", "occurred_on", "id")
 META_COLUMNS = ("recorded_at", "recorded_by", "actor", "position", "retracted")
@@ -88,7 +88,8 @@ def iter_log(
         ):
             continue
         meta = state.pop("meta")
-        state.pop("birth_year", None)
+        for key in DERIVED_KEYS:  # derived by the store, not fields: a re-import refuses them
+            state.pop(key, None)
         state.update(_personal(state, store, privacy))
         row: dict[str, Any] = {"type": kind}
         if "youth" in state:

@@ -94,12 +94,16 @@ def pathways(store: Store, privacy: Privacy) -> tuple[list[Pathway], dict[str, d
 
 
 def _attributes(pathway: Pathway, step: Step) -> None:
+    # The exact age band on the step's date, stored beside its fields: a derived fact,
+    # not a field of the event, so not an event attribute.
+    band = step.fields.pop("age_band", None)
     if step.kind == "YouthRegistered":
         pathway.attributes["residence"] = step.fields.get("residence", "unknown")
         pathway.attributes["sex"] = step.fields.get("sex") or "unknown"
-        birth_year = step.fields.get("birth_year")
-        registered = date.fromisoformat(step.day).toordinal()
-        pathway.attributes["age_band"] = age_band(birth_year, registered)
+        if band is None:  # stored before the band was: from the birth year (approximate)
+            registered = date.fromisoformat(step.day).toordinal()
+            band = age_band(step.fields.get("birth_year"), registered)
+        pathway.attributes["age_band"] = band
     elif step.kind == "EnrolledInMeasure":
         pathway.attributes["measure"] = step.fields["measure"]
 

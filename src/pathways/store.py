@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +39,13 @@ from pathways.domain.events import EVENT_TYPES, Event, YouthErased, YouthEvent, 
 DB_ENV = "PATHWAYS_DB"
 TOPIC_PREFIX = "pathways:"
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
+#: Clear keys that the store writes beside an event's fields, derived from its personal
+#: ones while they can be read: the registration's birth year, and the exact age band on
+#: the date of a registration, release or start of community supervision (given by the
+#: application in `Write.derived`). They are not fields of the event: `decode` drops them.
+DERIVED_KEYS = ("birth_year", "age_band")
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
+_DERIVED = frozenset(DERIVED_KEYS)
 Clock = Callable[[], datetime]
 
 _OUR_TABLES = (
@@ -163,6 +169,8 @@ class Write:
     stream: uuid.UUID
     version: int
     event: Event
+    #: clear facts derived from personal data, stored beside the fields (DERIVED_KEYS)
+    derived: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -542,6 +550,11 @@ class Store:
                 )
         if isinstance(event, YouthRegistered):
             extra["birth_year"] = event.birth_date.year
+        if write.derived:
+            if not write.derived.keys() <= _DERIVED:
+                msg = f"not derived keys: {sorted(write.derived.keys() - _DERIVED)}"
+                raise ValueError(msg)
+            extra.update(write.derived)
         if meta is None:
             meta = _meta(actor, recorded_at)
         tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
@@ -558,7 +571,8 @@ class Store:
     ) -> Recorded:
         state: dict[str, Any] = json.loads(blob)
         meta = state.pop("meta")
-        state.pop("birth_year", None)
+        for key in DERIVED_KEYS:
+            state.pop(key, None)
         cls = EVENT_TYPES[topic.removeprefix(TOPIC_PREFIX)]
         sealed = state.pop("personal", None)
         erased = False
@@ -693,6 +707,7 @@ def open_store(
 
 
 __all__ = [
+    "DERIVED_KEYS",
     "IntegrityError",
     "Location",
     "MasterKeyError",

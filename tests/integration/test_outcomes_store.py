@@ -24,15 +24,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
+import pathways.application
 import pathways.crypto
-from pathways import demo
+from pathways import demo, exports, mining
 from pathways.application import Item, Pathways
 from pathways.domain import outcomes
 from pathways.domain.events import EventRetracted, YouthEvent, YouthRegistered
 from pathways.domain.facts import NOT_FACTS, Fact, fact_from_state, in_life_order
 from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, Case
 from pathways.domain.reference import ReferenceData
+from pathways.exports import Privacy
 from pathways.interchange import from_dict, to_dict
 from pathways.projections import Views, attach
 from pathways.store import Recorded, open_store
@@ -124,7 +127,8 @@ def demo_copy(demo_file: Path, tmp_path: Path) -> str:
 class FromLog:
     """The cases computed straight from the events recorded up to a position (no read
     model involved): retracted events dropped, facts built from each event's
-    interchange form (with the birth year of the registration)."""
+    interchange form (with the birth year of the registration, and the age band on the
+    date of a release or a start of supervision, from the birth date)."""
 
     def __init__(self, records: list[Recorded], upto: int | None = None) -> None:
         records = [r for r in records if upto is None or r.position <= upto]
@@ -132,6 +136,11 @@ class FromLog:
             r.event for r in records if not isinstance(r.event, YouthEvent)
         )
         retracted = {r.event.event_id for r in records if isinstance(r.event, EventRetracted)}
+        births = {
+            r.event.youth: r.event.birth_date
+            for r in records
+            if isinstance(r.event, YouthRegistered) and r.event.birth_date is not None
+        }
         facts: dict[str, list[Fact]] = {}
         self.registered: dict[str, dict[str, Any]] = {}
         for recorded in records:
@@ -144,6 +153,8 @@ class FromLog:
             if isinstance(event, YouthRegistered):
                 state["birth_year"] = event.birth_date.year
                 self.registered[event.youth] = state
+            elif event.type_name() in BANDED and event.youth in births:
+                state["age_band"] = band_on(births[event.youth], event.occurred_on)
             facts.setdefault(event.youth, []).append(
                 fact_from_state(event.type_name(), state, recorded.position)
             )
@@ -171,6 +182,16 @@ class FromLog:
                 )
             )
         return ordered(found)
+
+
+#: The facts that keep the age band on their date.
+BANDED = ("Released", "CommunitySupervisionStarted")
+
+
+def band_on(birth: date, day: date) -> str:
+    """The band of the exact age on a day, recomputed here from the birthday."""
+    age = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    return "16-17" if age < 18 else "18-20" if age <= 20 else "21-25" if age <= 25 else "26+"
 
 
 def ordered(found: list[Case]) -> list[Case]:
@@ -465,3 +486,203 @@ def test_outcomes_known_at_a_position_do_not_change_with_later_events(
     if later.youths:
         now = views.cases(views.point(TODAY), date(2025, 1, 1), TODAY)
         assert sum(c.youth.startswith(f"LATE-{tag}-") for c in now) == later.youths
+
+
+# --- exact age bands: kept with the events, through erasure and rebuilds ------------------
+
+#: youth -> (birth date, day of the release or start of supervision, exact band that day)
+BANDED_YOUTHS = {
+    "AGE-1": (date(2000, 6, 15), date(2026, 6, 14), "21-25"),  # 25: the year alone says 26
+    "AGE-2": (date(2000, 6, 15), date(2026, 6, 15), "26+"),
+    "AGE-3": (date(2008, 3, 1), date(2026, 2, 28), "16-17"),
+    "AGE-4": (date(2008, 3, 1), date(2026, 3, 1), "18-20"),
+    "AGE-5": (date(2005, 3, 1), date(2026, 2, 28), "18-20"),
+    "AGE-6": (date(2005, 3, 1), date(2026, 3, 1), "21-25"),
+}
+REGISTERED = date(2026, 1, 10)  # AGE-3 and AGE-4 are 17 that day (the year alone: 18)
+BANDS_FROM, BANDS_TO = date(2026, 1, 1), date(2026, 6, 30)
+
+
+def banded_lines(cohort: str = "releases") -> list[dict[str, Any]]:
+    """The youths of BANDED_YOUTHS, released on their day (or supervised from it)."""
+    lines: list[dict[str, Any]] = []
+    for youth, (birth, day, _band) in BANDED_YOUTHS.items():
+        lines.append(
+            {
+                "type": "YouthRegistered",
+                "youth": youth,
+                "occurred_on": REGISTERED.isoformat(),
+                "birth_date": birth.isoformat(),
+                "residence": "rennes",
+            }
+        )
+        if cohort == "community":
+            lines.append(
+                {
+                    "type": "CommunitySupervisionStarted",
+                    "youth": youth,
+                    "occurred_on": day.isoformat(),
+                    "measure": "probation",
+                }
+            )
+            continue
+        lines += [
+            {
+                "type": "Incarcerated",
+                "youth": youth,
+                "occurred_on": (day - timedelta(days=60)).isoformat(),
+                "facility": "cp-rennes-vezin",
+                "status": "sentenced",
+            },
+            {
+                "type": "Released",
+                "youth": youth,
+                "occurred_on": day.isoformat(),
+                "kind": "end-of-sentence",
+                "destination": "rennes",
+            },
+        ]
+    return lines
+
+
+def write_banded(views: Views, cohort: str = "releases") -> None:
+    items = [Item(from_dict(line), f"line {n}", n) for n, line in enumerate(banded_lines(cohort))]
+    views.app.commit(items, ACTOR)
+
+
+def bands(views: Views, cohort: str = "releases") -> dict[str, str]:
+    found = views.cases(views.point(TODAY), BANDS_FROM, BANDS_TO, cohort)
+    return {case.youth: case.groups["age-band"] for case in found}
+
+
+def erase(views: Views, *youths: str) -> None:
+    erasures = [
+        Item(from_dict({"type": "YouthErased", "youth": y, "occurred_on": TODAY.isoformat(),
+                        "reason": "request"}), "", n)
+        for n, y in enumerate(youths)
+    ]  # fmt: skip
+    views.app.commit(erasures, ACTOR)
+
+
+EXPECTED_BANDS = {youth: band for youth, (_birth, _day, band) in BANDED_YOUTHS.items()}
+
+
+def test_the_age_band_at_release_is_that_of_the_exact_age_on_the_release_day(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views)
+    assert bands(views) == EXPECTED_BANDS
+    # Kept in clear beside the fields of the stored release, which still decodes.
+    store = views.app.store
+    (state,) = [
+        s for s in store.clear_states(["Released"]) if s["youth"] == "AGE-1"
+    ]  # fmt: skip
+    assert state["age_band"] == "21-25"
+    assert "birth_date" not in state
+    assert {line.recorded.event.type_name() for line in views.app.history("AGE-1")} == {
+        "YouthRegistered",
+        "Incarcerated",
+        "Released",
+    }
+
+
+def test_the_age_band_survives_erasure_and_a_rebuild_after_it(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views)
+    erase(views, "AGE-1", "AGE-3", "AGE-5")
+    assert bands(views) == EXPECTED_BANDS
+    views.projection.rebuild()
+    assert bands(views) == EXPECTED_BANDS
+    # Nothing of the birth date is left to compute it from.
+    y = views.projection.tables.youth
+    with views.projection.reading() as conn:
+        sealed = dict(conn.execute(select(y.c.youth, y.c.sealed)).all())
+    assert sealed["AGE-1"] is None
+    (registration,) = [
+        line.recorded
+        for line in views.app.history("AGE-1")
+        if isinstance(line.recorded.event, YouthRegistered)
+    ]
+    assert registration.erased
+
+
+def test_the_community_cohort_band_is_that_of_the_start_of_supervision(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views, "community")
+    assert bands(views, "community") == EXPECTED_BANDS
+    erase(views, "AGE-1", "AGE-4")
+    views.projection.rebuild()
+    assert bands(views, "community") == EXPECTED_BANDS
+
+
+def test_an_amended_release_date_gets_the_band_of_its_new_date(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views)
+    release = next(
+        line.recorded.event
+        for line in views.app.history("AGE-2")
+        if line.recorded.event.type_name() == "Released"
+    )
+    assert bands(views)["AGE-2"] == "26+"  # released on the 26th birthday
+    views.app.amend(release.id, {"occurred_on": date(2026, 6, 14)}, "wrong date", ACTOR)
+    assert bands(views)["AGE-2"] == "21-25"  # the day before
+    erase(views, "AGE-2")
+    views.projection.rebuild()
+    assert bands(views)["AGE-2"] == "21-25"
+
+
+def test_a_release_stored_without_its_band_gets_it_from_the_birth_date_until_erased(
+    tmp_path: Path, opened: Opened, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Events stored before the store kept the band: the read model computes it from the
+    birth date while the key exists, and keeps it; a rebuild after the erasure can only
+    use the birth year (the age reached in the year: up to a year too old)."""
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    with monkeypatch.context() as patch:
+        patch.setattr(pathways.application, "_derived", lambda *_: None)
+        write_banded(views)
+    (state,) = [s for s in views.app.store.clear_states(["Released"]) if s["youth"] == "AGE-1"]
+    assert "age_band" not in state  # as an event stored before this version
+    assert bands(views) == EXPECTED_BANDS
+    views.projection.rebuild()
+    assert bands(views) == EXPECTED_BANDS
+    erase(views, "AGE-1", "AGE-3")
+    assert bands(views) == EXPECTED_BANDS
+    views.projection.rebuild()
+    assert bands(views) == {**EXPECTED_BANDS, "AGE-1": "26+", "AGE-3": "18-20"}
+
+
+def test_exports_leave_out_the_kept_band_and_mining_uses_the_exact_one(
+    tmp_path: Path, opened: Opened
+) -> None:
+    views = opened.views(str(tmp_path / "s.sqlite3"))
+    write_banded(views)
+    store = views.app.store
+    privacy = Privacy(personal=True, references=True)
+    rows = list(exports.iter_log(store, privacy))
+    assert all("age_band" not in row and "birth_year" not in row for row in rows)
+    assert [from_dict(row).type_name() for row in rows[:3]] == [  # re-imports as is
+        "YouthRegistered",
+        "Incarcerated",
+        "Released",
+    ]
+    found, _measures = mining.pathways(store, privacy)
+    by_youth = {p.case: p for p in found}
+    # The age band on the registration day, exact: AGE-3 is 17 on 2026-01-10.
+    assert {case: p.attributes["age_band"] for case, p in by_youth.items()} == {
+        "AGE-1": "21-25",
+        "AGE-2": "21-25",
+        "AGE-3": "16-17",
+        "AGE-4": "16-17",
+        "AGE-5": "18-20",
+        "AGE-6": "18-20",
+    }
+    log = mining.ocel(found, {})
+    assert all(a["name"] != "age_band" for e in log["events"] for a in e["attributes"])

@@ -564,6 +564,59 @@ def test_the_age_band_at_release_comes_from_the_birth_year(
     assert life.case().groups["age-band"] == band
 
 
+#: (birth date, day, band of the exact age that day): each band's lower boundary, the
+#: day before and the birthday itself (a 29 February birthday counts from 1 March).
+EXACT_BANDS = [
+    (date(2000, 6, 15), date(2026, 6, 14), "21-25"),  # 25 the day before turning 26
+    (date(2000, 6, 15), date(2026, 6, 15), "26+"),
+    (date(2008, 3, 1), date(2026, 2, 28), "16-17"),
+    (date(2008, 3, 1), date(2026, 3, 1), "18-20"),
+    (date(2005, 3, 1), date(2026, 2, 28), "18-20"),
+    (date(2005, 3, 1), date(2026, 3, 1), "21-25"),
+    (date(2008, 2, 29), date(2026, 2, 28), "16-17"),
+    (date(2008, 2, 29), date(2026, 3, 1), "18-20"),
+    (date(2008, 12, 31), date(2026, 1, 1), "16-17"),  # 17: the year alone says 18
+]
+
+
+@pytest.mark.parametrize(("birth", "day", "band"), EXACT_BANDS)
+def test_the_age_band_is_that_of_the_exact_age_on_the_day(
+    birth: date, day: date, band: str
+) -> None:
+    assert outcomes.exact_age_band(birth, day) == band
+
+
+@pytest.mark.parametrize(("birth", "r", "band"), EXACT_BANDS)
+def test_the_age_band_at_release_is_the_one_kept_with_the_release(
+    birth: date, r: date, band: str
+) -> None:
+    """The store keeps the exact band with the release (computed from the birth date when
+    it is written); it wins over the birth year, which is all that survives an erasure."""
+    life = Life(birth_year=birth.year).custody(
+        plus(r, -30), r, age_band=outcomes.exact_age_band(birth, r)
+    )
+    case = life.case(first=plus(r, -1), last=r)
+    assert case.groups["age-band"] == band
+
+
+@pytest.mark.parametrize(("birth", "v", "band"), EXACT_BANDS)
+def test_the_age_band_of_the_community_cohort_is_that_of_the_start_of_supervision(
+    birth: date, v: date, band: str
+) -> None:
+    life = Life(birth_year=birth.year, support=None)
+    life.add("CommunitySupervisionStarted", v, age_band=outcomes.exact_age_band(birth, v))
+    life.add("CommunitySupervisionEnded", plus(v, 200))
+    case = life.case(cohort="community", first=plus(v, -1), last=v)
+    assert case.groups["age-band"] == band
+
+
+def test_a_release_without_a_kept_band_falls_back_to_the_birth_year() -> None:
+    """A release stored before the band was kept with it, its birth date since erased:
+    the age reached in the year of release (here a year too old)."""
+    life = Life(birth_year=2000).custody(date(2026, 5, 1), date(2026, 6, 14))
+    assert life.case(first=FIRST, last=date(2026, 6, 30)).groups["age-band"] == "26+"
+
+
 @pytest.mark.parametrize(
     ("release", "quarter"),
     [

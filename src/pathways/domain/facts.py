@@ -1,7 +1,8 @@
 """Timeline facts: the non-personal content of a youth's events, in a compact form.
 
 A fact is what the read models keep of an event (its type, its date, its log
-position and up to four of its fields), so that alerts, caseloads and
+position and up to four of its fields, or clear facts that the store derived from
+them: the birth year, the age band), so that alerts, caseloads and
 indicators can be computed for tens of thousands of youths from one query.
 Dates are day ordinals (`date.toordinal()`), so that "D - s > 15" is integer
 arithmetic. No personal field ever becomes a fact.
@@ -36,8 +37,10 @@ COLUMNS: dict[str, dict[str, str]] = {
     },
     "CustodyStatusChanged": {"b": "status", "c": "sentence_band"},
     "ExpectedReleaseChanged": {"d": "expected_release_on"},
-    "Released": {"a": "destination", "b": "kind"},
-    "CommunitySupervisionStarted": {"a": "measure", "d": "ends_on"},
+    # `age_band`: not a field of the event but the exact age band on its date, which the
+    # store writes beside the fields (computed from the birth date while it exists).
+    "Released": {"a": "destination", "b": "kind", "c": "age_band"},
+    "CommunitySupervisionStarted": {"a": "measure", "c": "age_band", "d": "ends_on"},
     "CommunitySupervisionEnded": {"a": "reason"},
     "ContactMade": {"a": "organisation", "b": "channel"},
     "ContactLost": {"n": "attempts"},

@@ -20,6 +20,7 @@ from typing import Any
 
 from pathways.domain.facts import COMPLETE_PLAN, Fact
 from pathways.domain.reference import ReferenceData
+from pathways.domain.rules import age_on
 from pathways.domain.stats import kaplan_meier, newcombe, quartiles, wilson
 
 RELEASE_INDICATORS: dict[str, int | None] = {  # code -> window in days (None: at release)
@@ -145,11 +146,14 @@ def quarter_of(ordinal: int) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
 
 
-def age_band(birth_year: int | None, ordinal: int) -> str:
-    """From the birth year alone (the birth date is personal): age reached that year."""
-    if birth_year is None:
-        return "unknown"
-    age = date.fromordinal(ordinal).year - birth_year
+#: The events whose stored form keeps the age band reached on their date, computed from
+#: the birth date when they are written (the registration's band is the process-mining
+#: case attribute; the others group the two cohorts).
+AGE_BAND_EVENTS = frozenset({"YouthRegistered", "Released", "CommunitySupervisionStarted"})
+
+
+def band_of(age: int) -> str:
+    """The age band of an age in full years: 16-17, 18-20, 21-25 or 26+."""
     if age < 18:
         return "16-17"
     if age <= 20:
@@ -157,6 +161,21 @@ def age_band(birth_year: int | None, ordinal: int) -> str:
     if age <= 25:
         return "21-25"
     return "26+"
+
+
+def exact_age_band(birth: date, day: date) -> str:
+    """The band of the exact age on a day. The birth date is personal: this is computed
+    while the youth's key exists, and the band (not personal) is kept with the event."""
+    return band_of(age_on(birth, day))
+
+
+def age_band(birth_year: int | None, ordinal: int) -> str:
+    """From the birth year alone: the age reached that year (up to a year too old). The
+    fallback for events stored before their band was kept with them, once the birth date
+    can no longer be read."""
+    if birth_year is None:
+        return "unknown"
+    return band_of(date.fromordinal(ordinal).year - birth_year)
 
 
 def _support_on(facts: Sequence[Fact], day: int, *, acknowledged: bool = True) -> str | None:
@@ -217,7 +236,9 @@ def cases(
         found.append(_community_case(youth, supervision, d, enrolments, seen, d))
     for case in found:
         case.groups["sex"] = sex or "unknown"
-        case.groups["age-band"] = age_band(birth_year, case.day)
+        # The band kept with the release (or the start of the supervision); else,
+        # for an event stored without it and whose birth date is gone, the birth year.
+        case.groups.setdefault("age-band", age_band(birth_year, case.day))
         if cohort == "community":
             case.groups["territory"] = residence or "unknown"
     return found
@@ -286,12 +307,18 @@ def _release_case(
             "quarter": quarter_of(r),
             "organisation": organisation or "none",
             "sentence-band": bands[-1] if bands else "unknown",
+            **_kept_band(release),
         },
         outcomes=outcomes,
         first_contact=None if first_contact is None else first_contact - s,
     )
     _follow_up(case, seen, r, d)
     return case
+
+
+def _kept_band(start: Fact) -> dict[str, str]:
+    """The exact age band kept in the `c` column of a release or a start of supervision."""
+    return {"age-band": start.c} if start.c is not None else {}
 
 
 def _statements(facts: Sequence[Fact], custody: Fact, r: int) -> list[Fact]:
@@ -339,6 +366,7 @@ def _community_case(
             "quarter": quarter_of(v),
             "organisation": _support_on(seen.facts, v) or "none",
             "sentence-band": "n/a",
+            **_kept_band(start),
         },
         outcomes=outcomes,
         first_contact=None if first_contact is None else first_contact - v,

@@ -34,13 +34,16 @@ from sqlalchemy import (
     update,
 )
 
-from pathways.domain.facts import columns_of
+from pathways.domain.facts import COLUMNS, columns_of
+from pathways.domain.outcomes import exact_age_band
 from pathways.perf import without_gc
 from pathways.projections.schema import Tables, make_tables
 from pathways.store import TOPIC_PREFIX, Store, sqlite_uri
 
 PAGE = 5000
 EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
+#: The facts whose column c keeps the exact age band on their date (`age_band`).
+BANDED = frozenset(kind for kind, names in COLUMNS.items() if names.get("c") == "age_band")
 
 
 @dataclass(frozen=True)
@@ -227,6 +230,7 @@ class TimelinesProjection:
         logs: list[dict[str, Any]] = []
         retractions: list[dict[str, Any]] = []
         erasures: list[dict[str, Any]] = []
+        unbanded: list[dict[str, Any]] = []
         for position, topic, blob in page:
             state = json.loads(blob)
             kind = topic[len(TOPIC_PREFIX) :]
@@ -267,6 +271,10 @@ class TimelinesProjection:
             }
             row.update(columns_of(kind, state))
             facts.append(row)
+            if kind in BANDED and row["c"] is None:
+                unbanded.append(row)
+        if unbanded:
+            self._legacy_bands(conn, unbanded, youths)
         t = self.tables
         for table, rows in ((t.log, logs), (t.youth, youths), (t.fact, facts)):
             if rows:
@@ -285,6 +293,35 @@ class TimelinesProjection:
                 .values(erased_pos=bindparam("pos"), sealed=None),
                 erasures,
             )
+
+    def _legacy_bands(
+        self, conn: Connection, rows: list[dict[str, Any]], registered: list[dict[str, Any]]
+    ) -> None:
+        """The exact age band of releases and starts of supervision stored before the
+        store wrote it with them: from the birth date, unsealed from the registration
+        (of this page or of the table) while the youth's key exists. Once erased, the
+        band stays empty and the indicators fall back to the birth year (approximate)."""
+        sealed = {y["youth"]: (y["event_id"], y["sealed"]) for y in registered}
+        wanted = sorted({row["youth"] for row in rows} - sealed.keys())
+        y = self.tables.youth
+        for start in range(0, len(wanted), 500):
+            query = select(y.c.youth, y.c.event_id, y.c.sealed).where(
+                y.c.youth.in_(wanted[start : start + 500]), y.c.sealed.is_not(None)
+            )
+            sealed.update(
+                (youth, (event_id, blob)) for youth, event_id, blob in conn.execute(query)
+            )
+        births: dict[str, date | None] = {}
+        for row in rows:
+            youth = row["youth"]
+            if youth not in births:
+                event_id, blob = sealed.get(youth, (None, None))
+                personal = self.store.unseal(youth, event_id, blob) if blob else None
+                found = (personal or {}).get("birth_date")
+                births[youth] = date.fromisoformat(found) if found else None
+            birth = births[youth]
+            if birth is not None:
+                row["c"] = exact_age_band(birth, date.fromordinal(row["on_day"]))
 
     def _insert_many(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """An executemany of the table's INSERT, compiled once: SQLAlchemy's per-row
