@@ -1,0 +1,99 @@
+"""What the command line says to a counsellor: plain, complete, pointing at the cause."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pathways.cli import cli
+from pathways.crypto import new_master_key
+
+WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "worked-example.jsonl"
+
+
+class Shell:
+    """A CliRunner bound to one store and one master key."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.db = str(tmp_path / "store.sqlite3")
+        self.env = {
+            "PATHWAYS_DB": self.db,
+            "PATHWAYS_MASTER_KEY": new_master_key(),
+            "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
+        }
+        self.runner = CliRunner()
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
+        return self.runner.invoke(cli, list(args), input=stdin, env={**self.env, **(env or {})})
+
+    def ok(self, *args: str, stdin: str | None = None) -> str:
+        result = self(*args, stdin=stdin)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    def events(self) -> int:
+        return int(json.loads(self.ok("info", "--json"))[0]["events"])
+
+
+@pytest.fixture
+def sh(tmp_path: Path) -> Shell:
+    return Shell(tmp_path)
+
+
+def history(sh: Shell, youth: str = "EX-1") -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = json.loads(sh.ok("history", youth, "--json"))
+    return rows
+
+
+def new_id(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("new id:")).split()[-1]
+
+
+# --- amend -----------------------------------------------------------------------
+
+
+def test_amend_prints_the_id_of_the_corrected_event_so_it_can_be_amended_again(
+    sh: Shell,
+) -> None:
+    sh.ok("import", str(WORKED))
+    released = next(r for r in history(sh) if r["type"] == "Released")
+    first = new_id(sh.ok("amend", str(released["id"]), "--on", "2026-03-09", "--reason", "typo"))
+    shown = {str(r["id"]): r for r in history(sh)}
+    assert shown[first]["type"] == "Released"
+    assert shown[first]["occurred_on"] == "2026-03-09"
+    second = new_id(sh.ok("amend", first, "--destination", "saint-malo", "--reason", "moved"))
+    rows = [r for r in history(sh) if r["type"] == "Released"]
+    effective = [r for r in rows if not r["retracted"]]
+    assert [(r["id"], r["occurred_on"], r["destination"]) for r in effective] == [
+        (second, "2026-03-09", "saint-malo")
+    ]
+
+
+def test_amend_still_accepts_the_old_why_option(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    released = next(r for r in history(sh) if r["type"] == "Released")
+    result = sh("amend", str(released["id"]), "--on", "2026-03-09", "--why", "typo")
+    assert result.exit_code == 0, result.output
+    assert "--why is deprecated: use --reason" in result.output
+
+
+def test_amend_help_names_reason_not_why(sh: Shell) -> None:
+    out = sh.ok("amend", "--help")
+    assert "--reason" in out
+    assert "--why" not in out
+
+
+def test_amend_reason_is_why_and_new_reason_changes_the_field(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    sh.ok("record", "support-closed", "EX-1", "--on", "2026-03-20", "--reason", "moved")
+    closed = next(r for r in history(sh) if r["type"] == "SupportClosed")
+    out = sh.ok("amend", str(closed["id"]), "--new-reason", "autonomy", "--reason", "typo")
+    rows = {str(r["id"]): r for r in history(sh)}
+    assert rows[new_id(out)]["reason"] == "autonomy"
+    retraction = next(r for r in rows.values() if r["type"] == "EventRetracted")
+    assert retraction["reason"] == "typo"
