@@ -223,10 +223,9 @@ class Pathways:
         for youth, youth_items in by_youth.items():
             stream = streams[youth]
             stored = loaded[stream]
+            # (messages name a stored event by `_stored_where`, only when one breaks a rule)
             stored_entries = [
-                Entry(r.event, r.position, f"stored event {r.event.id}")
-                for r in stored
-                if isinstance(r.event, YouthEvent)
+                Entry(r.event, r.position) for r in stored if isinstance(r.event, YouthEvent)
             ]
             new_entries = [
                 Entry(i.event, head + 1 + i.order, i.where)
@@ -234,7 +233,7 @@ class Pathways:
                 if isinstance(i.event, YouthEvent)
             ]
             check = check_youth(youth, stored_entries, new_entries, ref, today)
-            problems.extend(self._locate(check.violations, youth_items))
+            problems.extend(self._locate(check.violations, youth_items, stored_entries))
             version = stored[-1].version if stored else 0
             for item in sorted(youth_items, key=_write_order):
                 version += 1
@@ -299,17 +298,29 @@ class Pathways:
         return problems
 
     @staticmethod
-    def _locate(violations: list[Violation], items: list[Item]) -> list[tuple[int, str]]:
+    def _locate(
+        violations: list[Violation], items: list[Item], stored: Sequence[Entry] = ()
+    ) -> list[tuple[int, str]]:
+        """Each violation with where it comes from: the line (or command) of a new event,
+        or, for a stored event that the batch makes break a rule, that stored event and
+        the lines that did it."""
         by_id = {i.event.id: i for i in items}
         located = []
         first = min(i.order for i in items)
-        lines = ", ".join(i.where for i in items[:5]) + (" ..." if len(items) > 5 else "")
+        stored_by_id: dict[uuid.UUID, YouthEvent] | None = None
         for violation in violations:
             item = by_id.get(violation.event_id) if violation.event_id else None
             if item is not None:
                 located.append((item.order, item.at(violation.message)))
-            else:
-                located.append((first, f"{violation.message} (a stored event, after {lines})"))
+                continue
+            if stored_by_id is None:
+                stored_by_id = {e.event.id: e.event for e in stored}
+            event = stored_by_id.get(violation.event_id) if violation.event_id else None
+            what = "a stored event" if event is None else f"a stored event, {_stored_where(event)}"
+            after = _lines(items)
+            located.append(
+                (first, f"{violation.message} (this is {what}: it breaks the rule after {after})")
+            )
         return located
 
     def _drop_replays(
@@ -522,6 +533,19 @@ def _same_step(existing: Recorded, event: Event) -> bool:
     mine = {k: v for k, v in event.content().items() if k not in personal}
     theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
     return mine == theirs
+
+
+def _stored_where(event: Event) -> str:
+    """A stored event, as a message names it: its type, date and id."""
+    return f"the {event.type_name()} of {event.occurred_on} with id {event.id}"
+
+
+def _lines(items: Sequence[Item]) -> str:
+    """The lines of a batch ("line 3, line 7 ..."), or "this command" when it has none."""
+    lines = [i.where for i in items if "line " in i.where]
+    if not lines:
+        return "this command"
+    return ", ".join(lines[:5]) + (" ..." if len(lines) > 5 else "")
 
 
 def _line_number(problem: str) -> int:

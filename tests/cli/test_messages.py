@@ -97,3 +97,42 @@ def test_amend_reason_is_why_and_new_reason_changes_the_field(sh: Shell) -> None
     assert rows[new_id(out)]["reason"] == "autonomy"
     retraction = next(r for r in rows.values() if r["type"] == "EventRetracted")
     assert retraction["reason"] == "typo"
+
+
+# --- a rule broken by a stored event ------------------------------------------------
+
+
+def test_a_retraction_that_breaks_a_stored_event_names_it_and_the_command(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    rows = history(sh)
+    custody = next(r for r in rows if r["type"] == "Incarcerated")
+    released = next(r for r in rows if r["type"] == "Released")
+    result = sh("retract", str(custody["id"]), "--reason", "wrong person")
+    assert result.exit_code == 1
+    assert (
+        "Released on 2026-03-10 for EX-1, but EX-1 has no custody open on that date (this is a"
+        f" stored event, the Released of 2026-03-10 with id {released['id']}: it breaks the rule"
+        " after this command)"
+    ) in result.output
+    assert "after )" not in result.output
+    assert sh.events() == 6
+
+
+def test_a_retraction_line_that_breaks_a_stored_event_names_its_line(
+    sh: Shell, tmp_path: Path
+) -> None:
+    sh.ok("import", str(WORKED))
+    custody = next(r for r in history(sh) if r["type"] == "Incarcerated")
+    retraction = {
+        "type": "EventRetracted",
+        "youth": "EX-1",
+        "occurred_on": "2026-03-20",
+        "event_id": custody["id"],
+        "reason": "wrong person",
+    }
+    path = tmp_path / "retract.jsonl"
+    path.write_text(json.dumps(retraction) + "\n")
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert "a stored event, the Released of 2026-03-10 with id " in result.output
+    assert "breaks the rule after line 1)" in result.output
