@@ -37,7 +37,7 @@ from pathways.domain.ordering import order_by_life
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
-from pathways.interchange import LineError, parse_line
+from pathways.interchange import LineError, content_id, parse_line
 from pathways.perf import without_gc
 from pathways.store import IntegrityError, Recorded, Store, Write
 
@@ -337,6 +337,17 @@ class Pathways:
                 fresh.append(item)
             elif earlier.event.content() == item.event.content():
                 receipt.skipped += 1
+            elif _derived_id(item.event):
+                problems.append(
+                    (
+                        item.order,
+                        item.at(
+                            f"this line has no id and is the same step as {earlier.where} but"
+                            f" for its personal fields ({_personal_names(item.event)}): give"
+                            ' each of these lines its own "id"'
+                        ),
+                    )
+                )
             else:
                 problems.append(
                     (
@@ -361,6 +372,19 @@ class Pathways:
                 kept.append(item)
             elif _same_step(existing, item.event):
                 receipt.skipped += 1
+            elif _derived_id(item.event):
+                problems.append(
+                    (
+                        item.order,
+                        item.at(
+                            f"this line has no id and is the same step as one already stored"
+                            f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
+                            f" fields ({_personal_names(item.event)}): correct the stored one"
+                            ' with `pathways amend`, or give the line an "id" if it is another'
+                            " step"
+                        ),
+                    )
+                )
             else:
                 problems.append(
                     (
@@ -533,6 +557,15 @@ def _same_step(existing: Recorded, event: Event) -> bool:
     mine = {k: v for k, v in event.content().items() if k not in personal}
     theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
     return mine == theirs
+
+
+def _derived_id(event: Event) -> bool:
+    """Whether the event's id was derived from its content (its line had no id)."""
+    return event.id.version == 5 and event.id == content_id(event)
+
+
+def _personal_names(event: Event) -> str:
+    return ", ".join(sorted(type(event).personal_fields()))
 
 
 def _stored_where(event: Event) -> str:

@@ -136,3 +136,49 @@ def test_a_retraction_line_that_breaks_a_stored_event_names_its_line(
     assert result.exit_code == 1
     assert "a stored event, the Released of 2026-03-10 with id " in result.output
     assert "breaks the rule after line 1)" in result.output
+
+
+# --- lines without ids --------------------------------------------------------------
+
+
+def test_importing_a_file_without_ids_twice_stores_nothing_the_second_time(sh: Shell) -> None:
+    assert all('"id"' not in line for line in WORKED.read_text().splitlines())
+    assert "stored: 6 event(s)" in sh.ok("import", str(WORKED))
+    out = sh.ok("import", str(WORKED))
+    assert "stored: 0 event(s)" in out
+    assert "skipped as already stored: 6" in out
+    assert sh.events() == 6
+
+
+def test_two_identical_lines_without_id_are_one_event(sh: Shell, tmp_path: Path) -> None:
+    contact = json.dumps(
+        {"type": "ContactMade", "youth": "EX-1", "occurred_on": "2026-02-01", "channel": "phone"}
+    )
+    path = tmp_path / "twice.jsonl"
+    path.write_text(WORKED.read_text() + contact + "\n" + contact + "\n")
+    out = sh.ok("import", str(path))
+    assert "stored: 7 event(s)" in out
+    assert "skipped as already stored: 1" in out
+
+
+def test_lines_without_id_differing_only_in_personal_fields_are_told_apart(
+    sh: Shell, tmp_path: Path
+) -> None:
+    sh.ok("import", str(WORKED))
+    first = json.loads(WORKED.read_text().splitlines()[0])
+    path = tmp_path / "birth.jsonl"
+    path.write_text(json.dumps({**first, "birth_date": "2005-02-11"}) + "\n")
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert "line 1: this line has no id and is the same step as one already stored" in (
+        result.output
+    )
+    assert "2005-02-1" not in result.output
+
+
+def test_record_without_id_makes_a_new_event_each_time(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    contact = ["record", "contact-made", "EX-1", "--on", "2026-02-01", "--channel", "phone"]
+    sh.ok(*contact)
+    sh.ok(*contact)
+    assert sh.events() == 8

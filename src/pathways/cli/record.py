@@ -145,7 +145,12 @@ def make_command(cls: type[Event]) -> click.Command:
         if name not in ("id", "youth", "occurred_on", "recorded_by")
     )
     params.append(
-        click.Option(["--id", "id"], type=click.UUID, help="Event id (made if not given).")
+        click.Option(
+            ["--id", "id"],
+            type=click.UUID,
+            help="Event id (default: a new random one, so the same command run twice"
+            " records the step twice).",
+        )
     )
     params.append(
         click.Option(
