@@ -16,7 +16,7 @@ import re
 import time as time_module
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -37,7 +37,7 @@ from pathways.domain.ordering import order_by_life
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
-from pathways.interchange import LineError, content_id, parse_line
+from pathways.interchange import LineError, NotJson, content_id, parse_line
 from pathways.perf import without_gc
 from pathways.store import IntegrityError, Recorded, Store, Write
 
@@ -413,20 +413,36 @@ class Pathways:
         items: list[Item] = []
         problems: list[str] = []
         count = 0
-        for number, text in enumerate(lines, start=1):
+        first: str | None = None  # the first line that is not blank
+        first_is_json = True
+        not_json = 0  # lines that are not JSON at all
+        for number, text in enumerate(_decoded(lines), start=1):
             count += 1
             if progress is not None and number % 1000 == 0:
                 progress(1000)
             if not text.strip():
                 continue
+            is_first = first is None
+            if is_first:
+                first = text.strip()
+                if first.startswith("["):  # a JSON array: no need to read further
+                    raise PathwaysError(_not_json_lines(first))
             try:
                 event = parse_line(text)
+            except NotJson as error:
+                not_json += 1
+                first_is_json = first_is_json and not is_first
+                problems.append(f"line {number}: {error}")
+                continue
             except LineError as error:
                 problems.append(f"line {number}: {error}")
                 continue
             items.append(Item(event, f"line {number}", number))
         if progress is not None:
             progress(count % 1000)
+        if first is not None and not first_is_json and not_json * 2 > len(items) + len(problems):
+            # Most lines are not JSON, the first among them: a file of another format.
+            raise PathwaysError(_not_json_lines(first))
         if problems:
             # Report the rules broken by the lines that did parse too, in one run.
             if items:
@@ -557,6 +573,42 @@ def _same_step(existing: Recorded, event: Event) -> bool:
     mine = {k: v for k, v in event.content().items() if k not in personal}
     theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
     return mine == theirs
+
+
+JSON_LINES = (
+    "`pathways import` reads JSON Lines: UTF-8 text, one JSON object per line, with no"
+    " [ ] around the file and no comma between lines, e.g."
+    ' {"type": "Released", "youth": "Y-2026-0042", "occurred_on": "2026-03-10",'
+    ' "kind": "end-of-sentence", "destination": "rennes"}'
+    " (`pathways history YOUTH --nl` writes this format)"
+)
+
+
+def _not_json_lines(first: str) -> str:
+    """What a file of another format looks like, said once instead of at every line."""
+    if first.startswith("["):
+        what = "a JSON array ([ {...}, {...} ])"
+    elif first.startswith("{"):
+        what = "JSON spread over several lines (pretty-printed)"
+    elif any(separator in first for separator in ",;\t"):
+        what = "a CSV or spreadsheet file"
+    else:
+        what = "another format: most of its lines are not JSON"
+    return f"this file is not JSON Lines: it looks like {what}. {JSON_LINES}. Nothing was written."
+
+
+def _decoded(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a file, or a plain error if it is not UTF-8 text."""
+    iterator = iter(lines)
+    while True:
+        try:
+            text = next(iterator)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            msg = f"this file is not UTF-8 text. {JSON_LINES}. Nothing was written."
+            raise PathwaysError(msg) from None
+        yield text
 
 
 def _derived_id(event: Event) -> bool:

@@ -182,3 +182,62 @@ def test_record_without_id_makes_a_new_event_each_time(sh: Shell) -> None:
     sh.ok(*contact)
     sh.ok(*contact)
     assert sh.events() == 8
+
+
+# --- files of another format --------------------------------------------------------
+
+
+def _events() -> list[dict[str, object]]:
+    return [json.loads(line) for line in WORKED.read_text().splitlines()]
+
+
+def _csv() -> str:
+    keys = ["type", "youth", "occurred_on", "residence", "birth_date"]
+    rows = [",".join(keys)]
+    rows += [",".join(str(e.get(k, "")) for k in keys) for e in _events()]
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "looks_like"),
+    [
+        (json.dumps(_events()), "a JSON array"),
+        (json.dumps(_events(), indent=2), "a JSON array"),
+        ("[\n" + ",\n".join(json.dumps(e) for e in _events()) + "\n]\n", "a JSON array"),
+        ("\n".join(json.dumps(e, indent=2) for e in _events()), "JSON spread over several lines"),
+        (_csv(), "a CSV or spreadsheet file"),
+    ],
+    ids=["array", "pretty-array", "array-of-lines", "pretty-objects", "csv"],
+)
+def test_a_file_of_another_format_is_told_once_that_import_reads_json_lines(
+    sh: Shell, tmp_path: Path, text: str, looks_like: str
+) -> None:
+    path = tmp_path / "steps.json"
+    path.write_text(text)
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert f"this file is not JSON Lines: it looks like {looks_like}" in result.output
+    assert "reads JSON Lines: UTF-8 text, one JSON object per line" in result.output
+    assert "not valid JSON" not in result.output
+    assert result.output.count("Nothing was written.") == 1
+    assert sh.events() == 0
+
+
+def test_one_bad_line_in_a_json_lines_file_is_still_named(sh: Shell, tmp_path: Path) -> None:
+    lines = WORKED.read_text().splitlines()
+    lines.insert(2, "{not json")
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = sh("import", str(path))
+    assert "line 3: not valid JSON" in result.output
+    assert "not JSON Lines" not in result.output
+
+
+def test_a_binary_import_file_says_import_reads_json_lines(sh: Shell, tmp_path: Path) -> None:
+    path = tmp_path / "steps.xlsx"
+    path.write_bytes(b"PK\x03\x04\xff\xfe\x00\x81" * 100)
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert "not UTF-8 text" in result.output
+    assert "JSON Lines" in result.output
+    assert "Traceback" not in result.output
