@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
@@ -241,3 +242,26 @@ def test_a_binary_import_file_says_import_reads_json_lines(sh: Shell, tmp_path: 
     assert "not UTF-8 text" in result.output
     assert "JSON Lines" in result.output
     assert "Traceback" not in result.output
+
+
+# --- the master key file ------------------------------------------------------------
+
+
+def test_a_binary_key_file_is_not_called_a_json_lines_file(sh: Shell, tmp_path: Path) -> None:
+    key = tmp_path / "master.key"
+    key.write_bytes(bytes(range(128, 256)))
+    result = sh("info", env={"PATHWAYS_MASTER_KEY": "", "PATHWAYS_KEY_FILE": str(key)})
+    assert result.exit_code == 1
+    assert f"the master key file {key} is not a pathways key" in result.output
+    assert "JSON Lines" not in result.output
+
+
+def test_a_file_that_is_not_utf8_outside_import_is_not_called_a_json_lines_file() -> None:
+    from pathways.cli import cli, expected_failure
+
+    error = UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+    with click.Context(cli, info_name="pathways") as ctx:
+        ctx.invoked_subcommand = "report"
+        assert "JSON Lines" not in expected_failure(error)
+        ctx.invoked_subcommand = "import"
+        assert "JSON Lines" in expected_failure(error)
