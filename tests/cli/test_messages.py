@@ -265,3 +265,38 @@ def test_a_file_that_is_not_utf8_outside_import_is_not_called_a_json_lines_file(
         assert "JSON Lines" not in expected_failure(error)
         ctx.invoked_subcommand = "import"
         assert "JSON Lines" in expected_failure(error)
+
+
+# --- record: option names in the words of the command line, values as typed ----------
+
+
+def test_record_echoes_a_refused_value_as_typed(sh: Shell) -> None:
+    result = sh(
+        "record", "youth-registered", "Y-2026-0001", "--on", "2026-01-12",
+        "--birth-date", "2005-02-10", "--residence", "saint_malo",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "option --residence: 'saint_malo' is not a code" in result.output
+
+
+def test_record_names_the_options_and_the_youth_argument(sh: Shell) -> None:
+    result = sh("record", "released", "Y_1", "--on", "2026-03-01", "--kind", "end-of-sentence")
+    assert result.exit_code == 2
+    assert "YOUTH: 'Y_1' is not a pseudonymous reference" in result.output
+    assert "missing option --destination" in result.output
+
+
+def test_click_suggests_the_closest_record_subcommand_and_option(sh: Shell) -> None:
+    result = sh("record", "release", "Y-1", "--on", "2026-03-01")
+    assert result.exit_code == 2
+    assert "Did you mean 'released'?" in result.output
+    result = sh("record", "released", "Y-1", "--on", "2026-03-01", "--destinaton", "rennes")
+    assert "Did you mean '--destination'?" in result.output
+
+
+def test_amend_names_the_option_of_a_refused_value(sh: Shell) -> None:
+    sh.ok("import", str(WORKED))
+    released = next(r for r in history(sh) if r["type"] == "Released")
+    result = sh("amend", str(released["id"]), "--destination", "saint_malo")
+    assert result.exit_code == 1
+    assert "option --destination: 'saint_malo' is not a code" in result.output

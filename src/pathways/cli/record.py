@@ -105,6 +105,15 @@ def field_option(name: str, info: FieldInfo) -> click.Option:
     return click.Option([option, name], type=click_type, default=None, help=help_text)
 
 
+def option_label(field: str) -> str:
+    """How a field is named in the messages of `record`: by its option (or argument)."""
+    if field == "youth":
+        return "YOUTH"
+    if field == "occurred_on":
+        return "option --on"
+    return "option --" + field.replace("_", "-")
+
+
 def build_event(cls: type[Event], values: dict[str, Any]) -> Event:
     data = {k: v for k, v in values.items() if v is not None}
     try:
@@ -113,9 +122,8 @@ def build_event(cls: type[Event], values: dict[str, Any]) -> Event:
         from pydantic import ValidationError
 
         if isinstance(error, ValidationError):
-            message = explain(cls, error).replace("missing field '", "missing option --")
-            message = message.replace("field '", "option --")
-            raise click.UsageError(message.replace("_", "-")) from None
+            # Only the names of the options change: values are echoed as typed.
+            raise click.UsageError(explain(cls, error, option_label)) from None
         raise
 
 

@@ -32,6 +32,11 @@ def _option(name: str) -> str:
     return "--" + RENAMED.get(name, name.replace("_", "-"))
 
 
+def _label(name: str) -> str:
+    """A field, as the messages of amend name it: by its option."""
+    return "option --on" if name == "occurred_on" else f"option {_option(name)}"
+
+
 def _amend_options(func: Any) -> Any:
     for name in reversed(AMENDABLE):
         func = click.option(
@@ -101,7 +106,7 @@ def amend(
     try:
         receipt = app.amend(event_id, changes, why_text or "corrected", actor)
     except ValidationError as error:
-        raise LineError(explain(cls, error)) from None
+        raise LineError(explain(cls, error, _label)) from None
     # The retraction is written after the event it names: find the corrected one by type.
     corrected = next(e for e in receipt.events if not isinstance(e, EventRetracted))
     print_receipt(receipt, verb="amended")
