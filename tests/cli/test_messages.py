@@ -300,3 +300,81 @@ def test_amend_names_the_option_of_a_refused_value(sh: Shell) -> None:
     result = sh("amend", str(released["id"]), "--destination", "saint_malo")
     assert result.exit_code == 1
     assert "option --destination: 'saint_malo' is not a code" in result.output
+
+
+# --- implausible input --------------------------------------------------------------
+
+
+def _shifted_to_year_1() -> str:
+    lines = []
+    for event in _events():
+        event["occurred_on"] = "0001" + str(event["occurred_on"])[4:]
+        if "birth_date" in event:
+            event["birth_date"] = "0001-02-10"
+        lines.append(json.dumps(event))
+    return "\n".join(lines) + "\n"
+
+
+def test_a_pathway_shifted_to_the_year_1_is_refused(sh: Shell, tmp_path: Path) -> None:
+    path = tmp_path / "shifted.jsonl"
+    path.write_text(_shifted_to_year_1())
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "line 1: YouthRegistered on 0001-01-12 for EX-1: occurred_on 0001-01-12 is before"
+        " 2000-01-01, the earliest date this store accepts (setting dates.floor)"
+    ) in result.output
+    assert sh.events() == 0
+
+
+def test_the_date_floor_is_a_setting_listed_and_changed_like_the_others(
+    sh: Shell, tmp_path: Path
+) -> None:
+    rows = json.loads(sh.ok("settings", "--json"))
+    assert {"kind": "setting", "code": "dates.floor", "detail": "2000-01-01"} in rows
+    lines = [json.loads(line) for line in WORKED.read_text().splitlines()]
+    for line in lines:
+        line["occurred_on"] = "1999" + str(line["occurred_on"])[4:]
+    lines[0]["birth_date"] = "1980-02-10"
+    path = tmp_path / "old.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert sh("import", str(path)).exit_code == 1
+    sh.ok("settings", "set", "dates.floor", "1995-01-01")
+    rows = json.loads(sh.ok("settings", "--json"))
+    assert {"kind": "setting", "code": "dates.floor", "detail": "1995-01-01"} in rows
+    assert "stored: 6 event(s)" in sh.ok("import", str(path))
+    result = sh("settings", "set", "dates.floor", "soon")
+    assert result.exit_code == 1
+    assert "dates.floor = soon: expected a date (YYYY-MM-DD)" in result.output
+
+
+def test_an_expected_release_in_9999_is_refused(sh: Shell, tmp_path: Path) -> None:
+    lines = WORKED.read_text().splitlines()
+    custody = json.loads(lines[1])
+    lines[1] = json.dumps({**custody, "expected_release_on": "9999-01-01"})
+    path = tmp_path / "far.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "line 2: Incarcerated on 2026-01-05 for EX-1: expected_release_on 9999-01-01 is more"
+        " than 30 years after the custody begins (2026-01-05)"
+    ) in result.output
+
+
+def test_a_name_with_a_right_to_left_override_is_refused_without_echo(
+    sh: Shell, tmp_path: Path
+) -> None:
+    lines = WORKED.read_text().splitlines()
+    registration = json.loads(lines[0])
+    lines[0] = json.dumps({**registration, "name": "Camille \u202enitraM"})
+    path = tmp_path / "bidi.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = sh("import", str(path))
+    assert result.exit_code == 1
+    assert (
+        "line 1: YouthRegistered on 2026-01-12 for EX-1: name holds the character U+202E"
+        " (RIGHT-TO-LEFT OVERRIDE)"
+    ) in result.output
+    assert "Camille" not in result.output
+    assert sh.events() == 0
