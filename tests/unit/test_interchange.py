@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways.domain.events import EVENT_TYPES, Event, Released, YouthRegistered
-from pathways.interchange import LineError, content_id, from_dict, parse_line, to_dict
+from pathways.interchange import (
+    CONTENT_NAMESPACE,
+    LineError,
+    content_id,
+    from_dict,
+    parse_line,
+    to_dict,
+)
 
 RELEASE = {
     "type": "Released",
@@ -183,6 +190,15 @@ def test_the_derived_id_depends_on_the_content_only() -> None:
     assert len({parse_line(text).id for text in same}) == 1
     others = [line(), line(occurred_on="2026-03-11"), line(youth="Y-43"), line(kind="semi-liberty")]
     assert len({parse_line(text).id for text in others}) == len(others)
+
+
+def test_the_derived_id_is_the_uuid5_of_the_canonical_content() -> None:
+    """So that another system can compute it: sorted keys, no spaces, no empty field."""
+    canonical = (
+        '{"destination":"rennes","kind":"end-of-sentence","occurred_on":"2026-03-10",'
+        '"type":"Released","youth":"Y-2026-0042"}'
+    )
+    assert parse_line(line()).id == uuid.uuid5(CONTENT_NAMESPACE, canonical)
 
 
 def test_a_line_with_an_id_keeps_it() -> None:
