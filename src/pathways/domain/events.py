@@ -467,9 +467,10 @@ class MeasureEnded(RegistryEvent):
 
 
 class SettingChanged(RegistryEvent):
-    """A setting changes: an alert threshold, the suppression threshold, or which
-    Mission Locale serves a territory (`territory.<code>`, value an organisation
-    code or `none`). Kept as an event so that replays use the settings of their time."""
+    """A setting changes: an alert threshold, the suppression threshold, the earliest
+    date an event may carry (`dates.floor`), or which Mission Locale serves a territory
+    (`territory.<code>`, value an organisation code or `none`). Kept as an event so
+    that replays use the settings of their time."""
 
     phase: ClassVar[str] = "settings"
     name: str = describe(
@@ -477,7 +478,9 @@ class SettingChanged(RegistryEvent):
         pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)?$",
         max_length=80,
     )
-    value: str = describe("Its new value (a whole number of days, or a code).", max_length=80)
+    value: str = describe(
+        "Its new value (a whole number of days, a date or a code).", max_length=80
+    )
 
 
 YOUTH_EVENT_TYPES: tuple[type[YouthEvent], ...] = (
