@@ -16,7 +16,7 @@ import re
 import time as time_module
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence, Sized
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
 from pathways.domain.timeline import Entry, pair_of
-from pathways.interchange import LineError, parse_line
+from pathways.interchange import LineError, NotJson, content_id, parse_line
 from pathways.perf import without_gc
 from pathways.progress import SILENT, Progress
 from pathways.store import IntegrityError, Recorded, Store, Write
@@ -239,10 +239,9 @@ class Pathways:
             self.progress.advance()
             stream = streams[youth]
             stored = loaded[stream]
+            # (messages name a stored event by `_stored_where`, only when one breaks a rule)
             stored_entries = [
-                Entry(r.event, r.position, f"stored event {r.event.id}")
-                for r in stored
-                if isinstance(r.event, YouthEvent)
+                Entry(r.event, r.position) for r in stored if isinstance(r.event, YouthEvent)
             ]
             new_entries = [
                 Entry(i.event, head + 1 + i.order, i.where)
@@ -250,7 +249,7 @@ class Pathways:
                 if isinstance(i.event, YouthEvent)
             ]
             check = check_youth(youth, stored_entries, new_entries, ref, today)
-            problems.extend(self._locate(check.violations, youth_items))
+            problems.extend(self._locate(check.violations, youth_items, stored_entries))
             version = stored[-1].version if stored else 0
             birth = _birth_date([*stored_entries, *new_entries])
             for item in sorted(youth_items, key=_write_order):
@@ -317,17 +316,29 @@ class Pathways:
         return problems
 
     @staticmethod
-    def _locate(violations: list[Violation], items: list[Item]) -> list[tuple[int, str]]:
+    def _locate(
+        violations: list[Violation], items: list[Item], stored: Sequence[Entry] = ()
+    ) -> list[tuple[int, str]]:
+        """Each violation with where it comes from: the line (or command) of a new event,
+        or, for a stored event that the batch makes break a rule, that stored event and
+        the lines that did it."""
         by_id = {i.event.id: i for i in items}
         located = []
         first = min(i.order for i in items)
-        lines = ", ".join(i.where for i in items[:5]) + (" ..." if len(items) > 5 else "")
+        stored_by_id: dict[uuid.UUID, YouthEvent] | None = None
         for violation in violations:
             item = by_id.get(violation.event_id) if violation.event_id else None
             if item is not None:
                 located.append((item.order, item.at(violation.message)))
-            else:
-                located.append((first, f"{violation.message} (a stored event, after {lines})"))
+                continue
+            if stored_by_id is None:
+                stored_by_id = {e.event.id: e.event for e in stored}
+            event = stored_by_id.get(violation.event_id) if violation.event_id else None
+            what = "a stored event" if event is None else f"a stored event, {_stored_where(event)}"
+            after = _lines(items)
+            located.append(
+                (first, f"{violation.message} (this is {what}: it breaks the rule after {after})")
+            )
         return located
 
     def _drop_replays(
@@ -344,6 +355,17 @@ class Pathways:
                 fresh.append(item)
             elif earlier.event.content() == item.event.content():
                 receipt.skipped += 1
+            elif _derived_id(item.event):
+                problems.append(
+                    (
+                        item.order,
+                        item.at(
+                            f"this line has no id and is the same step as {earlier.where} but"
+                            f" for its personal fields ({_personal_names(item.event)}): give"
+                            ' each of these lines its own "id"'
+                        ),
+                    )
+                )
             else:
                 problems.append(
                     (
@@ -368,6 +390,19 @@ class Pathways:
                 kept.append(item)
             elif _same_step(existing, item.event):
                 receipt.skipped += 1
+            elif _derived_id(item.event):
+                problems.append(
+                    (
+                        item.order,
+                        item.at(
+                            f"this line has no id and is the same step as one already stored"
+                            f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
+                            f" fields ({_personal_names(item.event)}): correct the stored one"
+                            ' with `pathways amend`, or give the line an "id" if it is another'
+                            " step"
+                        ),
+                    )
+                )
             else:
                 problems.append(
                     (
@@ -396,19 +431,35 @@ class Pathways:
         problems: list[str] = []
         count = 0
         self.progress.phase("read", len(lines) if isinstance(lines, Sized) else None)
-        for number, text in enumerate(lines, start=1):
+        first: str | None = None  # the first line that is not blank
+        first_is_json = True
+        not_json = 0  # lines that are not JSON at all
+        for number, text in enumerate(_decoded(lines), start=1):
             count += 1
             if number % 1000 == 0:
                 self.progress.advance(1000)
             if not text.strip():
                 continue
+            is_first = first is None
+            if is_first:
+                first = text.strip()
+                if first.startswith("["):  # a JSON array: no need to read further
+                    raise PathwaysError(_not_json_lines(first))
             try:
                 event = parse_line(text)
+            except NotJson as error:
+                not_json += 1
+                first_is_json = first_is_json and not is_first
+                problems.append(f"line {number}: {error}")
+                continue
             except LineError as error:
                 problems.append(f"line {number}: {error}")
                 continue
             items.append(Item(event, f"line {number}", number))
         self.progress.advance(count % 1000)
+        if first is not None and not first_is_json and not_json * 2 > len(items) + len(problems):
+            # Most lines are not JSON, the first among them: a file of another format.
+            raise PathwaysError(_not_json_lines(first))
         if problems:
             # Report the rules broken by the lines that did parse too, in one run.
             if items:
@@ -557,6 +608,64 @@ def _same_step(existing: Recorded, event: Event) -> bool:
     mine = {k: v for k, v in event.content().items() if k not in personal}
     theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
     return mine == theirs
+
+
+JSON_LINES = (
+    "`pathways import` reads JSON Lines: UTF-8 text, one JSON object per line, with no"
+    " [ ] around the file and no comma between lines, e.g."
+    ' {"type": "Released", "youth": "Y-2026-0042", "occurred_on": "2026-03-10",'
+    ' "kind": "end-of-sentence", "destination": "rennes"}'
+    " (`pathways history YOUTH --nl` writes this format)"
+)
+
+
+def _not_json_lines(first: str) -> str:
+    """What a file of another format looks like, said once instead of at every line."""
+    if first.startswith("["):
+        what = "a JSON array ([ {...}, {...} ])"
+    elif first.startswith("{"):
+        what = "JSON spread over several lines (pretty-printed)"
+    elif any(separator in first for separator in ",;\t"):
+        what = "a CSV or spreadsheet file"
+    else:
+        what = "another format: most of its lines are not JSON"
+    return f"this file is not JSON Lines: it looks like {what}. {JSON_LINES}. Nothing was written."
+
+
+def _decoded(lines: Iterable[str]) -> Iterator[str]:
+    """The lines of a file, or a plain error if it is not UTF-8 text."""
+    iterator = iter(lines)
+    while True:
+        try:
+            text = next(iterator)
+        except StopIteration:
+            return
+        except UnicodeDecodeError:
+            msg = f"this file is not UTF-8 text. {JSON_LINES}. Nothing was written."
+            raise PathwaysError(msg) from None
+        yield text
+
+
+def _derived_id(event: Event) -> bool:
+    """Whether the event's id was derived from its content (its line had no id)."""
+    return event.id.version == 5 and event.id == content_id(event)
+
+
+def _personal_names(event: Event) -> str:
+    return ", ".join(sorted(type(event).personal_fields()))
+
+
+def _stored_where(event: Event) -> str:
+    """A stored event, as a message names it: its type, date and id."""
+    return f"the {event.type_name()} of {event.occurred_on} with id {event.id}"
+
+
+def _lines(items: Sequence[Item]) -> str:
+    """The lines of a batch ("line 3, line 7 ..."), or "this command" when it has none."""
+    lines = [i.where for i in items if "line " in i.where]
+    if not lines:
+        return "this command"
+    return ", ".join(lines[:5]) + (" ..." if len(lines) > 5 else "")
 
 
 def _line_number(problem: str) -> int:

@@ -39,6 +39,10 @@ KEY_ENV = "PATHWAYS_MASTER_KEY"
 KEY_FILE_ENV = "PATHWAYS_KEY_FILE"
 NONCE_BYTES = 12
 KEY_CHECK_PLAINTEXT = b"pathways master key check v1"
+#: A key file holds 44 characters of base64 and a new line; anything much longer is
+#: not a key, and is not read further.
+KEY_CHARACTERS = 44
+MAX_KEY_FILE_BYTES = 256
 
 
 def default_key_file() -> Path:
@@ -66,7 +70,8 @@ def load_master_key(key_file: Path | None = None) -> bytes:
         path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
         source = str(path)
         try:
-            text = path.read_text().strip()
+            with path.open("rb") as handle:  # a few bytes only: the path may be /dev/zero
+                raw = handle.read(MAX_KEY_FILE_BYTES + 1)
         except FileNotFoundError:
             msg = (
                 f"no master key: {path} does not exist and ${KEY_ENV} is not set. "
@@ -77,6 +82,13 @@ def load_master_key(key_file: Path | None = None) -> bytes:
         except OSError as error:
             msg = f"cannot read the master key file {path}: {error.strerror}"
             raise MasterKeyError(msg) from None
+        text = raw.decode("ascii", errors="replace").strip()
+        if len(raw) > MAX_KEY_FILE_BYTES or not (text.isascii() and text.isprintable()):
+            msg = (
+                f"the master key file {path} is not a pathways key "
+                f"(expected {KEY_CHARACTERS} characters of base64)"
+            )
+            raise MasterKeyError(msg)
     try:
         key = base64.urlsafe_b64decode(text.strip().encode())
     except (binascii.Error, ValueError):

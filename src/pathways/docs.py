@@ -57,6 +57,13 @@ def events_markdown() -> str:
         "",
         "In the JSON Lines interchange format each line is one event:",
         "`type` is the name below, the other keys are the field names.",
+        "A line without `id` gets an id derived from its content (type, youth,",
+        "`occurred_on` and the non-personal fields): importing a file twice equals",
+        "importing it once. Two identical lines without id in one file are therefore",
+        "one event (the second is counted as skipped): a step really repeated on the",
+        "same day with the same fields needs an `id` on each line. `pathways record`",
+        "without `--id` makes a new random id each time, so recording a step twice",
+        "records it twice.",
         "",
     ]
     phase = ""

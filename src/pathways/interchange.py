@@ -4,11 +4,20 @@ One object per line: `type` (an event name of the catalogue), the common keys
 (`youth`, `occurred_on`, optional `id` and `recorded_by`) and the fields of
 that type, named exactly as in DOMAIN.md. Keys that exports add
 (`recorded_at`, `actor`, `position`, `retracted`) are accepted and ignored.
+
+A line without `id` gets an id derived from its content (`content_id`): importing
+a file twice equals importing it once. Two identical lines without id are then
+one event (the second is skipped, and counted as such): a step really repeated
+on the same day with the same fields needs an `id` on each line.
 """
 
 from __future__ import annotations
 
+import difflib
+import hashlib
 import json
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,8 +28,20 @@ from pathways.domain.events import EVENT_TYPES, Event, YouthEvent
 EXPORT_KEYS = frozenset({"recorded_at", "actor", "position", "retracted", "erased"})
 
 
+#: The namespace of the ids derived from a line's content (never change it: the ids
+#: of files already imported would change, and a second import would add them again).
+CONTENT_NAMESPACE = uuid.UUID("6f1d3c5e-2a4b-5c8d-9e0f-0a1b2c3d4e5f")
+_NAMESPACE_BYTES = CONTENT_NAMESPACE.bytes
+_STAND_IN_ID = uuid.UUID(int=0)
+TOO_DEEP = "nested too deeply (an event is one flat JSON object)"
+
+
 class LineError(PathwaysError):
     """A line that cannot become an event; the message names the problem."""
+
+
+class NotJson(LineError):
+    """A line that is not JSON at all (a file of many tells that it has another format)."""
 
 
 def parse_line(text: str) -> Event:
@@ -29,31 +50,103 @@ def parse_line(text: str) -> Event:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         msg = f"not valid JSON ({error.msg} at column {error.colno})"
-        raise LineError(msg) from None
+        raise NotJson(msg) from None
+    except RecursionError:
+        raise LineError(TOO_DEEP) from None
     if not isinstance(data, dict):
         msg = "expected a JSON object with a 'type'"
         raise LineError(msg)
-    return from_dict(data)
+    try:
+        return from_dict(data)
+    except RecursionError:
+        raise LineError(TOO_DEEP) from None
 
 
 def from_dict(data: dict[str, Any]) -> Event:
+    """An event from its interchange form; without an `id`, its id is `content_id`."""
     data = {k: v for k, v in data.items() if k not in EXPORT_KEYS}
     kind = data.pop("type", None)
     if kind is None:
         msg = "missing key 'type' (the event name, e.g. \"Released\")"
         raise LineError(msg)
-    cls = EVENT_TYPES.get(str(kind))
-    if cls is None:
-        msg = f"unknown event type '{kind}' (valid: {', '.join(sorted(EVENT_TYPES))})"
+    if not isinstance(kind, str):
+        msg = "key 'type' must be the event name as text (e.g. \"Released\")"
         raise LineError(msg)
+    cls = EVENT_TYPES.get(kind)
+    if cls is None:
+        raise LineError(unknown_type(kind))
+    derive = "id" not in data
+    if derive:  # (a stand-in rather than a random uuid4 that would be thrown away)
+        data["id"] = _STAND_IN_ID
     try:
-        return cls.model_validate(data)
+        event = cls.model_validate(data)
     except ValidationError as error:
         raise LineError(explain(cls, error)) from None
+    if derive:
+        event = event.model_copy(update={"id": content_id(event)})
+    return event
 
 
-def explain(cls: type[Event], error: ValidationError) -> str:
-    """Pydantic's errors in the words of the interchange format."""
+def content_id(event: Event) -> uuid.UUID:
+    """The id of a line that has none: a uuid5 of the step's content (type, youth,
+    occurred_on and fields; not id or recorded_by), so that importing it again
+    finds it stored. Personal fields are left out: the id is stored in clear and must
+    not let anyone check a guessed birth date or note against it. Two lines that differ
+    only there get the same id, and the second is refused as a clash: give them ids."""
+    content = event.model_dump(
+        mode="json", exclude={"id", "recorded_by", *event.personal_fields()}, exclude_none=True
+    )
+    content["type"] = event.type_name()
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # uuid.uuid5, without its detour through a str of the namespace (an import may have
+    # 100,000 lines without id)
+    digest = hashlib.sha1(_NAMESPACE_BYTES + canonical.encode(), usedforsecurity=False).digest()
+    return uuid.UUID(bytes=digest[:16], version=5)
+
+
+def _squeeze(name: str) -> str:
+    return name.lower().replace("-", "").replace("_", "").replace(" ", "")
+
+
+def suggest(name: str, valid: list[str]) -> list[str]:
+    """The valid names closest to a mistyped one (case, '-' and '_' aside)."""
+    by_key = {_squeeze(v): v for v in valid}
+    key = _squeeze(name)
+    if key in by_key:
+        return [by_key[key]]
+    return [by_key[k] for k in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.6)]
+
+
+def _did_you_mean(names: list[str]) -> str:
+    return " or ".join(names)
+
+
+def unknown_type(kind: str) -> str:
+    close = suggest(kind, list(EVENT_TYPES))
+    if close:
+        return f"unknown event type {_shown(kind)} (did you mean {_did_you_mean(close)}?)"
+    return f"unknown event type {_shown(kind)} (valid: {', '.join(sorted(EVENT_TYPES))})"
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A refused value as typed, cut short if long (a whole file may sit in one field)."""
+    try:
+        text = repr(value)
+    except RecursionError:
+        return "(a value nested too deeply)"
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def field_label(field: str) -> str:
+    """How a field is named in the messages about an interchange line."""
+    return f"field '{field}'"
+
+
+def explain(
+    cls: type[Event], error: ValidationError, label: Callable[[str], str] = field_label
+) -> str:
+    """Pydantic's errors in the words of the interchange format (or, with another
+    `label`, of the command line: `option --birth-date`)."""
     parts = []
     allowed = ["id", "occurred_on", "recorded_by", *cls.domain_fields()]
     if issubclass(cls, YouthEvent):
@@ -63,29 +156,32 @@ def explain(cls: type[Event], error: ValidationError) -> str:
         field = ".".join(str(p) for p in item["loc"]) or "(line)"
         kind = item["type"]
         # a refused personal value is not repeated (messages end up in terminals and logs)
-        value = "(withheld)" if field in personal else item.get("input")
+        value = "(withheld)" if field in personal else _shown(item.get("input"))
         if kind == "missing":
-            parts.append(f"missing field '{field}'")
+            parts.append(f"missing {label(field)}")
         elif kind == "extra_forbidden":
+            close = suggest(field, allowed)
+            hint = f"did you mean {_did_you_mean(close)}? " if close else ""
             parts.append(
-                f"unknown field '{field}' for {cls.type_name()} (fields: {', '.join(allowed)})"
+                f"unknown field {_shown(field)} for {cls.type_name()}"
+                f" ({hint}fields: {', '.join(allowed)})"
             )
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
-            parts.append(f"field '{field}': {value!r} is not one of {expected}")
+            parts.append(f"{label(field)}: {value} is not one of {expected}")
         elif kind == "string_pattern_mismatch" and field in ("youth",):
             parts.append(
-                f"field 'youth': {value!r} is not a pseudonymous reference "
+                f"{label(field)}: {value} is not a pseudonymous reference "
                 f"(capital letters, digits and '-', e.g. Y-2026-0042; never a name)"
             )
         elif kind == "string_pattern_mismatch":
             parts.append(
-                f"field '{field}': {value!r} is not a code (lowercase kebab-case, e.g. saint-malo)"
+                f"{label(field)}: {value} is not a code (lowercase kebab-case, e.g. saint-malo)"
             )
         elif kind.startswith(("date_", "datetime_")):
-            parts.append(f"field '{field}': {value!r} is not a date (YYYY-MM-DD)")
+            parts.append(f"{label(field)}: {value} is not a date (YYYY-MM-DD)")
         else:
-            parts.append(f"field '{field}': {item['msg']}")
+            parts.append(f"{label(field)}: {item['msg']}")
     return f"{cls.type_name()}: " + "; ".join(parts)
 
 

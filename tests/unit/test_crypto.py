@@ -211,3 +211,26 @@ def test_malformed_key_in_the_environment_is_refused(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv(KEY_ENV, "c2hvcnQ=")
     with pytest.raises(MasterKeyError, match=r"master key in \$PATHWAYS_MASTER_KEY is malformed"):
         load_master_key()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [bytes(range(256)) * 4, b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, b"A" * 100_000],
+    ids=["random-bytes", "binary", "oversized"],
+)
+def test_a_key_file_that_is_not_a_key_is_called_so(
+    no_key_env: None, tmp_path: Path, content: bytes
+) -> None:
+    path = tmp_path / "photo.png"
+    path.write_bytes(content)
+    with pytest.raises(MasterKeyError) as caught:
+        load_master_key(path)
+    assert str(caught.value) == (
+        f"the master key file {path} is not a pathways key (expected 44 characters of base64)"
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="no /dev/zero here")
+def test_a_key_path_pointing_at_dev_zero_is_refused_after_a_few_bytes(no_key_env: None) -> None:
+    with pytest.raises(MasterKeyError, match="/dev/zero is not a pathways key"):
+        load_master_key(Path("/dev/zero"))

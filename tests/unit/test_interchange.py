@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathways.domain.events import EVENT_TYPES, Event, Released, YouthRegistered
-from pathways.interchange import LineError, from_dict, parse_line, to_dict
+from pathways.interchange import (
+    CONTENT_NAMESPACE,
+    LineError,
+    content_id,
+    from_dict,
+    parse_line,
+    to_dict,
+)
 
 RELEASE = {
     "type": "Released",
@@ -58,6 +65,58 @@ def test_unknown_type_lists_the_valid_ones() -> None:
     assert "unknown event type 'Escaped'" in message
     for name in EVENT_TYPES:
         assert name in message
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("Release", "Released"),
+        ("released", "Released"),
+        ("youth-registered", "YouthRegistered"),
+        ("ContactMde", "ContactMade"),
+    ],
+)
+def test_unknown_type_suggests_the_closest_names(typed: str, meant: str) -> None:
+    message = error_of(line(type=typed))
+    assert message.startswith(f"unknown event type '{typed}' (did you mean {meant}")
+    assert "valid:" not in message
+
+
+def test_a_type_that_is_not_text_is_refused() -> None:
+    assert "key 'type' must be the event name as text" in error_of(line(type={"a": 1}))
+
+
+def test_unknown_field_suggests_the_closest_one() -> None:
+    message = error_of(line(destinaton="rennes"))
+    assert "unknown field 'destinaton' for Released (did you mean destination? fields: " in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 100_000,
+        '{"type": ' + '{"a": ' * 100_000 + "1" + "}" * 100_001,
+        '{"type": "Released", "destination": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["array", "type", "field"],
+)
+def test_a_line_nested_too_deeply_is_refused_as_a_line_error(text: str) -> None:
+    assert error_of(text) == "nested too deeply (an event is one flat JSON object)"
+
+
+def test_a_line_nested_deeply_but_within_the_parser_limits_is_refused_without_echo() -> None:
+    deep = "{" + '"a": {' * 500 + "}" * 501
+    message = error_of(f'{{"type": {deep}}}')
+    assert message == "key 'type' must be the event name as text (e.g. \"Released\")"
+    message = error_of(line()[:-1] + f', "destination": {deep}}}')
+    assert "destination" in message
+    assert len(message) < 300
+
+
+def test_a_long_refused_value_is_cut_short() -> None:
+    message = error_of(line(kind="x" * 10_000))
+    assert "'xxxxxxxx" in message
+    assert len(message) < 400
 
 
 def test_unknown_field_is_refused_with_the_fields_of_the_type() -> None:
@@ -115,8 +174,53 @@ def test_keys_added_by_exports_are_ignored() -> None:
     assert event == parse_line(line(id=str(event_id), recorded_by="jdupont"))
 
 
-def test_an_id_is_made_when_the_line_has_none() -> None:
-    assert parse_line(line()).id != parse_line(line()).id
+def test_a_line_without_id_gets_the_same_id_each_time() -> None:
+    assert parse_line(line()).id == parse_line(line()).id
+    assert parse_line(line()).id == content_id(parse_line(line()))
+    assert parse_line(line()).id.version == 5
+
+
+def test_the_derived_id_depends_on_the_content_only() -> None:
+    same = [
+        line(),
+        json.dumps(dict(reversed(list(RELEASE.items())))),
+        line(recorded_by="jdupont"),
+        line(recorded_at="2026-03-11T09:12:00+00:00", position=3),
+    ]
+    assert len({parse_line(text).id for text in same}) == 1
+    others = [line(), line(occurred_on="2026-03-11"), line(youth="Y-43"), line(kind="semi-liberty")]
+    assert len({parse_line(text).id for text in others}) == len(others)
+
+
+def test_the_derived_id_is_the_uuid5_of_the_canonical_content() -> None:
+    """So that another system can compute it: sorted keys, no spaces, no empty field."""
+    canonical = (
+        '{"destination":"rennes","kind":"end-of-sentence","occurred_on":"2026-03-10",'
+        '"type":"Released","youth":"Y-2026-0042"}'
+    )
+    assert parse_line(line()).id == uuid.uuid5(CONTENT_NAMESPACE, canonical)
+
+
+def test_a_line_with_an_id_keeps_it() -> None:
+    event_id = uuid.uuid4()
+    assert parse_line(line(id=str(event_id))).id == event_id
+
+
+def test_the_derived_id_does_not_depend_on_personal_fields() -> None:
+    """The id is stored in clear: it must not let a guessed birth date be checked."""
+
+    def registration(birth: str) -> str:
+        return json.dumps(
+            {
+                "type": "YouthRegistered",
+                "youth": "Y-1",
+                "occurred_on": "2026-01-12",
+                "birth_date": birth,
+                "residence": "rennes",
+            }
+        )
+
+    assert parse_line(registration("2005-02-10")).id == parse_line(registration("2006-01-01")).id
 
 
 def test_to_dict_puts_type_and_common_keys_first_and_leaves_out_empty_fields() -> None:

@@ -27,6 +27,7 @@ from pathways.domain.events import (
     ProgrammeEntered,
     ProgrammeExited,
     Released,
+    ReleasePlanValidated,
     SettingChanged,
     SituationEnded,
     SituationStarted,
@@ -37,7 +38,13 @@ from pathways.domain.events import (
     YouthRegistered,
 )
 from pathways.domain.reference import ReferenceData
-from pathways.domain.rules import YouthCheck, age_on, check_registry_event, check_youth
+from pathways.domain.rules import (
+    YouthCheck,
+    age_on,
+    check_registry_event,
+    check_youth,
+    years_after,
+)
 from pathways.domain.timeline import Entry
 
 Y = "Y-2026-0042"
@@ -720,3 +727,152 @@ def test_a_threshold_stays_within_ten_years(value: str) -> None:
 def test_small_counts_stay_suppressed() -> None:
     (problem,) = check_registry_event(setting("suppression.min-n", "3"), ReferenceData(), TODAY)
     assert "suppressed below 5" in problem
+
+
+# --- implausible input: dates before the floor, far expected releases, unsafe text ----------
+
+
+def floored(floor: str) -> ReferenceData:
+    ref = ReferenceData()
+    ref.apply(setting("dates.floor", floor))
+    return ref
+
+
+def test_an_event_dated_before_the_floor_is_refused_naming_the_setting() -> None:
+    message = refused([registered("0001-01-12", birth_date=date(1, 1, 1))])
+    assert (
+        f"YouthRegistered on 0001-01-12 for {Y}: occurred_on 0001-01-12 is before 2000-01-01,"
+        " the earliest date this store accepts (setting dates.floor)"
+    ) in message
+
+
+@pytest.mark.parametrize(
+    ("cls", "field", "fields"),
+    [
+        (Incarcerated, "expected_release_on", {}),
+        (ExpectedReleaseChanged, "expected_release_on", {}),
+        (CommunitySupervisionStarted, "ends_on", {}),
+        (
+            ReleasePlanValidated,
+            "first_appointment_on",
+            {"housing": True, "income": True, "id_document": True, "health_cover": True},
+        ),
+    ],
+)
+def test_every_date_field_has_the_floor(
+    cls: type[YouthEvent], field: str, fields: dict[str, Any]
+) -> None:
+    event = ev(cls, "2026-02-01", **{field: date(1999, 12, 31)}, **fields)
+    message = refused([registered(), event])
+    assert f"{field} 1999-12-31 is before 2000-01-01" in message
+
+
+def test_a_birth_date_before_the_floor_is_accepted() -> None:
+    """A 25-year-old registered in 2020 was born before 2000: the age rule bounds it."""
+    accepted([registered("2020-01-12", birth_date=date(1995, 6, 1))])
+
+
+def test_the_floor_is_a_store_setting() -> None:
+    event = registered("1998-01-12", birth_date=date(1980, 6, 1))
+    assert "is before 2000-01-01" in refused([event])
+    message = refused([event], ref=floored("1999-01-01"))
+    assert "occurred_on 1998-01-12 is before 1999-01-01" in message
+    accepted([event], ref=floored("1990-01-01"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2001-01-01", None),
+        ("1900-01-01", None),
+        ("1899-12-31", "must be on or after 1900-01-01"),
+        ("2026-11-28", "must not be after today (2026-11-27)"),
+        ("01/01/2000", "expected a date (YYYY-MM-DD)"),
+        ("2000-02-30", "expected a date (YYYY-MM-DD)"),
+    ],
+)
+def test_the_floor_setting_is_a_date(value: str, expected: str | None) -> None:
+    problems = check_registry_event(setting("dates.floor", value), ReferenceData(), TODAY)
+    if expected is None:
+        assert problems == []
+    else:
+        (problem,) = problems
+        assert f"dates.floor = {value}: {expected}" in problem
+
+
+def test_an_unknown_setting_lists_the_date_settings_too() -> None:
+    (problem,) = check_registry_event(setting("dates.flor", "2001-01-01"), ReferenceData(), TODAY)
+    assert "dates.floor" in problem
+
+
+def test_a_registry_event_before_the_floor_is_refused() -> None:
+    (problem,) = check_registry_event(launched("1999-06-01"), ReferenceData(), TODAY)
+    assert problem == (
+        "MeasureLaunched on 1999-06-01: occurred_on 1999-06-01 is before 2000-01-01,"
+        " the earliest date this store accepts (setting dates.floor)"
+    )
+
+
+def test_an_expected_release_more_than_30_years_after_the_custody_is_refused() -> None:
+    far = ev(Incarcerated, "2026-01-05", expected_release_on=date(9999, 1, 1))
+    assert (
+        "expected_release_on 9999-01-01 is more than 30 years after the custody begins (2026-01-05)"
+    ) in refused([registered(), far])
+    accepted([registered(), ev(Incarcerated, "2026-01-05", expected_release_on=date(2056, 1, 5))])
+
+
+def test_a_new_expected_release_more_than_30_years_after_the_custody_is_refused() -> None:
+    start = ev(Incarcerated, "2026-01-05")
+    change = ev(ExpectedReleaseChanged, "2026-02-01", expected_release_on=date(2056, 1, 6))
+    assert (
+        "the expected release 2056-01-06 is more than 30 years after the custody began (2026-01-05)"
+    ) in refused([registered(), start, change])
+
+
+def test_years_after_a_29_february() -> None:
+    assert years_after(date(2024, 2, 29), 30) == date(2054, 2, 28)
+    assert years_after(date(9990, 1, 1), 30) == date.max
+
+
+@pytest.mark.parametrize(
+    ("char", "code"),
+    [
+        ("\u202e", "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ("\u2066", "U+2066 (LEFT-TO-RIGHT ISOLATE)"),
+        ("\u200f", "U+200F (RIGHT-TO-LEFT MARK)"),
+        ("\u061c", "U+061C (ARABIC LETTER MARK)"),
+        ("\n", "U+000A (LINE FEED, a new line)"),
+        ("\x07", "U+0007 (a control character)"),
+        ("\x85", "U+0085 (a control character)"),
+    ],
+)
+def test_a_name_with_a_control_or_bidirectional_character_is_refused(char: str, code: str) -> None:
+    message = refused([registered(name=f"Camille{char}Martin")])
+    assert f"name holds the character {code}, which no text of an event may hold" in message
+    assert "Camille" not in message
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        ev(AlertAcknowledged, "2026-02-01", note="vu \u202eSPIP"),
+        ev(EventRetracted, "2026-02-01", event_id=uuid.uuid4(), reason="erreur\u202e"),
+    ],
+    ids=["note", "reason"],
+)
+def test_every_text_field_refuses_unsafe_characters(event: YouthEvent) -> None:
+    field = "note" if isinstance(event, AlertAcknowledged) else "reason"
+    message = refused([registered(), event])
+    assert f"{field} holds the character U+202E (RIGHT-TO-LEFT OVERRIDE)" in message
+
+
+def test_a_measure_name_with_an_unsafe_character_is_refused() -> None:
+    measure = MeasureLaunched(
+        occurred_on=date(2026, 1, 1), code="mentorat", name="Ment\u202eorat", territory="rennes"
+    )
+    (problem,) = check_registry_event(measure, ReferenceData(), TODAY)
+    assert "name holds the character U+202E (RIGHT-TO-LEFT OVERRIDE)" in problem
+
+
+def test_accented_and_other_scripts_are_accepted() -> None:
+    accepted([registered(name="Anaïs Nguyễn-Łukasz محمد")])

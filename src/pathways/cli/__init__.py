@@ -126,7 +126,13 @@ def expected_failure(error: Exception) -> str:
         )
         return f"{error.title}: {problems}. Nothing was written."
     if isinstance(error, UnicodeDecodeError):
-        return "the file is not UTF-8 text (is it a JSON Lines file?). Nothing was written."
+        ctx = click.get_current_context(silent=True)
+        if ctx is not None and ctx.invoked_subcommand == "import":
+            return (
+                "the file to import is not UTF-8 text: `pathways import` reads JSON Lines"
+                " (one JSON object per line). Nothing was written."
+            )
+        return f"a file this command reads is not UTF-8 text ({error.reason}). Nothing was written."
     if isinstance(error, OSError):
         where = f" {error.filename}" if error.filename else ""
         return f"cannot use{where}: {error.strerror or error}"

@@ -233,6 +233,8 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
         )
     for name, value in ref.thresholds.items():
         rows.append({"kind": "threshold", "code": name, "detail": str(value)})
+    for name, day in ref.dates.items():
+        rows.append({"kind": "setting", "code": name, "detail": day.isoformat()})
     position = at.position if at and at.position is not None else app.store.head()
     meta = {"known_at": at.text if at else None, "position": position}
     emit(rows, fmt, meta=meta, with_meta=with_meta, columns=["kind", "code", "detail"])

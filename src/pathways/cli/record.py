@@ -105,6 +105,15 @@ def field_option(name: str, info: FieldInfo) -> click.Option:
     return click.Option([option, name], type=click_type, default=None, help=help_text)
 
 
+def option_label(field: str) -> str:
+    """How a field is named in the messages of `record`: by its option (or argument)."""
+    if field == "youth":
+        return "YOUTH"
+    if field == "occurred_on":
+        return "option --on"
+    return "option --" + field.replace("_", "-")
+
+
 def build_event(cls: type[Event], values: dict[str, Any]) -> Event:
     data = {k: v for k, v in values.items() if v is not None}
     try:
@@ -113,9 +122,8 @@ def build_event(cls: type[Event], values: dict[str, Any]) -> Event:
         from pydantic import ValidationError
 
         if isinstance(error, ValidationError):
-            message = explain(cls, error).replace("missing field '", "missing option --")
-            message = message.replace("field '", "option --")
-            raise click.UsageError(message.replace("_", "-")) from None
+            # Only the names of the options change: values are echoed as typed.
+            raise click.UsageError(explain(cls, error, option_label)) from None
         raise
 
 
@@ -145,7 +153,12 @@ def make_command(cls: type[Event]) -> click.Command:
         if name not in ("id", "youth", "occurred_on", "recorded_by")
     )
     params.append(
-        click.Option(["--id", "id"], type=click.UUID, help="Event id (made if not given).")
+        click.Option(
+            ["--id", "id"],
+            type=click.UUID,
+            help="Event id (default: a new random one, so the same command run twice"
+            " records the step twice).",
+        )
     )
     params.append(
         click.Option(

@@ -30,12 +30,25 @@ AMENDABLE = sorted(
         for name in cls.domain_fields()
     }
 )
+#: `--reason` is why the event is corrected (as for retract and erase): the event's
+#: own `reason` field is changed with `--new-reason`.
+RENAMED = {"reason": "new-reason"}
+
+
+def _option(name: str) -> str:
+    """The amend option that changes a field."""
+    return "--" + RENAMED.get(name, name.replace("_", "-"))
+
+
+def _label(name: str) -> str:
+    """A field, as the messages of amend name it: by its option."""
+    return "option --on" if name == "occurred_on" else f"option {_option(name)}"
 
 
 def _amend_options(func: Any) -> Any:
     for name in reversed(AMENDABLE):
         func = click.option(
-            "--" + name.replace("_", "-"),
+            _option(name),
             name,
             default=None,
             metavar="VALUE",
@@ -48,11 +61,13 @@ def _amend_options(func: Any) -> Any:
 @click.argument("event_id", type=click.UUID)
 @click.option("--on", "on", type=DATE, help="The corrected date of the step.")
 @click.option(
-    "--why",
-    default="corrected",
-    show_default=True,
-    help="Why the event is corrected (kept encrypted: it may name a person).",
+    "--reason",
+    "why_text",
+    default=None,
+    help="Why the event is corrected (kept encrypted: it may name a person; "
+    "the event's own reason field is changed with --new-reason).  [default: corrected]",
 )
+@click.option("--why", default=None, hidden=True, help="Deprecated name of --reason.")
 @_amend_options
 @actor_option
 @click.pass_context
@@ -61,7 +76,8 @@ def amend(
     /,
     event_id: uuid.UUID,
     on: date | None,
-    why: str,
+    why_text: str | None,
+    why: str | None,
     actor: str,
     **fields: str | None,
 ) -> None:
@@ -74,16 +90,21 @@ def amend(
       pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --on 2026-03-02
       pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --destination saint-malo
     """
+    from pathways.domain.events import EventRetracted
     from pathways.interchange import LineError, explain
 
+    if why is not None:
+        click.echo("--why is deprecated: use --reason", err=True)
+        if why_text is None:
+            why_text = why
     app = open_app(ctx)
     target = app.find(event_id)
     cls = type(target.event)
     changes: dict[str, Any] = {k: v for k, v in fields.items() if v is not None}
     foreign = sorted(set(changes) - set(cls.domain_fields()))
     if foreign:
-        names = ", ".join("--" + f.replace("_", "-") for f in foreign)
-        valid = ", ".join("--" + f.replace("_", "-") for f in cls.domain_fields()) or "(none)"
+        names = ", ".join(_option(f) for f in foreign)
+        valid = ", ".join(_option(f) for f in cls.domain_fields()) or "(none)"
         msg = f"{names}: not a field of {cls.type_name()} (its fields: {valid})"
         raise click.UsageError(msg)
     if on is not None:
@@ -91,12 +112,14 @@ def amend(
     from pydantic import ValidationError
 
     try:
-        receipt = app.amend(event_id, changes, why, actor)
+        receipt = app.amend(event_id, changes, why_text or "corrected", actor)
     except ValidationError as error:
-        raise LineError(explain(cls, error)) from None
+        raise LineError(explain(cls, error, _label)) from None
+    # The retraction is written after the event it names: find the corrected one by type.
+    corrected = next(e for e in receipt.events if not isinstance(e, EventRetracted))
     print_receipt(receipt, verb="amended")
     click.echo(f"retracted: {event_id}")
-    click.echo(f"new id: {receipt.events[-1].id}")
+    click.echo(f"new id: {corrected.id}")
 
 
 @click.command()

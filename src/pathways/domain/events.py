@@ -9,10 +9,11 @@ encrypted with the young person's own key before they reach the store.
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -25,6 +26,30 @@ Reference = Annotated[
     Field(description="Pseudonymous reference of the young person, e.g. Y-2026-0042."),
 ]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=60)]
+
+#: What no text of an event may hold (DOMAIN rule: implausible input is refused):
+#: control characters (Unicode category Cc) and the bidirectional overrides,
+#: embeddings, isolates and marks, which make a text display other than it reads.
+UNSAFE_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def unsafe_character(text: str) -> str | None:
+    """The first character no text may hold, as `U+202E (RIGHT-TO-LEFT OVERRIDE)`."""
+    found = UNSAFE_CHARACTERS.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "") or f"{CONTROL_NAMES.get(char, 'a control character')}"
+    return f"U+{ord(char):04X} ({name})"
+
+
+CONTROL_NAMES = {
+    "\x00": "NULL",
+    "\t": "TAB",
+    "\n": "LINE FEED, a new line",
+    "\r": "CARRIAGE RETURN",
+    "\x1b": "ESCAPE",
+}
 
 Sex = Literal["female", "male", "other"]
 ReferralSource = Literal["spip", "prison", "mission-locale", "court", "self", "other"]
@@ -125,11 +150,29 @@ class Event(BaseModel):
     def personal_fields(cls) -> frozenset[str]:
         return _personal_fields(cls)
 
+    @classmethod
+    def text_fields(cls) -> tuple[str, ...]:
+        """The fields that hold text (codes included)."""
+        return _fields_of(cls, str)
+
+    @classmethod
+    def date_fields(cls) -> tuple[str, ...]:
+        """The fields that hold a date, occurred_on first."""
+        return _fields_of(cls, date)
+
     def content(self) -> dict[str, Any]:
         """What identifies the step itself: used to tell a replay from a clash of ids."""
         data = self.model_dump(mode="json", exclude={"id", "recorded_by"})
         data["type"] = self.type_name()
         return data
+
+
+@cache
+def _fields_of(cls: type[Event], kind: type) -> tuple[str, ...]:
+    def holds(annotation: Any) -> bool:
+        return annotation is kind or any(holds(a) for a in get_args(annotation))
+
+    return tuple(name for name, info in cls.model_fields.items() if holds(info.annotation))
 
 
 @cache
@@ -424,9 +467,10 @@ class MeasureEnded(RegistryEvent):
 
 
 class SettingChanged(RegistryEvent):
-    """A setting changes: an alert threshold, the suppression threshold, or which
-    Mission Locale serves a territory (`territory.<code>`, value an organisation
-    code or `none`). Kept as an event so that replays use the settings of their time."""
+    """A setting changes: an alert threshold, the suppression threshold, the earliest
+    date an event may carry (`dates.floor`), or which Mission Locale serves a territory
+    (`territory.<code>`, value an organisation code or `none`). Kept as an event so
+    that replays use the settings of their time."""
 
     phase: ClassVar[str] = "settings"
     name: str = describe(
@@ -434,7 +478,9 @@ class SettingChanged(RegistryEvent):
         pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)?$",
         max_length=80,
     )
-    value: str = describe("Its new value (a whole number of days, or a code).", max_length=80)
+    value: str = describe(
+        "Its new value (a whole number of days, a date or a code).", max_length=80
+    )
 
 
 YOUTH_EVENT_TYPES: tuple[type[YouthEvent], ...] = (

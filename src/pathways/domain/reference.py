@@ -53,6 +53,11 @@ DEFAULT_THRESHOLDS: dict[str, int] = {
     "handover-pending.days": 15,
     "suppression.min-n": 5,
 }
+#: Date settings: no date of an event (but a birth date) may be before `dates.floor`,
+#: so that a pathway shifted to the year 0001 by a broken export is refused.
+DEFAULT_DATES: dict[str, date] = {"dates.floor": date(2000, 1, 1)}
+#: The floor itself cannot go further back than this.
+EARLIEST_FLOOR = date(1900, 1, 1)
 #: The suppression threshold can be raised, never set below this floor.
 MIN_SUPPRESSION = 5
 TERRITORY_PREFIX = "territory."
@@ -79,6 +84,12 @@ class ReferenceData:
     facilities: tuple[str, ...] = DEFAULT_FACILITIES
     measures: dict[str, Measure] = field(default_factory=dict)
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+    dates: dict[str, date] = field(default_factory=lambda: dict(DEFAULT_DATES))
+
+    @property
+    def date_floor(self) -> date:
+        """The earliest date an event may carry (setting dates.floor)."""
+        return self.dates["dates.floor"]
 
     @property
     def missions_locales(self) -> list[str]:
@@ -108,6 +119,8 @@ class ReferenceData:
             if event.name.startswith(TERRITORY_PREFIX):
                 territory = event.name.removeprefix(TERRITORY_PREFIX)
                 self.territories[territory] = None if event.value == "none" else event.value
+            elif event.name in self.dates:
+                self.dates[event.name] = date.fromisoformat(event.value)
             else:
                 self.thresholds[event.name] = int(event.value)
 
@@ -121,7 +134,7 @@ class ReferenceData:
             raise PathwaysError(msg)
         return max(min_n or floor, floor)
 
-    def check_setting(self, name: str, value: str) -> str | None:
+    def check_setting(self, name: str, value: str, today: date | None = None) -> str | None:
         """Why a setting cannot take that value, or None when it can."""
         if name.startswith(TERRITORY_PREFIX):
             territory = name.removeprefix(TERRITORY_PREFIX)
@@ -130,8 +143,10 @@ class ReferenceData:
             if value == PROBATION_SERVICE:
                 return f"{name} = {value}: the probation service does not serve a territory"
             return None
+        if name in self.dates:
+            return _check_date_setting(name, value, today)
         if name not in self.thresholds:
-            valid = ", ".join([*sorted(self.thresholds), "territory.<code>"])
+            valid = ", ".join([*sorted([*self.thresholds, *self.dates]), "territory.<code>"])
             return f"unknown setting '{name}' (valid: {valid})"
         if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= 3650:
             return f"{name} = {value}: expected a whole number of days, from 1 to 3650"
@@ -153,3 +168,17 @@ class ReferenceData:
         for event in events:
             data.apply(event)
         return data
+
+
+def _check_date_setting(name: str, value: str, today: date | None) -> str | None:
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError
+        day = date.fromisoformat(value)
+    except ValueError:
+        return f"{name} = {value}: expected a date (YYYY-MM-DD)"
+    if day < EARLIEST_FLOOR:
+        return f"{name} = {value}: must be on or after {EARLIEST_FLOOR}"
+    if today is not None and day > today:
+        return f"{name} = {value}: must not be after today ({today})"
+    return None

@@ -21,6 +21,7 @@ from pathways.domain.events import (
     CounsellorAssigned,
     CustodyStatusChanged,
     EnrolledInMeasure,
+    Event,
     EventRetracted,
     ExpectedReleaseChanged,
     HandedOver,
@@ -35,12 +36,15 @@ from pathways.domain.events import (
     YouthErased,
     YouthEvent,
     YouthRegistered,
+    unsafe_character,
 )
 from pathways.domain.reference import ReferenceData
 from pathways.domain.timeline import Entry, pair_of, periods, sort_entries
 
 MIN_AGE = 16
 MAX_AGE = 25
+#: An expected release further than this after the custody began is a typing error.
+MAX_CUSTODY_YEARS = 30
 
 
 def describe(event: YouthEvent) -> str:
@@ -53,6 +57,16 @@ def age_on(birth: date, day: date) -> int:
     if (day.month, day.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day so many years later (28 February for a 29 February)."""
+    if day.year + years > date.max.year:
+        return date.max
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
 
 
 def _one_of(value: str, valid: Sequence[str]) -> str:
@@ -102,10 +116,34 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     return problems
 
 
+def check_plausible(event: Event, ref: ReferenceData) -> list[str]:
+    """Input that is valid but cannot be true: a date before the store's floor, a text
+    with a control or bidirectional character (named by its code, never echoed)."""
+    problems: list[str] = []
+    floor = ref.date_floor
+    for name in type(event).date_fields():
+        # A birth date is bounded by the age rule and the floor of the registration.
+        value = getattr(event, name)
+        if name != "birth_date" and value is not None and value < floor:
+            problems.append(
+                f"{name} {value} is before {floor}, the earliest date this store accepts"
+                " (setting dates.floor)"
+            )
+    for name in type(event).text_fields():
+        value = getattr(event, name)
+        found = None if value is None else unsafe_character(value)
+        if found is not None:
+            problems.append(
+                f"{name} holds the character {found}, which no text of an event may hold"
+                " (retype it without)"
+            )
+    return problems
+
+
 def check_dates(
     event: YouthEvent, today: date, birth: date | None, ref: ReferenceData
 ) -> list[str]:
-    problems: list[str] = []
+    problems: list[str] = check_plausible(event, ref)
     if event.occurred_on > today:
         problems.append(f"occurred_on {event.occurred_on} is in the future (today is {today})")
     if birth is not None and event.occurred_on < birth:
@@ -120,6 +158,13 @@ def check_dates(
                 )
         case Incarcerated(expected_release_on=e, occurred_on=d) if e is not None and e < d:
             problems.append(f"expected_release_on {e} is before the custody begins ({d})")
+        case Incarcerated(expected_release_on=e, occurred_on=d) if (
+            e is not None and e > years_after(d, MAX_CUSTODY_YEARS)
+        ):
+            problems.append(
+                f"expected_release_on {e} is more than {MAX_CUSTODY_YEARS} years after the"
+                f" custody begins ({d})"
+            )
         case CommunitySupervisionStarted(ends_on=e, occurred_on=d) if e is not None and e < d:
             problems.append(f"ends_on {e} is before the supervision starts ({d})")
         case EnrolledInMeasure(measure=m, occurred_on=d) if m in ref.measures:
@@ -186,6 +231,17 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                         event.id,
                         f"{describe(event)}: the expected release {event.expected_release_on} is "
                         f"before the custody began ({custody.starts_on})",
+                    )
+                )
+            elif isinstance(event, ExpectedReleaseChanged) and (
+                event.expected_release_on > years_after(custody.starts_on, MAX_CUSTODY_YEARS)
+            ):
+                violations.append(
+                    Violation(
+                        event.id,
+                        f"{describe(event)}: the expected release {event.expected_release_on} is "
+                        f"more than {MAX_CUSTODY_YEARS} years after the custody began"
+                        f" ({custody.starts_on})",
                     )
                 )
     violations.extend(_check_handovers(timeline))
@@ -330,7 +386,7 @@ def _retracted_ids(entries: Sequence[Entry]) -> set[uuid.UUID]:
 def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) -> list[str]:
     """Rules for MeasureLaunched / MeasureEnded against the measures known so far."""
     what = f"{event.type_name()} on {event.occurred_on}"
-    problems: list[str] = []
+    problems: list[str] = [f"{what}: {problem}" for problem in check_plausible(event, ref)]
     if event.occurred_on > today:
         problems.append(f"{what}: occurred_on is in the future (today is {today})")
     if isinstance(event, MeasureLaunched):
@@ -341,7 +397,7 @@ def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) 
                 f"{what}: territory {_one_of(event.territory, sorted(ref.territories))}"
             )
     elif isinstance(event, SettingChanged):
-        problem = ref.check_setting(event.name, event.value)
+        problem = ref.check_setting(event.name, event.value, today)
         if problem is not None:
             problems.append(f"{what}: {problem}")
     elif isinstance(event, MeasureEnded):
