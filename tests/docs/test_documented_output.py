@@ -1,0 +1,188 @@
+"""What the README and docs/ show is what the program prints (issue 9, point 11).
+
+A fenced block right after a `<!-- run: tour -->` comment is replayed in a fresh
+store, the blocks of one file in their order; after `<!-- run: demo -->`, on the
+demo store that `make demo` writes (300 young people, seed 35, period ending on
+the fixed date of the Makefile). Each `$ ` line is run by bash with the
+project's `pathways` first on the PATH; every line shown under it must be a line
+of what it printed, in the same order. After `<!-- run: demo python -->`, the
+block is Python run by the project's interpreter in the same folder, and the
+block that follows it shows what it prints. Only what changes from run to run is
+masked: event ids, recording times and speeds; the folder the commands run in is
+shown as `/home/me/pathways-tour`. A shown line holding `...` is an elision and
+is not compared. `export NAME=VALUE` lines set the environment of the commands
+that follow.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+ROOT = Path(__file__).resolve().parents[2]
+MAKEFILE = (ROOT / "Makefile").read_text()
+DEMO_END = re.search(r"^DEMO_END \?= (\S+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
+DEMO_YOUTH = re.search(r"^YOUTH \?= (\d+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
+DOCUMENTS = ("README.md", "docs/analysts.md")
+SHOWN_FOLDER = "/home/me/pathways-tour"
+MARK = re.compile(r"<!-- run: (tour|demo)( python)? -->")
+MASKS = (
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
+    (re.compile(r"P-[A-Z2-7]{16}"), "<pseudonym>"),  # keyed by the store's master key
+    (
+        re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"),
+        "<time>",
+    ),
+    (re.compile(r"\(?[\d,]+(\.\d+)?/s\)?"), "<rate>"),
+    (re.compile(r"\d+(\.\d+)? s\b"), "<seconds>"),
+    (re.compile(r"\d[\d,]* KiB"), "<size>"),
+)
+
+
+@dataclass
+class Step:
+    document: str
+    line: int
+    command: str
+    shown: list[str]
+
+
+def steps(document: str, store: str) -> list[Step]:
+    """The commands shown in the marked blocks of a document, with what each shows."""
+    lines = (ROOT / document).read_text().splitlines()
+    found: list[Step] = []
+    index = 0
+    while index < len(lines):
+        mark = MARK.fullmatch(lines[index].strip())
+        index += 1
+        if mark is None or mark.group(1) != store:
+            continue
+        assert lines[index].startswith("```"), f"{document}:{index}: a mark must precede a block"
+        start = index + 1
+        index = _end_of_block(lines, start)
+        if mark.group(2):  # Python, and what it prints in the next block
+            code = "\n".join(lines[start:index])
+            index += 1
+            while not lines[index].strip():
+                index += 1
+            assert lines[index].startswith("```"), f"{document}:{index}: the output block is missing"
+            shown_at = index + 1
+            index = _end_of_block(lines, shown_at)
+            found.append(Step(document, start, PYTHON + code, lines[shown_at:index]))
+            continue
+        for number in range(start, index):
+            if lines[number].startswith("$ "):
+                found.append(Step(document, number + 1, lines[number][2:], []))
+            elif found and found[-1].line - 1 >= start:
+                found[-1].shown.append(lines[number])
+    return found
+
+
+PYTHON = "#python\n"
+
+
+def _end_of_block(lines: list[str], start: int) -> int:
+    index = start
+    while not lines[index].startswith("```"):
+        index += 1
+    return index
+
+
+def mask(text: str) -> str:
+    for pattern, replacement in MASKS:
+        text = pattern.sub(replacement, text)
+    return " ".join(text.split())
+
+
+def check(step: Step, output: str) -> None:
+    printed = [mask(line) for line in output.splitlines()]
+    at = 0
+    for shown in step.shown:
+        if "..." in shown or not shown.strip():
+            continue
+        wanted = mask(shown)
+        try:
+            at = printed.index(wanted, at) + 1
+        except ValueError:
+            where = f"{step.document}:{step.line}: `{step.command}`"
+            pytest.fail(f"{where} does not print\n  {shown}\nIt printed:\n{output}")
+
+
+class Shell:
+    """Commands run one by one in a folder, as a reader types them."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        bin_dir = str(Path(sys.executable).parent)
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("PATHWAYS_")},
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PATHWAYS_LANG": "en",
+            "PATHWAYS_KEY_FILE": str(folder / "no-such.key"),
+            "COLUMNS": "200",
+        }
+
+    def run(self, command: str) -> str:
+        if command.startswith(PYTHON):
+            argv = [sys.executable, "-c", command.removeprefix(PYTHON)]
+        else:
+            argv = ["bash", "-o", "pipefail", "-c", command]
+        if command.startswith("export "):
+            for pair in command.removeprefix("export ").split():
+                name, _, value = pair.partition("=")
+                self.env[name] = value.replace("$PWD", str(self.folder))
+            return ""
+        done = subprocess.run(
+            argv,
+            cwd=self.folder,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        return done.stdout.replace(str(self.folder), SHOWN_FOLDER)
+
+
+@pytest.fixture(scope="module")
+def demo_shell(tmp_path_factory: pytest.TempPathFactory) -> Shell:
+    """A folder holding the store that `make demo` writes, in `.demo/`."""
+    shell = Shell(tmp_path_factory.mktemp("demo"))
+    shell.run("export PATHWAYS_DB=.demo/pathways.sqlite3 PATHWAYS_KEY_FILE=.demo/master.key")
+    shell.run("pathways init")
+    out = shell.run(f"pathways demo --youth {DEMO_YOUTH} --end {DEMO_END}")
+    assert "demo cohort written" in out, out
+    return shell
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_tour_prints_what_the_document_shows(document: str, tmp_path: Path) -> None:
+    shell = Shell(tmp_path)
+    for step in steps(document, "tour"):
+        check(step, shell.run(step.command))
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_the_demo_prints_what_the_document_shows(document: str, demo_shell: Shell) -> None:
+    for step in steps(document, "demo"):
+        check(step, demo_shell.run(step.command))
+
+
+def test_every_document_has_checked_blocks() -> None:
+    assert steps("README.md", "tour"), "the README's tour is not checked"
+    assert steps("README.md", "demo"), "the README's demo figures are not checked"
+
+
+def test_a_wrong_figure_is_caught() -> None:
+    step = Step("README.md", 1, "pathways info", ["events 12"])
+    with pytest.raises(pytest.fail.Exception):
+        check(step, "events 11\n")
+    check(step, "store x\nevents 12\n")
