@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parents[2]
 MAKEFILE = (ROOT / "Makefile").read_text()
 DEMO_END = re.search(r"^DEMO_END \?= (\S+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
@@ -72,7 +71,7 @@ def steps(document: str, store: str) -> list[Step]:
             index += 1
             while not lines[index].strip():
                 index += 1
-            assert lines[index].startswith("```"), f"{document}:{index}: the output block is missing"
+            assert lines[index].startswith("```"), f"{document}:{index}: no output block"
             shown_at = index + 1
             index = _end_of_block(lines, shown_at)
             found.append(Step(document, start, PYTHON + code, lines[shown_at:index]))
