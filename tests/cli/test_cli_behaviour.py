@@ -464,3 +464,18 @@ def test_corrections_take_reason() -> None:
         command = cli.get_command(click.Context(cli), name)
         assert command is not None
         assert any("--reason" in p.opts for p in command.params if isinstance(p, click.Option))
+
+
+def test_every_command_that_writes_a_file_calls_it_output_o() -> None:
+    from pathways.docs import _walk
+
+    writers = []
+    for path, command in _walk(cli, ["pathways"]):
+        for param in command.params:
+            if getattr(param, "hidden", False):  # an old name kept as an alias
+                continue
+            names = set(getattr(param, "opts", ())) | set(getattr(param, "secondary_opts", ()))
+            if names & {"--output", "--out", "--jsonl", "-o"}:
+                writers.append(" ".join(path))
+                assert {"--output", "-o"} <= names, (path, names)
+    assert {"pathways keygen", "pathways demo", "pathways report"} <= set(writers)

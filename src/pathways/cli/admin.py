@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 @click.command()
 @click.option(
     "--output",
+    "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Where to write the key (default: $PATHWAYS_KEY_FILE, else your config directory).",
 )
@@ -79,7 +80,9 @@ def keygen(output: Path | None, print_: bool) -> None:
     "--end", "end", type=DATE, help="The last day of the simulated period (default: today)."
 )
 @click.option(
-    "--jsonl",
+    "--output",
+    "-o",
+    "--jsonl",  # its first name, still accepted
     "jsonl",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the cohort to this JSON Lines file instead of the store.",
@@ -110,7 +113,7 @@ def demo(
     Example:
       pathways --db demo.sqlite3 demo
       pathways --db demo.sqlite3 demo --youth 1000 --seed 7
-      pathways demo --youth 2500 --jsonl cohort.jsonl
+      pathways demo --youth 2500 --output cohort.jsonl
     """
     from pathways import demo as cohort
 
