@@ -8,10 +8,11 @@ from pathlib import Path
 import click
 import pytest
 
+from conftest import FIXTURES
 from pathways.cli import cli
 from shell import Shell
 
-WORKED = Path(__file__).resolve().parents[2].parent / "shared" / "examples" / "worked-example.jsonl"
+WORKED = FIXTURES / "worked-example.jsonl"
 
 
 @pytest.fixture

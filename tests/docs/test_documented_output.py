@@ -185,3 +185,17 @@ def test_a_wrong_figure_is_caught() -> None:
     with pytest.raises(pytest.fail.Exception):
         check(step, "events 11\n")
     check(step, "store x\nevents 12\n")
+
+
+def test_no_test_reads_a_path_outside_the_repository() -> None:
+    """A clone with nothing beside it tests itself: the tests own their fixtures. Only the
+    optional conformance tests look at ../shared/schemas, and skip without it."""
+    outside = re.compile(r"""["']shared["']|\.\./shared|parents\[\d\]\.parent""")
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in (ROOT / "tests").rglob("*.py")
+        if path.name != "test_standards.py"
+        and outside.search(path.read_text())
+        and path != Path(__file__).resolve()
+    ]
+    assert offenders == []
