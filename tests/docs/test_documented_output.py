@@ -8,8 +8,9 @@ project's `pathways` first on the PATH; every line shown under it must be a line
 of what it printed, in the same order. After `<!-- run: demo python -->`, the
 block is Python run by the project's interpreter in the same folder, and the
 block that follows it shows what it prints. Only what changes from run to run is
-masked: event ids, recording times and speeds; the folder the commands run in is
-shown as `/home/me/pathways-tour`. A shown line holding `...` is an elision and
+masked: event ids, recording times, pseudonyms and speeds; the folder the commands
+run in is shown as `/home/me/pathways-tour`, and the OS user (the default acting
+user) is `me`. A shown line holding `...` is an elision and
 is not compared. `export NAME=VALUE` lines set the environment of the commands
 that follow.
 """
@@ -125,6 +126,10 @@ class Shell:
             "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
             "PATHWAYS_LANG": "en",
             "PATHWAYS_KEY_FILE": str(folder / "no-such.key"),
+            # The acting user defaults to the OS user name, shown in exports as `actor`:
+            # the reader of the documents is `me`, as their folder is /home/me/...
+            "LOGNAME": "me",
+            "USER": "me",
             "COLUMNS": "200",
         }
 
@@ -178,6 +183,7 @@ def test_the_demo_prints_what_the_document_shows(document: str, demo_shell: Shel
 def test_every_document_has_checked_blocks() -> None:
     assert steps("README.md", "tour"), "the README's tour is not checked"
     assert steps("README.md", "demo"), "the README's demo figures are not checked"
+    assert steps("docs/analysts.md", "demo"), "docs/analysts.md is not checked"
 
 
 def test_a_wrong_figure_is_caught() -> None:
