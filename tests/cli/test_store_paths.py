@@ -155,11 +155,10 @@ def test_a_store_path_is_a_path_whatever_its_characters(
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 def test_a_mistyped_postgres_schema_is_refused_and_not_created(
     db_url: str, master_key: str
 ) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("PostgreSQL only")
     import psycopg
 
     with pytest.raises(NoStore) as caught:
