@@ -434,7 +434,7 @@ class Pathways:
         first: str | None = None  # the first line that is not blank
         first_is_json = True
         not_json = 0  # lines that are not JSON at all
-        for number, text in enumerate(_decoded(lines), start=1):
+        for number, text in enumerate(decoded(lines), start=1):
             count += 1
             if number % 1000 == 0:
                 self.progress.advance(1000)
@@ -632,7 +632,7 @@ def _not_json_lines(first: str) -> str:
     return f"this file is not JSON Lines: it looks like {what}. {JSON_LINES}. Nothing was written."
 
 
-def _decoded(lines: Iterable[str]) -> Iterator[str]:
+def decoded(lines: Iterable[str]) -> Iterator[str]:
     """The lines of a file, or a plain error if it is not UTF-8 text."""
     iterator = iter(lines)
     while True:

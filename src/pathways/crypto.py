@@ -75,8 +75,9 @@ def load_master_key(key_file: Path | None = None) -> bytes:
         except FileNotFoundError:
             msg = (
                 f"no master key: {path} does not exist and ${KEY_ENV} is not set. "
-                f"Create one with `pathways keygen` (keep it out of the database "
-                f"and of its backups)."
+                f"Give the key the store was created with (--key-file, ${KEY_FILE_ENV} or "
+                f"${KEY_ENV}); for a new store, `pathways init` (or `pathways keygen`) "
+                f"makes one (keep it out of the database and of its backups)."
             )
             raise MasterKeyError(msg) from None
         except OSError as error:

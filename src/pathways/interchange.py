@@ -83,8 +83,13 @@ def from_dict(data: dict[str, Any]) -> Event:
     except ValidationError as error:
         raise LineError(explain(cls, error)) from None
     if derive:
-        event = event.model_copy(update={"id": content_id(event)})
+        # Set in place: the model is frozen to its users, but it was made here, just
+        # now, and model_copy would cost as much again as the validation.
+        event.__dict__["id"] = content_id(event)
     return event
+
+
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
 def content_id(event: Event) -> uuid.UUID:
@@ -97,7 +102,7 @@ def content_id(event: Event) -> uuid.UUID:
         mode="json", exclude={"id", "recorded_by", *event.personal_fields()}, exclude_none=True
     )
     content["type"] = event.type_name()
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = _CANONICAL(content)
     # uuid.uuid5, without its detour through a str of the namespace (an import may have
     # 100,000 lines without id)
     digest = hashlib.sha1(_NAMESPACE_BYTES + canonical.encode(), usedforsecurity=False).digest()

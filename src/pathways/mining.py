@@ -150,7 +150,9 @@ def write_xes(found: Iterable[Pathway], out: IO[str]) -> int:
 
     Valid against the standard's XSD, which types `xes.version` as `xs:decimal`:
     the standard's name "1849-2016" is refused there, so the version is written
-    "1849.2016", the decimal form other XES tools write. pm4py reads it untouched.
+    "1849.2016", a decimal that names the standard and that the schema accepts (pm4py
+    itself writes "1849-2016", which the XSD refuses; OpenXES writes "1.0"). pm4py
+    reads it untouched.
     """
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     out.write('<log xes.version="1849.2016" xes.features="nested-attributes" '

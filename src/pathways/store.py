@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -232,6 +233,7 @@ class Store:
         *,
         create: bool = False,
         key_problem: str = "no master key",
+        key_required: bool = True,
     ) -> None:
         """Open the store at `location`; with `create`, make it first if it does not
         exist (that is `pathways init`: no other command creates a store).
@@ -253,7 +255,13 @@ class Store:
             msg = f"cannot open the store {location.display}: {error}"
             raise StoreError(msg) from None
         if self._keys is not None:
-            self._check_master_key()
+            try:
+                self._check_master_key()
+            except MasterKeyError as error:
+                if key_required:
+                    raise
+                # `info` on a store that this key does not open: say so, show the rest.
+                self._keys, self._key_problem = None, str(error)
 
     @property
     def keys(self) -> KeyRing:
@@ -293,11 +301,17 @@ class Store:
         self.position_column = "rowid"
         if create:
             self.recorder.create_table()
-        elif not self._rows(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
-        ):
+            return
+        try:
+            found = self._rows(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+            )
+            why = "it holds no event log"
+        except (sqlite3.DatabaseError, PersistenceError):
+            found, why = [], "it is not a SQLite database"
+        if not found:
             msg = (
-                f"{path} is not a pathways store (it holds no event log). Check the path, "
+                f"{path} is not a pathways store ({why}). Check the path, "
                 f"or create a store elsewhere with `pathways init --db PATH`."
             )
             raise StoreError(msg)
@@ -696,6 +710,12 @@ def open_store(
     from pathways.crypto import load_master_key
 
     location = locate(db)
+    if not create and location.backend == "sqlite":
+        # A missing store is the first thing to say (before a missing key, which
+        # `pathways init` would make too).
+        path = Path(location.target)
+        if (path.is_file() and path.stat().st_size == 0) or not path.exists():
+            raise NoStore(no_store(location))
     try:
         master: bytes | None = load_master_key(key_file)
         problem = ""
@@ -703,7 +723,7 @@ def open_store(
         if need_key:
             raise
         master, problem = None, str(error)
-    return Store(location, master, clock, create=create, key_problem=problem)
+    return Store(location, master, clock, create=create, key_problem=problem, key_required=need_key)
 
 
 __all__ = [

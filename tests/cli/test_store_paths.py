@@ -174,3 +174,41 @@ def test_a_mistyped_postgres_schema_is_refused_and_not_created(
     store = open_store(db_url, create=True)
     store.close()
     open_store(db_url).close()
+
+
+def test_init_on_an_existing_store_with_a_mistyped_key_writes_no_key(
+    tmp_path: Path, key: str
+) -> None:
+    db = tmp_path / "s.sqlite3"
+    run("--db", str(db), "init", key=key)
+    typo = tmp_path / "typo.key"
+    result = run("--db", str(db), "init", key_file=typo)
+    assert result.exit_code == 1
+    assert "no master key" in result.output
+    assert not typo.exists()
+
+
+def test_info_with_the_wrong_key_says_so_and_shows_the_rest(tmp_path: Path, key: str) -> None:
+    db = tmp_path / "s.sqlite3"
+    run("--db", str(db), "init", key=key)
+    run("--db", str(db), *REGISTER, key=key)
+    result = run("--db", str(db), "info", "--json", key=new_master_key())
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output)
+    assert "does not open the store" in row["master_key"]
+    assert row["events"] == 1
+
+
+def test_a_missing_store_is_said_before_a_missing_key(tmp_path: Path) -> None:
+    result = run("--db", str(tmp_path / "s.sqlite3"), "alerts", key_file=tmp_path / "k.key")
+    assert result.exit_code == 1
+    assert "no store at" in result.output
+    assert "pathways init" in result.output
+
+
+def test_a_text_file_is_not_a_store(tmp_path: Path, key: str) -> None:
+    text = tmp_path / "t.txt"
+    text.write_text("hello\n" * 200)
+    result = run("--db", str(text), "alerts", key=key)
+    assert result.exit_code == 1
+    assert "is not a pathways store (it is not a SQLite database)" in result.output

@@ -125,13 +125,7 @@ def expected_failure(error: Exception) -> str:
             for item in error.errors(include_url=False, include_input=False)
         )
         return f"{error.title}: {problems}. Nothing was written."
-    if isinstance(error, UnicodeDecodeError):
-        ctx = click.get_current_context(silent=True)
-        if ctx is not None and ctx.invoked_subcommand == "import":
-            return (
-                "the file to import is not UTF-8 text: `pathways import` reads JSON Lines"
-                " (one JSON object per line). Nothing was written."
-            )
+    if isinstance(error, UnicodeDecodeError):  # (an import file says so itself: decoded())
         return f"a file this command reads is not UTF-8 text ({error.reason}). Nothing was written."
     if isinstance(error, OSError):
         where = f" {error.filename}" if error.filename else ""
@@ -175,8 +169,23 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
 
 
 def main() -> None:
+    """The `pathways` command. click's own handling, but for an interrupt that comes
+    before a command has begun (while Python loads it), which click would call
+    "Aborted!": it is said plainly, with the exit code of the signal."""
+    _on_sigterm(_terminate)
     try:
-        cli(prog_name="pathways")
+        code = cli.main(prog_name="pathways", standalone_mode=False)
+    except click.exceptions.Abort as abort:
+        interrupt = abort.__cause__ or abort.__context__
+        if isinstance(interrupt, KeyboardInterrupt):
+            click.echo("\ninterrupted: nothing was stored (the command had not begun)", err=True)
+            sys.exit(143 if isinstance(interrupt, Terminated) else 130)
+        click.echo("Aborted!", err=True)  # a prompt answered no, as click says it
+        sys.exit(1)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
     except BrokenPipeError:  # while click itself was writing (help, usage errors)
         _quiet_stdout()
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 @click.option(
     "--print", "print_", is_flag=True, help="Print a new key instead (for $PATHWAYS_MASTER_KEY)."
 )
-def keygen(output: Path | None, print_: bool) -> None:
+@click.pass_context
+def keygen(ctx: click.Context, output: Path | None, print_: bool) -> None:
     """Create a master key: it opens every young person's data key.
 
     Keep it out of the database and of its backups; without it, no personal
@@ -45,7 +46,8 @@ def keygen(output: Path | None, print_: bool) -> None:
     if print_:
         click.echo(new_master_key())
         return
-    path = output or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    given = (ctx.find_root().obj or {}).get("key_file")  # pathways --key-file X keygen
+    path = output or Path(given or os.environ.get(KEY_FILE_ENV) or default_key_file())
     if path.exists():
         click.echo(f"a master key already exists at {path}; keeping it")
         return

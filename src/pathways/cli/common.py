@@ -87,8 +87,6 @@ def open_app(ctx: click.Context) -> Pathways:
 
 
 def open_views(ctx: click.Context) -> Views:
-    from functools import partial
-
     from pathways.projections import attach
     from pathways.store import open_store
 
@@ -99,9 +97,6 @@ def open_views(ctx: click.Context) -> Views:
         store = open_store(settings.get("db"), Path(key_file) if key_file else None)
         views = attach(Pathways(store))
         views.app.progress = progress_for(ctx)
-        # A write's catch-up shows its progress too (and says nothing of a lag: it is its own).
-        hooks = views.app.after_write
-        hooks[hooks.index(views.projection.catch_up)] = partial(views.catch_up, notice=False)
         root.call_on_close(views.projection.close)
         root.call_on_close(store.close)
         settings["views"] = views
@@ -146,9 +141,12 @@ UNITS = {
 class Bar:
     """Each phase drawn on one line of standard error: a bar, the count and the rate.
 
-    (click.progressbar needs a known length and shows no rate; this is all we need.)"""
+    Nothing is drawn for work that ends within `DELAY` seconds (a single `record`
+    has its phases too, and needs no bar). (click.progressbar needs a known length
+    and shows no rate; this is all we need.)"""
 
     WIDTH = 24
+    DELAY = 0.5
 
     def __init__(self) -> None:
         self.name = ""
@@ -156,6 +154,8 @@ class Bar:
         self.done = 0
         self.started = 0.0
         self.drawn = 0.0
+        self.born: float | None = None  # when the first phase began
+        self.visible = False  # whether this phase's line is on the screen
 
     def phase(self, name: str, total: int | None = None) -> None:
         self.finish()
@@ -163,6 +163,8 @@ class Bar:
             return
         self.name, self.total, self.done = name, total, 0
         self.started = time.perf_counter()
+        if self.born is None:
+            self.born = self.started
         self.drawn = 0.0
         self._draw()
 
@@ -179,13 +181,17 @@ class Bar:
         click.echo(text, err=True)
 
     def finish(self) -> None:
-        if self.name:
-            self._draw()
+        if self.name and self.visible:
+            self._draw(force=True)
             click.echo("", err=True)
-            self.name = ""
+        self.name = ""
+        self.visible = False
 
-    def _draw(self, now: float | None = None) -> None:
+    def _draw(self, now: float | None = None, *, force: bool = False) -> None:
         now = time.perf_counter() if now is None else now
+        if not force and now - (self.born or now) < self.DELAY:
+            return
+        self.visible = True
         self.drawn = now
         seconds = now - self.started
         rate = f"{self.done / seconds:,.0f}/s" if seconds > 0 and self.done else ""
@@ -239,6 +245,9 @@ def interrupted_message(ctx: click.Context) -> str:
 
 
 def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        finish_progress(context)  # the receipt never lands inside a bar's line
     if receipt.checked_only:
         click.echo(
             f"checked: {receipt.stored} event(s) would be stored, "

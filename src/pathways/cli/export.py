@@ -144,7 +144,8 @@ def events(
     at = resolve_known_at(ctx, known_at)
     app = open_app(ctx)
     privacy = Privacy(personal=with_personal, references=with_references)
-    total = app.store.count_events() if at is None and as_of is None else None
+    whole = at is None and as_of is None and app.progress is not SILENT
+    total = app.store.count_events() if whole else None
     rows = _counted(iter_log(app.store, privacy, at, as_of), app.progress, total)
     start = time.perf_counter()
     if fmt == "parquet":
@@ -232,9 +233,12 @@ def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> N
 
 def _read(app: Any, work: Any) -> Any:
     """Reading the whole log into pathways, as one phase of the bar."""
-    app.progress.phase("load", app.store.count_events())
+    if app.progress is SILENT:
+        return work()
+    total = app.store.count_events()
+    app.progress.phase("load", total)
     found = work()
-    app.progress.advance(app.store.count_events())
+    app.progress.advance(total)
     return found
 
 

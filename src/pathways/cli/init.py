@@ -26,24 +26,28 @@ def init(ctx: click.Context) -> None:
       pathways --db "postgresql://pathways@db.example/pathways?schema=dd35" init
     """
     from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
+    from pathways.domain.errors import MasterKeyError
     from pathways.projections.timelines import TimelinesProjection
     from pathways.store import NoStore, open_store
 
     settings = ctx.find_root().obj or {}
     db = settings.get("db")
     key_file = Path(settings["key_file"]) if settings.get("key_file") else None
-    key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
-    if not os.environ.get(KEY_ENV) and not key_path.exists():
-        write_key_file(key_path)
-        click.echo(f"master key written to {key_path} (readable by you only): keep it out of")
-        click.echo("  the database and its backups; without it no personal field can be read")
     try:
-        store = open_store(db, key_file)
+        store = open_store(db, key_file, need_key=False)
     except NoStore:
+        key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+        if not os.environ.get(KEY_ENV) and not key_path.exists():
+            write_key_file(key_path)
+            click.echo(f"master key written to {key_path} (readable by you only): keep it out of")
+            click.echo("  the database and its backups; without it no personal field can be read")
         store = open_store(db, key_file, create=True)
         created = True
     else:
         created = False
+        if not store.has_key:  # an existing store, and no key (or the wrong one) for it
+            store.close()
+            raise MasterKeyError(store.key_problem)
     try:
         TimelinesProjection(store, create=created).close()
         where = store.location.display

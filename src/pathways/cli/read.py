@@ -256,8 +256,9 @@ def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: s
     """Change a setting, by recording an event (nothing is overwritten).
 
     NAME is an alert threshold in days (e.g. no-first-contact.days), the
-    suppression threshold (suppression.min-n, never below 5), or
-    territory.<code> with an organisation code (or `none`) as VALUE.
+    suppression threshold (suppression.min-n, never below 5), the earliest
+    date a store accepts (dates.floor, a date), or territory.<code> with an
+    organisation code (or `none`) as VALUE.
 
     \b
     Example:

@@ -181,9 +181,9 @@ def make_command(cls: type[Event]) -> click.Command:
 def record() -> None:
     """Record one step of a pathway (or a pilot measure).
 
+    \b
     Example:
-
-        pathways record contact-made Y-2026-0042 --on 2026-03-01 --channel in-prison
+      pathways record contact-made Y-2026-0042 --on 2026-03-01 --channel in-prison
     """
 
 

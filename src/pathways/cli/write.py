@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pathways.application import decoded
 from pathways.cli.common import (
     DATE,
     actor_option,
@@ -165,7 +166,8 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
     app = open_app(ctx)
     on_interrupt(ctx, lambda: stored_message(app, "the whole file was"))
     # With a bar, read the file first so that the read phase knows its length.
-    lines = file if app.progress is SILENT else file.readlines()
+    # On a terminal the lines are counted first, for the bar's length.
+    lines = file if app.progress is SILENT else list(decoded(file))
     receipt = app.import_lines(lines, actor, check_only=check)
     finish_progress(ctx)
     print_receipt(receipt)

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from types import UnionType
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -152,8 +154,9 @@ class Event(BaseModel):
 
     @classmethod
     def text_fields(cls) -> tuple[str, ...]:
-        """The fields that hold text (codes included)."""
-        return _fields_of(cls, str)
+        """The fields that hold free text (not codes nor choices, which their patterns and
+        literals already bound)."""
+        return _free_text_fields(cls)
 
     @classmethod
     def date_fields(cls) -> tuple[str, ...]:
@@ -168,11 +171,33 @@ class Event(BaseModel):
 
 
 @cache
+@cache  # asked for every event of every write
 def _fields_of(cls: type[Event], kind: type) -> tuple[str, ...]:
     def holds(annotation: Any) -> bool:
         return annotation is kind or any(holds(a) for a in get_args(annotation))
 
     return tuple(name for name, info in cls.model_fields.items() if holds(info.annotation))
+
+
+def _is_free_text(annotation: Any, metadata: Sequence[Any] = ()) -> bool:
+    if any(getattr(m, "pattern", None) for m in metadata):
+        return False
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        base, *extra = get_args(annotation)
+        return _is_free_text(base, extra)
+    if origin in (Union, UnionType):
+        return any(_is_free_text(a) for a in get_args(annotation))
+    return annotation is str
+
+
+@cache
+def _free_text_fields(cls: type[Event]) -> tuple[str, ...]:
+    return tuple(
+        name
+        for name, info in cls.model_fields.items()
+        if _is_free_text(info.annotation, info.metadata)
+    )
 
 
 @cache

@@ -143,7 +143,7 @@ def check_plausible(event: Event, ref: ReferenceData) -> list[str]:
 def check_dates(
     event: YouthEvent, today: date, birth: date | None, ref: ReferenceData
 ) -> list[str]:
-    problems: list[str] = check_plausible(event, ref)
+    problems: list[str] = []
     if event.occurred_on > today:
         problems.append(f"occurred_on {event.occurred_on} is in the future (today is {today})")
     if birth is not None and event.occurred_on < birth:
@@ -336,6 +336,7 @@ def check_youth(
     for entry in new:
         for problem in [
             *check_codes(entry.event, ref),
+            *check_plausible(entry.event, ref),
             *check_dates(entry.event, today, birth, ref),
         ]:
             violations.append(Violation(entry.event.id, f"{describe(entry.event)}: {problem}"))

@@ -9,9 +9,12 @@ from pathways.projections.views import Point, Views
 
 def attach(app: Pathways) -> Views:
     """The views of an application; its writes bring them up to date before returning."""
-    projection = TimelinesProjection(app.store)
-    app.after_write.append(projection.catch_up)
-    return Views(app, projection)
+    from functools import partial
+
+    views = Views(app, TimelinesProjection(app.store))
+    # A write's catch-up shows its progress, and says nothing of a lag: it is its own.
+    app.after_write.append(partial(views.catch_up, notice=False))
+    return views
 
 
 __all__ = ["Point", "Status", "TimelinesProjection", "Views", "attach"]

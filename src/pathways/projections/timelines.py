@@ -133,10 +133,6 @@ class TimelinesProjection:
                     {"name": f"pathways.projections:{self.store.schema}"},
                 )
             self.tables.metadata.create_all(conn, checkfirst=True)
-            # Indexes added by a later version, on tables that already exist.
-            for table in self.tables.metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(conn, checkfirst=True)
 
     # tracking -------------------------------------------------------------------
     def _ensure_tracking(self) -> None:
