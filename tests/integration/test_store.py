@@ -287,7 +287,7 @@ def test_personal_fields_are_not_in_clear_in_the_sqlite_file(app: Pathways, tmp_
 def test_personal_fields_are_not_in_clear_in_the_stored_rows(store_app: Pathways) -> None:
     store_app.import_lines(lines_of(full_pathway()), ACTOR)
     store = store_app.store
-    rows = store._rows(f"SELECT state FROM {store.events_table}")
+    rows = store.backend.rows(f"SELECT state FROM {store.backend.events_table}")
     blobs = b"\n".join(bytes(row["state"]) for row in rows)
     assert b"conditional-release" in blobs
     for value in PERSONAL_VALUES:
