@@ -147,7 +147,8 @@ def expected_failure(error: Exception) -> str:
     "--db",
     envvar="PATHWAYS_DB",
     metavar="PATH|URL",
-    help="The store: a SQLite file path or a postgresql:// URL "
+    help="The store: a SQLite file path, a postgresql:// URL, or memory: (memory://NAME), "
+    "a store in memory that lives as long as the process, for tests "
     "(default: $PATHWAYS_DB, else a file in your data directory).",
 )
 @click.option(
