@@ -1,4 +1,5 @@
-"""Shared fixtures: a master key, a store (SQLite file or PostgreSQL schema), an app.
+"""Shared fixtures: a master key, a store (in memory, a SQLite file or a PostgreSQL
+schema), an app.
 
 Also the hypothesis strategy that draws a valid-by-schema event of any type of
 the catalogue (`events_of`), offered as the session fixture `event_strategies`
@@ -77,10 +78,20 @@ def _drop_schema(schema: str) -> None:
 
 
 @pytest.fixture(
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+    params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
 )
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A `--db` value: a SQLite file in tmp_path, or a fresh PostgreSQL schema."""
+    """A `--db` value: a memory store, a SQLite file in tmp_path, or a fresh PostgreSQL
+    schema. Each backend is one branch here and one module in `pathways.backends`."""
+    if request.param == "memory":
+        from pathways.backends import memory
+
+        name = f"t-{secrets.token_hex(6)}"
+        try:
+            yield f"memory://{name}"
+        finally:
+            memory.drop(name)
+        return
     if request.param == "sqlite":
         yield str(tmp_path / "s.sqlite3")
         return
@@ -116,7 +127,7 @@ def make_app(master_key: str, db_url: str) -> Iterator[Callable[..., Pathways]]:
 
 @pytest.fixture
 def store_app(make_app: Callable[..., Pathways]) -> Pathways:
-    """The application on the parametrized store (SQLite and PostgreSQL)."""
+    """The application on the parametrized store (memory, SQLite and PostgreSQL)."""
     return make_app()
 
 

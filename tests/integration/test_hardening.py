@@ -6,6 +6,7 @@ import json
 import os
 import sqlite3
 import stat
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -42,8 +43,22 @@ def key(monkeypatch: pytest.MonkeyPatch) -> str:
     return value
 
 
-def app_on(path: Path) -> Pathways:
-    return Pathways(open_store(str(path), create=True), today=lambda: TODAY)
+def app_on(db: Path | str) -> Pathways:
+    return Pathways(open_store(str(db), create=True), today=lambda: TODAY)
+
+
+@pytest.fixture
+def apps_on(key: str, db_url: str) -> Iterator[Callable[[], Pathways]]:
+    """Apps on the test's store (every backend, through `db_url`), closed after the test."""
+    opened: list[Pathways] = []
+
+    def make() -> Pathways:
+        opened.append(app_on(db_url))
+        return opened[-1]
+
+    yield make
+    for app in opened:
+        app.store.close()
 
 
 def commit(app: Pathways, *lines: dict[str, object]) -> None:
@@ -53,6 +68,8 @@ def commit(app: Pathways, *lines: dict[str, object]) -> None:
 def test_an_erasure_leaves_no_key_bytes_in_the_database_or_its_log(
     key: str, tmp_path: Path
 ) -> None:
+    """SQLite only: it reads the bytes of the database file and of its write-ahead log
+    (the memory backend has no file; PostgreSQL's pages are the server's)."""
     path = tmp_path / "s.sqlite3"
     app = app_on(path)
     commit(app, REGISTER)
@@ -73,9 +90,10 @@ def test_an_erasure_leaves_no_key_bytes_in_the_database_or_its_log(
     assert registration.recorded.erased
 
 
-def test_a_key_opened_before_an_erasure_elsewhere_is_forgotten(key: str, tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite3"
-    reader, writer = app_on(path), app_on(path)
+def test_a_key_opened_before_an_erasure_elsewhere_is_forgotten(
+    apps_on: Callable[[], Pathways],
+) -> None:
+    reader, writer = apps_on(), apps_on()
     commit(writer, REGISTER)
     assert reader.history("Y-8")[0].recorded.event.name == "Jean Exemple"  # type: ignore[attr-defined]
     commit(
@@ -91,8 +109,10 @@ def test_a_key_opened_before_an_erasure_elsewhere_is_forgotten(key: str, tmp_pat
     assert registration.recorded.event.name is None  # type: ignore[attr-defined]
 
 
-def test_a_retraction_listed_before_its_target_is_stored_after_it(key: str, tmp_path: Path) -> None:
-    app = app_on(tmp_path / "s.sqlite3")
+def test_a_retraction_listed_before_its_target_is_stored_after_it(
+    apps_on: Callable[[], Pathways],
+) -> None:
+    app = apps_on()
     views = attach(app)
     custody = {
         "type": "Incarcerated",
@@ -116,6 +136,7 @@ def test_a_retraction_listed_before_its_target_is_stored_after_it(key: str, tmp_
     assert positions["EventRetracted"] > positions["Incarcerated"]
     (line,) = views.lines(views.point(date(2026, 3, 1)))
     assert line.custody == "none"
+    views.projection.close()
 
 
 def test_a_count_too_large_for_a_read_model_is_refused() -> None:

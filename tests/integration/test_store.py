@@ -1,7 +1,7 @@
 """The store and the write side on real databases (a SQLite file, a PostgreSQL schema).
 
-Most tests run twice through the `db_url` fixture of conftest.py: on SQLite and
-on PostgreSQL (marked `postgres`).
+Most tests run three times through the `db_url` fixture of conftest.py: in memory,
+on SQLite and on PostgreSQL (marked `postgres`): the contract of every backend.
 """
 
 from __future__ import annotations
@@ -287,7 +287,7 @@ def test_personal_fields_are_not_in_clear_in_the_sqlite_file(app: Pathways, tmp_
 def test_personal_fields_are_not_in_clear_in_the_stored_rows(store_app: Pathways) -> None:
     store_app.import_lines(lines_of(full_pathway()), ACTOR)
     store = store_app.store
-    rows = store._rows(f"SELECT state FROM {store.events_table}")
+    rows = store.backend.rows(f"SELECT state FROM {store.backend.events_table}")
     blobs = b"\n".join(bytes(row["state"]) for row in rows)
     assert b"conditional-release" in blobs
     for value in PERSONAL_VALUES:
@@ -808,3 +808,62 @@ def test_a_measure_cannot_end_before_a_recorded_enrolment(
     with pytest.raises(RulesBroken, match="is enrolled in it on 2026-05-01"):
         store_app.record(MeasureEnded(occurred_on=d("2026-03-01"), code="mentorat-sm"), ACTOR)
     assert count_events(store_app) == before
+
+
+# --- the backends ----------------------------------------------------------------------------
+
+
+def test_every_backend_module_is_found_and_names_its_locations() -> None:
+    from pathways.backends import backends, locate
+
+    assert set(backends()) == {"memory", "sqlite", "postgresql"}
+    assert locate("memory:").display == "memory://default"
+    assert locate("memory://t-1").backend == "memory"
+    assert locate("postgresql://u:secret@h/db?schema=x").display == "postgresql://h/db?schema=x"
+    assert locate("./s.sqlite3").backend == "sqlite"
+    with pytest.raises(PathwaysError, match="neither a file path nor a URL of a known kind"):
+        locate("mysql://h/db")
+
+
+def test_a_memory_store_exists_only_once_created_in_this_process(master_key: str) -> None:
+    from pathways.backends import memory
+    from pathways.store import NoStore
+
+    with pytest.raises(NoStore, match="a memory store lives only in the process that created"):
+        open_store("memory://never-made")
+    store = open_store("memory://t-made", create=True)
+    try:
+        Pathways(store, today=lambda: date(2026, 11, 27)).record(registration(), ACTOR)
+        again = open_store("memory://t-made")  # another store on the same database
+        assert again.count_events() == 1
+        again.close()
+        assert "nothing is written to disk" in store.backend.description
+    finally:
+        store.close()
+        memory.drop("t-made")
+    with pytest.raises(NoStore):
+        open_store("memory://t-made")
+
+
+def test_the_cli_runs_on_a_memory_store_within_one_process(master_key: str) -> None:
+    from click.testing import CliRunner
+
+    from pathways.backends import memory
+    from pathways.cli import cli
+
+    db = ["--db", "memory://t-cli"]
+    try:
+        created = CliRunner().invoke(cli, [*db, "init"])
+        assert created.exit_code == 0, created.output
+        assert "store created at memory://t-cli (in memory" in created.output
+        record = CliRunner().invoke(
+            cli,
+            [*db, "record", "youth-registered", Y, "--on", "2026-01-12", "--birth-date",
+             "2004-07-19", "--residence", "saint-malo", "--actor", ACTOR],
+        )  # fmt: skip
+        assert record.exit_code == 0, record.output
+        info = CliRunner().invoke(cli, [*db, "info", "--json"])
+        assert json.loads(info.output)["events"] == 1
+        assert json.loads(info.output)["backend"] == "memory"
+    finally:
+        memory.drop("t-cli")

@@ -1,4 +1,4 @@
-"""The read models and the views over them, on real stores (SQLite file and PostgreSQL).
+"""The read models and the views over them, on every backend (memory, SQLite file, PostgreSQL).
 
 - the worked example gives the expected alerts as of each of its dates;
 - retractions, amendments, late entries and settings changes are honoured, and
@@ -34,6 +34,7 @@ from sqlalchemy import func, select
 import pathways.crypto
 from conftest import FIXTURES
 from pathways.application import Item, Pathways
+from pathways.backends import memory
 from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.events import (
     AlertAcknowledged,
@@ -86,9 +87,14 @@ class Stores:
         self.backend = backend
         self.tmp_path = tmp_path
         self.schemas: list[str] = []
+        self.memories: list[str] = []
         self.closers: list[Any] = []
 
     def new_url(self) -> str:
+        if self.backend == "memory":
+            name = f"t-{secrets.token_hex(6)}"
+            self.memories.append(name)
+            return f"memory://{name}"
         if self.backend == "sqlite":
             return str(self.tmp_path / f"s-{secrets.token_hex(4)}.sqlite3")
         schema = f"t_{secrets.token_hex(6)}"
@@ -132,6 +138,9 @@ class Stores:
         for close in reversed(self.closers):
             close()
         self.closers.clear()
+        for name in self.memories:
+            memory.drop(name)
+        self.memories.clear()
         if self.schemas:
             import psycopg
 
@@ -149,7 +158,7 @@ def master_key(monkeypatch: pytest.MonkeyPatch) -> str:
     return key
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def stores(request: pytest.FixtureRequest, tmp_path: Path, master_key: str) -> Iterator[Stores]:
     if request.param == "postgres":
         import psycopg
@@ -752,6 +761,8 @@ print("finished", flush=True)
 
 
 def test_a_catch_up_killed_inside_a_page_leaves_nothing_of_it(stores: Stores) -> None:
+    if stores.backend == "memory":
+        pytest.skip("a memory store lives in one process: a child process cannot open it")
     url = stores.new_url()
     app, _ = stores.app(url, views=False)
     many_youths(app, 4)

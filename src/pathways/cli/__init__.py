@@ -2,10 +2,13 @@
 
 The root group loads its subcommands lazily, so that `pathways --help` and the
 commands that do not need the whole stack start fast. Library code raises
-typed errors (`PathwaysError`); `PathwaysGroup` turns them into a plain
-message and exit code 1, with no traceback. Ctrl-C (SIGINT) and SIGTERM end a
-command with 130 / 143 and a line that says what was stored; a closed pipe
-(`pathways export ... | head`) ends it quietly.
+typed errors (`PathwaysError`); `PathwaysGroup` turns them, and the expected
+failures of input and environment (`is_expected`), into a plain message and exit
+code 1, with no traceback. Any other exception is a bug: its traceback goes to a
+crash log readable by its owner only, whose path the message gives (with
+PATHWAYS_DEBUG=1 it is raised, traceback on standard error). Ctrl-C (SIGINT) and
+SIGTERM end a command with 130 / 143 and a line that says what was stored; a
+closed pipe (`pathways export ... | head`) ends it quietly.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import importlib
 import os
 import signal
 import sys
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -85,7 +89,14 @@ class PathwaysGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
-            raise click.ClickException(expected_failure(error)) from None
+            if is_expected(error):
+                raise click.ClickException(expected_failure(error)) from None
+            if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+                raise  # the whole traceback on standard error
+            from pathways.cli.common import finish_progress
+
+            finish_progress(ctx)
+            raise click.ClickException(unexpected_failure(ctx, error)) from None
         finally:
             from pathways.cli.common import finish_progress
 
@@ -113,6 +124,96 @@ def _quiet_stdout() -> None:
         pass
 
 
+DEBUG_ENV = "PATHWAYS_DEBUG"
+
+
+def is_expected(error: Exception) -> bool:
+    """Whether a failure is one of input or of the environment, told by a plain message:
+    refused input (pydantic's ValidationError, a file that is not UTF-8), a file or
+    folder that cannot be used (OSError), a database that fails to work (locked,
+    full, unreachable: the drivers' OperationalError). Anything else is a bug."""
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError | UnicodeDecodeError | OSError):
+        return True
+    return isinstance(error, _operational_errors())
+
+
+def _operational_errors() -> tuple[type[BaseException], ...]:
+    """The database drivers' "it failed to work" errors, of the drivers imported (an
+    error of a driver not imported cannot have been raised)."""
+    found: list[type[BaseException]] = []
+    for module, name in (
+        ("sqlite3", "OperationalError"),
+        ("eventsourcing.persistence", "OperationalError"),
+        ("sqlalchemy.exc", "OperationalError"),
+        ("psycopg", "OperationalError"),
+    ):
+        cls = getattr(sys.modules.get(module), name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)
+
+
+def crash_dir() -> Path:
+    """Where crash logs go: the user's log directory (e.g. ~/.local/state/pathways/log)."""
+    import platformdirs
+
+    return Path(platformdirs.user_log_dir("pathways"))
+
+
+def write_crash_log(error: BaseException, command: str | None) -> Path:
+    """The traceback of an unexpected exception, in a new file readable by its owner only.
+
+    It may hold data (a value in a message), never the local variables; nor the
+    command line, whose options may be personal (a note, a name)."""
+    import platform
+    import traceback
+    from datetime import UTC, datetime
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        ours = version("pathways")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        ours = "unknown"
+    folder = crash_dir()
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    moment = datetime.now(UTC)
+    path = folder / f"pathways-crash-{moment:%Y%m%dT%H%M%S.%fZ}-{os.getpid()}.log"
+    text = (
+        f"pathways {ours}, Python {platform.python_version()}, {platform.platform()}\n"
+        f"command: pathways {command or '?'}\nat: {moment.isoformat()}\n\n"
+        + "".join(traceback.format_exception(error))
+    )
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+        file.write(text)
+    return path
+
+
+def unexpected_failure(ctx: click.Context, error: Exception) -> str:
+    """The one-line message for a bug: what it is, where its traceback is, and what was
+    stored. The exception's own message is not shown: it may hold data."""
+    from pathways.cli.common import interrupted_message
+
+    try:
+        stored = interrupted_message(ctx)
+    except Exception:
+        stored = "whether anything was stored is unknown (`pathways history` shows it)"
+    stored = stored[:1].upper() + stored[1:]
+    try:
+        where = f"its traceback is in {write_crash_log(error, ctx.invoked_subcommand)}"
+    except OSError as problem:
+        import traceback
+
+        traceback.print_exception(error)
+        where = f"no crash log could be written ({problem.strerror}): the traceback is above"
+    return (
+        f"unexpected {type(error).__name__}: this is a bug in pathways, please report it; "
+        f"{where} (it may hold data of the store: share it with care). {stored}."
+    )
+
+
 def expected_failure(error: Exception) -> str:
     """A plain message for failures of the environment or of input (no traceback).
 
@@ -130,6 +231,7 @@ def expected_failure(error: Exception) -> str:
     if isinstance(error, OSError):
         where = f" {error.filename}" if error.filename else ""
         return f"cannot use{where}: {error.strerror or error}"
+    # a database that failed to work (see `is_expected`)
     return (
         f"the store failed ({type(error).__name__}: {error}). "
         "Nothing was written unless a line above says so."
@@ -141,7 +243,8 @@ def expected_failure(error: Exception) -> str:
     "--db",
     envvar="PATHWAYS_DB",
     metavar="PATH|URL",
-    help="The store: a SQLite file path or a postgresql:// URL "
+    help="The store: a SQLite file path, a postgresql:// URL, or memory: (memory://NAME), "
+    "a store in memory that lives as long as the process, for tests "
     "(default: $PATHWAYS_DB, else a file in your data directory).",
 )
 @click.option(

@@ -54,9 +54,7 @@ def init(ctx: click.Context) -> None:
         if not created:
             click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
             return
-        sqlite = store.location.backend == "sqlite"
-        backend = "a SQLite file readable by you only" if sqlite else "PostgreSQL"
-        click.echo(f"store created at {where} ({backend})")
+        click.echo(f"store created at {where} ({store.backend.description})")
         if not settings.get("db") and not os.environ.get("PATHWAYS_DB"):
             click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
     finally:

@@ -19,18 +19,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 from sqlalchemy import (
     Connection,
     Engine,
     Table,
     bindparam,
-    create_engine,
     delete,
-    event,
     select,
-    text,
     update,
 )
 
@@ -38,7 +34,7 @@ from pathways.domain.facts import COLUMNS, columns_of
 from pathways.domain.outcomes import exact_age_band
 from pathways.perf import without_gc
 from pathways.projections.schema import Tables, make_tables
-from pathways.store import TOPIC_PREFIX, Store, sqlite_uri
+from pathways.store import TOPIC_PREFIX, Store
 
 PAGE = 5000
 EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
@@ -59,35 +55,7 @@ class Status:
 
 def engines_for(store: Store) -> tuple[Engine, Engine]:
     """A reading engine and a writing engine on the store's own database."""
-    location = store.location
-    if location.backend == "sqlite":
-        import sqlite3
-
-        from sqlalchemy.pool import QueuePool
-
-        # A creator, not a sqlite:/// URL: SQLAlchemy would read `?` and `%41` in the
-        # file name as URL syntax and open another file than the events'.
-        uri = sqlite_uri(location.target)
-
-        def opener(timeout: int) -> Callable[[], sqlite3.Connection]:
-            return lambda: sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
-
-        reader = create_engine("sqlite://", creator=opener(30), poolclass=QueuePool)
-        writer = create_engine("sqlite://", creator=opener(60), poolclass=QueuePool)
-
-        @event.listens_for(writer, "connect")
-        def _autocommit(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # let us say BEGIN ourselves
-
-        @event.listens_for(writer, "begin")
-        def _begin_immediate(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return reader, writer
-    parsed = urlparse(location.target)
-    url = urlunparse(parsed._replace(scheme="postgresql+psycopg", query=""))
-    engine = create_engine(url, pool_size=2, max_overflow=4)
-    return engine, engine
+    return store.backend.engines()
 
 
 class TimelinesProjection:
@@ -101,9 +69,9 @@ class TimelinesProjection:
         Opening runs no DDL when the tables exist: concurrent opens never race on
         the schema, and a read takes no write lock."""
         self.store = store
-        self.tables: Tables = make_tables(store.schema)
-        self.reader, self.writer = engines_for(store)
-        self.postgres = store.location.backend == "postgresql"
+        self.backend = store.backend
+        self.tables: Tables = make_tables(self.backend.schema)
+        self.reader, self.writer = self.backend.engines()
         self._inserts: dict[str, tuple[str, list[str] | None]] = {}
         if create or not self._exists():
             self._create_tables()
@@ -113,39 +81,24 @@ class TimelinesProjection:
         from sqlalchemy import inspect
 
         with self.reader.connect() as conn:
-            return bool(inspect(conn).has_table("pw_tracking", schema=self.store.schema))
+            return bool(inspect(conn).has_table("pw_tracking", schema=self.backend.schema))
 
     def close(self) -> None:
         self.reader.dispose()
         self.writer.dispose()
 
     def _create_tables(self) -> None:
-        """Create the tables once, even when several processes open a fresh store at once.
-
-        On SQLite the writer's BEGIN IMMEDIATE serialises the check and the creation;
-        on PostgreSQL a transaction-scoped advisory lock (one per schema) does, since
-        two concurrent CREATE TABLE of one name fail on the catalogue's unique index.
-        """
+        """Create the tables once, even when several processes open a fresh store at once:
+        the writer's transaction serialises the check and the creation (its BEGIN, or the
+        backend's `serialise_ddl`)."""
         with self.writer.begin() as conn:
-            if self.postgres:
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
-                    {"name": f"pathways.projections:{self.store.schema}"},
-                )
+            self.backend.serialise_ddl(conn, "pathways.projections")
             self.tables.metadata.create_all(conn, checkfirst=True)
 
     # tracking -------------------------------------------------------------------
     def _ensure_tracking(self) -> None:
-        if self.postgres:
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            insert: Any = pg_insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            insert = sqlite_insert
         statement = (
-            insert(self.tables.tracking)
+            self.backend.insert(self.tables.tracking)
             .values(name=self.name, position=0)
             .on_conflict_do_nothing(index_elements=["name"])
         )
@@ -157,9 +110,7 @@ class TimelinesProjection:
         query = select(self.tables.tracking.c.position).where(
             self.tables.tracking.c.name == self.name
         )
-        if self.postgres:
-            query = query.with_for_update()
-        return int(conn.execute(query).scalar_one())
+        return int(conn.execute(self.backend.lock_tracking(query)).scalar_one())
 
     def position(self) -> int:
         with self.reader.connect() as conn:
