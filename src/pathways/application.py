@@ -154,8 +154,6 @@ class Pathways:
     def __init__(self, store: Store, today: Callable[[], date] = today_in_paris) -> None:
         self.store = store
         self.today = today
-        #: Called after every successful write (the read models catch up there).
-        self.after_write: list[Callable[[], object]] = []
 
     # writing ----------------------------------------------------------------
     @without_gc
@@ -176,30 +174,9 @@ class Pathways:
                 time_module.sleep(random.uniform(0, 0.01 * 2**_attempt))
                 continue
             self.progress.advance(len(writes))
-            self._after_write(receipt)
             return receipt
         msg = "the store is too busy: other writers kept changing these pathways; try again"
         raise PathwaysError(msg)
-
-    def _after_write(self, receipt: Receipt) -> None:
-        """Bring the read models level. The events are stored whatever happens here: a
-        failure must not look like a refused write, and the next read catches up again."""
-        import warnings
-
-        for hook in self.after_write:
-            try:
-                hook()
-            except Exception as error:
-                where = (
-                    f" at positions {receipt.positions[0]}-{receipt.positions[-1]}"
-                    if (receipt.positions)
-                    else ""
-                )
-                warnings.warn(
-                    f"the events are stored{where}, but the read models could not catch up "
-                    f"({type(error).__name__}: {error}); they will on the next read",
-                    stacklevel=2,
-                )
 
     def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
         receipt = Receipt(checked_only=check_only)

@@ -272,7 +272,7 @@ def test_the_other_long_commands_show_their_phases(
 ) -> None:
     demo = sh("demo", "--youth", "10")
     assert demo.exit_code == 0, demo.output
-    assert phases_of(demo.stderr) == ["write"]
+    assert phases_of(demo.stderr) == ["write", "catch up"]  # the read models once, at the end
     assert phases_of(sh("projections", "rebuild").stderr) == ["rebuild"]
     report = sh("report", "--from", "2025-01-01", "--to", "2025-12-31", "-o", str(tmp_path / "r"))
     assert phases_of(report.stderr) == ["compute", "render"]

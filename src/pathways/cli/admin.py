@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import DATE, actor_option, finish_progress, on_interrupt, open_app
+from pathways.cli.common import (
+    DATE,
+    actor_option,
+    finish_progress,
+    on_interrupt,
+    open_app,
+    open_views,
+)
 from pathways.progress import SILENT
 
 if TYPE_CHECKING:
@@ -160,6 +167,8 @@ def demo(
     summary = cohort.write_demo(
         app, youth, seed, last, batch_done, years=years, actor=actor, batches=batches
     )
+    app.progress = progress
+    open_views(ctx).catch_up(notice=False)  # once, at the end: the next read is instant
     finish_progress(ctx)
     _print_summary(app, summary, batches)
 

@@ -82,23 +82,32 @@ def actor_given(ctx: click.Context) -> bool:
 
 
 def open_app(ctx: click.Context) -> Pathways:
-    """The application on the chosen store; its writes bring the read models up to date."""
-    return open_views(ctx).app
-
-
-def open_views(ctx: click.Context) -> Views:
-    from pathways.projections import attach
+    """The application on the chosen store (one per command). A write needs no more:
+    the read side (SQLAlchemy, the read models) is loaded only by `open_views`."""
     from pathways.store import open_store
 
     root = ctx.find_root()
     settings = root.obj if isinstance(root.obj, dict) else {}
-    if "views" not in settings:
+    if "app" not in settings:
         key_file = settings.get("key_file")
         store = open_store(settings.get("db"), Path(key_file) if key_file else None)
-        views = attach(Pathways(store))
-        views.app.progress = progress_for(ctx)
-        root.call_on_close(views.projection.close)
         root.call_on_close(store.close)
+        app = Pathways(store)
+        app.progress = progress_for(ctx)
+        settings["app"] = app
+    found: Pathways = settings["app"]
+    return found
+
+
+def open_views(ctx: click.Context) -> Views:
+    """The read models of the command's application; reads catch them up first."""
+    from pathways.projections import attach
+
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    if "views" not in settings:
+        views = attach(open_app(ctx))
+        root.call_on_close(views.projection.close)
         settings["views"] = views
     found: Views = settings["views"]
     return found
@@ -240,8 +249,7 @@ def interrupted_message(ctx: click.Context) -> str:
     message = settings.get("on_interrupt")
     if message is not None:
         return str(message())
-    views = settings.get("views")
-    return stored_message(views.app if views is not None else None)
+    return stored_message(settings.get("app"))
 
 
 def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:

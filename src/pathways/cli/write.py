@@ -15,6 +15,7 @@ from pathways.cli.common import (
     finish_progress,
     on_interrupt,
     open_app,
+    open_views,
     print_receipt,
     stored_message,
 )
@@ -165,10 +166,13 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
     """
     app = open_app(ctx)
     on_interrupt(ctx, lambda: stored_message(app, "the whole file was"))
-    # With a bar, read the file first so that the read phase knows its length.
     # On a terminal the lines are counted first, for the bar's length.
     lines = file if app.progress is SILENT else list(decoded(file))
     receipt = app.import_lines(lines, actor, check_only=check)
+    if not check:
+        # A file is long work: the read models come level with it now (even when it
+        # stored nothing new, after an interrupted catch-up), not at the next read.
+        open_views(ctx).catch_up(notice=False)
     finish_progress(ctx)
     print_receipt(receipt)
 

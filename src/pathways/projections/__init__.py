@@ -8,13 +8,9 @@ from pathways.projections.views import Point, Views
 
 
 def attach(app: Pathways) -> Views:
-    """The views of an application; its writes bring them up to date before returning."""
-    from functools import partial
-
-    views = Views(app, TimelinesProjection(app.store))
-    # A write's catch-up shows its progress, and says nothing of a lag: it is its own.
-    app.after_write.append(partial(views.catch_up, notice=False))
-    return views
+    """The views of an application. A write leaves them behind the log (a write need
+    not load the read side); every read brings them level before it answers."""
+    return Views(app, TimelinesProjection(app.store))
 
 
 __all__ = ["Point", "Status", "TimelinesProjection", "Views", "attach"]
