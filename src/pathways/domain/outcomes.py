@@ -18,7 +18,26 @@ from datetime import date
 from itertools import product
 from typing import Any
 
-from pathways.domain.facts import COMPLETE_PLAN, Fact
+from pathways.domain.events import (
+    EVENT_TYPES,
+    CommunitySupervisionEnded,
+    CommunitySupervisionStarted,
+    ContactMade,
+    CounsellorAssigned,
+    CustodyStatusChanged,
+    EnrolledInMeasure,
+    Fact,
+    HandoverAcknowledged,
+    Incarcerated,
+    ProgrammeEntered,
+    Released,
+    ReleasePlanValidated,
+    RightObtained,
+    SituationStarted,
+    SupportClosed,
+    SupportStarted,
+    YouthRegistered,
+)
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import age_on
 from pathways.domain.stats import kaplan_meier, newcombe, quartiles, wilson
@@ -46,23 +65,23 @@ COMMUNITY_INDICATORS: dict[str, int | None] = {
 DELAYS = ("days-to-first-contact", "days-to-mainstream", "contacts-per-month")
 DIMENSIONS = ("territory", "measure", "quarter", "organisation", "sentence-band", "sex", "age-band")
 #: The kinds of facts the indicators look at.
-OUTCOME_KINDS = (
-    "YouthRegistered",
-    "SupportStarted",
-    "SupportClosed",
-    "CounsellorAssigned",
-    "HandoverAcknowledged",
-    "EnrolledInMeasure",
-    "Incarcerated",
-    "CustodyStatusChanged",
-    "Released",
-    "CommunitySupervisionStarted",
-    "CommunitySupervisionEnded",
-    "ContactMade",
-    "ReleasePlanValidated",
-    "RightObtained",
-    "ProgrammeEntered",
-    "SituationStarted",
+READS: tuple[type[Fact], ...] = (
+    YouthRegistered.Fact,
+    SupportStarted.Fact,
+    SupportClosed.Fact,
+    CounsellorAssigned.Fact,
+    HandoverAcknowledged.Fact,
+    EnrolledInMeasure.Fact,
+    Incarcerated.Fact,
+    CustodyStatusChanged.Fact,
+    Released.Fact,
+    CommunitySupervisionStarted.Fact,
+    CommunitySupervisionEnded.Fact,
+    ContactMade.Fact,
+    ReleasePlanValidated.Fact,
+    RightObtained.Fact,
+    ProgrammeEntered.Fact,
+    SituationStarted.Fact,
 )
 CONTACTS_WINDOW = 180
 
@@ -100,24 +119,24 @@ class _Youth:
     def __post_init__(self) -> None:
         opened: int | None = None
         for fact in self.facts:
-            kind = fact.kind
-            if kind == "ContactMade":
-                self.contacts.append(fact.on)
-            elif kind in ("ProgrammeEntered", "SituationStarted"):
-                self.entries.append(fact.on)
-            elif kind == "Incarcerated":
-                self.custodies.append(fact.on)
-            elif kind == "HandoverAcknowledged":
-                self.acks.append(fact.on)
-            elif kind == "RightObtained" and fact.a is not None:
-                self.rights.setdefault(fact.a, fact.on)
-            elif kind == "SupportStarted" and opened is None:
-                opened = fact.on
-            elif kind == "SupportClosed":
-                self.closures.append(fact.on)
-                if opened is not None:
-                    self.support.append((opened, fact.on))
-                    opened = None
+            match fact:
+                case ContactMade.Fact():
+                    self.contacts.append(fact.on)
+                case ProgrammeEntered.Fact() | SituationStarted.Fact():
+                    self.entries.append(fact.on)
+                case Incarcerated.Fact():
+                    self.custodies.append(fact.on)
+                case HandoverAcknowledged.Fact():
+                    self.acks.append(fact.on)
+                case RightObtained.Fact(right=right) if right is not None:
+                    self.rights.setdefault(right, fact.on)
+                case SupportStarted.Fact() if opened is None:
+                    opened = fact.on
+                case SupportClosed.Fact():
+                    self.closures.append(fact.on)
+                    if opened is not None:
+                        self.support.append((opened, fact.on))
+                        opened = None
         if opened is not None:
             self.support.append((opened, None))
         for days in (self.contacts, self.entries, self.custodies, self.acks, self.closures):
@@ -149,7 +168,7 @@ def quarter_of(ordinal: int) -> str:
 #: The events whose stored form keeps the age band reached on their date, computed from
 #: the birth date when they are written (the registration's band is the process-mining
 #: case attribute; the others group the two cohorts).
-AGE_BAND_EVENTS = frozenset({"YouthRegistered", "Released", "CommunitySupervisionStarted"})
+AGE_BAND_EVENTS = frozenset(k for k, cls in EVENT_TYPES.items() if "age_band" in cls.derived)
 
 
 def band_of(age: int) -> str:
@@ -186,12 +205,13 @@ def _support_on(facts: Sequence[Fact], day: int, *, acknowledged: bool = True) -
     for fact in facts:
         if fact.on > day:
             break
-        if not acknowledged and fact.kind == "HandoverAcknowledged" and fact.on == day:
-            continue
-        if fact.kind in ("SupportStarted", "CounsellorAssigned", "HandoverAcknowledged"):
-            organisation = fact.a
-        elif fact.kind == "SupportClosed":
-            organisation = None
+        match fact:
+            case HandoverAcknowledged.Fact() if not acknowledged and fact.on == day:
+                continue
+            case SupportStarted.Fact() | CounsellorAssigned.Fact() | HandoverAcknowledged.Fact():
+                organisation = fact.organisation
+            case SupportClosed.Fact():
+                organisation = None
     return organisation
 
 
@@ -213,25 +233,25 @@ def cases(
     facts = [f for f in facts if f.on <= d]
     seen = _Youth(facts)
     found: list[Case] = []
-    custody: Fact | None = None
-    supervision: Fact | None = None
+    custody: Incarcerated.Fact | None = None
+    supervision: CommunitySupervisionStarted.Fact | None = None
     # Every enrolment, whatever its recording order: one dated on the release day but
     # recorded after the release still lies within [s, r].
-    enrolments = [f for f in facts if f.kind == "EnrolledInMeasure"]
+    enrolments = [f for f in facts if isinstance(f, EnrolledInMeasure.Fact)]
     for fact in facts:
-        kind = fact.kind
-        if kind == "Incarcerated" and custody is None:
-            custody = fact
-        elif kind == "Released" and custody is not None:
-            if cohort == "releases" and low <= fact.on <= high:
-                found.append(_release_case(youth, fact, custody, enrolments, seen, d, ref))
-            custody = None
-        elif kind == "CommunitySupervisionStarted" and supervision is None:
-            supervision = fact
-        elif kind == "CommunitySupervisionEnded" and supervision is not None:
-            if cohort == "community" and low <= supervision.on <= high:
-                found.append(_community_case(youth, supervision, fact.on, enrolments, seen, d))
-            supervision = None
+        match fact:
+            case Incarcerated.Fact() if custody is None:
+                custody = fact
+            case Released.Fact() if custody is not None:
+                if cohort == "releases" and low <= fact.on <= high:
+                    found.append(_release_case(youth, fact, custody, enrolments, seen, d, ref))
+                custody = None
+            case CommunitySupervisionStarted.Fact() if supervision is None:
+                supervision = fact
+            case CommunitySupervisionEnded.Fact() if supervision is not None:
+                if cohort == "community" and low <= supervision.on <= high:
+                    found.append(_community_case(youth, supervision, fact.on, enrolments, seen, d))
+                supervision = None
     if cohort == "community" and supervision is not None and low <= supervision.on <= high:
         found.append(_community_case(youth, supervision, d, enrolments, seen, d))
     for case in found:
@@ -244,27 +264,27 @@ def cases(
     return found
 
 
-def _measure(enrolments: Sequence[Fact], low: int, high: int) -> str:
+def _measure(enrolments: Sequence[EnrolledInMeasure.Fact], low: int, high: int) -> str:
     """The latest measure enrolled in within [low, high], or `none`."""
     within = [f for f in enrolments if low <= f.on <= high]
     if not within:
         return "none"
-    return max(within, key=lambda f: (f.on, f.seq)).a or "none"
+    return max(within, key=lambda f: (f.on, f.seq)).measure or "none"
 
 
 def _release_case(
     youth: str,
-    release: Fact,
-    custody: Fact,
-    enrolments: Sequence[Fact],
+    release: Released.Fact,
+    custody: Incarcerated.Fact,
+    enrolments: Sequence[EnrolledInMeasure.Fact],
     seen: _Youth,
     d: int,
     ref: ReferenceData,
 ) -> Case:
     r, s = release.on, custody.on
-    destination = release.a or "unknown"
-    bands = [f.c for f in _statements(seen.facts, custody, r) if f.c is not None]
-    plans = [f for f in seen.facts if f.kind == "ReleasePlanValidated" and s <= f.on <= r]
+    destination = release.destination or "unknown"
+    bands = [b for f in _statements(seen.facts, custody, r) if (b := f.sentence_band) is not None]
+    plans = [f for f in seen.facts if isinstance(f, ReleasePlanValidated.Fact) and s <= f.on <= r]
     latest_plan = max(plans, key=lambda f: (f.on, f.seq)) if plans else None
     organisation = _support_on(seen.facts, r)
     # A handover acknowledged on r itself lies in [r, r + 30]: the release had to be
@@ -281,8 +301,10 @@ def _release_case(
     outcomes: dict[str, bool | None] = {
         "met-before-release": seen.any_in(seen.contacts, s, r),
         "planned-release": latest_plan is not None,
-        "complete-plan-at-release": latest_plan is not None and latest_plan.n == COMPLETE_PLAN,
-        "adjusted-release": None if release.b == "remand-ended" else release.b != "end-of-sentence",
+        "complete-plan-at-release": latest_plan is not None and latest_plan.complete,
+        "adjusted-release": (
+            None if release.kind == "remand-ended" else release.kind != "end-of-sentence"
+        ),
         "rights-at-release": all(
             rights.get(right, r + 1) <= r for right in ("id-document", "health-insurance")
         ),
@@ -316,21 +338,25 @@ def _release_case(
     return case
 
 
-def _kept_band(start: Fact) -> dict[str, str]:
-    """The exact age band kept in the `c` column of a release or a start of supervision."""
-    return {"age-band": start.c} if start.c is not None else {}
+def _kept_band(start: Released.Fact | CommunitySupervisionStarted.Fact) -> dict[str, str]:
+    """The exact age band kept with a release or a start of supervision."""
+    return {"age-band": start.age_band} if start.age_band is not None else {}
 
 
-def _statements(facts: Sequence[Fact], custody: Fact, r: int) -> list[Fact]:
+def _statements(
+    facts: Sequence[Fact], custody: Incarcerated.Fact, r: int
+) -> list[Incarcerated.Fact | CustodyStatusChanged.Fact]:
     """What was stated of a custody from s to r: its `Incarcerated`, then the
     `CustodyStatusChanged` dated within it (both ends included, whatever their recording
     order), by date then recording order. A change dated r belongs to a new custody begun
     that day, if any."""
-    renewed = any(f.kind == "Incarcerated" and f.on == r and f is not custody for f in facts)
-    changes = [
+    renewed = any(
+        isinstance(f, Incarcerated.Fact) and f.on == r and f is not custody for f in facts
+    )
+    changes: list[Incarcerated.Fact | CustodyStatusChanged.Fact] = [
         f
         for f in facts
-        if f.kind == "CustodyStatusChanged"
+        if isinstance(f, CustodyStatusChanged.Fact)
         and custody.on <= f.on <= r
         and not (renewed and f.on == r)
     ]
@@ -339,9 +365,9 @@ def _statements(facts: Sequence[Fact], custody: Fact, r: int) -> list[Fact]:
 
 def _community_case(
     youth: str,
-    start: Fact,
+    start: CommunitySupervisionStarted.Fact,
     end: int,
-    enrolments: Sequence[Fact],
+    enrolments: Sequence[EnrolledInMeasure.Fact],
     seen: _Youth,
     d: int,
 ) -> Case:
