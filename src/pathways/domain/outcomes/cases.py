@@ -1,25 +1,17 @@
-"""Indicators for evaluators (DOMAIN.md section 7), as pure functions of facts.
-
-`cases(...)` turns one youth's effective facts (dated up to the as-of date)
-into *cases*: one per release dated in the period (or, for the community
-cohort, one per start of community supervision), each with its groups, the
-outcome of every indicator (None when the release is not in its denominator,
-e.g. a window not yet complete), and its delays. `tabulate(...)` counts them
-per group with Wilson intervals and applies the suppression rule;
-`compare(...)` sets groups against a reference with Newcombe intervals.
-"""
+"""Cases (DOMAIN.md section 7): one youth's effective facts, dated up to the as-of date,
+turned into one case per release dated in the period (or, for the community cohort,
+one per start of community supervision), with its groups, the outcome of every
+indicator (None when the release is not in its denominator, e.g. a window not yet
+complete), and its delays."""
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import product
-from typing import Any
 
 from pathways.domain.events import (
-    EVENT_TYPES,
     CommunitySupervisionEnded,
     CommunitySupervisionStarted,
     ContactMade,
@@ -38,32 +30,9 @@ from pathways.domain.events import (
     SupportStarted,
     YouthRegistered,
 )
+from pathways.domain.outcomes.groups import age_band, quarter_of
 from pathways.domain.reference import ReferenceData
-from pathways.domain.rules import age_on
-from pathways.domain.stats import kaplan_meier, newcombe, quartiles, wilson
 
-RELEASE_INDICATORS: dict[str, int | None] = {  # code -> window in days (None: at release)
-    "met-before-release": None,
-    "planned-release": None,
-    "complete-plan-at-release": None,
-    "adjusted-release": None,
-    "rights-at-release": None,
-    "contact-within-30d": 30,
-    "mainstream-within-90d": 90,
-    "mainstream-within-180d": 180,
-    "reincarcerated-within-180d": 180,
-    "reincarcerated-within-365d": 365,
-    "handover-within-30d": 30,
-}
-COMMUNITY_INDICATORS: dict[str, int | None] = {
-    "contact-within-30d": 30,
-    "mainstream-within-90d": 90,
-    "mainstream-within-180d": 180,
-    "incarcerated-within-180d": 180,
-    "incarcerated-within-365d": 365,
-}
-DELAYS = ("days-to-first-contact", "days-to-mainstream", "contacts-per-month")
-DIMENSIONS = ("territory", "measure", "quarter", "organisation", "sentence-band", "sex", "age-band")
 #: The kinds of facts the indicators look at.
 READS: tuple[type[Fact], ...] = (
     YouthRegistered.Fact,
@@ -158,43 +127,6 @@ class _Youth:
             stop = high if end is None else min(end, high)
             total += max(0, stop - max(start, low))
         return total
-
-
-def quarter_of(ordinal: int) -> str:
-    day = date.fromordinal(ordinal)
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-#: The events whose stored form keeps the age band reached on their date, computed from
-#: the birth date when they are written (the registration's band is the process-mining
-#: case attribute; the others group the two cohorts).
-AGE_BAND_EVENTS = frozenset(k for k, cls in EVENT_TYPES.items() if "age_band" in cls.derived)
-
-
-def band_of(age: int) -> str:
-    """The age band of an age in full years: 16-17, 18-20, 21-25 or 26+."""
-    if age < 18:
-        return "16-17"
-    if age <= 20:
-        return "18-20"
-    if age <= 25:
-        return "21-25"
-    return "26+"
-
-
-def exact_age_band(birth: date, day: date) -> str:
-    """The band of the exact age on a day. The birth date is personal: this is computed
-    while the youth's key exists, and the band (not personal) is kept with the event."""
-    return band_of(age_on(birth, day))
-
-
-def age_band(birth_year: int | None, ordinal: int) -> str:
-    """From the birth year alone: the age reached that year (up to a year too old). The
-    fallback for events stored before their band was kept with them, once the birth date
-    can no longer be read."""
-    if birth_year is None:
-        return "unknown"
-    return band_of(date.fromordinal(ordinal).year - birth_year)
 
 
 def _support_on(facts: Sequence[Fact], day: int, *, acknowledged: bool = True) -> str | None:
@@ -422,215 +354,3 @@ def _follow_up(case: Case, seen: _Youth, r: int, d: int) -> None:
             high = bisect_right(seen.contacts, r + CONTACTS_WINDOW - 1)
             inside = [c for c in seen.contacts[low:high] if seen.active_days(c, c + 1) > 0]
             case.contacts_per_month = len(inside) * 30 / active
-
-
-# --- tables -------------------------------------------------------------------------------
-
-
-def group_key(case: Case, by: Sequence[str]) -> tuple[str, ...]:
-    return tuple(case.groups[dimension] for dimension in by)
-
-
-def tabulate(
-    found: Iterable[Case],
-    by: Sequence[str],
-    indicators: dict[str, int | None],
-    min_n: int,
-) -> list[dict[str, Any]]:
-    """Rate and delay rows per group (and for the whole cohort, group `all`)."""
-    everything = list(found)
-    groups: dict[tuple[str, ...], list[Case]] = {}
-    for case in everything:
-        groups.setdefault(group_key(case, by), []).append(case)
-    ordered = [(("all",) * max(1, len(by)), everything, True)]
-    if by:
-        ordered += [(key, groups[key], False) for key in sorted(groups)]
-    rows: list[dict[str, Any]] = []
-    for key, members, whole in ordered:
-        labels = {"group": "all" if whole else "/".join(key)}
-        labels.update(
-            {
-                dim: ("all" if whole else value)
-                for dim, value in zip(by, key[: len(by)], strict=True)
-            }
-        )
-        for indicator, days in indicators.items():
-            rows.append(rate_row(indicator, days, members, labels, min_n))
-        for delay in DELAYS:
-            rows.append(delay_row(delay, members, labels, min_n))
-    _suppress_complements(rows)
-    _withhold_contact_counts(rows)
-    return rows
-
-
-def _withhold_contact_counts(rows: list[dict[str, Any]]) -> None:
-    """The n of `days-to-first-contact` is the k of `met-before-release` (the releases with
-    a contact in [s, r]) of the same group: when that k is withheld, so is that n."""
-    withheld = {
-        row["group"]
-        for row in rows
-        if row["indicator"] == "met-before-release" and row["suppressed"]
-    }
-    for row in rows:
-        if row["indicator"] == "days-to-first-contact" and row["group"] in withheld:
-            if not row["suppressed"]:
-                row["secondary"] = True
-            row.update(n=None, median=None, q1=None, q3=None, suppressed=True)
-
-
-def _suppress_complements(rows: list[dict[str, Any]]) -> None:
-    """Secondary suppression: when a single group of an indicator is suppressed, the
-    total minus the other groups would give it away, so the next smallest group is
-    withheld too."""
-    by_indicator: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["group"] != "all" and "rate" in row:
-            by_indicator.setdefault(row["indicator"], []).append(row)
-    for members in by_indicator.values():
-        hidden = [r for r in members if r["suppressed"] and r["n"] > 0]
-        shown = [r for r in members if not r["suppressed"]]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda r: r["n"])
-            smallest.update(k=None, rate=None, ci_low=None, ci_high=None, suppressed=True)
-            smallest["secondary"] = True
-
-
-def rate_row(
-    indicator: str,
-    window: int | None,
-    members: Sequence[Case],
-    labels: dict[str, str],
-    min_n: int,
-) -> dict[str, Any]:
-    values = [c.outcomes.get(indicator) for c in members]
-    n = sum(v is not None for v in values)
-    k = sum(v is True for v in values)
-    row: dict[str, Any] = {"indicator": indicator, **labels, "n": n, "window_days": window}
-    if n < min_n:
-        row.update(k=None, rate=None, ci_low=None, ci_high=None, suppressed=True)
-    else:
-        low, high = wilson(k, n)
-        row.update(k=k, rate=k / n, ci_low=low, ci_high=high, suppressed=False)
-    return row
-
-
-def delay_row(
-    delay: str, members: Sequence[Case], labels: dict[str, str], min_n: int
-) -> dict[str, Any]:
-    row: dict[str, Any] = {"indicator": delay, **labels}
-    median = q1 = q3 = None
-    censored = None
-    if delay == "days-to-mainstream":
-        n = len(members)
-        if n >= min_n:
-            curve = kaplan_meier(
-                [c.mainstream[0] for c in members], [c.mainstream[1] for c in members]
-            )
-            q1, median, q3 = curve.quantile(0.75), curve.quantile(0.5), curve.quantile(0.25)
-        censored = sum(not c.mainstream[1] for c in members)
-    else:
-        values = [
-            v
-            for v in (
-                c.first_contact if delay == "days-to-first-contact" else c.contacts_per_month
-                for c in members
-            )
-            if v is not None
-        ]
-        n = len(values)
-        if n >= min_n:
-            q1, median, q3 = quartiles(values)
-    row.update(n=n, median=median, q1=q1, q3=q3, suppressed=n < min_n)
-    if censored is not None:
-        row["censored"] = censored if n >= min_n else None
-    return row
-
-
-# --- comparisons ----------------------------------------------------------------------------
-
-
-def compare(
-    found: Sequence[Case],
-    by: str,
-    indicators: dict[str, int | None],
-    min_n: int,
-    reference: str | None,
-    measure_territories: dict[str, str],
-    small: int = 20,
-) -> list[dict[str, Any]]:
-    """Each group against its reference, for each indicator (Newcombe hybrid intervals).
-
-    Territories: each against `reference` (a territory), or the rest of the
-    département. Measures: enrolled against not enrolled, on the measure's
-    territory (release destination), unless `reference` names another group.
-    """
-    values = sorted({c.groups[by] for c in found} - ({"none"} if by == "measure" else set()))
-    rows: list[dict[str, Any]] = []
-    for value, indicator in product(values, indicators):
-        if value == reference:
-            continue
-        group = [c for c in found if c.groups[by] == value]
-        if reference is not None:
-            against = [c for c in found if c.groups[by] == reference]
-            label = reference
-        elif by == "measure":
-            territory = measure_territories.get(value)
-            against = [
-                c
-                for c in found
-                if c.groups["measure"] == "none" and c.groups["territory"] == territory
-            ]
-            label = f"none ({territory})"
-        else:
-            against = [c for c in found if c.groups[by] != value]
-            label = f"not {value}"
-        rows.append(_comparison(indicator, value, label, group, against, min_n, small))
-    return rows
-
-
-def _comparison(
-    indicator: str,
-    value: str,
-    label: str,
-    group: Sequence[Case],
-    against: Sequence[Case],
-    min_n: int,
-    small: int,
-) -> dict[str, Any]:
-    def counts(members: Sequence[Case]) -> tuple[int, int]:
-        outcomes = [c.outcomes.get(indicator) for c in members]
-        return sum(o is True for o in outcomes), sum(o is not None for o in outcomes)
-
-    k1, n1 = counts(group)
-    k2, n2 = counts(against)
-    row: dict[str, Any] = {
-        "indicator": indicator,
-        "group": value,
-        "reference": label,
-        "n": n1,
-        "n_reference": n2,
-    }
-    if n1 < min_n or n2 < min_n:
-        row.update(
-            rate=None, rate_reference=None, difference=None, ci_low=None, ci_high=None,
-            flagged=False, suppressed=True, warning="suppressed: fewer than "
-            f"{min_n} releases on one side",
-        )  # fmt: skip
-        return row
-    difference, low, high = newcombe(k1, n1, k2, n2)
-    warning = (
-        f"too few releases to say anything (n < {small} on one side)"
-        if min(n1, n2) < small
-        else None
-    )
-    row.update(
-        rate=k1 / n1,
-        rate_reference=k2 / n2,
-        difference=difference,
-        ci_low=low,
-        ci_high=high,
-        flagged=low > 0 or high < 0,
-        suppressed=False,
-        warning=warning,
-    )
-    return row
