@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pathways import codec
 from pathways.domain.errors import PathwaysError, RulesBroken, UnknownEvent, Violation
 from pathways.domain.events import (
     UNRETRACTABLE,
@@ -34,7 +35,7 @@ from pathways.domain.events import (
     YouthEvent,
     YouthRegistered,
 )
-from pathways.domain.ordering import order_by_life
+from pathways.domain.ordering import Pair, life_order
 from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
@@ -258,12 +259,13 @@ class Pathways:
             return []
         enrolments: dict[uuid.UUID, tuple[str, date, str]] = {}
         retracted: set[uuid.UUID] = set()
-        for state in self.store.clear_states(["EnrolledInMeasure", "EventRetracted"]):
-            if "measure" in state:
-                day = date.fromisoformat(state["occurred_on"])
-                enrolments[uuid.UUID(state["id"])] = (state["measure"], day, state["youth"])
-            else:
-                retracted.add(uuid.UUID(state["event_id"]))
+        enrolled = EnrolledInMeasure.type_name()
+        for state in self.store.clear_states([enrolled]):
+            stored = codec.from_state(enrolled, state)
+            fact = stored.fact()
+            if isinstance(fact, EnrolledInMeasure.Fact) and stored.youth is not None:
+                enrolments[uuid.UUID(stored.id)] = (fact.measure, fact.day, stored.youth)
+        retracted.update(uuid.UUID(i) for i in codec.retracted_ids(self.store.clear_states))
         for item in fresh:
             event = item.event
             if isinstance(event, EnrolledInMeasure):
@@ -530,11 +532,8 @@ class Pathways:
                 and not line.retracted
                 and not isinstance(line.recorded.event, EventRetracted)
             ]
-        return order_by_life(
-            lines,
-            lambda line: line.recorded.event.occurred_on,
-            lambda line: line.recorded.position,
-            _pair_family,
+        return life_order(
+            lines, lambda line: (line.recorded.event.occurred_on, line.recorded.position), _pair
         )
 
     def reference(self, known_at: KnownAt | None = None) -> ReferenceData:
@@ -570,10 +569,9 @@ def _write_order(item: Item) -> tuple[int, int]:
 REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}
 
 
-def _pair_family(line: HistoryLine) -> tuple[str, bool] | None:
+def _pair(line: HistoryLine) -> Pair | None:
     event = line.recorded.event
-    pair = pair_of(event) if isinstance(event, YouthEvent) else None
-    return None if pair is None else (pair.family, pair.opens)
+    return pair_of(event) if isinstance(event, YouthEvent) else None
 
 
 def _same_step(existing: Recorded, event: Event) -> bool:

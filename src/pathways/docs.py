@@ -6,6 +6,7 @@ docs/ differ from what this module generates.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Literal, get_args, get_origin
@@ -81,6 +82,7 @@ def events_markdown() -> str:
             out += ["| field | type | meaning |", "|---|---|---|", *rows, ""]
         if not issubclass(cls, YouthEvent):
             out += ["No `youth`: a pilot measure belongs to a territory.", ""]
+        out += _read_side(cls)
         if cls.type_name() in SPECIAL_TYPES:
             command = {
                 "EventRetracted": "pathways retract EVENT_ID --reason TEXT",
@@ -97,6 +99,30 @@ def events_markdown() -> str:
 
             out += ["Interchange line:", "", "```json", json.dumps(to_dict(sample)), "```", ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _read_side(cls: type[Event]) -> list[str]:
+    """What the read models make of an event: its pair family and its fact."""
+    lines = []
+    if cls.pairing is not None:
+        family, opens = cls.pairing.family, cls.pairing.opens
+        other = next(
+            c.type_name()
+            for c in EVENT_TYPES.values()
+            if c.pairing is not None and c.pairing.family == family and c.pairing.opens != opens
+        )
+        what = family.label or family.name
+        if family.key is not None:
+            what += f" (one per `{family.key}`)"
+        verb, by = ("Opens", "closed") if opens else ("Closes", "opened")
+        lines.append(f"{verb} a {what}, {by} by `{other}`.")
+    if cls.Fact is not None:
+        names = [f.name for f in dataclasses.fields(cls.Fact)][2:]
+        kept = ", ".join(
+            f"`{n}`" + (" (derived from the birth date)" if n in cls.derived else "") for n in names
+        )
+        lines.append(f"The read models keep its date{', ' + kept if kept else ''}.")
+    return [" ".join(lines), ""] if lines else []
 
 
 def _sample_line(cls: type[Event]) -> Event | None:

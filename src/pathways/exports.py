@@ -22,10 +22,11 @@ from itertools import islice
 from types import UnionType
 from typing import IO, Annotated, Any, Union, get_args, get_origin
 
+from pathways import codec
 from pathways.application import KnownAt
-from pathways.domain.events import EVENT_TYPES
+from pathways.domain.events import EVENT_TYPES, EventRetracted
 from pathways.perf import without_gc
-from pathways.store import DERIVED_KEYS, TOPIC_PREFIX, Store
+from pathways.store import Store
 
 LOG_COLUMNS = ("type", "youth", "occurred_on", "id")
 META_COLUMNS = ("recorded_at", "recorded_by", "actor", "position", "retracted")
@@ -58,11 +59,10 @@ class Pseudonyms:
         return found
 
 
-def _personal(state: dict[str, Any], store: Store, privacy: Privacy) -> dict[str, Any]:
-    sealed = state.pop("personal", None)
-    if not privacy.personal or sealed is None or "youth" not in state:
+def _personal(stored: codec.Stored, store: Store, privacy: Privacy) -> dict[str, Any]:
+    if not privacy.personal or stored.sealed is None or stored.youth is None:
         return {}
-    return store.unseal(state["youth"], state["id"], sealed) or {}
+    return store.unseal(stored.youth, stored.id, stored.sealed) or {}
 
 
 def iter_log(
@@ -77,33 +77,31 @@ def iter_log(
     only steps dated by then, retracted ones and retractions left out.
     """
     upto = _position(store, known_at)
-    retracted = _retracted(store, upto)
+    retracted = codec.retracted_ids(store.clear_states, upto)
     pseudonym = Pseudonyms(store, privacy)
     for position, topic, blob in store.iter_raw(upto):
-        state = json.loads(blob)
-        kind = topic[len(TOPIC_PREFIX) :]
-        is_retracted = state["id"] in retracted
-        if as_of is not None and (
-            state["occurred_on"] > as_of.isoformat() or is_retracted or kind == "EventRetracted"
-        ):
+        stored = codec.read(position, topic, blob)
+        kind = stored.kind
+        is_retracted = stored.id in retracted
+        if as_of is not None and (stored.occurred_on > as_of or is_retracted or kind == RETRACTION):
             continue
-        meta = state.pop("meta")
-        for key in DERIVED_KEYS:  # derived by the store, not fields: a re-import refuses them
-            state.pop(key, None)
-        state.update(_personal(state, store, privacy))
         row: dict[str, Any] = {"type": kind}
-        if "youth" in state:
-            row["youth"] = pseudonym(state.pop("youth"))
-        row["occurred_on"] = state.pop("occurred_on")
-        row["id"] = state.pop("id")
-        recorded_by = state.pop("recorded_by", None)
-        row.update((k, v) for k, v in state.items() if v is not None)
-        row["recorded_at"] = meta["at"]
-        row["recorded_by"] = recorded_by or meta["actor"]
-        row["actor"] = meta["actor"]
+        if stored.youth is not None:
+            row["youth"] = pseudonym(stored.youth)
+        row["occurred_on"] = stored.occurred_on.isoformat()
+        row["id"] = stored.id
+        # the derived keys are not fields: a re-import would refuse them
+        fields = {**stored.clear, **_personal(stored, store, privacy)}
+        row.update((k, v) for k, v in fields.items() if v is not None)
+        row["recorded_at"] = stored.recorded_at.isoformat()
+        row["recorded_by"] = stored.recorded_by or stored.actor
+        row["actor"] = stored.actor
         row["position"] = position
         row["retracted"] = is_retracted
         yield row
+
+
+RETRACTION = EventRetracted.type_name()
 
 
 def _position(store: Store, known_at: KnownAt | None) -> int | None:
@@ -113,14 +111,10 @@ def _position(store: Store, known_at: KnownAt | None) -> int | None:
         return known_at.position
     assert known_at.moment is not None
     best = 0
-    for position, _topic, blob in store.iter_raw():
-        if datetime.fromisoformat(json.loads(blob)["meta"]["at"]) <= known_at.moment:
+    for position, topic, blob in store.iter_raw():
+        if codec.read(position, topic, blob).recorded_at <= known_at.moment:
             best = position
     return best
-
-
-def _retracted(store: Store, upto: int | None) -> set[str]:
-    return {state["event_id"] for state in store.clear_states(["EventRetracted"], upto)}
 
 
 # --- writers ----------------------------------------------------------------------------

@@ -13,26 +13,40 @@
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 from xml.sax.saxutils import quoteattr
 
-from pathways.domain.events import EVENT_TYPES
+from pathways import codec
+from pathways.domain.events import (
+    AlertAcknowledged,
+    CustodyStatusChanged,
+    EnrolledInMeasure,
+    ExpectedReleaseChanged,
+    Fact,
+    Incarcerated,
+    MeasureLaunched,
+    ProgrammeEntered,
+    ProgrammeExited,
+    Released,
+    YouthRegistered,
+)
 from pathways.domain.outcomes import Case, age_band
 from pathways.exports import Privacy, Pseudonyms
 from pathways.perf import without_gc
-from pathways.store import TOPIC_PREFIX, Store
+from pathways.store import Store
 
-#: Steps that are not part of a pathway: corrections and erasure.
-LEFT_OUT = frozenset({"EventRetracted", "AlertAcknowledged", "YouthErased"})
 CASE_ATTRIBUTES = ("residence", "measure", "sex", "age_band")
-CUSTODY_EVENTS = frozenset(
-    {"Incarcerated", "Released", "CustodyStatusChanged", "ExpectedReleaseChanged"}
+#: The steps of a custody, linked to its OCEL object.
+CUSTODY_FACTS = (
+    Incarcerated.Fact,
+    Released.Fact,
+    CustodyStatusChanged.Fact,
+    ExpectedReleaseChanged.Fact,
 )
-PROGRAMME_EVENTS = frozenset({"ProgrammeEntered", "ProgrammeExited"})
+PROGRAMME_FACTS = (ProgrammeEntered.Fact, ProgrammeExited.Fact)
 
 
 @dataclass
@@ -42,7 +56,8 @@ class Step:
     day: str
     resource: str
     position: int
-    fields: dict[str, Any]
+    fields: dict[str, Any]  # its clear fields (those set)
+    fact: Fact
 
 
 @dataclass
@@ -54,58 +69,62 @@ class Pathway:
 
 @without_gc
 def pathways(store: Store, privacy: Privacy) -> tuple[list[Pathway], dict[str, dict[str, Any]]]:
-    """Every youth's effective steps in life order, and the pilot measures."""
-    retracted = {s["event_id"] for s in store.clear_states(["EventRetracted"])}
+    """Every youth's effective steps in life order, and the pilot measures.
+
+    The steps of a pathway are its facts, corrections (acknowledgements) left out."""
+    retracted = codec.retracted_ids(store.clear_states)
     pseudonym = Pseudonyms(store, privacy)
     found: dict[str, Pathway] = {}
     measures: dict[str, dict[str, Any]] = {}
     for position, topic, blob in store.iter_raw():
-        state = json.loads(blob)
-        kind = topic[len(TOPIC_PREFIX) :]
-        if kind == "MeasureLaunched":
-            measures[state["code"]] = {"name": state["name"], "territory": state["territory"]}
-        youth = state.get("youth")
-        if youth is None or kind in LEFT_OUT or state["id"] in retracted:
+        stored = codec.read(position, topic, blob)
+        if stored.kind == LAUNCHED:
+            clear = stored.clear
+            measures[clear["code"]] = {"name": clear["name"], "territory": clear["territory"]}
+        fact = stored.fact()
+        if (
+            stored.youth is None
+            or fact is None
+            or isinstance(fact, AlertAcknowledged.Fact)
+            or stored.id in retracted
+        ):
             continue
-        pathway = found.get(youth)
+        pathway = found.get(stored.youth)
         if pathway is None:
-            pathway = found[youth] = Pathway(pseudonym(youth))
-        meta = state["meta"]
-        clear = {
-            k: v
-            for k, v in state.items()
-            if k not in ("meta", "personal", "youth", "id", "occurred_on", "recorded_by")
-            and v is not None
-        }
+            pathway = found[stored.youth] = Pathway(pseudonym(stored.youth))
         step = Step(
-            state["id"],
-            kind,
-            state["occurred_on"],
-            state.get("recorded_by") or meta["actor"],
+            stored.id,
+            stored.kind,
+            stored.occurred_on.isoformat(),
+            stored.recorded_by or stored.actor,
             position,
-            clear,
+            {k: v for k, v in stored.clear.items() if v is not None},
+            fact,
         )
         pathway.steps.append(step)
-        _attributes(pathway, step)
+        _attributes(pathway, step.fact)
     for pathway in found.values():
         pathway.steps.sort(key=lambda s: (s.day, s.position))
         pathway.attributes.setdefault("measure", "none")
     return list(found.values()), measures
 
 
-def _attributes(pathway: Pathway, step: Step) -> None:
-    # The exact age band on the step's date, stored beside its fields: a derived fact,
-    # not a field of the event, so not an event attribute.
-    band = step.fields.pop("age_band", None)
-    if step.kind == "YouthRegistered":
-        pathway.attributes["residence"] = step.fields.get("residence", "unknown")
-        pathway.attributes["sex"] = step.fields.get("sex") or "unknown"
-        if band is None:  # stored before the band was: from the birth year (approximate)
-            registered = date.fromisoformat(step.day).toordinal()
-            band = age_band(step.fields.get("birth_year"), registered)
-        pathway.attributes["age_band"] = band
-    elif step.kind == "EnrolledInMeasure":
-        pathway.attributes["measure"] = step.fields["measure"]
+LAUNCHED = MeasureLaunched.type_name()
+
+
+def _attributes(pathway: Pathway, fact: Fact) -> None:
+    # The exact age band on the registration date is a derived fact, stored beside its
+    # fields: a case attribute, not an event attribute.
+    match fact:
+        case YouthRegistered.Fact():
+            pathway.attributes["residence"] = fact.residence or "unknown"
+            pathway.attributes["sex"] = fact.sex or "unknown"
+            band = fact.age_band
+            if band is None:  # stored before the band was: from the birth year (approximate)
+                band = age_band(fact.birth_year, fact.on)
+            pathway.attributes["age_band"] = band
+        case EnrolledInMeasure.Fact():
+            pathway.attributes["measure"] = fact.measure
 
 
 # --- process log --------------------------------------------------------------------------
@@ -224,20 +243,19 @@ def ocel(found: Iterable[Pathway], measures: dict[str, dict[str, Any]]) -> dict[
         for step in pathway.steps:
             time = f"{step.day}T00:00:00Z"
             links = [{"objectId": youth_id, "qualifier": "youth"}]
-            if step.kind == "Incarcerated" and custody is None:
+            fact = step.fact
+            if isinstance(fact, Incarcerated.Fact) and custody is None:
                 custodies += 1
                 custody = f"custody:{pathway.case}:{custodies}"
-                objects.append(
-                    _object(custody, "custody", time, {"facility": step.fields.get("facility")})
-                )
+                objects.append(_object(custody, "custody", time, {"facility": fact.facility}))
                 youth_links.append({"objectId": custody, "qualifier": "custody"})
-            if step.kind in CUSTODY_EVENTS and custody is not None:
+            if isinstance(fact, CUSTODY_FACTS) and custody is not None:
                 links.append({"objectId": custody, "qualifier": "custody"})
-            if step.kind == "Released":
+            if isinstance(fact, Released.Fact):
                 custody = None
-            if step.kind in PROGRAMME_EVENTS:
-                name = step.fields["programme"]
-                if step.kind == "ProgrammeEntered" or name not in programmes:
+            if isinstance(fact, PROGRAMME_FACTS):
+                name = fact.programme
+                if isinstance(fact, ProgrammeEntered.Fact) or name not in programmes:
                     counts[name] = counts.get(name, 0) + 1
                     programmes[name] = f"programme:{pathway.case}:{name}:{counts[name]}"
                     objects.append(
@@ -245,16 +263,13 @@ def ocel(found: Iterable[Pathway], measures: dict[str, dict[str, Any]]) -> dict[
                     )
                     youth_links.append({"objectId": programmes[name], "qualifier": "programme"})
                 links.append({"objectId": programmes[name], "qualifier": "programme"})
-            if step.kind == "EnrolledInMeasure" and step.fields["measure"] in measures:
-                measure = f"measure:{step.fields['measure']}"
+            if isinstance(fact, EnrolledInMeasure.Fact) and fact.measure in measures:
+                measure = f"measure:{fact.measure}"
                 links.append({"objectId": measure, "qualifier": "measure"})
                 youth_links.append({"objectId": measure, "qualifier": "enrolled in"})
-            # The clear fields hold no personal one (those are sealed); the birth year
-            # is left out too. `reason` stays: a code, e.g. why a support closed.
-            hidden = EVENT_TYPES[step.kind].personal_fields() | {"birth_year"}
-            attributes = [
-                {"name": k, "value": str(v)} for k, v in step.fields.items() if k not in hidden
-            ]
+            # Only clear fields (the personal ones are sealed; the derived birth year and
+            # age band are not fields). `reason` stays: a code, e.g. why a support closed.
+            attributes = [{"name": k, "value": str(v)} for k, v in step.fields.items()]
             event_attributes.setdefault(step.kind, set()).update(a["name"] for a in attributes)
             events.append(
                 {

@@ -25,27 +25,21 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
-from pydantic import ValidationError
 
+from pathways import codec
 from pathways.backends import DB_ENV, Backend, Location, NoStore, backend_for, locate
+from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
-from pathways.domain.events import EVENT_TYPES, Event, YouthErased, YouthEvent, YouthRegistered
+from pathways.domain.events import DERIVED_KEYS, Event, YouthErased, YouthEvent, YouthRegistered
 
-TOPIC_PREFIX = "pathways:"
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
-#: Clear keys that the store writes beside an event's fields, derived from its personal
-#: ones while they can be read: the registration's birth year, and the exact age band on
-#: the date of a registration, release or start of community supervision (given by the
-#: application in `Write.derived`). They are not fields of the event: `decode` drops them.
-DERIVED_KEYS = ("birth_year", "age_band")
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
-_DERIVED = frozenset(DERIVED_KEYS)
 Clock = Callable[[], datetime]
 
 
@@ -279,80 +273,38 @@ class Store:
     def encode(
         self, write: Write, actor: str, recorded_at: datetime, meta: str | None = None
     ) -> StoredEvent:
-        """The stored form. `meta` (the JSON of who and when, the same for every event of
-        an append) may be given once for all; the class version is added here."""
+        """The stored form (see `pathways.codec`). `meta` (the JSON of who and when, the
+        same for every event of an append) may be given once for all."""
         event = write.event
-        cls = type(event)
-        personal = cls.personal_fields()
-        # pydantic's own JSON encoder is several times faster than model_dump + json.dumps;
-        # the extra keys are spliced before the closing brace.
-        clear = event.model_dump_json(exclude=set(personal) or None)
-        extra: dict[str, Any] = {}
-        if personal:
-            sealed = {n: value for n in personal if (value := getattr(event, n)) is not None}
-            if sealed:
-                extra["personal"] = self.keys.seal(
-                    write.stream, event.id, {k: _json_value(v) for k, v in sealed.items()}
-                )
-        if isinstance(event, YouthRegistered):
-            extra["birth_year"] = event.birth_date.year
-        if write.derived:
-            if not write.derived.keys() <= _DERIVED:
-                msg = f"not derived keys: {sorted(write.derived.keys() - _DERIVED)}"
-                raise ValueError(msg)
-            extra.update(write.derived)
-        if meta is None:
-            meta = _meta(actor, recorded_at)
-        tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
-        state = f'{clear[:-1]},{tail}"meta":{meta[:-1]},"v":{cls.class_version}}}}}'
+
+        def seal(fields: dict[str, Any]) -> str:
+            return self.keys.seal(write.stream, event.id, fields)
+
         return StoredEvent(
             originator_id=write.stream,
             originator_version=write.version,
-            topic=TOPIC_PREFIX + cls.type_name(),
-            state=state.encode(),
+            topic=codec.topic(type(event)),
+            state=codec.encode(event, meta or codec.meta(actor, recorded_at), seal, write.derived),
         )
 
     def decode(
         self, stream: uuid.UUID, version: int, position: int, topic: str, blob: bytes
     ) -> Recorded:
-        state: dict[str, Any] = json.loads(blob)
-        meta = state.pop("meta")
-        for key in DERIVED_KEYS:
-            state.pop(key, None)
-        cls = EVENT_TYPES[topic.removeprefix(TOPIC_PREFIX)]
-        sealed = state.pop("personal", None)
-        erased = False
-        if sealed is not None:
-            personal = (
-                self.keys.unseal(stream, uuid.UUID(state["id"]), sealed)
-                if self._data_key(stream)
-                else None
-            )
-            if personal is None:
-                erased = True
-            else:
-                state.update(personal)
-        version_from = meta.get("v", 1)
-        while version_from < cls.class_version:
-            getattr(cls, f"upcast_v{version_from}_v{version_from + 1}")(state)
-            version_from += 1
-        gone = cls.personal_fields() - set(state) if erased else frozenset()
-        try:
-            # The fields whose key was destroyed are validated with a stand-in, then
-            # set to None: the event keeps its types, without the erased data.
-            event: Event = cls.model_validate({**state, **{f: _STAND_IN[f] for f in gone}})
-        except ValidationError as error:  # pragma: no cover - a corrupted store
-            msg = f"stored event at position {position} does not match its schema: {error}"
-            raise StoreError(msg) from None
-        if gone:
-            event = event.model_copy(update=dict.fromkeys(gone))
+        stored = codec.read(position, topic, blob)
+
+        def unseal(sealed: str) -> dict[str, Any] | None:
+            if not self._data_key(stream):
+                return None
+            return self.keys.unseal(stream, uuid.UUID(stored.id), sealed)
+
+        event, erased = codec.event(stored, unseal)
         return Recorded(
             event=event,
             stream=stream,
             version=version,
             position=position,
-            recorded_at=datetime.fromisoformat(meta["at"]),
-            actor=meta["actor"],
+            recorded_at=stored.recorded_at,
+            actor=stored.actor,
             erased=erased,
         )
 
@@ -375,7 +327,7 @@ class Store:
         # Crypto-shredding: an erasure destroys the youth's key in the same transaction.
         erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
         try:
-            meta = _meta(actor, now)
+            meta = codec.meta(actor, now)
             stored = [self.encode(w, actor, now, meta) for w in writes]
             positions = self.backend.insert_events(
                 stored,
@@ -393,23 +345,6 @@ class Store:
         if erased:
             self.backend.after_erasure()
         return positions
-
-
-#: Stand-ins for erased personal fields during validation (never stored, never shown).
-_STAND_IN: dict[str, Any] = {
-    "birth_date": "1900-01-01",
-    "name": None,
-    "reason": "erased",
-    "note": None,
-}
-
-
-def _meta(actor: str, recorded_at: datetime) -> str:
-    return json.dumps({"actor": actor, "at": recorded_at.isoformat()}, separators=(",", ":"))
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
 
 
 def open_store(

@@ -215,3 +215,15 @@ def test_demo_command_refuses_a_future_end() -> None:
     result = CliRunner().invoke(cli, ["demo", "--end", future, "--jsonl", "x.jsonl"])
     assert result.exit_code == 2
     assert "future" in result.output
+
+
+def test_the_demo_uses_the_reference_territories_and_the_catalogue_families() -> None:
+    from pathways.demo.simulation import JUDICIAL, family_of
+    from pathways.demo.tables import RESIDENCE_WEIGHTS
+    from pathways.domain.reference import DEFAULT_TERRITORIES
+
+    assert list(RESIDENCE_WEIGHTS) == list(DEFAULT_TERRITORIES)
+    assert family_of({"type": "ProgrammeExited", "programme": "cej"}) == "programme:cej"
+    assert family_of({"type": "Released"}) == "custody"
+    assert family_of({"type": "ContactMade"}) is None
+    assert {"Incarcerated", "CustodyStatusChanged", "CommunitySupervisionEnded"} <= JUDICIAL

@@ -13,11 +13,53 @@ from dataclasses import dataclass
 from datetime import date
 from typing import get_args
 
-from pathways.domain.events import AlertCode
-from pathways.domain.facts import Fact, in_life_order
+from pathways.domain.events import (
+    AlertAcknowledged,
+    AlertCode,
+    CommunitySupervisionEnded,
+    CommunitySupervisionStarted,
+    ContactMade,
+    CounsellorAssigned,
+    ExpectedReleaseChanged,
+    Fact,
+    HandedOver,
+    HandoverAcknowledged,
+    Incarcerated,
+    ProgrammeEntered,
+    Released,
+    ReleasePlanValidated,
+    SituationStarted,
+    SupportClosed,
+    SupportStarted,
+    YouthRegistered,
+)
+from pathways.domain.facts import in_life_order
 from pathways.domain.reference import ReferenceData
 
 ALERT_CODES: tuple[str, ...] = get_args(AlertCode)
+
+#: The kinds of facts that the alerts and the caseload look at. Contacts come
+#: aggregated (only the latest one matters here): `CONTACT`.
+READS: tuple[type[Fact], ...] = (
+    YouthRegistered.Fact,
+    SupportStarted.Fact,
+    SupportClosed.Fact,
+    CounsellorAssigned.Fact,
+    HandedOver.Fact,
+    HandoverAcknowledged.Fact,
+    Incarcerated.Fact,
+    Released.Fact,
+    ExpectedReleaseChanged.Fact,
+    CommunitySupervisionStarted.Fact,
+    CommunitySupervisionEnded.Fact,
+    ReleasePlanValidated.Fact,
+    ProgrammeEntered.Fact,
+    SituationStarted.Fact,
+    AlertAcknowledged.Fact,
+)
+CONTACT = ContactMade.Fact
+#: What the release dates of a custody are read from.
+_Statement = Incarcerated.Fact | ExpectedReleaseChanged.Fact
 
 
 #: raise_(code, anchor, since, reason): records an alert unless acknowledged.
@@ -68,65 +110,95 @@ class _State:
     custody_since: int | None = None
     facility: str | None = None
     supervision_since: int | None = None
-    release: Fact | None = None  # the last release
+    release: Released.Fact | None = None  # the last release
     release_custody_since: int | None = None
     last_contact: int | None = None
     last_entry: int | None = None  # ProgrammeEntered or SituationStarted
     last_handover_ack: int | None = None
 
 
-def _handed_to(facts: Sequence[Fact], ack: Fact, handed: dict[str, str | None]) -> str | None:
+def _handed_to(
+    facts: Sequence[Fact], ack: HandoverAcknowledged.Fact, handed: dict[str, str | None]
+) -> str | None:
     """The counsellor named by the handover an acknowledgement answers. A handover
     recorded after its acknowledgement of the same day still counts (as in the rules)."""
-    same_day = [f for f in facts if f.kind == "HandedOver" and f.on == ack.on and f.a == ack.a]
+    same_day = [
+        f
+        for f in facts
+        if isinstance(f, HandedOver.Fact)
+        and f.on == ack.on
+        and f.to_organisation == ack.organisation
+    ]
     if same_day:
-        return same_day[-1].b
-    return handed.get(ack.a or "")
+        return same_day[-1].to_counsellor
+    return handed.get(ack.organisation or "")
 
 
-def _walk(facts: Sequence[Fact]) -> tuple[_State, list[Fact], dict[str, int]]:
+# The fact classes under plain names: `type(fact) is X` on a module global is several
+# times faster than `match` or a dotted name, and a read walks every fact of every youth.
+_Contact = ContactMade.Fact
+_Registered = YouthRegistered.Fact
+_Incarcerated = Incarcerated.Fact
+_Released = Released.Fact
+_ExpectedRelease = ExpectedReleaseChanged.Fact
+_Plan = ReleasePlanValidated.Fact
+_SupportStarted = SupportStarted.Fact
+_Assigned = CounsellorAssigned.Fact
+_SupportClosed = SupportClosed.Fact
+_HandedOver = HandedOver.Fact
+_HandoverAcknowledged = HandoverAcknowledged.Fact
+_SupervisionStarted = CommunitySupervisionStarted.Fact
+_SupervisionEnded = CommunitySupervisionEnded.Fact
+_ProgrammeEntered = ProgrammeEntered.Fact
+_SituationStarted = SituationStarted.Fact
+_Acknowledged = AlertAcknowledged.Fact
+
+
+def _walk(
+    facts: Sequence[Fact],
+) -> tuple[_State, list[_Statement], list[ReleasePlanValidated.Fact], dict[str, int]]:
     state = _State()
-    statements: list[Fact] = []  # Incarcerated / ExpectedReleaseChanged
-    plans: list[Fact] = []
+    statements: list[_Statement] = []
+    plans: list[ReleasePlanValidated.Fact] = []
     acks: dict[str, int] = {}
     handed: dict[str, str | None] = {}  # organisation -> its to_counsellor
     for fact in facts:
-        kind = fact.kind
-        if kind == "ContactMade":
+        if type(fact) is _Contact:
             state.last_contact = fact.on
-        elif kind == "YouthRegistered":
+        elif type(fact) is _Registered:
             state.registered = True
-        elif kind == "Incarcerated":
-            state.custody_since, state.facility = fact.on, fact.a
+        elif type(fact) is _Incarcerated:
+            state.custody_since, state.facility = fact.on, fact.facility
             statements.append(fact)
-        elif kind == "Released":
+        elif type(fact) is _Released:
             state.release, state.release_custody_since = fact, state.custody_since
             state.custody_since = None
-        elif kind == "ExpectedReleaseChanged":
+        elif type(fact) is _ExpectedRelease:
             statements.append(fact)
-        elif kind == "ReleasePlanValidated":
+        elif type(fact) is _Plan:
             plans.append(fact)
-        elif kind in ("SupportStarted", "CounsellorAssigned"):
-            if kind == "SupportStarted":
-                state.support_open, state.support_since = True, fact.on
-            state.organisation, state.counsellor = fact.a, fact.b
-        elif kind == "SupportClosed":
+        elif type(fact) is _SupportStarted:
+            state.support_open, state.support_since = True, fact.on
+            state.organisation, state.counsellor = fact.organisation, fact.counsellor
+        elif type(fact) is _Assigned:
+            state.organisation, state.counsellor = fact.organisation, fact.counsellor
+        elif type(fact) is _SupportClosed:
             state.support_open = False
-        elif kind == "HandedOver":
-            handed[fact.a or ""] = fact.b
-        elif kind == "HandoverAcknowledged":
+        elif type(fact) is _HandedOver:
+            handed[fact.to_organisation or ""] = fact.to_counsellor
+        elif type(fact) is _HandoverAcknowledged:
             state.last_handover_ack = fact.on
-            state.organisation = fact.a
+            state.organisation = fact.organisation
             state.counsellor = _handed_to(facts, fact, handed)
-        elif kind == "CommunitySupervisionStarted":
+        elif type(fact) is _SupervisionStarted:
             state.supervision_since = fact.on
-        elif kind == "CommunitySupervisionEnded":
+        elif type(fact) is _SupervisionEnded:
             state.supervision_since = None
-        elif kind in ("ProgrammeEntered", "SituationStarted"):
+        elif type(fact) is _ProgrammeEntered or type(fact) is _SituationStarted:
             state.last_entry = fact.on
-        elif kind == "AlertAcknowledged" and fact.a is not None:
-            acks[fact.a] = max(acks.get(fact.a, fact.on), fact.on)
-    return state, [*statements, *plans], acks
+        elif type(fact) is _Acknowledged and fact.alert is not None:
+            acks[fact.alert] = max(acks.get(fact.alert, fact.on), fact.on)
+    return state, statements, plans, acks
 
 
 def assess(
@@ -143,11 +215,10 @@ def assess(
     timeline = [f for f in facts if f.on <= d]
     if not ordered:
         timeline = in_life_order(timeline)
-    state, dated, acks = _walk(timeline)
+    state, statements, plan_facts, acks = _walk(timeline)
     if not state.registered or (state.support_since is not None and not state.support_open):
         return None
-    statements = [f for f in dated if f.kind != "ReleasePlanValidated"]
-    plans = [f.on for f in dated if f.kind == "ReleasePlanValidated"]
+    plans: list[int] = [f.on for f in plan_facts]
     t = ref.thresholds
     found: list[Alert] = []
 
@@ -211,7 +282,7 @@ def _custody_alerts(
     state: _State,
     s: int,
     d: int,
-    statements: list[Fact],
+    statements: list[_Statement],
     plans: list[int],
     t: dict[str, int],
     raise_: _Raiser,
@@ -228,7 +299,7 @@ def _custody_alerts(
     if not current:
         return
     latest = max(current, key=lambda f: (f.on, f.seq))
-    e = latest.d
+    e = latest.expected_release_on
     if e is None:
         return
     window = t["release-unprepared.days"]
@@ -252,7 +323,7 @@ def _custody_alerts(
 
 def _release_alerts(
     state: _State,
-    release: Fact,
+    release: Released.Fact,
     d: int,
     plans: list[int],
     ref: ReferenceData,
@@ -261,7 +332,7 @@ def _release_alerts(
     t = ref.thresholds
     r = release.on
     s = state.release_custody_since if state.release_custody_since is not None else r
-    where = release.a or "?"
+    where = release.destination or "?"
     if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in plans):
         raise_("dry-release", r, r, f"released {_d(r)} to {where} with no validated release plan")
     low, high = t["no-contact-after-release.days"], t["no-contact-after-release.until"]

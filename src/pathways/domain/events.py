@@ -1,9 +1,18 @@
 """The event catalogue (version 1): one frozen pydantic model per kind of step.
 
-Each model is the single source of truth for its fields: the CLI builds its
-`record` subcommands from them, the importer validates interchange lines with
-them and `docs/events.md` is generated from them. Fields marked *personal* are
-encrypted with the young person's own key before they reach the store.
+Each model is the single source of truth for its kind of step: the CLI builds
+its `record` subcommands from its fields, the importer validates interchange
+lines with it and `docs/events.md` is generated from it. Fields marked
+*personal* are encrypted with the young person's own key before they reach the
+store, and say what stands in for them once that key is destroyed. Each class
+also declares what the read side needs of it:
+
+- `pairing`: the pair family it opens or closes (custody, support, ...);
+- `Fact`: its compact, non-personal form kept by the read models (a small
+  dataclass, its date fields as day ordinals), from which `domain.facts` derives
+  the read-model columns;
+- `derived`: the clear keys the store writes beside its fields, derived from
+  personal ones while they can be read (the birth year, the exact age band).
 """
 
 from __future__ import annotations
@@ -12,12 +21,16 @@ import re
 import unicodedata
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, NewType, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.fields import FieldInfo
+
+from pathways.domain.ordering import Family, Pair, Pairing
 
 REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,39}$"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -101,13 +114,77 @@ AlertCode = Literal[
 ]
 
 
-def personal(description: str, **kwargs: Any) -> Any:
-    """A field holding personal data: encrypted with the youth's key, never in clear."""
-    return Field(description=description, json_schema_extra={"personal": True}, **kwargs)
+def personal(description: str, *, stand_in: Any = None, **kwargs: Any) -> Any:
+    """A field holding personal data: encrypted with the youth's key, never in clear.
+
+    `stand_in`: what validates in its place once the key is destroyed (the event is
+    then rebuilt with the field set to None); needed when the field is required."""
+    extra = {"personal": True, "stand_in": stand_in}
+    return Field(description=description, json_schema_extra=extra, **kwargs)
 
 
 def describe(description: str, **kwargs: Any) -> Any:
     return Field(description=description, **kwargs)
+
+
+# --- the read side's form of an event ------------------------------------------
+
+#: A date as a day ordinal (`date.toordinal()`): in facts, "D - s > 15" is integer
+#: arithmetic.
+Day = NewType("Day", int)
+
+
+@dataclass(frozen=True)
+class Column:
+    """Pins a fact field to a read-model column (`Annotated[str, Column("c")]`), where
+    the layout derived from the field types would put it elsewhere: the layout of the
+    read models already built stays valid."""
+
+    name: str
+
+
+IN_C = Column("c")
+
+
+@dataclass(slots=True)
+class Fact:
+    """What the read models keep of an event: its date and log position; each event
+    class that is a fact declares a `Fact` subclass with its non-personal fields.
+
+    Treated as a value, but not frozen: a read builds hundreds of thousands of them,
+    and a frozen dataclass's `__init__` costs several times a plain one's."""
+
+    on: Day  # occurred_on
+    seq: int  # log position: the recording order
+
+    #: The event type (set from the event class).
+    event_type: ClassVar[str] = ""
+    pairing: ClassVar[Pairing | None] = None
+    #: Its pair (set from the event class's pairing; for a keyed family, a property
+    #: reading the key field): sorting a timeline reads it for every fact.
+    paired: ClassVar[Pair | None] = None
+
+    @property
+    def day(self) -> date:
+        return date.fromordinal(self.on)
+
+    @classmethod
+    def _belongs_to(cls, event_type: str, pairing: Pairing | None) -> None:
+        """Set from the event class that declares this fact."""
+        cls.event_type, cls.pairing = event_type, pairing
+        key = None if pairing is None else pairing.family.key
+        if pairing is None or key is None:
+            cls.paired = None if pairing is None else pairing.of()
+        else:
+            keyed = property(lambda fact: pairing.of(getattr(fact, key)))
+            setattr(cls, "paired", keyed)  # noqa: B010 - a property for the class variable
+
+
+CUSTODY = Family("custody")
+SUPPORT = Family("support")
+SUPERVISION = Family("supervision", "community supervision")
+PROGRAMME = Family("programme", key="programme")
+SITUATION = Family("situation", key="situation")
 
 
 class Event(BaseModel):
@@ -122,6 +199,21 @@ class Event(BaseModel):
     class_version: ClassVar[int] = 1
     #: The phase of the catalogue the event belongs to (for the docs).
     phase: ClassVar[str] = ""
+    #: The pair family the event opens or closes, if any.
+    pairing: ClassVar[Pairing | None] = None
+    #: Its form in the read models (a youth's event; None: not a timeline fact).
+    Fact: ClassVar[type[Fact] | None] = None
+    #: Clear keys the store writes beside the fields, derived from personal ones.
+    derived: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        fact = cls.__dict__.get("Fact")
+        if fact is None:
+            cls.Fact = None
+        else:
+            fact._belongs_to(cls.__name__, cls.pairing)
 
     id: uuid.UUID = Field(
         default_factory=uuid.uuid4,
@@ -153,6 +245,11 @@ class Event(BaseModel):
         return _personal_fields(cls)
 
     @classmethod
+    def stand_ins(cls) -> dict[str, Any]:
+        """What stands in for each personal field once the youth's key is destroyed."""
+        return _stand_ins(cls)
+
+    @classmethod
     def text_fields(cls) -> tuple[str, ...]:
         """The fields that hold free text (not codes nor choices, which their patterns and
         literals already bound)."""
@@ -162,6 +259,10 @@ class Event(BaseModel):
     def date_fields(cls) -> tuple[str, ...]:
         """The fields that hold a date, occurred_on first."""
         return _fields_of(cls, date)
+
+    def derive(self) -> dict[str, Any]:
+        """The derived keys this event gives from its own fields (the birth year)."""
+        return {}
 
     def content(self) -> dict[str, Any]:
         """What identifies the step itself: used to tell a replay from a clash of ids."""
@@ -200,14 +301,24 @@ def _free_text_fields(cls: type[Event]) -> tuple[str, ...]:
     )
 
 
+def _personal_extra(info: FieldInfo) -> dict[str, Any] | None:
+    extra = info.json_schema_extra
+    return extra if isinstance(extra, dict) and extra.get("personal") else None
+
+
 @cache
 def _personal_fields(cls: type[Event]) -> frozenset[str]:
-    names = []
+    return frozenset(n for n, info in cls.model_fields.items() if _personal_extra(info))
+
+
+@cache
+def _stand_ins(cls: type[Event]) -> dict[str, Any]:
+    found = {}
     for name, info in cls.model_fields.items():
-        extra = info.json_schema_extra
-        if isinstance(extra, dict) and extra.get("personal"):
-            names.append(name)
-    return frozenset(names)
+        extra = _personal_extra(info)
+        if extra is not None:
+            found[name] = extra.get("stand_in")
+    return found
 
 
 class YouthEvent(Event):
@@ -227,7 +338,10 @@ class YouthRegistered(YouthEvent):
     """A young person enters the action: first event of every pathway."""
 
     phase: ClassVar[str] = "inclusion"
-    birth_date: date = personal("Birth date (personal: encrypted; the birth year stays in clear).")
+    birth_date: date = personal(
+        "Birth date (personal: encrypted; the birth year stays in clear).",
+        stand_in="1900-01-01",
+    )
     residence: Code = describe("Territory code of residence.")
     sex: Sex | None = describe("female, male or other (optional).", default=None)
     name: str | None = personal(
@@ -235,6 +349,18 @@ class YouthRegistered(YouthEvent):
         default=None,
         max_length=200,
     )
+
+    derived: ClassVar[tuple[str, ...]] = ("birth_year", "age_band")
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        residence: str
+        sex: Sex | None
+        age_band: str | None  # derived: the exact age band on the day
+        birth_year: int | None  # derived: the birth date itself is personal
+
+    def derive(self) -> dict[str, Any]:
+        return {"birth_year": self.birth_date.year}
 
 
 class ReferralReceived(YouthEvent):
@@ -244,6 +370,11 @@ class ReferralReceived(YouthEvent):
     source: ReferralSource = describe("Who referred the young person.")
     custody: CustodyRegime = describe("closed (in prison) or open (in the community).")
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        source: ReferralSource
+        custody: CustodyRegime
+
 
 class SupportStarted(YouthEvent):
     """Reinforced support by a Mission Locale begins."""
@@ -251,6 +382,13 @@ class SupportStarted(YouthEvent):
     phase: ClassVar[str] = "inclusion"
     organisation: Code = describe("The Mission Locale giving the support.")
     counsellor: Code = describe("Code of the counsellor.")
+
+    pairing: ClassVar[Pairing | None] = SUPPORT.opener
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        organisation: str
+        counsellor: str
 
 
 class CounsellorAssigned(YouthEvent):
@@ -260,6 +398,11 @@ class CounsellorAssigned(YouthEvent):
     organisation: Code = describe("The Mission Locale.")
     counsellor: Code = describe("Code of the counsellor.")
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        organisation: str
+        counsellor: str
+
 
 class HandedOver(YouthEvent):
     """The support is handed over to another Mission Locale (e.g. release elsewhere)."""
@@ -268,6 +411,11 @@ class HandedOver(YouthEvent):
     to_organisation: Code = describe("The Mission Locale that should take over.")
     to_counsellor: Code | None = describe("Its counsellor, when known.", default=None)
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        to_organisation: str
+        to_counsellor: str | None
+
 
 class HandoverAcknowledged(YouthEvent):
     """The receiving Mission Locale confirms it has taken the young person on."""
@@ -275,12 +423,20 @@ class HandoverAcknowledged(YouthEvent):
     phase: ClassVar[str] = "inclusion"
     organisation: Code = describe("The Mission Locale acknowledging the handover.")
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        organisation: str
+
 
 class EnrolledInMeasure(YouthEvent):
     """The young person takes part in a local pilot measure."""
 
     phase: ClassVar[str] = "inclusion"
     measure: Code = describe("Code of a launched pilot measure.")
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        measure: str
 
 
 # --- judicial ----------------------------------------------------------------
@@ -297,6 +453,15 @@ class Incarcerated(YouthEvent):
     )
     expected_release_on: date | None = describe("Expected release date (optional).", default=None)
 
+    pairing: ClassVar[Pairing | None] = CUSTODY.opener
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        facility: str
+        status: CustodyStatus
+        sentence_band: SentenceBand | None
+        expected_release_on: Day | None
+
 
 class CustodyStatusChanged(YouthEvent):
     """The custody changes status (e.g. a remand becomes a sentence)."""
@@ -307,12 +472,21 @@ class CustodyStatusChanged(YouthEvent):
         "Length of the sentence (optional).", default=None
     )
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        status: Annotated[CustodyStatus, Column("b")]  # where Incarcerated has it
+        sentence_band: SentenceBand | None
+
 
 class ExpectedReleaseChanged(YouthEvent):
     """A new expected release date for the current custody."""
 
     phase: ClassVar[str] = "judicial"
     expected_release_on: date = describe("The new expected release date.")
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        expected_release_on: Day
 
 
 class Released(YouthEvent):
@@ -322,6 +496,15 @@ class Released(YouthEvent):
     kind: ReleaseKind = describe("How the young person left prison.")
     destination: Code = describe("Territory code where the young person goes.")
 
+    pairing: ClassVar[Pairing | None] = CUSTODY.closer
+    derived: ClassVar[tuple[str, ...]] = ("age_band",)
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        destination: str
+        kind: ReleaseKind
+        age_band: str | None  # derived: the exact age band on the day
+
 
 class CommunitySupervisionStarted(YouthEvent):
     """A measure in the community (milieu ouvert) begins."""
@@ -330,12 +513,27 @@ class CommunitySupervisionStarted(YouthEvent):
     measure: SupervisionMeasure = describe("The kind of supervision.")
     ends_on: date | None = describe("Planned end (optional).", default=None)
 
+    pairing: ClassVar[Pairing | None] = SUPERVISION.opener
+    derived: ClassVar[tuple[str, ...]] = ("age_band",)
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        measure: SupervisionMeasure
+        age_band: Annotated[str | None, IN_C]  # derived; where Released has it
+        ends_on: Day | None
+
 
 class CommunitySupervisionEnded(YouthEvent):
     """The measure in the community ends."""
 
     phase: ClassVar[str] = "judicial"
     reason: Code | None = describe("Why, as a short code (optional; no free text).", default=None)
+
+    pairing: ClassVar[Pairing | None] = SUPERVISION.closer
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        reason: str | None
 
 
 # --- contact -----------------------------------------------------------------
@@ -348,11 +546,21 @@ class ContactMade(YouthEvent):
     channel: Channel = describe("How the contact took place.")
     organisation: Code | None = describe("Who met the young person (optional).", default=None)
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        # None in the latest contact that the alerts read (aggregated: a day only)
+        organisation: str | None
+        channel: Channel | None
+
 
 class AppointmentMissed(YouthEvent):
     """The young person did not come to an appointment."""
 
     phase: ClassVar[str] = "contact"
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        pass
 
 
 class ContactLost(YouthEvent):
@@ -363,6 +571,10 @@ class ContactLost(YouthEvent):
         "Attempts made to reach them (optional).", default=None, ge=1, le=999
     )
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        attempts: int | None
+
 
 # --- project -----------------------------------------------------------------
 
@@ -372,6 +584,10 @@ class ProjectDrafted(YouthEvent):
 
     phase: ClassVar[str] = "project"
     target: ProjectTarget = describe("What the project aims at.")
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        target: ProjectTarget
 
 
 class ReleasePlanValidated(YouthEvent):
@@ -386,6 +602,19 @@ class ReleasePlanValidated(YouthEvent):
         "First appointment after release (optional).", default=None
     )
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        first_appointment_on: Day | None
+        housing: bool
+        income: bool
+        id_document: bool
+        health_cover: bool
+
+        @property
+        def complete(self) -> bool:
+            """Housing, income, identity document and health cover all secured."""
+            return self.housing and self.income and self.id_document and self.health_cover
+
 
 # --- rights ------------------------------------------------------------------
 
@@ -396,12 +625,20 @@ class RightObtained(YouthEvent):
     phase: ClassVar[str] = "rights"
     right: Right = describe("The right obtained.")
 
+    @dataclass(slots=True)
+    class Fact(Fact):
+        right: Right
+
 
 class CareReferralMade(YouthEvent):
     """A referral to a care service was made (never why)."""
 
     phase: ClassVar[str] = "rights"
     service: CareService = describe("The kind of care service.")
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        service: CareService
 
 
 # --- mainstream --------------------------------------------------------------
@@ -413,6 +650,12 @@ class ProgrammeEntered(YouthEvent):
     phase: ClassVar[str] = "mainstream"
     programme: Programme = describe("The scheme.")
 
+    pairing: ClassVar[Pairing | None] = PROGRAMME.opener
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        programme: Programme
+
 
 class ProgrammeExited(YouthEvent):
     """Exit from a mainstream scheme."""
@@ -421,6 +664,13 @@ class ProgrammeExited(YouthEvent):
     programme: Programme = describe("The scheme.")
     reason: Code | None = describe("Why, as a short code (optional; no free text).", default=None)
 
+    pairing: ClassVar[Pairing | None] = PROGRAMME.closer
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        programme: Programme
+        reason: str | None
+
 
 class SituationStarted(YouthEvent):
     """A job, a training or another situation begins."""
@@ -428,12 +678,24 @@ class SituationStarted(YouthEvent):
     phase: ClassVar[str] = "mainstream"
     situation: Situation = describe("The situation.")
 
+    pairing: ClassVar[Pairing | None] = SITUATION.opener
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        situation: Situation
+
 
 class SituationEnded(YouthEvent):
     """The situation ends."""
 
     phase: ClassVar[str] = "mainstream"
     situation: Situation = describe("The situation.")
+
+    pairing: ClassVar[Pairing | None] = SITUATION.closer
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        situation: Situation
 
 
 # --- closure -----------------------------------------------------------------
@@ -445,6 +707,12 @@ class SupportClosed(YouthEvent):
     phase: ClassVar[str] = "closure"
     reason: ClosureReason = describe("Why the support ends.")
 
+    pairing: ClassVar[Pairing | None] = SUPPORT.closer
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        reason: ClosureReason
+
 
 # --- corrections and erasure -------------------------------------------------
 
@@ -454,7 +722,9 @@ class EventRetracted(YouthEvent):
 
     phase: ClassVar[str] = "corrections"
     event_id: uuid.UUID = describe("The id of the retracted event.")
-    reason: str = personal("Why (personal: free text is encrypted).", min_length=1, max_length=500)
+    reason: str = personal(
+        "Why (personal: free text is encrypted).", stand_in="erased", min_length=1, max_length=500
+    )
 
 
 class AlertAcknowledged(YouthEvent):
@@ -463,6 +733,10 @@ class AlertAcknowledged(YouthEvent):
     phase: ClassVar[str] = "corrections"
     alert: AlertCode = describe("The alert code.")
     note: str | None = personal("A note (personal: encrypted).", default=None, max_length=2000)
+
+    @dataclass(slots=True)
+    class Fact(Fact):
+        alert: AlertCode
 
 
 class YouthErased(YouthEvent):
@@ -550,3 +824,12 @@ EVENT_TYPES: dict[str, type[Event]] = {
 SPECIAL_TYPES = frozenset({"EventRetracted", "AlertAcknowledged", "YouthErased", "SettingChanged"})
 #: Types a retraction may not name (DOMAIN rule 6).
 UNRETRACTABLE = frozenset({"YouthRegistered", "YouthErased", "EventRetracted"})
+#: The read side's form of each youth event that is a timeline fact, by event type (a
+#: retraction acts on another fact, an erasure on the youth: neither is one).
+FACT_TYPES: dict[str, type[Fact]] = {
+    cls.type_name(): cls.Fact for cls in YOUTH_EVENT_TYPES if cls.Fact is not None
+}
+#: Every clear key the store may write beside an event's fields (see `Event.derived`).
+DERIVED_KEYS: tuple[str, ...] = tuple(
+    dict.fromkeys(key for cls in EVENT_TYPES.values() for key in cls.derived)
+)

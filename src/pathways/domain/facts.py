@@ -1,142 +1,180 @@
 """Timeline facts: the non-personal content of a youth's events, in a compact form.
 
-A fact is what the read models keep of an event (its type, its date, its log
-position and up to four of its fields, or clear facts that the store derived from
-them: the birth year, the age band), so that alerts, caseloads and
-indicators can be computed for tens of thousands of youths from one query.
-Dates are day ordinals (`date.toordinal()`), so that "D - s > 15" is integer
-arithmetic. No personal field ever becomes a fact.
+A fact is what the read models keep of an event: an instance of the `Fact` class
+its event class declares in the catalogue (`Released.Fact`: destination, kind,
+age band), with its date and log position, so that alerts, caseloads and
+indicators can be computed for tens of thousands of youths from one query. No
+personal field ever becomes a fact.
+
+The read models store every kind in the same generic columns: a, b, c (text),
+d (a day ordinal) and n (an integer: a count, or the booleans as bits). Which
+field goes in which column is derived here from the types of each `Fact`
+class's fields: text fields fill a, b, c in order (unless pinned with
+`events.Column`), a `Day` goes in d, an `int` or the booleans in n.
+`layout(kind)` says it, and builds facts from columns with a constructor made
+once per kind (a read builds hundreds of thousands of them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+import types
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from operator import attrgetter
-from typing import Any
+from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pathways.domain.ordering import PAIRS, order_by_life
-from pathways.domain.ordering import pair_family as _family_of
+from pathways.domain.events import FACT_TYPES, YOUTH_EVENT_TYPES, Column, Day, Fact
+from pathways.domain.ordering import life_order
 
-#: For each event type, which of its fields go in the columns a, b, c (codes),
-#: d (a date) and n (a number). Types absent here keep only kind, day and position.
-COLUMNS: dict[str, dict[str, str]] = {
-    "YouthRegistered": {"a": "residence", "b": "sex", "n": "birth_year"},
-    "ReferralReceived": {"a": "source", "b": "custody"},
-    "SupportStarted": {"a": "organisation", "b": "counsellor"},
-    "CounsellorAssigned": {"a": "organisation", "b": "counsellor"},
-    "HandedOver": {"a": "to_organisation", "b": "to_counsellor"},
-    "HandoverAcknowledged": {"a": "organisation"},
-    "EnrolledInMeasure": {"a": "measure"},
-    "Incarcerated": {
-        "a": "facility",
-        "b": "status",
-        "c": "sentence_band",
-        "d": "expected_release_on",
-    },
-    "CustodyStatusChanged": {"b": "status", "c": "sentence_band"},
-    "ExpectedReleaseChanged": {"d": "expected_release_on"},
-    # `age_band`: not a field of the event but the exact age band on its date, which the
-    # store writes beside the fields (computed from the birth date while it exists).
-    "Released": {"a": "destination", "b": "kind", "c": "age_band"},
-    "CommunitySupervisionStarted": {"a": "measure", "c": "age_band", "d": "ends_on"},
-    "CommunitySupervisionEnded": {"a": "reason"},
-    "ContactMade": {"a": "organisation", "b": "channel"},
-    "ContactLost": {"n": "attempts"},
-    "ProjectDrafted": {"a": "target"},
-    "ReleasePlanValidated": {"d": "first_appointment_on", "n": "plan"},
-    "RightObtained": {"a": "right"},
-    "CareReferralMade": {"a": "service"},
-    "ProgrammeEntered": {"a": "programme"},
-    "ProgrammeExited": {"a": "programme", "b": "reason"},
-    "SituationStarted": {"a": "situation"},
-    "SituationEnded": {"a": "situation"},
-    "SupportClosed": {"a": "reason"},
-    "AlertAcknowledged": {"a": "alert"},
-}
+__all__ = ["NOT_FACTS", "Fact", "Layout", "fact_from_state", "in_life_order", "kinds", "layout"]
+
+TEXT_COLUMNS = ("a", "b", "c")
+#: The widest text each text column holds (the read-model schema).
+TEXT_WIDTH = {"a": 80, "b": 80, "c": 40}
 #: Events that are not facts: a retraction acts on another fact, an erasure on the youth.
-NOT_FACTS = frozenset({"EventRetracted", "YouthErased"})
-PLAN_PARTS = ("housing", "income", "id_document", "health_cover")
-COMPLETE_PLAN = (1 << len(PLAN_PARTS)) - 1
+NOT_FACTS = frozenset(cls.type_name() for cls in YOUTH_EVENT_TYPES if cls.Fact is None)
+_INT32 = 2**31
+_NOTHING: Mapping[str, Any] = {}
+
+#: Builds a fact from (on, seq, a, b, c, d, n).
+Maker = Callable[[int, int, Any, Any, Any, Any, Any], Fact]
 
 
-@dataclass(slots=True)
-class Fact:
-    kind: str
-    on: int  # date ordinal of occurred_on
-    seq: int  # log position: the recording order
-    a: str | None = None
-    b: str | None = None
-    c: str | None = None
-    d: int | None = None  # a date ordinal
-    n: int | None = None
-
-    @property
-    def day(self) -> date:
-        return date.fromordinal(self.on)
+class LayoutError(TypeError):
+    """A `Fact` class whose fields do not fit the read-model columns."""
 
 
-def plan_bits(state: Mapping[str, Any]) -> int:
-    """The four booleans of a release plan as bits (all four: COMPLETE_PLAN)."""
-    return sum(1 << i for i, part in enumerate(PLAN_PARTS) if state.get(part))
+@dataclass(frozen=True)
+class Layout:
+    """Where the fields of one kind of fact go in the read-model columns."""
+
+    cls: type[Fact]
+    #: (field, column) for each field, in the order of the class
+    columns: tuple[tuple[str, str], ...]
+    bits: tuple[str, ...]  # boolean fields, bit 0 first, packed in n
+    make: Maker
+
+    def build(self, on: int, seq: int, values: Mapping[str, Any]) -> Fact:
+        """The fact, from its columns (as `values` gives them)."""
+        get = values.get
+        return self.make(on, seq, get("a"), get("b"), get("c"), get("d"), get("n"))
+
+    def column_of(self, name: str) -> str | None:
+        return next((column for field, column in self.columns if field == name), None)
+
+    def values(
+        self, state: Mapping[str, Any], derived: Mapping[str, Any] = _NOTHING
+    ) -> dict[str, Any]:
+        """The columns of a fact, from its event's clear (stored JSON) fields and the
+        derived keys stored beside them."""
+        found: dict[str, Any] = {}
+        for name, column in self.columns:
+            value = state.get(name)
+            if value is None and derived:
+                value = derived.get(name)
+            if column == "d" and value is not None:
+                value = date.fromisoformat(value).toordinal()
+            elif column == "n" and name in self.bits:
+                value = sum(1 << i for i, bit in enumerate(self.bits) if state.get(bit))
+            elif column == "n" and isinstance(value, int) and not -_INT32 <= value < _INT32:
+                value = None  # the column is 32 bits; no real count comes near
+            found[column] = value
+        return found
 
 
-def columns_of(kind: str, state: Mapping[str, Any]) -> dict[str, Any]:
-    """The fact columns of an event, from its clear (non-personal) fields."""
-    values: dict[str, Any] = {}
-    for column, name in COLUMNS.get(kind, {}).items():
-        if name == "plan":
-            values[column] = plan_bits(state)
-            continue
-        value = state.get(name)
-        if column == "d" and value is not None:
-            value = date.fromisoformat(value).toordinal()
-        elif column == "n" and isinstance(value, int) and not -(2**31) <= value < 2**31:
-            value = None  # the column is 32 bits; no real count comes near
-        values[column] = value
-    return values
+def _kind_of(annotation: Any) -> tuple[str, Column | None]:
+    """`text`, `day`, `int` or `bool`, and the column a field is pinned to."""
+    pin = None
+    if get_origin(annotation) is Annotated:
+        annotation, *extras = get_args(annotation)
+        pin = next((e for e in extras if isinstance(e, Column)), None)
+    if get_origin(annotation) in (Union, types.UnionType):
+        (annotation,) = [a for a in get_args(annotation) if a is not type(None)]
+        if get_origin(annotation) is Annotated:
+            annotation = get_args(annotation)[0]
+    if annotation is Day:
+        return "day", pin
+    if annotation is bool:
+        return "bool", pin
+    if annotation is int:
+        return "int", pin
+    if annotation is str or (
+        get_origin(annotation) is Literal and all(isinstance(v, str) for v in get_args(annotation))
+    ):
+        return "text", pin
+    msg = f"a fact field must be text, a Day, an int or a bool, not {annotation!r}"
+    raise LayoutError(msg)
+
+
+def derive_layout(cls: type[Fact]) -> Layout:
+    """The columns of a `Fact` class's fields, from their types."""
+    hints = get_type_hints(cls, include_extras=True)
+    own = [f.name for f in dataclasses.fields(cls)][2:]  # after on, seq
+    columns: dict[str, str] = {}
+    bits: list[str] = []
+    free = list(TEXT_COLUMNS)
+    for name in own:
+        kind, pin = _kind_of(hints[name])
+        if kind == "text":
+            column = pin.name if pin is not None else (free[0] if free else "")
+            if column not in free:
+                msg = f"{cls.__qualname__}.{name}: no text column left for it"
+                raise LayoutError(msg)
+            free = free[free.index(column) + 1 :]
+        elif kind == "bool":
+            bits.append(name)
+            column = "n"
+        else:
+            column = "d" if kind == "day" else "n"
+        if column in columns.values() and not (kind == "bool" and len(bits) > 1):
+            msg = f"{cls.__qualname__}.{name}: column {column} is already taken"
+            raise LayoutError(msg)
+        columns[name] = column
+    if len(bits) > 31:
+        msg = f"{cls.__qualname__}: more booleans than the bits of n"
+        raise LayoutError(msg)
+    return Layout(cls, tuple(columns.items()), tuple(bits), _maker(cls, columns, bits))
+
+
+def _maker(cls: type[Fact], columns: dict[str, str], bits: list[str]) -> Maker:
+    """`lambda on, seq, a, b, c, d, n: cls(on, seq, ...)`, compiled once: a read calls
+    it for every fact, and a generic loop over the fields would cost several times it."""
+    args = []
+    for name, column in columns.items():
+        if name in bits:
+            args.append(f"bool((n or 0) & {1 << bits.index(name)})")
+        else:
+            args.append(column)
+    source = f"lambda on, seq, a, b, c, d, n: cls(on, seq, {', '.join(args)})"
+    maker: Maker = eval(source, {"cls": cls})  # built from field names only
+    return maker
+
+
+@cache
+def layout(kind: str) -> Layout:
+    """The layout of a kind of fact (an event type that is a fact)."""
+    return derive_layout(FACT_TYPES[kind])
+
+
+def kinds(classes: Iterable[type[Fact]]) -> tuple[str, ...]:
+    """The event types of these kinds of facts (the SQL list of what a read needs)."""
+    return tuple(cls.event_type for cls in classes)
 
 
 def fact_from_state(kind: str, state: Mapping[str, Any], position: int) -> Fact:
     """A fact from an event's stored JSON state (clear fields only)."""
+    found = layout(kind)
     on = date.fromisoformat(state["occurred_on"]).toordinal()
-    return Fact(kind, on, position, **columns_of(kind, state))
+    return found.build(on, position, found.values(state))
 
 
-def pair_family(fact: Fact) -> tuple[str, bool] | None:
-    return _family_of(fact.kind, fact.a)
-
-
-_by_day_then_seq = attrgetter("on", "seq")
+_when = attrgetter("on", "seq")
+_paired = attrgetter("paired")
 
 
 def in_life_order(facts: Iterable[Fact]) -> list[Fact]:
-    """Facts sorted as a timeline (DOMAIN.md rule 4), like `timeline.sort_entries`.
-
-    Most timelines never have two events of one pair family on the same day;
-    for those, sorting by (day, position) is the whole answer, and the general
-    rearrangement (costlier) is skipped."""
-    ordered = sorted(facts, key=_by_day_then_seq)
-    day = -1
-    families: set[object] = set()
-    for fact in ordered:
-        if fact.kind not in PAIRS:
-            continue
-        if fact.on != day:
-            day = fact.on
-            families.clear()
-        family = pair_family(fact)
-        assert family is not None
-        if family[0] in families:
-            return order_by_life(ordered, _day, _seq, pair_family)
-        families.add(family[0])
-    return ordered
-
-
-def _day(fact: Fact) -> int:
-    return fact.on
-
-
-def _seq(fact: Fact) -> int:
-    return fact.seq
+    """Facts sorted as a timeline (DOMAIN.md rule 4): `ordering.life_order`."""
+    return life_order(facts, _when, _paired)

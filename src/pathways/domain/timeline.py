@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from typing import NamedTuple
 
-from pathways.domain.events import (
-    YouthEvent,
-)
-from pathways.domain.ordering import LABELS, PAIRS, order_by_life
+from pathways.domain.events import YouthEvent
+from pathways.domain.ordering import Pair, life_order
+
+__all__ = ["Entry", "Pair", "Period", "pair_of", "periods", "sort_entries"]
 
 
 class Entry(NamedTuple):
@@ -34,75 +33,26 @@ class Entry(NamedTuple):
     where: str = ""
 
 
-@dataclass(frozen=True)
-class Pair:
-    """A family of paired events, and whether this one opens it."""
-
-    family: str
-    opens: bool
-    label: str  # what the family is called in messages
-
-
-_UNKEYED: dict[type[YouthEvent], Pair | None] = {}
-
-
 def pair_of(event: YouthEvent) -> Pair | None:
     """The pair family of an event (custody, support, ... programme per programme)."""
-    cls = type(event)
-    if cls in _UNKEYED:  # called for every event of every check: keep it a lookup
-        return _UNKEYED[cls]
-    base = PAIRS.get(cls.__name__)
-    if base is None or not base[0].endswith(":"):
-        found = None if base is None else _pair(cls.__name__, base[0], base[1], "")
-        _UNKEYED[cls] = found
-        return found
-    family, opens = base
-    return _pair(cls.__name__, family, opens, str(getattr(event, family[:-1])))
-
-
-@cache
-def _pair(kind: str, family: str, opens: bool, value: str) -> Pair:
-    if value:
-        return Pair(family + value, opens, f"{family[:-1]} {value}")
-    return Pair(family, opens, LABELS[family])
+    pairing = event.pairing
+    if pairing is None:
+        return None
+    key = pairing.family.key
+    return pairing.of(None if key is None else str(getattr(event, key)))
 
 
 def sort_entries(entries: Iterable[Entry]) -> list[Entry]:
-    """Sort by `occurred_on`, recording order within a day, then alternate the pairs.
-
-    Most timelines never have two events of one pair family on the same day; for
-    those, sorting by (day, recording order) is the whole answer."""
-    ordered = sorted(entries, key=_day_seq)
-    day: date | None = None
-    families: set[str] = set()
-    for entry in ordered:
-        pair = pair_of(entry.event)
-        if pair is None:
-            continue
-        if entry.event.occurred_on != day:
-            day = entry.event.occurred_on
-            families.clear()
-        if pair.family in families:
-            return order_by_life(ordered, _day, _seq, _family)
-        families.add(pair.family)
-    return ordered
+    """Entries in the order of the life (`ordering.life_order`)."""
+    return life_order(entries, _when, _pair)
 
 
-def _day_seq(entry: Entry) -> tuple[date, int]:
+def _when(entry: Entry) -> tuple[date, int]:
     return entry.event.occurred_on, entry.seq
 
 
-def _day(entry: Entry) -> date:
-    return entry.event.occurred_on
-
-
-def _seq(entry: Entry) -> int:
-    return entry.seq
-
-
-def _family(entry: Entry) -> tuple[str, bool] | None:
-    pair = pair_of(entry.event)
-    return None if pair is None else (pair.family, pair.opens)
+def _pair(entry: Entry) -> Pair | None:
+    return pair_of(entry.event)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ readers keep seeing the previous, complete view until it commits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,16 +29,18 @@ from sqlalchemy import (
     update,
 )
 
-from pathways.domain.facts import COLUMNS, columns_of
+from pathways import codec
+from pathways.domain.events import FACT_TYPES, EventRetracted, YouthErased, YouthRegistered
+from pathways.domain.facts import layout
 from pathways.domain.outcomes import exact_age_band
 from pathways.perf import without_gc
 from pathways.projections.schema import Tables, make_tables
-from pathways.store import TOPIC_PREFIX, Store
+from pathways.store import Store
 
 PAGE = 5000
 EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
-#: The facts whose column c keeps the exact age band on their date (`age_band`).
-BANDED = frozenset(kind for kind, names in COLUMNS.items() if names.get("c") == "age_band")
+#: The facts that keep the exact age band on their date (`age_band`), and its column.
+BANDED = {kind: column for kind in FACT_TYPES if (column := layout(kind).column_of("age_band"))}
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,10 @@ class Status:
     @property
     def lag(self) -> int:
         return self.head - self.position
+
+
+RETRACTED, ERASED = EventRetracted.type_name(), YouthErased.type_name()
+REGISTERED = YouthRegistered.type_name()
 
 
 def engines_for(store: Store) -> tuple[Engine, Engine]:
@@ -179,31 +184,29 @@ class TimelinesProjection:
         erasures: list[dict[str, Any]] = []
         unbanded: list[dict[str, Any]] = []
         for position, topic, blob in page:
-            state = json.loads(blob)
-            kind = topic[len(TOPIC_PREFIX) :]
-            recorded_at = datetime.fromisoformat(state["meta"]["at"]).timestamp()
-            logs.append({"position": position, "recorded_at": recorded_at})
-            youth = state.get("youth")
+            stored = codec.read(position, topic, blob)
+            kind, youth = stored.kind, stored.youth
+            logs.append({"position": position, "recorded_at": stored.recorded_at.timestamp()})
             if youth is None:
                 continue  # a pilot measure or a setting: read from the registry stream
-            if kind == "EventRetracted":
-                retractions.append({"target": state["event_id"], "pos": position})
+            if kind == RETRACTED:
+                retractions.append({"target": stored.clear["event_id"], "pos": position})
                 continue
-            if kind == "YouthErased":
+            if kind == ERASED:
                 erasures.append({"who": youth, "pos": position})
                 continue
-            on_day = date.fromisoformat(state["occurred_on"]).toordinal()
-            if kind == "YouthRegistered":
+            on_day = stored.occurred_on.toordinal()
+            if kind == REGISTERED:
                 youths.append(
                     {
                         "youth": youth,
                         "registered_on": on_day,
                         "registered_pos": position,
-                        "birth_year": state.get("birth_year"),
-                        "residence": state.get("residence"),
-                        "sex": state.get("sex"),
-                        "event_id": state["id"],
-                        "sealed": state.get("personal"),
+                        "birth_year": stored.derived.get("birth_year"),
+                        "residence": stored.clear.get("residence"),
+                        "sex": stored.clear.get("sex"),
+                        "event_id": stored.id,
+                        "sealed": stored.sealed,
                         "erased_pos": None,
                     }
                 )
@@ -212,13 +215,14 @@ class TimelinesProjection:
                 "youth": youth,
                 "kind": kind,
                 "on_day": on_day,
-                "event_id": state["id"],
+                "event_id": stored.id,
                 "retracted_pos": None,
                 **EMPTY_FACT,
             }
-            row.update(columns_of(kind, state))
+            row.update(stored.fact_columns())
             facts.append(row)
-            if kind in BANDED and row["c"] is None:
+            band = BANDED.get(kind)
+            if band is not None and row[band] is None:
                 unbanded.append(row)
         if unbanded:
             self._legacy_bands(conn, unbanded, youths)
@@ -268,7 +272,7 @@ class TimelinesProjection:
                 births[youth] = date.fromisoformat(found) if found else None
             birth = births[youth]
             if birth is not None:
-                row["c"] = exact_age_band(birth, date.fromordinal(row["on_day"]))
+                row[BANDED[row["kind"]]] = exact_age_band(birth, date.fromordinal(row["on_day"]))
 
     def _insert_many(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
         """An executemany of the table's INSERT, compiled once: SQLAlchemy's per-row

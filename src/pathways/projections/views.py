@@ -9,7 +9,7 @@ the pure `domain.alerts.assess`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -17,32 +17,19 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from pathways.application import PARIS, KnownAt, Pathways, parse_known_at
+from pathways.domain import alerts, outcomes
 from pathways.domain.alerts import CaseloadLine, assess
-from pathways.domain.facts import Fact, in_life_order
-from pathways.domain.outcomes import OUTCOME_KINDS, Case, cases
+from pathways.domain.events import CommunitySupervisionStarted, ContactMade, Fact, Released
+from pathways.domain.facts import in_life_order, kinds, layout
+from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.perf import without_gc
 from pathways.projections.timelines import TimelinesProjection
 
 #: The kinds of facts that the alerts and the caseload look at (contacts come
 #: aggregated: only the latest one matters to them).
-ALERT_KINDS = (
-    "YouthRegistered",
-    "SupportStarted",
-    "SupportClosed",
-    "CounsellorAssigned",
-    "HandedOver",
-    "HandoverAcknowledged",
-    "Incarcerated",
-    "Released",
-    "ExpectedReleaseChanged",
-    "CommunitySupervisionStarted",
-    "CommunitySupervisionEnded",
-    "ReleasePlanValidated",
-    "ProgrammeEntered",
-    "SituationStarted",
-    "AlertAcknowledged",
-)
+ALERT_KINDS = kinds(alerts.READS)
+OUTCOME_KINDS = kinds(outcomes.READS)
 
 
 #: A read that finds the read models this far behind the log says that it is catching up.
@@ -164,7 +151,7 @@ class Views:
     def facts(
         self,
         point: Point,
-        kinds: Iterable[str],
+        kinds: Sequence[str],
         youths: Iterable[str] | None = None,
         *,
         having: tuple[str, date, date] | None = None,
@@ -176,7 +163,7 @@ class Views:
         f = self.projection.tables.fact
         query = select(
             f.c.youth, f.c.kind, f.c.on_day, f.c.position, f.c.a, f.c.b, f.c.c, f.c.d, f.c.n
-        ).where(self._effective(point, f), f.c.kind.in_(list(kinds)))
+        ).where(self._effective(point, f), f.c.kind.in_(kinds))
         if having is not None:
             kind, first, last = having
             other = f.alias("cohort")
@@ -193,19 +180,22 @@ class Views:
         if wanted is not None and len(wanted) <= 500:
             query = query.where(f.c.youth.in_(wanted))
         found: dict[str, list[Fact]] = {}
+        makers = {kind: layout(kind).make for kind in kinds}
         with self.projection.reading() as conn:
-            for youth, *rest in conn.execute(query):
+            for youth, kind, *rest in conn.execute(query):
                 if wanted is None or youth in wanted:
-                    found.setdefault(youth, []).append(Fact(*rest))
+                    found.setdefault(youth, []).append(makers[kind](*rest))
         return found
 
-    def latest_contacts(self, point: Point, youths: Iterable[str] | None = None) -> dict[str, Fact]:
+    def latest_contacts(
+        self, point: Point, youths: Iterable[str] | None = None
+    ) -> dict[str, ContactMade.Fact]:
         """Each youth's latest contact (all that the alerts need of contacts, which are
         most of the log): aggregated in SQL rather than sent row by row."""
         f = self.projection.tables.fact
         query = (
             select(f.c.youth, func.max(f.c.on_day), func.max(f.c.position))
-            .where(self._effective(point, f), f.c.kind == "ContactMade")
+            .where(self._effective(point, f), f.c.kind == alerts.CONTACT.event_type)
             .group_by(f.c.youth)
         )
         wanted = None if youths is None else list(youths)
@@ -213,7 +203,7 @@ class Views:
             query = query.where(f.c.youth.in_(wanted))
         with self.projection.reading() as conn:
             return {
-                youth: Fact("ContactMade", day, position)
+                youth: alerts.CONTACT(day, position, organisation=None, channel=None)
                 for youth, day, position in conn.execute(query)
             }
 
@@ -262,7 +252,7 @@ class Views:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
         ref = self.reference(point)
         rows = self.youths(point, for_statistics=True)
-        start = "Released" if cohort == "releases" else "CommunitySupervisionStarted"
+        start = (Released if cohort == "releases" else CommunitySupervisionStarted).type_name()
         facts = self.facts(point, OUTCOME_KINDS, having=(start, first, last))
         found: list[Case] = []
         for youth, youth_facts in facts.items():

@@ -1,0 +1,191 @@
+"""The stored form of an event: the one module that knows its JSON layout.
+
+An event is stored as one JSON object:
+
+- its clear (non-personal) fields, as pydantic writes them;
+- `personal`: its personal fields, sealed together with the youth's data key
+  (absent when it has none, or none set);
+- the derived clear keys (`events.DERIVED_KEYS`: the birth year, the exact age
+  band on the day), written while the personal data can be read;
+- `meta`: who recorded it (`actor`), when (`at`, UTC) and `v`, the version of its
+  class when it was written (older versions are upcast by the class's
+  `upcast_v{N}_v{N+1}` static methods when read).
+
+`read` parses a stored row into a `Stored` (clear fields typed and apart, personal
+ones still sealed); `event` rebuilds the event from it, with stand-ins for the
+personal fields whose key is gone; `fact` gives its read-model form. The store,
+the projection, the exports and the mining log all go through here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from pathways.domain.errors import StoreError
+from pathways.domain.events import DERIVED_KEYS, EVENT_TYPES, Event, EventRetracted, Fact
+from pathways.domain.facts import layout
+
+TOPIC_PREFIX = "pathways:"
+_DERIVED = frozenset(DERIVED_KEYS)
+
+#: Seals a youth's personal fields (JSON values) into one blob.
+Seal = Callable[[dict[str, Any]], str]
+#: Opens a sealed blob; None once the youth's key is destroyed.
+Unseal = Callable[[str], dict[str, Any] | None]
+
+
+@dataclass(slots=True)
+class Stored:
+    """A stored event as read from the log, its personal fields still sealed."""
+
+    kind: str  # the event type
+    position: int  # in the log (0 when not known)
+    id: str
+    youth: str | None  # None for a pilot measure or a setting
+    occurred_on: date
+    recorded_by: str | None
+    #: the event's other clear fields, as stored (JSON values, in the class's order)
+    clear: dict[str, Any]
+    actor: str
+    recorded_at: datetime
+    version: int  # of the event's class when it was written
+    sealed: str | None  # the personal fields, sealed
+    derived: dict[str, Any]  # the derived clear keys (DERIVED_KEYS)
+
+    @property
+    def cls(self) -> type[Event]:
+        return EVENT_TYPES[self.kind]
+
+    def fact(self) -> Fact | None:
+        """Its read-model form (None for a retraction, an erasure or a registry event)."""
+        if self.youth is None or self.cls.Fact is None:
+            return None
+        found = layout(self.kind)
+        return found.build(self.occurred_on.toordinal(), self.position, self.fact_columns())
+
+    def fact_columns(self) -> dict[str, Any]:
+        """Its read-model columns (a, b, c, d, n: those its kind fills)."""
+        return layout(self.kind).values(self.clear, self.derived)
+
+
+def topic(cls: type[Event]) -> str:
+    return TOPIC_PREFIX + cls.type_name()
+
+
+def kind_of(topic: str) -> str:
+    return topic.removeprefix(TOPIC_PREFIX)
+
+
+def meta(actor: str, recorded_at: datetime) -> str:
+    """The JSON of who and when (the same for every event of an append)."""
+    return json.dumps({"actor": actor, "at": recorded_at.isoformat()}, separators=(",", ":"))
+
+
+def encode(
+    event: Event, meta_json: str, seal: Seal, derived: Mapping[str, Any] | None = None
+) -> bytes:
+    """The stored JSON of an event. `meta_json` comes from `meta`; `seal` seals its
+    personal fields; `derived`: clear keys derived from personal data (DERIVED_KEYS)."""
+    cls = type(event)
+    personal = cls.personal_fields()
+    # pydantic's own JSON encoder is several times faster than model_dump + json.dumps;
+    # the extra keys are spliced before the closing brace.
+    clear = event.model_dump_json(exclude=set(personal) or None)
+    extra: dict[str, Any] = {}
+    if personal:
+        sealed = {n: value for n in personal if (value := getattr(event, n)) is not None}
+        if sealed:
+            extra["personal"] = seal({k: _json_value(v) for k, v in sealed.items()})
+    extra.update(event.derive())
+    if derived:
+        if not derived.keys() <= _DERIVED:
+            msg = f"not derived keys: {sorted(derived.keys() - _DERIVED)}"
+            raise ValueError(msg)
+        extra.update(derived)
+    tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
+    state = f'{clear[:-1]},{tail}"meta":{meta_json[:-1]},"v":{cls.class_version}}}}}'
+    return state.encode()
+
+
+def read(position: int, topic: str, blob: bytes | str) -> Stored:
+    """A stored row (position, topic, state) parsed, its personal fields still sealed."""
+    return from_state(kind_of(topic), json.loads(blob), position)
+
+
+def from_state(kind: str, state: dict[str, Any], position: int = 0) -> Stored:
+    """A parsed stored state (consumed) as a `Stored`."""
+    info = state.pop("meta")
+    sealed = state.pop("personal", None)
+    derived = {key: state.pop(key) for key in DERIVED_KEYS if key in state}
+    return Stored(
+        kind=kind,
+        position=position,
+        id=state.pop("id"),
+        youth=state.pop("youth", None),
+        occurred_on=date.fromisoformat(state.pop("occurred_on")),
+        recorded_by=state.pop("recorded_by", None),
+        clear=state,
+        actor=info["actor"],
+        recorded_at=datetime.fromisoformat(info["at"]),
+        version=info.get("v", 1),
+        sealed=sealed,
+        derived=derived,
+    )
+
+
+def event(stored: Stored, unseal: Unseal) -> tuple[Event, bool]:
+    """The event, and whether its personal fields are gone with the youth's key.
+
+    Those fields are validated with their stand-ins (`personal(stand_in=...)`), then
+    set to None: the event keeps its types, without the erased data."""
+    cls = stored.cls
+    state: dict[str, Any] = {
+        "id": stored.id,
+        "occurred_on": stored.occurred_on.isoformat(),
+        "recorded_by": stored.recorded_by,
+        **stored.clear,
+    }
+    if stored.youth is not None:
+        state["youth"] = stored.youth
+    erased = False
+    if stored.sealed is not None:
+        personal = unseal(stored.sealed)
+        if personal is None:
+            erased = True
+        else:
+            state.update(personal)
+    version = stored.version
+    while version < cls.class_version:
+        getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
+        version += 1
+    gone = cls.personal_fields() - set(state) if erased else frozenset()
+    stand_ins = cls.stand_ins()
+    try:
+        found: Event = cls.model_validate({**state, **{f: stand_ins[f] for f in gone}})
+    except ValidationError as error:  # pragma: no cover - a corrupted store
+        msg = f"stored event at position {stored.position} does not match its schema: {error}"
+        raise StoreError(msg) from None
+    if gone:
+        found = found.model_copy(update=dict.fromkeys(gone))
+    return found, erased
+
+
+#: A store's scan of the clear states of some event types, up to a position.
+ClearStates = Callable[[Sequence[str], int | None], list[dict[str, Any]]]
+
+
+def retracted_ids(clear_states: ClearStates, upto: int | None = None) -> set[str]:
+    """The ids of the events retracted in the log (up to a position), from a scan of
+    the retractions' clear states (`Store.clear_states`)."""
+    kind = EventRetracted.type_name()
+    return {from_state(kind, state).clear["event_id"] for state in clear_states([kind], upto)}
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,51 @@
+"""Indicators for evaluators (DOMAIN.md section 7), as pure functions of facts.
+
+`cases(...)` turns one youth's effective facts (dated up to the as-of date)
+into *cases*: one per release dated in the period (or, for the community
+cohort, one per start of community supervision), each with its groups, the
+outcome of every indicator (None when the release is not in its denominator,
+e.g. a window not yet complete), and its delays. `tabulate(...)` counts them
+per group with Wilson intervals and applies the suppression rule;
+`compare(...)` sets groups against a reference with Newcombe intervals.
+
+The package: `indicators` (codes, windows, dimensions), `groups` (quarters, age
+bands), `cases`, `tables` and `comparisons`.
+"""
+
+from pathways.domain.outcomes.cases import CONTACTS_WINDOW, READS, Case, cases
+from pathways.domain.outcomes.comparisons import compare
+from pathways.domain.outcomes.groups import (
+    AGE_BAND_EVENTS,
+    age_band,
+    band_of,
+    exact_age_band,
+    quarter_of,
+)
+from pathways.domain.outcomes.indicators import (
+    COMMUNITY_INDICATORS,
+    DELAYS,
+    DIMENSIONS,
+    RELEASE_INDICATORS,
+)
+from pathways.domain.outcomes.tables import delay_row, group_key, rate_row, tabulate
+
+__all__ = [
+    "AGE_BAND_EVENTS",
+    "COMMUNITY_INDICATORS",
+    "CONTACTS_WINDOW",
+    "DELAYS",
+    "DIMENSIONS",
+    "READS",
+    "RELEASE_INDICATORS",
+    "Case",
+    "age_band",
+    "band_of",
+    "cases",
+    "compare",
+    "delay_row",
+    "exact_age_band",
+    "group_key",
+    "quarter_of",
+    "rate_row",
+    "tabulate",
+]
