@@ -137,6 +137,7 @@ def bench_import(args: argparse.Namespace) -> None:
     made = cli("init", store=store)
     done = cli("import", str(path), store=store)
     args.first_import = done.wall
+    (OUT / "import.source").write_text(path.name)
     whole = len(lines) / done.wall
     header("raw sqlite3 executemany of the same parsed lines, in this process")
     row("raw json.loads + executemany", rate(raw))
@@ -157,6 +158,12 @@ def bench_import(args: argparse.Namespace) -> None:
         rate(raw),
         f"{in_process / raw:.3f}",
     )
+
+
+def imported(args: argparse.Namespace) -> bool:
+    """Whether out/import.sqlite3 holds the file of this size (`record` and `reimport` use it)."""
+    marker = OUT / "import.source"
+    return marker.exists() and marker.read_text() == import_file(args).name
 
 
 def first_youth(store: Path) -> str:
@@ -547,7 +554,7 @@ def main() -> None:
     )
     selected = args.which or list(BENCHES)
     needs_import = {"record", "reimport"} & set(selected)
-    if needs_import and "import" not in selected and not (OUT / "import.sqlite3").exists():
+    if needs_import and "import" not in selected and not imported(args):
         selected.insert(0, "import")
     for name in selected:
         BENCHES[name](args)
