@@ -32,9 +32,11 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider
 
-## bench: the performance figures (no timed assertions anywhere)
+## bench: the performance figures, whole commands as a user runs them (no timed assertions)
+##        make bench BENCH="--quick"  or  BENCH="import record views"
+BENCH ?=
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/run.py $(BENCH)
 
 ## lint: ruff and mypy --strict
 lint: $(STAMP)
