@@ -177,7 +177,8 @@ def explain(
         elif kind == "string_pattern_mismatch" and field in ("youth",):
             parts.append(
                 f"{label(field)}: {value} is not a pseudonymous reference "
-                f"(capital letters, digits and '-', e.g. Y-2026-0042; never a name)"
+                "(capital letters, digits and '-', with at least one digit, e.g. Y-2026-0042;"
+                " never a name)"
             )
         elif kind == "string_pattern_mismatch":
             parts.append(

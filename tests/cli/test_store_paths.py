@@ -212,3 +212,38 @@ def test_a_text_file_is_not_a_store(tmp_path: Path, key: str) -> None:
     result = run("--db", str(text), "alerts", key=key)
     assert result.exit_code == 1
     assert "is not a pathways store (it is not a SQLite database)" in result.output
+
+
+def test_init_says_when_it_creates_a_folder(tmp_path: Path, key: str) -> None:
+    target = tmp_path / "typo" / "s.sqlite3"
+    result = run("--db", str(target), "init", key=key)
+    assert result.exit_code == 0
+    assert f"created the folder {target.parent}" in result.output
+    again = run("--db", str(tmp_path / "s2.sqlite3"), "init", key=key)
+    assert "created the folder" not in again.output
+
+
+def test_db_after_the_command_says_where_it_goes(tmp_path: Path, key: str) -> None:
+    result = run("alerts", "--db", str(tmp_path / "s.sqlite3"), key=key)
+    assert result.exit_code == 2
+    assert "--db goes before the command: pathways --db VALUE alerts" in result.output
+
+
+def test_a_day_that_is_not_in_the_calendar_says_so(tmp_path: Path, key: str) -> None:
+    db = tmp_path / "s.sqlite3"
+    run("--db", str(db), "init", key=key)
+    result = run("--db", str(db), "alerts", "--as-of", "2026-02-30", key=key)
+    assert result.exit_code == 2
+    assert "'2026-02-30' is not a day of the calendar" in result.output
+
+
+def test_a_name_in_capitals_is_not_a_reference(tmp_path: Path, key: str) -> None:
+    db = tmp_path / "s.sqlite3"
+    run("--db", str(db), "init", key=key)
+    args = ["record", "youth-registered", "JEAN-DUPONT", "--on", "2026-01-12",
+            "--birth-date", "2005-02-10", "--residence", "rennes"]  # fmt: skip
+    result = run("--db", str(db), *args, key=key)
+    assert result.exit_code == 2
+    assert "with at least one digit" in result.output
+    info = json.loads(run("--db", str(db), "info", "--json", key=key).output)
+    assert info["events"] == 0

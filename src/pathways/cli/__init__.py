@@ -86,6 +86,18 @@ class PathwaysGroup(click.Group):
             raise click.exceptions.Exit(1) from None
         except PathwaysError as error:
             raise click.ClickException(str(error)) from None
+        except click.NoSuchOption as error:
+            if error.option_name in ("--db", "--key-file"):
+                # `pathways alerts --db X`: the most natural thing to type
+                name = error.option_name
+                env = "PATHWAYS_DB" if name == "--db" else "PATHWAYS_KEY_FILE"
+                command = ctx.invoked_subcommand or "COMMAND"
+                msg = (
+                    f"{name} goes before the command: pathways {name} VALUE {command} ..."
+                    f" (or set ${env})"
+                )
+                raise click.UsageError(msg, ctx=error.ctx) from None
+            raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
@@ -264,7 +276,7 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
 
     \b
     Example:
-      pathways record released Y-0042 --on 2026-03-01 \\
+      pathways record released Y-2026-0042 --on 2026-03-01 \\
         --kind end-of-sentence --destination rennes
       pathways alerts --organisation we-ker
     """

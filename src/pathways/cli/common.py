@@ -33,7 +33,9 @@ class DateType(click.ParamType[date]):
             return value
         try:
             return date.fromisoformat(str(value))
-        except ValueError:
+        except ValueError as error:
+            if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])-\d{2}", str(value)):  # a month with no such day
+                self.fail(f"'{value}' is not a day of the calendar ({error})", param, ctx)
             self.fail(f"'{value}' is not a date (YYYY-MM-DD)", param, ctx)
 
 

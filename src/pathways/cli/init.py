@@ -36,6 +36,7 @@ def init(ctx: click.Context) -> None:
     try:
         store = open_store(db, key_file, need_key=False)
     except NoStore:
+        made = _missing_folder(db)
         key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
         if not os.environ.get(KEY_ENV) and not key_path.exists():
             write_key_file(key_path)
@@ -43,6 +44,8 @@ def init(ctx: click.Context) -> None:
             click.echo("  the database and its backups; without it no personal field can be read")
         store = open_store(db, key_file, create=True)
         created = True
+        if made is not None:  # said, so that a typo in a folder name does not go unseen
+            click.echo(f"created the folder {made}")
     else:
         created = False
         if not store.has_key:  # an existing store, and no key (or the wrong one) for it
@@ -59,3 +62,14 @@ def init(ctx: click.Context) -> None:
             click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
     finally:
         store.close()
+
+
+def _missing_folder(db: str | None) -> Path | None:
+    """The folder of a new SQLite store, when it does not exist yet (init makes it)."""
+    from pathways.store import locate
+
+    location = locate(db)
+    if location.backend != "sqlite":
+        return None
+    folder = Path(location.target).parent
+    return None if folder.is_dir() else folder

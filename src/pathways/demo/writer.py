@@ -22,8 +22,12 @@ DEFAULT_SEED = 35
 
 def write_jsonl(batches: Iterable[Batch], path: Path | str) -> int:
     """Every line of every batch into one JSON Lines file; the number of lines."""
+    import os
+
     count = 0
-    with open(path, "w", encoding="utf-8") as handle:
+    # Readable by its owner only, like any file with personal fields (names, birth dates)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
         for batch in batches:
             for line in batch.events:
                 handle.write(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n")

@@ -32,12 +32,15 @@ from pydantic.fields import FieldInfo
 
 from pathways.domain.ordering import Family, Pair, Pairing
 
-REFERENCE_PATTERN = r"^[A-Z0-9][A-Z0-9-]{0,39}$"
+#: Capital letters, digits and '-', with at least one digit: a reference is a number
+#: (Y-2026-0042), and a name typed in capitals (JEAN-DUPONT) is refused, since
+#: references stay in clear in the log for good.
+REFERENCE_PATTERN = r"^([A-Z][A-Z0-9-]*)?[0-9][A-Z0-9-]*$"
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 
 Reference = Annotated[
     str,
-    StringConstraints(pattern=REFERENCE_PATTERN),
+    StringConstraints(pattern=REFERENCE_PATTERN, max_length=40),
     Field(description="Pseudonymous reference of the young person, e.g. Y-2026-0042."),
 ]
 Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=60)]
