@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import getpass
 import random
-import re
 import time as time_module
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pathways import codec
 from pathways.domain.errors import PathwaysError, RulesBroken, UnknownEvent, Violation
@@ -39,19 +37,15 @@ from pathways.domain.ordering import Pair, life_order
 from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_registry_event, check_youth
+from pathways.domain.time import KnownAt, today_in_paris
 from pathways.domain.timeline import Entry, pair_of
 from pathways.interchange import LineError, NotJson, content_id, parse_line
 from pathways.perf import without_gc
 from pathways.progress import SILENT, Progress
 from pathways.store import IntegrityError, Recorded, Store, Write
 
-PARIS = ZoneInfo("Europe/Paris")
 MAX_PROBLEMS = 50
 MAX_ATTEMPTS = 8
-
-
-def today_in_paris() -> date:
-    return datetime.now(PARIS).date()
 
 
 def default_actor() -> str:
@@ -84,57 +78,6 @@ class Receipt:
     positions: list[int] = field(default_factory=list)
     checked_only: bool = False
     events: list[Event] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class KnownAt:
-    """A point of transaction time: a log position, or a moment (UTC)."""
-
-    position: int | None = None
-    moment: datetime | None = None
-    text: str = ""
-
-    def includes(self, recorded: Recorded) -> bool:
-        if self.position is not None:
-            return recorded.position <= self.position
-        assert self.moment is not None
-        return recorded.recorded_at <= self.moment
-
-    @property
-    def day(self) -> date | None:
-        return None if self.moment is None else self.moment.astimezone(PARIS).date()
-
-
-def parse_known_at(text: str) -> KnownAt:
-    """`@N` (a log position), a date (the end of that day) or a date-time: in Paris time,
-    or with its offset (`+01:00`, `Z`), converted."""
-    text = text.strip()
-    if text.startswith("@"):
-        try:
-            position = int(text[1:])
-        except ValueError:
-            position = -1
-        if position < 0:
-            msg = f"'{text}' is not a log position (@N, N a whole number)"
-            raise PathwaysError(msg)
-        return KnownAt(position=position, text=text)
-    try:
-        if re.fullmatch(r"\d{4}-?\d{2}-?\d{2}", text):  # a date: the end of that day
-            day = date.fromisoformat(text)
-            local = datetime.combine(day + timedelta(days=1), time(0), PARIS) - timedelta(
-                microseconds=1
-            )
-        else:
-            local = datetime.fromisoformat(text)
-            if local.tzinfo is None:
-                local = local.replace(tzinfo=PARIS)
-    except ValueError:
-        msg = (
-            f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM, Paris "
-            "time, or with an offset such as +01:00 or Z) or @N"
-        )
-        raise PathwaysError(msg) from None
-    return KnownAt(moment=local.astimezone(UTC), text=text)
 
 
 @dataclass(frozen=True)
@@ -521,7 +464,8 @@ class Pathways:
             msg = f"{youth} is not registered in this store"
             raise UnknownEvent(msg)
         if known_at is not None:
-            recorded = [r for r in recorded if known_at.includes(r)]
+            upto = known_at.upto
+            recorded = [r for r in recorded if r.position <= upto]
         retracted = {r.event.event_id for r in recorded if isinstance(r.event, EventRetracted)}
         lines = [HistoryLine(r, r.event.id in retracted) for r in recorded]
         if as_of is not None:
@@ -539,7 +483,8 @@ class Pathways:
     def reference(self, known_at: KnownAt | None = None) -> ReferenceData:
         registry = self.store.load(self.store.stream_id(None))
         if known_at is not None:
-            registry = [r for r in registry if known_at.includes(r)]
+            upto = known_at.upto
+            registry = [r for r in registry if r.position <= upto]
         return ReferenceData.replay(r.event for r in registry)
 
 

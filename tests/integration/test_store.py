@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pathways.crypto
-from pathways.application import KnownAt, Pathways
+from pathways.application import Pathways
 from pathways.domain.errors import MasterKeyError, PathwaysError, RulesBroken
 from pathways.domain.events import (
     EVENT_TYPES,
@@ -58,6 +58,7 @@ from pathways.domain.events import (
 )
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_youth
+from pathways.domain.time import KnownAt
 from pathways.domain.timeline import Entry
 from pathways.interchange import to_dict
 from pathways.store import Write, open_store
@@ -867,3 +868,23 @@ def test_the_cli_runs_on_a_memory_store_within_one_process(master_key: str) -> N
         assert json.loads(info.output)["backend"] == "memory"
     finally:
         memory.drop("t-cli")
+
+
+def test_a_known_at_moment_is_resolved_once_to_a_position(store_app: Pathways) -> None:
+    from pathways.domain.time import parse_known_at
+    from pathways.projections import attach
+
+    for event in full_pathway()[:3]:
+        store_app.record(event, ACTOR)
+    views = attach(store_app)
+    try:
+        head = store_app.store.head()
+        resolved = views.known_at("2999-01-01")
+        assert resolved is not None
+        assert resolved.position == head
+        assert resolved.text == "2999-01-01"
+        assert views.known_at("2000-01-01") == KnownAt(position=0, text="2000-01-01")
+        with pytest.raises(PathwaysError, match="resolve it to a log position"):
+            store_app.reference(known_at=parse_known_at("2999-01-01"))
+    finally:
+        views.projection.close()

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from pathways.application import KnownAt
+    from pathways.domain.time import KnownAt
 
 from pathways.cli.common import DATE, actor_option, open_app, open_views, print_receipt
 from pathways.cli.output import emit, output_options
@@ -21,8 +21,8 @@ def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None
 
 def _known_at(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Check `--known-at` when it is parsed: a bad value is a usage error (exit 2)."""
-    from pathways.application import parse_known_at
     from pathways.domain.errors import PathwaysError
+    from pathways.domain.time import parse_known_at
 
     if value is not None:
         try:
@@ -112,7 +112,7 @@ def _columns_of(rows: list[dict[str, Any]], fmt: str | None) -> list[str] | None
 def _paris(stamp: str) -> str:
     from datetime import datetime
 
-    from pathways.application import PARIS
+    from pathways.domain.time import PARIS
 
     return datetime.fromisoformat(stamp).astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
 

@@ -14,6 +14,7 @@ from pathways.cli.common import (
     actor_option,
     finish_progress,
     on_interrupt,
+    open_app,
     open_views,
     print_receipt,
     read_actor_option,
@@ -183,7 +184,7 @@ def acknowledge(
         msg = f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
         raise click.ClickException(msg)
     event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
-    receipt = views.app.commit([Item(event, "")], actor)
+    receipt = open_app(ctx).commit([Item(event, "")], actor)
     print_receipt(receipt, verb="acknowledged")
 
 

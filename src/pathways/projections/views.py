@@ -12,19 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import and_, func, or_, select
 
-from pathways.application import PARIS, KnownAt, Pathways, parse_known_at
 from pathways.domain import alerts, outcomes
 from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.events import CommunitySupervisionStarted, ContactMade, Fact, Released
 from pathways.domain.facts import in_life_order, kinds, layout
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
+from pathways.domain.time import PARIS, KnownAt, parse_known_at
 from pathways.perf import without_gc
+from pathways.progress import Progress
 from pathways.projections.timelines import TimelinesProjection
+from pathways.store import Store
 
 #: The kinds of facts that the alerts and the caseload look at (contacts come
 #: aggregated: only the latest one matters to them).
@@ -62,8 +64,21 @@ class YouthRow:
     sealed: str | None
 
 
+class Host(Protocol):
+    """What the views need of the application (`Pathways`): its store, clock, progress
+    and reference data as known at a position. The read side does not import the write
+    side."""
+
+    store: Store
+    progress: Progress
+
+    def today(self) -> date: ...
+
+    def reference(self, known_at: KnownAt | None = None) -> ReferenceData: ...
+
+
 class Views:
-    def __init__(self, app: Pathways, projection: TimelinesProjection) -> None:
+    def __init__(self, app: Host, projection: TimelinesProjection) -> None:
         self.app = app
         self.projection = projection
 
