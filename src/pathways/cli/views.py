@@ -23,18 +23,6 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alerts import ALERT_CODES
 
-#: The columns of `caseload_rows` and `alert_rows` (an empty CSV still has its header).
-CASELOAD_COLUMNS = [
-    "youth",
-    "organisation",
-    "counsellor",
-    "support",
-    "custody",
-    "last_contact_on",
-    "alerts",
-]
-ALERT_COLUMNS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
-
 
 def _view_options(func: Any) -> Any:
     func = click.option("--counsellor", help="Only the youths of this counsellor.")(func)
@@ -103,14 +91,13 @@ def caseload(
       pathways caseload --organisation we-ker
       pathways caseload --as-of 2026-03-31 --known-at 2026-04-15 --json --with-meta
     """
-    from pathways.projections.views import caseload_rows
+    from pathways.queries import CASELOAD_COLUMNS, caseload_rows, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(
-        caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS
-    )
+    rows = dicts(caseload_rows(lines))
+    emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 
 @click.command()
@@ -143,14 +130,13 @@ def alerts(
       pathways alerts --mine --actor c-wk-07
       pathways alerts --alert dry-release --as-of 2026-03-31 --csv
     """
-    from pathways.projections.views import alert_rows
+    from pathways.queries import ALERT_COLUMNS, alert_rows, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(
-        alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS
-    )
+    rows = dicts(alert_rows(lines, code))
+    emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
 
 @click.command()
