@@ -21,22 +21,36 @@ from datetime import date
 from typing import Any
 
 from pathways import codec
-from pathways.domain.errors import PathwaysError, RulesBroken, UnknownEvent, Violation
+from pathways.domain.errors import (
+    PathwaysError,
+    RulesBroken,
+    UnknownEvent,
+    UnknownSetting,
+    Violation,
+)
 from pathways.domain.events import (
     UNRETRACTABLE,
+    AlertAcknowledged,
     EnrolledInMeasure,
     Event,
     EventRetracted,
     MeasureEnded,
     RegistryEvent,
+    SettingChanged,
     YouthErased,
     YouthEvent,
     YouthRegistered,
 )
 from pathways.domain.ordering import Pair, life_order
 from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
-from pathways.domain.reference import ReferenceData
-from pathways.domain.rules import check_registry_event, check_youth
+from pathways.domain.reference import DEFAULT_THRESHOLDS, ReferenceData
+from pathways.domain.rules import (
+    Enrolment,
+    check_measure_ends,
+    check_registry_event,
+    check_youth,
+    no_open_alert,
+)
 from pathways.domain.time import KnownAt, today_in_paris
 from pathways.domain.timeline import Entry, pair_of
 from pathways.interchange import LineError, NotJson, content_id, parse_line
@@ -196,46 +210,36 @@ class Pathways:
     def _check_measure_ends(
         self, registry_items: Sequence[Item], fresh: Sequence[Item]
     ) -> list[tuple[int, str]]:
-        """A measure cannot end on or before an enrolment in it (rule 5)."""
+        """Rule 5 (`rules.check_measure_ends`) on the stored and new enrolments."""
         ends = [i for i in registry_items if isinstance(i.event, MeasureEnded)]
         if not ends:
             return []
-        enrolments: dict[uuid.UUID, tuple[str, date, str]] = {}
-        retracted: set[uuid.UUID] = set()
+        enrolments: dict[uuid.UUID, Enrolment] = {}
         enrolled = EnrolledInMeasure.type_name()
         for state in self.store.clear_states([enrolled]):
             stored = codec.from_state(enrolled, state)
             fact = stored.fact()
             if isinstance(fact, EnrolledInMeasure.Fact) and stored.youth is not None:
-                enrolments[uuid.UUID(stored.id)] = (fact.measure, fact.day, stored.youth)
-        retracted.update(uuid.UUID(i) for i in codec.retracted_ids(self.store.clear_states))
+                event_id = uuid.UUID(stored.id)
+                enrolments[event_id] = Enrolment(event_id, fact.measure, fact.day, stored.youth)
+        retracted = {uuid.UUID(i) for i in codec.retracted_ids(self.store.clear_states)}
         for item in fresh:
             event = item.event
             if isinstance(event, EnrolledInMeasure):
-                enrolments[event.id] = (event.measure, event.occurred_on, event.youth)
+                enrolments[event.id] = Enrolment(
+                    event.id, event.measure, event.occurred_on, event.youth
+                )
             elif isinstance(event, EventRetracted):
                 retracted.add(event.event_id)
-        problems = []
-        for item in ends:
-            assert isinstance(item.event, MeasureEnded)
-            code, end = item.event.code, item.event.occurred_on
-            late = sorted(
-                (day, youth)
-                for event_id, (measure, day, youth) in enrolments.items()
-                if measure == code and day >= end and event_id not in retracted
-            )
-            if late:
-                day, youth = late[0]
-                problems.append(
-                    (
-                        item.order,
-                        item.at(
-                            f"MeasureEnded on {end} for '{code}', but {youth} is enrolled in it"
-                            f" on {day} ({len(late)} enrolment(s) on or after that date)"
-                        ),
-                    )
-                )
-        return problems
+        by_id = {i.event.id: i for i in ends}
+        found = check_measure_ends(
+            enrolments.values(),
+            retracted,
+            [i.event for i in ends if isinstance(i.event, MeasureEnded)],
+        )
+        return [
+            (by_id[v.event_id].order, by_id[v.event_id].at(v.message)) for v in found if v.event_id
+        ]
 
     @staticmethod
     def _locate(
@@ -395,6 +399,38 @@ class Pathways:
             msg = "the file holds no event"
             raise PathwaysError(msg)
         return self.commit(items, actor, check_only=check_only)
+
+    # services: the writes of the commands that are not a plain `record` -------------
+    def erase(self, youth: str, reason: str, actor: str, on: date | None = None) -> Receipt:
+        """Erase a youth's personal data for good: YouthErased, and the data key destroyed
+        in the same transaction (crypto-shredding)."""
+        event = YouthErased(youth=youth, occurred_on=on or self.today(), reason=reason)
+        return self.commit([Item(event, "")], actor)
+
+    def acknowledge(
+        self,
+        youth: str,
+        alert: str,
+        actor: str,
+        on: date | None = None,
+        note: str | None = None,
+    ) -> Receipt:
+        """Acknowledge an alert open on that date (a write rule: `rules.check_youth`)."""
+        day = on or self.today()
+        if not self.store.load(self.store.stream_id(youth)):
+            raise RulesBroken([no_open_alert(youth, alert, day, [])])
+        event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
+        return self.commit([Item(event, "")], actor)
+
+    def change_setting(self, name: str, value: str, actor: str, on: date | None = None) -> Receipt:
+        """Change a setting by recording SettingChanged (nothing is overwritten)."""
+        try:
+            event = SettingChanged(name=name, value=value, occurred_on=on or self.today())
+        except ValueError:
+            valid = ", ".join([*DEFAULT_THRESHOLDS, "territory.<code>"])
+            msg = f"'{name}' is not a setting name (valid: {valid})"
+            raise UnknownSetting(msg) from None
+        return self.commit([Item(event, "")], actor)
 
     def find(self, event_id: uuid.UUID) -> Recorded:
         stream = self.store.find_streams([event_id]).get(event_id)

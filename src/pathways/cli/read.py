@@ -229,17 +229,10 @@ def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: s
       pathways settings set contact-lost.days 45
       pathways settings set territory.redon ml-redon
     """
-    from pathways.application import Item
-    from pathways.domain.events import SettingChanged
+    from pathways.domain.errors import UnknownSetting
 
-    app = open_app(ctx)
     try:
-        event = SettingChanged(name=name, value=value, occurred_on=on or app.today())
-    except ValueError:
-        from pathways.domain.reference import DEFAULT_THRESHOLDS
-
-        valid = ", ".join([*DEFAULT_THRESHOLDS, "territory.<code>"])
-        msg = f"'{name}' is not a setting name (valid: {valid})"
-        raise click.UsageError(msg) from None
-    receipt = app.commit([Item(event, "")], actor)
+        receipt = open_app(ctx).change_setting(name, value, actor, on)
+    except UnknownSetting as error:
+        raise click.UsageError(str(error)) from None
     print_receipt(receipt, verb="changed")

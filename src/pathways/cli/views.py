@@ -157,20 +157,7 @@ def acknowledge(
     Example:
       pathways acknowledge Y-2026-0042 handover-pending --note "called ML Redon"
     """
-    from pathways.application import Item
-    from pathways.domain.events import AlertAcknowledged
-
-    views = open_views(ctx)
-    day = on or views.app.today()
-    point = views.point(day)
-    lines = views.lines(point, youths=[youth])
-    open_codes = [a.alert for line in lines for a in line.alerts]
-    if alert not in open_codes:
-        shown = ", ".join(open_codes) or "none"
-        msg = f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
-        raise click.ClickException(msg)
-    event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
-    receipt = open_app(ctx).commit([Item(event, "")], actor)
+    receipt = open_app(ctx).acknowledge(youth, alert, actor, on, note)
     print_receipt(receipt, verb="acknowledged")
 
 
