@@ -21,7 +21,7 @@ from pathways.cli.common import (
 )
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
-from pathways.domain.alerts import ALERT_CODES
+from pathways.domain.alert_catalogue import ALERT_CODES
 
 
 def _view_options(func: Any) -> Any:

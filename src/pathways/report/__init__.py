@@ -452,7 +452,7 @@ def _reference(text: str, t: dict[str, str]) -> str:
 
 
 def _caseload(inputs: Inputs, t: dict[str, str], lang: str) -> str:
-    from pathways.domain.alerts import ALERT_CODES
+    from pathways.domain.alert_catalogue import ALERT_CODES
 
     organisations = sorted(inputs.caseload)
     codes = [c for c in ALERT_CODES if any(inputs.caseload[o][c] for o in organisations)]
