@@ -130,22 +130,14 @@ class Store:
         as_of: date | str | None = None,
         known_at: date | datetime | str | None = None,
     ) -> Rows[HistoryEvent]:
-        from pathways.interchange import to_dict
+        from pathways import queries
 
         at = self.views.known_at(_moment(known_at))
         rows: Rows[HistoryEvent] = Rows(model=HistoryEvent)
-        for line in self.app.history(youth, as_of=_day(as_of), known_at=at):
-            r = line.recorded
-            data = to_dict(r.event)
-            data.update(
-                recorded_at=r.recorded_at.isoformat(),
-                recorded_by=r.event.recorded_by or r.actor,
-                actor=r.actor,
-                position=r.position,
-                retracted=line.retracted,
-            )
-            if r.erased:
-                data["erased"] = True
+        for row in queries.history(self.app, youth, _day(as_of), at).rows:
+            data = row.as_dict()
+            if data.pop("erased", False):
+                data["erased"] = True  # the last extra field, after `actor`
             rows.append(HistoryEvent(**data))
         return rows
 
@@ -155,14 +147,14 @@ class Store:
         known_at: date | datetime | str | None = None,
         organisation: str | None = None,
     ) -> Rows[CaseloadRow]:
-        from pathways.projections.views import caseload_rows
+        from pathways.queries import caseload_rows
 
         lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
         return Rows(
             (
-                CaseloadRow(**row)
+                CaseloadRow(**row.as_dict())
                 for row in caseload_rows(lines)
-                if organisation is None or row["organisation"] == organisation
+                if organisation is None or row.organisation == organisation
             ),
             CaseloadRow,
         )
@@ -173,10 +165,10 @@ class Store:
         known_at: date | datetime | str | None = None,
         alert: str | None = None,
     ) -> Rows[AlertRow]:
-        from pathways.projections.views import alert_rows
+        from pathways.queries import alert_rows
 
         lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
-        return Rows((AlertRow(**row) for row in alert_rows(lines, alert)), AlertRow)
+        return Rows((AlertRow(**row.as_dict()) for row in alert_rows(lines, alert)), AlertRow)
 
     def outcomes(
         self,
@@ -190,7 +182,7 @@ class Store:
         min_n: int | None = None,
     ) -> Rows[OutcomeRow]:
         """Every indicator per group, as `pathways outcomes --json` gives them."""
-        from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
+        from pathways.queries import outcome_rows
 
         point = self.views.point(_day(as_of), _moment(known_at))
         threshold = self.views.reference(point).suppression(min_n)
@@ -199,9 +191,8 @@ class Store:
         assert end is not None
         dimensions = (by,) if isinstance(by, str) else tuple(by)
         cases = self.views.cases(point, start, end, cohort)
-        indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
-        rows = tabulate(cases, dimensions, indicators, threshold)
-        return Rows((OutcomeRow(**row) for row in rows), OutcomeRow)
+        rows = outcome_rows(cases, dimensions, cohort, threshold)
+        return Rows((OutcomeRow(**row.as_dict()) for row in rows), OutcomeRow)
 
     def youths(self) -> list[str]:
         """The references of the registered youths (as known now)."""

@@ -23,8 +23,8 @@ from types import UnionType
 from typing import IO, Annotated, Any, Union, get_args, get_origin
 
 from pathways import codec
-from pathways.application import KnownAt
 from pathways.domain.events import EVENT_TYPES, EventRetracted
+from pathways.domain.time import KnownAt
 from pathways.perf import without_gc
 from pathways.store import Store
 
@@ -73,10 +73,11 @@ def iter_log(
 ) -> Iterator[dict[str, Any]]:
     """The event log in the interchange format, plus what the store knows of each event.
 
-    `known_at`: only what was recorded by then (retractions included). `as_of`:
-    only steps dated by then, retracted ones and retractions left out.
+    `known_at` (resolved to a log position, by `Views.known_at`): only what was
+    recorded by then (retractions included). `as_of`: only steps dated by then,
+    retracted ones and retractions left out.
     """
-    upto = _position(store, known_at)
+    upto = None if known_at is None else known_at.upto
     retracted = codec.retracted_ids(store.clear_states, upto)
     pseudonym = Pseudonyms(store, privacy)
     for position, topic, blob in store.iter_raw(upto):
@@ -102,19 +103,6 @@ def iter_log(
 
 
 RETRACTION = EventRetracted.type_name()
-
-
-def _position(store: Store, known_at: KnownAt | None) -> int | None:
-    if known_at is None:
-        return None
-    if known_at.position is not None:
-        return known_at.position
-    assert known_at.moment is not None
-    best = 0
-    for position, topic, blob in store.iter_raw():
-        if codec.read(position, topic, blob).recorded_at <= known_at.moment:
-            best = position
-    return best
 
 
 # --- writers ----------------------------------------------------------------------------

@@ -345,3 +345,13 @@ def test_history_of_an_erased_youth_is_the_cli_one(
             "actor": registered.actor,
             "erased": True,
         }
+
+
+def test_the_api_rows_have_the_columns_of_the_query_rows() -> None:
+    from pathways import queries
+
+    assert tuple(CaseloadRow.model_fields) == queries.CASELOAD_COLUMNS
+    assert tuple(AlertRow.model_fields) == queries.ALERT_COLUMNS
+    assert list(queries.CASELOAD_COLUMNS) == CASELOAD_COLUMNS
+    assert list(queries.ALERT_COLUMNS) == ALERT_COLUMNS
+    assert set(HistoryEvent.model_fields) <= set(queries.HISTORY_COLUMNS)

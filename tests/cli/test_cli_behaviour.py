@@ -379,7 +379,7 @@ def test_two_output_formats_are_refused_by_name(sh: Shell) -> None:
 def test_known_at_accepts_an_offset_or_z() -> None:
     from datetime import UTC, datetime
 
-    from pathways.application import parse_known_at
+    from pathways.domain.time import parse_known_at
 
     assert parse_known_at("2026-03-01T09:30Z").moment == datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
     at = parse_known_at("2026-03-01T12:30+02:00").moment

@@ -24,11 +24,12 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from pathways.application import PARIS, Pathways
+from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 from pathways.demo import write_demo
 from pathways.domain.events import EVENT_TYPES, YouthRegistered
+from pathways.domain.time import PARIS
 from pathways.store import open_store
 
 TODAY = date(2026, 11, 27)

@@ -14,13 +14,14 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
-from pathways.application import Item, Pathways, parse_known_at
+from pathways.application import Item, Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 from pathways.domain.alerts import assess
 from pathways.domain.events import ContactLost
 from pathways.domain.facts import fact_from_state, in_life_order
 from pathways.domain.reference import ReferenceData
+from pathways.domain.time import parse_known_at
 from pathways.interchange import from_dict
 from pathways.projections import attach
 from pathways.store import open_store

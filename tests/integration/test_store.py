@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pathways.crypto
-from pathways.application import KnownAt, Pathways
+from pathways.application import Pathways
 from pathways.domain.errors import MasterKeyError, PathwaysError, RulesBroken
 from pathways.domain.events import (
     EVENT_TYPES,
@@ -58,6 +58,7 @@ from pathways.domain.events import (
 )
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import check_youth
+from pathways.domain.time import KnownAt
 from pathways.domain.timeline import Entry
 from pathways.interchange import to_dict
 from pathways.store import Write, open_store
@@ -123,7 +124,7 @@ def full_pathway(youth: str = Y) -> list[Event]:
             health_cover=True,
             first_appointment_on=d("2026-03-12"),
         ),
-        y(AlertAcknowledged, "2026-03-02", alert="release-unprepared", note=NOTE),
+        y(AlertAcknowledged, "2026-03-02", alert="contact-lost", note=NOTE),
         y(Released, "2026-03-10", kind="conditional-release", destination="rennes"),
         y(CommunitySupervisionStarted, "2026-03-10", measure="probation", ends_on=d("2027-03-10")),
         y(HandedOver, "2026-03-11", to_organisation="we-ker", to_counsellor="c-rn-2"),
@@ -867,3 +868,63 @@ def test_the_cli_runs_on_a_memory_store_within_one_process(master_key: str) -> N
         assert json.loads(info.output)["backend"] == "memory"
     finally:
         memory.drop("t-cli")
+
+
+def test_a_known_at_moment_is_resolved_once_to_a_position(store_app: Pathways) -> None:
+    from pathways.domain.time import parse_known_at
+    from pathways.projections import attach
+
+    for event in full_pathway()[:3]:
+        store_app.record(event, ACTOR)
+    views = attach(store_app)
+    try:
+        head = store_app.store.head()
+        resolved = views.known_at("2999-01-01")
+        assert resolved is not None
+        assert resolved.position == head
+        assert resolved.text == "2999-01-01"
+        assert views.known_at("2000-01-01") == KnownAt(position=0, text="2000-01-01")
+        with pytest.raises(PathwaysError, match="resolve it to a log position"):
+            store_app.reference(known_at=parse_known_at("2999-01-01"))
+    finally:
+        views.projection.close()
+
+
+def test_an_import_line_cannot_acknowledge_an_alert_that_is_not_open(store_app: Pathways) -> None:
+    rows = [
+        {"type": "YouthRegistered", "youth": Y, "occurred_on": "2026-01-12",
+         "birth_date": "2005-02-10", "residence": "saint-malo"},
+        {"type": "SupportStarted", "youth": Y, "occurred_on": "2026-01-14",
+         "organisation": "ml-saint-malo", "counsellor": "c-sm-1"},
+        {"type": "AlertAcknowledged", "youth": Y, "occurred_on": "2026-04-02",
+         "alert": "dry-release"},
+    ]  # fmt: skip
+    lines = [json.dumps(row) for row in rows]
+    with pytest.raises(RulesBroken) as refused:
+        store_app.import_lines(lines, ACTOR)
+    assert refused.value.problems == [
+        f"line 3: {Y} has no open 'dry-release' alert on 2026-04-02 (open: contact-lost)"
+    ]
+    assert store_app.store.head() == 0
+    lines[2] = lines[2].replace("dry-release", "contact-lost")
+    assert store_app.import_lines(lines, ACTOR).stored == 3
+
+
+def test_the_services_of_the_commands(store_app: Pathways) -> None:
+    from pathways.domain.errors import UnknownSetting
+
+    with pytest.raises(RulesBroken, match=f"{Y} has no open 'contact-lost' alert on 2026-04-02"):
+        store_app.acknowledge(Y, "contact-lost", ACTOR, d("2026-04-02"))
+    for event in full_pathway()[:3]:
+        store_app.record(event, ACTOR)
+    receipt = store_app.change_setting("contact-lost.days", "30", ACTOR, d("2026-01-02"))
+    assert receipt.by_type == {"SettingChanged": 1}
+    assert store_app.reference().thresholds["contact-lost.days"] == 30
+    with pytest.raises(UnknownSetting, match="'no such' is not a setting name"):
+        store_app.change_setting("no such", "30", ACTOR)
+    with pytest.raises(RulesBroken, match=r"unknown setting 'contact-lots\.days'"):
+        store_app.change_setting("contact-lots.days", "30", ACTOR)
+    registration = next(e for e in full_pathway() if isinstance(e, YouthRegistered))
+    store_app.record(registration, ACTOR)
+    receipt = store_app.erase(registration.youth, "request", ACTOR, d("2026-11-01"))
+    assert receipt.by_type == {"YouthErased": 1}

@@ -526,6 +526,28 @@ def generated_pathway(draw: st.DrawFn, youth: str) -> list[dict[str, Any]]:
     return [r for r in rows if r["occurred_on"] <= TODAY]
 
 
+def acknowledgeable(rows: list[dict[str, Any]], ref: ReferenceData) -> list[dict[str, Any]]:
+    """A generated pathway whose acknowledgement is of an alert open on its date (a write
+    rule): the drawn alert if it is open, else the first open one, else none."""
+    from pathways.domain.rules import open_alerts
+    from pathways.domain.timeline import Entry, sort_entries
+    from pathways.interchange import from_dict
+
+    kept = []
+    for row in rows:
+        if row["type"] != "AlertAcknowledged":
+            kept.append(row)
+            continue
+        others = [r for r in rows if r["type"] != "AlertAcknowledged"]
+        events = [from_dict(json.loads(json.dumps(r, default=str))) for r in others]
+        timeline = sort_entries([Entry(e, n) for n, e in enumerate(events, 1)])  # type: ignore[arg-type]
+        birth = next(e.birth_date for e in events if isinstance(e, YouthRegistered))
+        found = open_alerts(row["youth"], timeline, row["occurred_on"], ref, birth)
+        if found:
+            kept.append({**row, "alert": row["alert"] if row["alert"] in found else found[0]})
+    return kept
+
+
 @st.composite
 def operations(draw: st.DrawFn) -> list[tuple[str, Any]]:
     """A sequence of writes: pathways, late entries, retractions, settings, erasures."""
@@ -564,7 +586,7 @@ class Scenario:
         live = [y for y in self.youths if y in self.registered]
         if kind == "import":
             youth = value[0]["youth"]
-            import_dicts(app, value)
+            import_dicts(app, acknowledgeable(value, app.reference()))
             self.youths.append(youth)
             self.registered[youth] = value[0]["occurred_on"]
             for recorded in app.store.load(app.store.stream_id(youth)):

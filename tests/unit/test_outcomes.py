@@ -24,6 +24,7 @@ from pathways.domain.outcomes import (
     Case,
     compare,
     delay_row,
+    dicts,
     rate_row,
     tabulate,
 )
@@ -156,7 +157,7 @@ def released(**fields: Any) -> Life:
 
 
 def n_of(indicator: str, found: list[Case]) -> int:
-    return rate_row(indicator, None, found, {"group": "all"}, 1)["n"]
+    return rate_row(indicator, None, found, {"group": "all"}, 1).as_dict()["n"]
 
 
 # --- the cohort ----------------------------------------------------------------------------
@@ -244,7 +245,7 @@ def test_a_window_counts_when_it_ends_on_the_as_of_date_not_one_day_before(
     # Without the outcome, a complete window is a release without it (in n, not in k).
     bare = released(destination="saint-malo").case(end)
     assert bare.outcomes[indicator] is False
-    row = rate_row(indicator, window, [bare, complete, short], {"group": "all"}, 1)
+    row = rate_row(indicator, window, [bare, complete, short], {"group": "all"}, 1).as_dict()
     assert (row["n"], row["k"]) == (2, 1)
 
 
@@ -400,7 +401,7 @@ def test_adjusted_release_counts_over_releases_that_could_be_adjusted() -> None:
         released(kind=kind).case()
         for kind in ("end-of-sentence", "conditional-release", "remand-ended", "remand-ended")
     ]
-    row = rate_row("adjusted-release", None, found, {"group": "all"}, 1)
+    row = rate_row("adjusted-release", None, found, {"group": "all"}, 1).as_dict()
     assert (row["n"], row["k"], row["rate"]) == (2, 1, 0.5)
     # Every other indicator keeps the remand-ended releases in its n.
     assert n_of("met-before-release", found) == 4
@@ -806,7 +807,7 @@ def row_of(rows: list[dict[str, Any]], indicator: str, group: str) -> dict[str, 
 def test_tabulate_gives_the_whole_cohort_as_group_all_then_each_group() -> None:
     by = ("territory",)
     found = cohort({("rennes",): (12, 9), ("saint-malo",): (8, 2)}, by)
-    rows = tabulate(found, by, INDICATORS, 5)
+    rows = dicts(tabulate(found, by, INDICATORS, 5))
     assert [r["group"] for r in rows] == ["all"] * 5 + ["rennes"] * 5 + ["saint-malo"] * 5
     assert [r["indicator"] for r in rows[:5]] == [*INDICATORS, *DELAYS]
     whole = row_of(rows, "met-before-release", "all")
@@ -823,10 +824,10 @@ def test_tabulate_gives_the_whole_cohort_as_group_all_then_each_group() -> None:
 
 def test_tabulate_without_groups_gives_only_the_whole_cohort() -> None:
     found = cohort({("rennes",): (6, 3)}, ("territory",))
-    rows = tabulate(found, (), INDICATORS, 5)
+    rows = dicts(tabulate(found, (), INDICATORS, 5))
     assert {r["group"] for r in rows} == {"all"}
     assert len(rows) == len(INDICATORS) + len(DELAYS)
-    assert tabulate([], (), INDICATORS, 5)[0] == {
+    assert dicts(tabulate([], (), INDICATORS, 5))[0] == {
         "indicator": "met-before-release",
         "group": "all",
         "n": 0,
@@ -843,7 +844,7 @@ def test_rows_under_min_n_are_suppressed() -> None:
     by = ("territory",)
     spec = {("rennes",): (5, 2), ("redon",): (4, 4), ("vitre",): (6, 1), ("fougeres",): (2, 1)}
     found = cohort(spec, by)  # two groups under 5: no secondary suppression
-    rows = tabulate(found, by, INDICATORS, 5)
+    rows = dicts(tabulate(found, by, INDICATORS, 5))
     redon = row_of(rows, "met-before-release", "redon")
     assert redon["n"] == 4
     assert redon["suppressed"] is True
@@ -861,7 +862,7 @@ def test_rows_under_min_n_are_suppressed() -> None:
 def test_one_suppressed_group_withholds_the_next_smallest_too() -> None:
     by = ("territory",)
     found = cohort({("rennes",): (20, 10), ("vitre",): (7, 3), ("redon",): (3, 1)}, by)
-    rows = tabulate(found, by, INDICATORS, 5)
+    rows = dicts(tabulate(found, by, INDICATORS, 5))
     assert row_of(rows, "met-before-release", "redon")["suppressed"] is True
     vitre = row_of(rows, "met-before-release", "vitre")
     assert vitre["suppressed"] is True
@@ -874,7 +875,7 @@ def test_one_suppressed_group_withholds_the_next_smallest_too() -> None:
 def test_secondary_suppression_is_not_needed_when_two_groups_are_hidden() -> None:
     by = ("territory",)
     spec = {("rennes",): (20, 10), ("vitre",): (7, 3), ("redon",): (3, 1), ("fougeres",): (2, 2)}
-    rows = tabulate(cohort(spec, by), by, INDICATORS, 5)
+    rows = dicts(tabulate(cohort(spec, by), by, INDICATORS, 5))
     vitre = row_of(rows, "met-before-release", "vitre")
     assert vitre["suppressed"] is False
     assert "secondary" not in vitre
@@ -885,7 +886,7 @@ def test_a_suppressed_group_does_not_show_its_count_through_days_to_first_contac
     contact in [s, r]): when that k is withheld, so is that n."""
     by = ("territory",)
     found = cohort({("rennes",): (20, 10), ("vitre",): (7, 3), ("redon",): (3, 1)}, by)
-    rows = tabulate(found, by, INDICATORS, 5)
+    rows = dicts(tabulate(found, by, INDICATORS, 5))
     for group in ("vitre", "redon"):
         assert row_of(rows, "met-before-release", group)["k"] is None
         delay = row_of(rows, "days-to-first-contact", group)
@@ -904,7 +905,7 @@ def test_two_dimensions_are_crossed() -> None:
         ("rennes", "none"): (9, 3),
         ("saint-malo", "none"): (5, 5),
     }
-    rows = tabulate(cohort(spec, by), by, INDICATORS, 5)
+    rows = dicts(tabulate(cohort(spec, by), by, INDICATORS, 5))
     groups = [r["group"] for r in rows if r["indicator"] == "met-before-release"]
     assert groups == ["all", "rennes/job-dating-vezin", "rennes/none", "saint-malo/none"]
     crossed = row_of(rows, "met-before-release", "rennes/none")
@@ -920,7 +921,7 @@ def test_two_dimensions_are_crossed() -> None:
 
 def test_delay_rows_give_median_and_quartiles() -> None:
     found = cohort({("rennes",): (9, 7)}, ("territory",))
-    rows = tabulate(found, (), INDICATORS, 5)
+    rows = dicts(tabulate(found, (), INDICATORS, 5))
     first = row_of(rows, "days-to-first-contact", "all")
     assert first["n"] == 7
     assert (first["q1"], first["median"], first["q3"]) == pytest.approx(quartiles(range(7)))
@@ -932,7 +933,9 @@ def test_delay_rows_give_median_and_quartiles() -> None:
     assert (mainstream["q1"], mainstream["q3"]) == (curve.quantile(0.75), curve.quantile(0.25))
     perms = row_of(rows, "contacts-per-month", "all")
     assert (perms["n"], perms["median"], perms["suppressed"]) == (0, None, True)
-    assert delay_row("days-to-mainstream", found[:4], {"group": "x"}, 5)["censored"] is None
+    assert (
+        delay_row("days-to-mainstream", found[:4], {"group": "x"}, 5).as_dict()["censored"] is None
+    )
 
 
 # --- comparisons ---------------------------------------------------------------------------
@@ -958,7 +961,7 @@ def test_a_territory_is_compared_with_the_rest_of_the_departement() -> None:
         *rated({"territory": "saint-malo"}, 30, 10),
         *rated({"territory": "vitre"}, 20, 10),
     ]
-    rows = compare(found, "territory", ONE, 5, None, {})
+    rows = dicts(compare(found, "territory", ONE, 5, None, {}))
     assert [r["group"] for r in rows] == ["rennes", "saint-malo", "vitre"]
     rennes = rows[0]
     assert rennes["reference"] == "not rennes"
@@ -972,7 +975,7 @@ def test_a_territory_is_compared_with_the_rest_of_the_departement() -> None:
     assert rennes["flagged"] is (low > 0)
     assert rennes["flagged"] is True
     assert rennes["suppressed"] is False
-    against = compare(found, "territory", ONE, 5, "saint-malo", {})
+    against = dicts(compare(found, "territory", ONE, 5, "saint-malo", {}))
     assert [(r["group"], r["reference"]) for r in against] == [
         ("rennes", "saint-malo"),
         ("vitre", "saint-malo"),
@@ -987,7 +990,7 @@ def test_a_measure_is_compared_with_releases_in_none_on_its_territory() -> None:
         *rated({"territory": "rennes", "measure": "none"}, 30, 12),
         *rated({"territory": "saint-malo", "measure": "none"}, 50, 50),
     ]
-    rows = compare(found, "measure", ONE, 5, None, {"job-dating-vezin": "rennes"})
+    rows = dicts(compare(found, "measure", ONE, 5, None, {"job-dating-vezin": "rennes"}))
     assert len(rows) == 1  # no row for "none" against itself
     row = rows[0]
     assert (row["group"], row["reference"]) == ("job-dating-vezin", "none (rennes)")
@@ -1004,28 +1007,28 @@ def test_a_difference_is_flagged_only_when_its_interval_excludes_zero() -> None:
         *rated({"territory": "rennes"}, 30, 15),
         *rated({"territory": "vitre"}, 30, 15),
     ]
-    rows = compare(same, "territory", ONE, 5, None, {})
+    rows = dicts(compare(same, "territory", ONE, 5, None, {}))
     assert all(r["difference"] == 0 and r["ci_low"] < 0 < r["ci_high"] for r in rows)
     assert not any(r["flagged"] for r in rows)
     apart = [
         *rated({"territory": "rennes"}, 30, 3),
         *rated({"territory": "vitre"}, 30, 27),
     ]
-    rows = compare(apart, "territory", ONE, 5, None, {})
+    rows = dicts(compare(apart, "territory", ONE, 5, None, {}))
     assert all(r["flagged"] for r in rows)
     assert rows[0]["ci_high"] < 0 < rows[1]["ci_low"]
 
 
 def test_a_comparison_with_a_side_under_min_n_is_suppressed() -> None:
     found = [*rated({"territory": "rennes"}, 30, 15), *rated({"territory": "vitre"}, 4, 4)]
-    rows = compare(found, "territory", ONE, 5, None, {})
+    rows = dicts(compare(found, "territory", ONE, 5, None, {}))
     assert all(r["suppressed"] for r in rows)
     for row in rows:
         assert row["flagged"] is False
         assert (row["rate"], row["difference"], row["ci_low"], row["ci_high"]) == (None,) * 4
     small = [*rated({"territory": "rennes"}, 30, 15), *rated({"territory": "vitre"}, 8, 4)]
-    rows = compare(small, "territory", ONE, 5, None, {})
+    rows = dicts(compare(small, "territory", ONE, 5, None, {}))
     assert not any(r["suppressed"] for r in rows)
     assert all(r["warning"] and "n < 20" in r["warning"] for r in rows)
-    unknown = compare(small, "measure", ONE, 5, None, {})
+    unknown = dicts(compare(small, "measure", ONE, 5, None, {}))
     assert unknown == []  # only "none": nothing to compare

@@ -876,3 +876,60 @@ def test_a_measure_name_with_an_unsafe_character_is_refused() -> None:
 
 def test_accented_and_other_scripts_are_accepted() -> None:
     accepted([registered(name="Anaïs Nguyễn-Łukasz محمد")])
+
+
+# --- acknowledgements: the alert must be open on that date (every channel) ---------------
+
+
+def supported() -> list[YouthEvent]:
+    return [
+        registered(),
+        ev(SupportStarted, "2026-01-14", organisation="ml-saint-malo", counsellor="c-sm-1"),
+    ]
+
+
+def test_an_open_alert_can_be_acknowledged() -> None:
+    from pathways.domain.rules import open_alerts
+
+    life = supported()
+    timeline = [Entry(e, i + 1) for i, e in enumerate(life)]
+    assert "contact-lost" in open_alerts(Y, timeline, date(2026, 4, 2), ReferenceData(), BIRTH)
+    accepted([ev(AlertAcknowledged, "2026-04-02", alert="contact-lost")], life)
+
+
+def test_an_alert_that_is_not_open_cannot_be_acknowledged() -> None:
+    life = supported()
+    message = refused([ev(AlertAcknowledged, "2026-04-02", alert="dry-release")], life)
+    assert message == f"{Y} has no open 'dry-release' alert on 2026-04-02 (open: contact-lost)"
+    early = refused([ev(AlertAcknowledged, "2026-01-20", alert="contact-lost")], life)
+    assert early == f"{Y} has no open 'contact-lost' alert on 2026-01-20 (open: none)"
+
+
+def test_an_acknowledged_alert_cannot_be_acknowledged_again() -> None:
+    first = ev(AlertAcknowledged, "2026-04-02", alert="contact-lost")
+    again = ev(AlertAcknowledged, "2026-04-03", alert="contact-lost")
+    assert "no open 'contact-lost' alert on 2026-04-03" in refused([again], [*supported(), first])
+    # in one batch, the first is checked without the second, the second after the first
+    assert "2026-04-03" in refused([first, again], supported())
+    assert "2026-04-02" not in refused([first, again], supported())
+
+
+def test_a_measure_ends_after_its_standing_enrolments_only() -> None:
+    from pathways.domain.rules import Enrolment, check_measure_ends
+
+    one, two = uuid.uuid4(), uuid.uuid4()
+    enrolments = [
+        Enrolment(one, "mentorat", date(2026, 7, 1), "Y-1"),
+        Enrolment(two, "mentorat", date(2026, 8, 1), "Y-2"),
+        Enrolment(uuid.uuid4(), "tutorat", date(2026, 9, 1), "Y-3"),
+    ]
+    end = MeasureEnded(occurred_on=date(2026, 7, 1), code="mentorat")
+    (found,) = check_measure_ends(enrolments, set(), [end])
+    assert found.event_id == end.id
+    assert found.message == (
+        "MeasureEnded on 2026-07-01 for 'mentorat', but Y-1 is enrolled in it on 2026-07-01"
+        " (2 enrolment(s) on or after that date)"
+    )
+    assert check_measure_ends(enrolments, {one, two}, [end]) == []
+    later = MeasureEnded(occurred_on=date(2026, 8, 2), code="mentorat")
+    assert check_measure_ends(enrolments, set(), [later]) == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,13 +11,10 @@ from pathways.cli.common import DATE, finish_progress, on_interrupt, open_views
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
+from pathways.domain.outcomes.indicators import COHORTS
 
-COHORTS = ("releases", "community")
-#: The columns of `compare`'s rows (an empty CSV still has its header).
-COMPARE_COLUMNS = [
-    "indicator", "group", "reference", "n", "n_reference", "rate", "rate_reference",
-    "difference", "ci_low", "ci_high", "flagged", "suppressed", "warning",
-]  # fmt: skip
+if TYPE_CHECKING:
+    from pathways.queries import OutcomeRow
 
 
 def _evaluation_options(func: Any) -> Any:
@@ -107,13 +104,12 @@ def outcomes(
       pathways outcomes --from 2026-01-01 --to 2026-03-31 --by territory
       pathways outcomes --from 2025-01-01 --to 2025-12-31 --by measure --by quarter --json
     """
-    from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, tabulate
+    from pathways.queries import dicts, outcome_rows
 
     _ref, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
-    indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
-    rows = tabulate(found, by, indicators, threshold)
+    rows = outcome_rows(found, by, cohort, threshold)
     if fmt is not None:
-        emit(rows, fmt, meta=meta, with_meta=with_meta)
+        emit(dicts(rows), fmt, meta=meta, with_meta=with_meta)
         return
     emit(_rate_table(rows, by), None, meta=meta)
     click.echo()
@@ -123,42 +119,49 @@ def outcomes(
     )
 
 
-def _labels(row: dict[str, Any], by: tuple[str, ...]) -> dict[str, Any]:
-    return {dim: row[dim] for dim in by} if by else {"group": row["group"]}
+def _labels(row: OutcomeRow, by: tuple[str, ...]) -> dict[str, Any]:
+    return {dim: row.labels[dim] for dim in by} if by else {"group": row.group}
 
 
-def _rate_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
+def _rate_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, Any]]:
+    from pathways.queries import RateRow
+
     table = []
     for row in rows:
-        if "rate" not in row:
+        if not isinstance(row, RateRow):
             continue
-        shown = {**_labels(row, by), "indicator": row["indicator"], "n": row["n"]}
-        if row["suppressed"]:
+        shown: dict[str, Any] = {**_labels(row, by), "indicator": row.indicator, "n": row.n}
+        if row.suppressed:
             shown.update(k="*", rate="*", **{"95% CI": "*"})
         else:
+            assert row.rate is not None
+            assert row.ci_low is not None
+            assert row.ci_high is not None
             shown.update(
-                k=row["k"],
-                rate=f"{row['rate']:.0%}",
-                **{"95% CI": f"{row['ci_low']:.0%} - {row['ci_high']:.0%}"},
+                k=row.k,
+                rate=f"{row.rate:.0%}",
+                **{"95% CI": f"{row.ci_low:.0%} - {row.ci_high:.0%}"},
             )
         table.append(shown)
     return table
 
 
-def _delay_table(rows: list[dict[str, Any]], by: tuple[str, ...]) -> list[dict[str, Any]]:
+def _delay_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, Any]]:
+    from pathways.queries import DelayRow
+
     def number(value: float | None) -> str:
         return "not reached" if value is None else f"{value:.1f}"
 
     table = []
     for row in rows:
-        if "median" not in row:
+        if not isinstance(row, DelayRow):
             continue
-        n = "*" if row["n"] is None else row["n"]  # withheld with a suppressed count
-        shown = {**_labels(row, by), "delay": row["indicator"], "n": n}
-        if row["suppressed"]:
+        n = "*" if row.n is None else row.n  # withheld with a suppressed count
+        shown: dict[str, Any] = {**_labels(row, by), "delay": row.indicator, "n": n}
+        if row.suppressed:
             shown.update(median="*", q1="*", q3="*")
         else:
-            shown.update(median=number(row["median"]), q1=number(row["q1"]), q3=number(row["q3"]))
+            shown.update(median=number(row.median), q1=number(row.q1), q3=number(row.q3))
         table.append(shown)
     return table
 
@@ -205,52 +208,48 @@ def compare(
       pathways compare --from 2025-01-01 --to 2025-12-31 --by measure
       pathways compare --from 2025-01-01 --to 2025-12-31 --by territory --reference rennes
     """
-    from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS
-    from pathways.domain.outcomes import compare as compare_groups
+    from pathways.queries import COMPARISON_COLUMNS, chance, comparison_rows, dicts
 
     # The reference data of the same point as the cases (not of a newer head).
     ref, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
     if within is not None:
         found = [c for c in found if c.groups["territory"] == within]
         meta["within"] = within
-    indicators = RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
-    territories = {code: m.territory for code, m in ref.measures.items()}
-    rows = compare_groups(found, by, indicators, threshold, reference, territories)
-    shown = [r for r in rows if not r["suppressed"]]
-    flagged = sum(r["flagged"] for r in shown)
-    note = (
-        f"{len(shown)} comparisons shown, {flagged} flagged; at the 95 % level about "
-        f"{0.05 * len(shown):.1f} would be flagged by chance alone even with no real difference."
-    )
-    meta.update(comparisons=len(shown), flagged=flagged, expected_by_chance=0.05 * len(shown))
+    rows = comparison_rows(found, by, cohort, threshold, ref, reference)
+    odds = chance(rows)
+    note = odds.note()
+    meta.update(comparisons=odds.shown, flagged=odds.flagged, expected_by_chance=odds.expected)
     if fmt is not None:
         emit(
-            rows,
+            dicts(rows),
             fmt,
             meta={**meta, "note": note},
             with_meta=with_meta,
-            columns=None if rows else COMPARE_COLUMNS,
+            columns=None if rows else list(COMPARISON_COLUMNS),
         )
         if not with_meta:
             click.echo(note, err=True)
         return
     table = []
     for row in rows:
-        line = {
-            "group": row["group"],
-            "reference": row["reference"],
-            "indicator": row["indicator"],
-            "n": row["n"],
-            "n ref": row["n_reference"],
+        line: dict[str, Any] = {
+            "group": row.group,
+            "reference": row.reference,
+            "indicator": row.indicator,
+            "n": row.n,
+            "n ref": row.n_reference,
         }
-        if row["suppressed"]:
+        if row.suppressed:
             line.update(difference="*", **{"95% CI": "*"}, flag="", warning="")
         else:
+            assert row.difference is not None
+            assert row.ci_low is not None
+            assert row.ci_high is not None
             line.update(
-                difference=f"{row['difference']:+.0%}",
-                **{"95% CI": f"{row['ci_low']:+.0%} to {row['ci_high']:+.0%}"},
-                flag="!" if row["flagged"] else "",
-                warning=row["warning"] or "",
+                difference=f"{row.difference:+.0%}",
+                **{"95% CI": f"{row.ci_low:+.0%} to {row.ci_high:+.0%}"},
+                flag="!" if row.flagged else "",
+                warning=row.warning or "",
             )
         table.append(line)
     emit(table, None, meta=meta)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 if TYPE_CHECKING:
-    from pathways.application import KnownAt
+    from pathways.domain.time import KnownAt
 
 from pathways.cli.common import DATE, actor_option, open_app, open_views, print_receipt
 from pathways.cli.output import emit, output_options
@@ -21,8 +21,8 @@ def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None
 
 def _known_at(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """Check `--known-at` when it is parsed: a bad value is a usage error (exit 2)."""
-    from pathways.application import parse_known_at
     from pathways.domain.errors import PathwaysError
+    from pathways.domain.time import parse_known_at
 
     if value is not None:
         try:
@@ -70,65 +70,29 @@ def history(
       pathways history Y-2026-0042 --as-of 2026-03-31 --known-at 2026-04-15
       pathways history Y-2026-0042 --nl > y42.jsonl
     """
-    from pathways.interchange import to_dict
+    from pathways.queries import HISTORY_COLUMNS, history
 
     at = resolve_known_at(ctx, known_at)
-    app = open_app(ctx)
-    lines = app.history(youth, as_of=as_of, known_at=at)
-    rows = []
-    for line in lines:
-        r = line.recorded
-        row = to_dict(r.event)
-        if r.erased:
-            row["erased"] = True
-        row["recorded_at"] = r.recorded_at.isoformat()
-        row["recorded_by"] = r.event.recorded_by or r.actor
-        row["actor"] = r.actor
-        row["position"] = r.position
-        row["retracted"] = line.retracted
-        rows.append(row)
-    meta = {
-        "youth": youth,
-        "as_of": as_of.isoformat() if as_of else None,
-        "known_at": at.text if at else None,
-        "position": at.position if at and at.position is not None else app.store.head(),
-    }
+    found = history(open_app(ctx), youth, as_of, at)
+    rows = [row.as_dict() for row in found.rows]
     if fmt is None:
         rows = [_table_row(row) for row in rows]
-    emit(rows, fmt, meta=meta, with_meta=with_meta, columns=_columns_of(rows, fmt))
-
-
-#: The columns of an empty history in CSV (the event fields vary with the types).
-HISTORY_COLUMNS = ["type", "youth", "occurred_on", "id", "recorded_at", "recorded_by", "actor"]
-HISTORY_COLUMNS += ["position", "retracted"]
-
-
-def _columns_of(rows: list[dict[str, Any]], fmt: str | None) -> list[str] | None:
-    if rows or fmt != "csv":
-        return None
-    return list(HISTORY_COLUMNS)
+    columns = list(HISTORY_COLUMNS) if not rows and fmt == "csv" else None
+    emit(rows, fmt, meta=found.meta(), with_meta=with_meta, columns=columns)
 
 
 def _paris(stamp: str) -> str:
     from datetime import datetime
 
-    from pathways.application import PARIS
+    from pathways.domain.time import PARIS
 
     return datetime.fromisoformat(stamp).astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
 
 
 def _table_row(row: dict[str, Any]) -> dict[str, Any]:
-    skip = {
-        "type",
-        "youth",
-        "occurred_on",
-        "id",
-        "recorded_at",
-        "recorded_by",
-        "actor",
-        "position",
-        "retracted",
-    }
+    from pathways.queries import HISTORY_COLUMNS
+
+    skip = set(HISTORY_COLUMNS)
     details = ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip)
     return {
         "occurred_on": row["occurred_on"],
@@ -265,17 +229,10 @@ def set_(ctx: click.Context, /, name: str, value: str, on: date | None, actor: s
       pathways settings set contact-lost.days 45
       pathways settings set territory.redon ml-redon
     """
-    from pathways.application import Item
-    from pathways.domain.events import SettingChanged
+    from pathways.domain.errors import UnknownSetting
 
-    app = open_app(ctx)
     try:
-        event = SettingChanged(name=name, value=value, occurred_on=on or app.today())
-    except ValueError:
-        from pathways.domain.reference import DEFAULT_THRESHOLDS
-
-        valid = ", ".join([*DEFAULT_THRESHOLDS, "territory.<code>"])
-        msg = f"'{name}' is not a setting name (valid: {valid})"
-        raise click.UsageError(msg) from None
-    receipt = app.commit([Item(event, "")], actor)
+        receipt = open_app(ctx).change_setting(name, value, actor, on)
+    except UnknownSetting as error:
+        raise click.UsageError(str(error)) from None
     print_receipt(receipt, verb="changed")

@@ -14,25 +14,14 @@ from pathways.cli.common import (
     actor_option,
     finish_progress,
     on_interrupt,
+    open_app,
     open_views,
     print_receipt,
     read_actor_option,
 )
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
-from pathways.domain.alerts import ALERT_CODES
-
-#: The columns of `caseload_rows` and `alert_rows` (an empty CSV still has its header).
-CASELOAD_COLUMNS = [
-    "youth",
-    "organisation",
-    "counsellor",
-    "support",
-    "custody",
-    "last_contact_on",
-    "alerts",
-]
-ALERT_COLUMNS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
+from pathways.domain.alert_catalogue import ALERT_CODES
 
 
 def _view_options(func: Any) -> Any:
@@ -102,14 +91,13 @@ def caseload(
       pathways caseload --organisation we-ker
       pathways caseload --as-of 2026-03-31 --known-at 2026-04-15 --json --with-meta
     """
-    from pathways.projections.views import caseload_rows
+    from pathways.queries import CASELOAD_COLUMNS, caseload_rows, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(
-        caseload_rows(lines), fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS
-    )
+    rows = dicts(caseload_rows(lines))
+    emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 
 @click.command()
@@ -142,14 +130,13 @@ def alerts(
       pathways alerts --mine --actor c-wk-07
       pathways alerts --alert dry-release --as-of 2026-03-31 --csv
     """
-    from pathways.projections.views import alert_rows
+    from pathways.queries import ALERT_COLUMNS, alert_rows, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
     lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    emit(
-        alert_rows(lines, code), fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS
-    )
+    rows = dicts(alert_rows(lines, code))
+    emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
 
 @click.command()
@@ -170,20 +157,7 @@ def acknowledge(
     Example:
       pathways acknowledge Y-2026-0042 handover-pending --note "called ML Redon"
     """
-    from pathways.application import Item
-    from pathways.domain.events import AlertAcknowledged
-
-    views = open_views(ctx)
-    day = on or views.app.today()
-    point = views.point(day)
-    lines = views.lines(point, youths=[youth])
-    open_codes = [a.alert for line in lines for a in line.alerts]
-    if alert not in open_codes:
-        shown = ", ".join(open_codes) or "none"
-        msg = f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
-        raise click.ClickException(msg)
-    event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
-    receipt = views.app.commit([Item(event, "")], actor)
+    receipt = open_app(ctx).acknowledge(youth, alert, actor, on, note)
     print_receipt(receipt, verb="acknowledged")
 
 

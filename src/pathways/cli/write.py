@@ -203,12 +203,7 @@ def erase(
     Example:
       pathways erase Y-2026-0042 --reason request
     """
-    from pathways.application import Item
-    from pathways.domain.events import YouthErased
-
     if not yes:
         click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
-    app = open_app(ctx)
-    event = YouthErased(youth=youth, occurred_on=on or app.today(), reason=reason)
-    receipt = app.commit([Item(event, "")], actor)
+    receipt = open_app(ctx).erase(youth, reason, actor, on)
     print_receipt(receipt, verb="erased")

@@ -3,7 +3,8 @@
 `assess(youth, facts, day, ref, birth_date)` is a pure function of a youth's
 effective facts (retracted ones already left out): the live view, an as-of
 replay and a known-at replay all call it, on facts filtered differently.
-Definitions: DOMAIN.md section 6.
+Definitions: DOMAIN.md section 6. Each alert is declared (code, thresholds,
+labels) in `pathways.domain.alert_catalogue`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import get_args
 
+from pathways.domain.alert_catalogue import ALERT_CODES
 from pathways.domain.events import (
     AlertAcknowledged,
-    AlertCode,
     CommunitySupervisionEnded,
     CommunitySupervisionStarted,
     ContactMade,
@@ -35,8 +35,6 @@ from pathways.domain.events import (
 )
 from pathways.domain.facts import in_life_order
 from pathways.domain.reference import ReferenceData
-
-ALERT_CODES: tuple[str, ...] = get_args(AlertCode)
 
 #: The kinds of facts that the alerts and the caseload look at. Contacts come
 #: aggregated (only the latest one matters here): `CONTACT`.

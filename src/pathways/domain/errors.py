@@ -30,6 +30,10 @@ class RulesBroken(PathwaysError):
         super().__init__(f"{shown}{suffix}\nNothing was written.")
 
 
+class UnknownSetting(PathwaysError):
+    """No setting has that name (a usage error on the command line)."""
+
+
 class UnknownEvent(PathwaysError):
     """No stored event has that id."""
 

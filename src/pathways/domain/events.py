@@ -25,11 +25,22 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from types import UnionType
-from typing import Annotated, Any, ClassVar, Literal, NewType, Union, get_args, get_origin
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    NewType,
+    Union,
+    get_args,
+    get_origin,
+)
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.fields import FieldInfo
 
+from pathways.domain.alert_catalogue import ALERT_CODES
 from pathways.domain.ordering import Family, Pair, Pairing
 
 #: Capital letters, digits and '-', with at least one digit: a reference is a number
@@ -104,17 +115,10 @@ Situation = Literal[
     "employment", "training", "apprenticeship", "immersion", "volunteering", "school"
 ]
 ClosureReason = Literal["autonomy", "aged-out", "refused", "moved", "lost-contact", "other"]
-AlertCode = Literal[
-    "no-first-contact",
-    "release-unprepared",
-    "release-overdue",
-    "dry-release",
-    "no-contact-after-release",
-    "contact-lost",
-    "no-mainstream-entry",
-    "ageing-out",
-    "handover-pending",
-]
+if TYPE_CHECKING:
+    AlertCode = str
+else:  # the codes of the alert catalogue (a Literal, so that the schema lists them)
+    AlertCode = Literal[ALERT_CODES]
 
 
 def personal(description: str, *, stand_in: Any = None, **kwargs: Any) -> Any:

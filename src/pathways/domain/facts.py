@@ -26,10 +26,26 @@ from functools import cache
 from operator import attrgetter
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints
 
-from pathways.domain.events import FACT_TYPES, YOUTH_EVENT_TYPES, Column, Day, Fact
+from pathways.domain.events import (
+    FACT_TYPES,
+    YOUTH_EVENT_TYPES,
+    Column,
+    Day,
+    Fact,
+    YouthEvent,
+)
 from pathways.domain.ordering import life_order
 
-__all__ = ["NOT_FACTS", "Fact", "Layout", "fact_from_state", "in_life_order", "kinds", "layout"]
+__all__ = [
+    "NOT_FACTS",
+    "Fact",
+    "Layout",
+    "fact_from_state",
+    "fact_of",
+    "in_life_order",
+    "kinds",
+    "layout",
+]
 
 TEXT_COLUMNS = ("a", "b", "c")
 #: The widest text each text column holds (the read-model schema).
@@ -162,6 +178,15 @@ def layout(kind: str) -> Layout:
 def kinds(classes: Iterable[type[Fact]]) -> tuple[str, ...]:
     """The event types of these kinds of facts (the SQL list of what a read needs)."""
     return tuple(cls.event_type for cls in classes)
+
+
+def fact_of(event: YouthEvent, position: int) -> Fact | None:
+    """The fact of an event (None for an event that is no fact: a retraction, an
+    erasure); its derived fields (an age band) are left out."""
+    kind = event.type_name()
+    if kind in NOT_FACTS:
+        return None
+    return fact_from_state(kind, event.model_dump(mode="json"), position)
 
 
 def fact_from_state(kind: str, state: Mapping[str, Any], position: int) -> Fact:

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from pathways.domain.alert_catalogue import ALERT_THRESHOLDS
 from pathways.domain.events import (
     CODE_PATTERN,
     Event,
@@ -39,20 +40,8 @@ DEFAULT_FACILITIES: tuple[str, ...] = (
 )
 
 #: Thresholds in days (DOMAIN.md section 6) and the suppression threshold (section 7).
-DEFAULT_THRESHOLDS: dict[str, int] = {
-    "no-first-contact.days": 15,
-    "release-unprepared.days": 30,
-    "release-overdue.days": 7,
-    "dry-release.days": 30,
-    "no-contact-after-release.days": 15,
-    "no-contact-after-release.until": 90,
-    "contact-lost.days": 60,
-    "no-mainstream-entry.days": 90,
-    "no-mainstream-entry.until": 365,
-    "ageing-out.days": 60,
-    "handover-pending.days": 15,
-    "suppression.min-n": 5,
-}
+#: The alerts' thresholds come from the alert catalogue (domain.alert_catalogue).
+DEFAULT_THRESHOLDS: dict[str, int] = {**ALERT_THRESHOLDS, "suppression.min-n": 5}
 #: Date settings: no date of an event (but a birth date) may be before `dates.floor`,
 #: so that a pathway shifted to the year 0001 by a broken export is refused.
 DEFAULT_DATES: dict[str, date] = {"dates.floor": date(2000, 1, 1)}

@@ -9,13 +9,14 @@ were recorded in. It returns the violations; it never raises.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 
 from pathways.domain.errors import Violation
 from pathways.domain.events import (
     UNRETRACTABLE,
+    AlertAcknowledged,
     CommunitySupervisionStarted,
     ContactMade,
     CounsellorAssigned,
@@ -374,7 +375,93 @@ def check_youth(
     ]
     timeline = sort_entries(effective)
     violations.extend(check_timeline(timeline))
+    violations.extend(check_acknowledgements(youth, timeline, new, ref))
     return YouthCheck(violations, timeline)
+
+
+# --- acknowledgements (rule: the alert must be open on that date) --------------------------
+
+
+def no_open_alert(youth: str, alert: str, day: date, open_codes: Sequence[str]) -> str:
+    shown = ", ".join(open_codes) or "none"
+    return f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
+
+
+def open_alerts(
+    youth: str, timeline: Sequence[Entry], day: date, ref: ReferenceData, birth: date | None
+) -> list[str]:
+    """The codes of the alerts open on `day` on a timeline of effective events, as the
+    caseload computes them (`alerts.assess` on the events' facts)."""
+    from pathways.domain.alerts import assess
+    from pathways.domain.facts import fact_of
+
+    facts = [f for f in (fact_of(e.event, e.seq) for e in timeline) if f is not None]
+    line = assess(youth, facts, day, ref, birth)
+    return [] if line is None else [a.alert for a in line.alerts]
+
+
+def check_acknowledgements(
+    youth: str, timeline: Sequence[Entry], new: Sequence[Entry], ref: ReferenceData
+) -> list[Violation]:
+    """An alert can be acknowledged only while it is open on the acknowledgement's date,
+    whatever channel records it (a command, an import line): each new acknowledgement
+    against the timeline without it and the acknowledgements after it."""
+    fresh = {e.event.id for e in new if isinstance(e.event, AlertAcknowledged)}
+    if not fresh:
+        return []
+    birth = next(
+        (e.event.birth_date for e in timeline if isinstance(e.event, YouthRegistered)), None
+    )
+    violations = []
+    for index, entry in enumerate(timeline):
+        ack = entry.event
+        if not isinstance(ack, AlertAcknowledged) or ack.id not in fresh:
+            continue
+        before = [
+            e
+            for i, e in enumerate(timeline)
+            if i < index or (i > index and not isinstance(e.event, AlertAcknowledged))
+        ]
+        found = open_alerts(youth, before, ack.occurred_on, ref, birth)
+        if ack.alert not in found:
+            message = no_open_alert(youth, ack.alert, ack.occurred_on, found)
+            violations.append(Violation(ack.id, message))
+    return violations
+
+
+# --- measures (rule 5: a measure cannot end on or before an enrolment in it) ---------------
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """An enrolment in a measure, as the rule on measure ends needs it."""
+
+    event_id: uuid.UUID
+    measure: str
+    day: date
+    youth: str
+
+
+def check_measure_ends(
+    enrolments: Iterable[Enrolment], retracted: Set[uuid.UUID], ends: Sequence[MeasureEnded]
+) -> list[Violation]:
+    """A measure cannot end on or before an enrolment in it that is not retracted."""
+    standing = [e for e in enrolments if e.event_id not in retracted]
+    violations = []
+    for end in ends:
+        late = sorted(
+            (e.day, e.youth) for e in standing if e.measure == end.code and e.day >= end.occurred_on
+        )
+        if late:
+            day, youth = late[0]
+            violations.append(
+                Violation(
+                    end.id,
+                    f"MeasureEnded on {end.occurred_on} for '{end.code}', but {youth} is enrolled"
+                    f" in it on {day} ({len(late)} enrolment(s) on or after that date)",
+                )
+            )
+    return violations
 
 
 def _retracted_ids(entries: Sequence[Entry]) -> set[uuid.UUID]:

@@ -22,10 +22,15 @@ from pathways.domain.outcomes import (
     COMMUNITY_INDICATORS,
     RELEASE_INDICATORS,
     Case,
-    compare,
-    tabulate,
+    ComparisonRow,
+    DelayRow,
+    OutcomeRow,
+    RateRow,
+    chance,
+    dicts,
 )
 from pathways.progress import SILENT, Progress
+from pathways.queries import comparison_rows, outcome_rows
 from pathways.report.i18n import ALERTS, INDICATORS, TEXT, label
 
 if TYPE_CHECKING:
@@ -50,9 +55,9 @@ class Inputs:
     min_n: int
     releases: list[Case]
     community: list[Case]
-    by_territory: list[dict[str, Any]]
-    by_quarter: list[dict[str, Any]]
-    comparisons: list[dict[str, Any]]
+    by_territory: list[OutcomeRow]
+    by_quarter: list[OutcomeRow]
+    comparisons: list[ComparisonRow]
     caseload: dict[str, Counter[str]]
 
 
@@ -73,7 +78,6 @@ def gather(
     progress.advance()
     community = views.cases(point, first, last, "community")
     progress.advance()
-    territories = {code: m.territory for code, m in ref.measures.items()}
     caseload: dict[str, Counter[str]] = {}
     lines = views.lines(point)
     progress.advance()
@@ -94,9 +98,9 @@ def gather(
         min_n=threshold,
         releases=releases,
         community=community,
-        by_territory=tabulate(releases, ("territory",), RELEASE_INDICATORS, threshold),
-        by_quarter=tabulate(releases, ("quarter",), RELEASE_INDICATORS, threshold),
-        comparisons=compare(releases, "measure", RELEASE_INDICATORS, threshold, None, territories),
+        by_territory=outcome_rows(releases, ("territory",), "releases", threshold),
+        by_quarter=outcome_rows(releases, ("quarter",), "releases", threshold),
+        comparisons=comparison_rows(releases, "measure", "releases", threshold, ref),
         caseload=caseload,
     )
 
@@ -126,9 +130,9 @@ def render(inputs: Inputs, lang: str = "fr") -> str:
     )
     data = {
         "meta": inputs.meta,
-        "outcomes_by_territory": inputs.by_territory,
-        "outcomes_by_quarter": inputs.by_quarter,
-        "compare_by_measure": inputs.comparisons,
+        "outcomes_by_territory": dicts(inputs.by_territory),
+        "outcomes_by_quarter": dicts(inputs.by_quarter),
+        "compare_by_measure": dicts(inputs.comparisons),
     }
     island = json.dumps(data, ensure_ascii=False).replace("</", "<\\/")
     return TEMPLATE.format(
@@ -244,38 +248,38 @@ def _cohort(inputs: Inputs, t: dict[str, str]) -> str:
 
 def _indicators(inputs: Inputs, t: dict[str, str], lang: str) -> str:
     parts = [f"<p>{html.escape(t['indicators_intro'])}</p>"]
-    rows = inputs.by_territory
+    rows = [r for r in inputs.by_territory if isinstance(r, RateRow)]
     for code in RELEASE_INDICATORS:
-        mine = [r for r in rows if r["indicator"] == code]
-        overall = next(r for r in mine if r["group"] == "all")
-        groups = [r for r in mine if r["group"] != "all"]
-        visible = [r for r in groups if not r["suppressed"]]
+        mine = [r for r in rows if r.indicator == code]
+        overall = next(r for r in mine if r.group == "all")
+        groups = [r for r in mine if r.group != "all"]
+        visible = [r for r in groups if not r.suppressed]
         title = label(code, lang)
         parts.append(f"<h3>{html.escape(title)}</h3>")
         if visible:
             svg = _charts().rates(
-                [r["group"] for r in visible],
-                [r["rate"] for r in visible],
-                [r["ci_low"] for r in visible],
-                [r["ci_high"] for r in visible],
-                overall["rate"],
+                [r.group for r in visible],
+                [_shown(r.rate) for r in visible],
+                [_shown(r.ci_low) for r in visible],
+                [_shown(r.ci_high) for r in visible],
+                overall.rate,
                 t["department"],
                 t["rate"],
             )
             parts.append(_figure(svg, title))
         table = []
         for r in [overall, *groups]:
-            name = t["department"] if r["group"] == "all" else r["group"]
-            if r["suppressed"]:
-                table.append([html.escape(name), str(r["n"]), WITHHELD, WITHHELD, WITHHELD])
+            name = t["department"] if r.group == "all" else r.group
+            if r.suppressed:
+                table.append([html.escape(name), str(r.n), WITHHELD, WITHHELD, WITHHELD])
             else:
-                interval = f"{_percent(r['ci_low'], lang)} – {_percent(r['ci_high'], lang)}"
+                interval = f"{_percent(r.ci_low, lang)} – {_percent(r.ci_high, lang)}"
                 table.append(
                     [
                         html.escape(name),
-                        str(r["n"]),
-                        str(r["k"]),
-                        _percent(r["rate"], lang),
+                        str(r.n),
+                        str(r.k),
+                        _percent(r.rate, lang),
                         interval,
                     ]
                 )
@@ -331,23 +335,23 @@ def _delays(inputs: Inputs, t: dict[str, str], lang: str) -> str:
 
     rows = []
     for r in inputs.by_territory:
-        if "median" not in r:
+        if not isinstance(r, DelayRow):
             continue
-        name = t["department"] if r["group"] == "all" else r["group"]
-        n = WITHHELD if r["n"] is None else str(r["n"])
-        if r["suppressed"]:
+        name = t["department"] if r.group == "all" else r.group
+        n = WITHHELD if r.n is None else str(r.n)
+        if r.suppressed:
             rows.append(
-                [html.escape(label(r["indicator"], lang)), html.escape(name), n] + [WITHHELD] * 3
+                [html.escape(label(r.indicator, lang)), html.escape(name), n] + [WITHHELD] * 3
             )
         else:
             rows.append(
                 [
-                    html.escape(label(r["indicator"], lang)),
+                    html.escape(label(r.indicator, lang)),
                     html.escape(name),
                     n,
-                    number(r["q1"]),
-                    number(r["median"]),
-                    number(r["q3"]),
+                    number(r.q1),
+                    number(r.median),
+                    number(r.q3),
                 ]
             )
     headers = [t["indicator"], t["territory"], "n", "Q1", t["median"], "Q3"]
@@ -355,25 +359,25 @@ def _delays(inputs: Inputs, t: dict[str, str], lang: str) -> str:
 
 
 def _trend(inputs: Inputs, t: dict[str, str], lang: str) -> str:
-    rows = [r for r in inputs.by_quarter if r["group"] != "all" and "rate" in r]
-    quarters = sorted({r["group"] for r in rows})
+    rows = [r for r in inputs.by_quarter if r.group != "all" and isinstance(r, RateRow)]
+    quarters = sorted({r.group for r in rows})
     parts = [f"<p>{html.escape(t['trend_intro'])}</p>"]
     if not quarters:
         return parts[0] + f"<p>{html.escape(t['nothing'])}</p>"
     series = {}
     table = []
     for code in TREND_INDICATORS:
-        found = {r["group"]: r for r in rows if r["indicator"] == code}
-        values = [found[q]["rate"] if q in found else None for q in quarters]
-        lows = [found[q]["ci_low"] if q in found else None for q in quarters]
-        highs = [found[q]["ci_high"] if q in found else None for q in quarters]
+        found = {r.group: r for r in rows if r.indicator == code}
+        values = [found[q].rate if q in found else None for q in quarters]
+        lows = [found[q].ci_low if q in found else None for q in quarters]
+        highs = [found[q].ci_high if q in found else None for q in quarters]
         series[label(code, lang)] = (values, lows, highs)
         table.append(
             [
                 html.escape(label(code, lang)),
                 *(
-                    _percent(found[q]["rate"], lang)
-                    if q in found and not found[q]["suppressed"]
+                    _percent(found[q].rate, lang)
+                    if q in found and not found[q].suppressed
                     else (WITHHELD if q in found else "–")
                     for q in quarters
                 ),
@@ -392,20 +396,20 @@ def _comparisons(inputs: Inputs, t: dict[str, str], lang: str) -> str:
         return parts[0] + f"<p>{html.escape(t['nothing'])}</p>"
     table = []
     for r in rows:
-        if r["suppressed"]:
+        if r.suppressed:
             difference, interval, flag, warning = "–", "–", "", html.escape(t["suppressed"])
         else:
-            difference = _signed(r["difference"])
-            interval = f"{_signed(r['ci_low'])} / {_signed(r['ci_high'])}"
-            flag = "!" if r["flagged"] else ""
-            warning = html.escape(t["small"]) if r["warning"] else ""
+            difference = _signed(_shown(r.difference))
+            interval = f"{_signed(_shown(r.ci_low))} / {_signed(_shown(r.ci_high))}"
+            flag = "!" if r.flagged else ""
+            warning = html.escape(t["small"]) if r.warning else ""
         table.append(
             [
-                html.escape(r["group"]),
-                html.escape(_reference(r["reference"], t)),
-                html.escape(label(r["indicator"], lang)),
-                str(r["n"]),
-                str(r["n_reference"]),
+                html.escape(r.group),
+                html.escape(_reference(r.reference, t)),
+                html.escape(label(r.indicator, lang)),
+                str(r.n),
+                str(r.n_reference),
                 difference,
                 interval,
                 flag,
@@ -417,14 +421,20 @@ def _comparisons(inputs: Inputs, t: dict[str, str], lang: str) -> str:
         "!", t["warning"],
     ]  # fmt: skip
     parts.append(_table(headers, table, numeric_from=3, numeric_to=7))
-    shown = [r for r in rows if not r["suppressed"]]
+    odds = chance(rows)
     note = t["chance"].format(
-        shown=len(shown),
-        flagged=sum(r["flagged"] for r in shown),
-        expected=f"{0.05 * len(shown):.1f}".replace(".", "," if lang == "fr" else "."),
+        shown=odds.shown,
+        flagged=odds.flagged,
+        expected=f"{odds.expected:.1f}".replace(".", "," if lang == "fr" else "."),
     )
     parts.append(f'<p class="note">{html.escape(note)}</p>')
     return "".join(parts)
+
+
+def _shown(value: float | None) -> float:
+    """A figure of a row that is not withheld (withheld rows never reach a chart)."""
+    assert value is not None
+    return value
 
 
 def _signed(value: float) -> str:
@@ -442,7 +452,7 @@ def _reference(text: str, t: dict[str, str]) -> str:
 
 
 def _caseload(inputs: Inputs, t: dict[str, str], lang: str) -> str:
-    from pathways.domain.alerts import ALERT_CODES
+    from pathways.domain.alert_catalogue import ALERT_CODES
 
     organisations = sorted(inputs.caseload)
     codes = [c for c in ALERT_CODES if any(inputs.caseload[o][c] for o in organisations)]

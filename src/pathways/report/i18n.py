@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathways.domain.alert_catalogue import ALERT_LABELS
+
 TEXT: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Dedans-Dehors — rapport d'évaluation",
@@ -263,20 +265,8 @@ INDICATORS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-ALERTS: dict[str, dict[str, str]] = {
-    "no-first-contact": {"fr": "Pas de premier contact", "en": "No first contact"},
-    "release-unprepared": {"fr": "Sortie non préparée", "en": "Release unprepared"},
-    "release-overdue": {"fr": "Date de sortie dépassée", "en": "Release overdue"},
-    "dry-release": {"fr": "Sortie sèche", "en": "Dry release"},
-    "no-contact-after-release": {
-        "fr": "Pas de contact depuis la sortie",
-        "en": "No contact after release",
-    },
-    "contact-lost": {"fr": "Perte de contact", "en": "Contact lost"},
-    "no-mainstream-entry": {"fr": "Pas d'entrée en droit commun", "en": "No mainstream entry"},
-    "ageing-out": {"fr": "Atteinte des 26 ans", "en": "Ageing out"},
-    "handover-pending": {"fr": "Relais non pris", "en": "Handover pending"},
-}
+#: The labels of the alerts, from the alert catalogue.
+ALERTS: dict[str, dict[str, str]] = ALERT_LABELS
 
 
 def label(code: str, lang: str) -> str:

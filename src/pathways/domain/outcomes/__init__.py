@@ -13,7 +13,13 @@ bands), `cases`, `tables` and `comparisons`.
 """
 
 from pathways.domain.outcomes.cases import CONTACTS_WINDOW, READS, Case, cases
-from pathways.domain.outcomes.comparisons import compare
+from pathways.domain.outcomes.comparisons import (
+    COMPARISON_COLUMNS,
+    Chance,
+    ComparisonRow,
+    chance,
+    compare,
+)
 from pathways.domain.outcomes.groups import (
     AGE_BAND_EVENTS,
     age_band,
@@ -26,25 +32,44 @@ from pathways.domain.outcomes.indicators import (
     DELAYS,
     DIMENSIONS,
     RELEASE_INDICATORS,
+    indicators_for,
 )
-from pathways.domain.outcomes.tables import delay_row, group_key, rate_row, tabulate
+from pathways.domain.outcomes.tables import (
+    DelayRow,
+    OutcomeRow,
+    RateRow,
+    delay_row,
+    dicts,
+    group_key,
+    rate_row,
+    tabulate,
+)
 
 __all__ = [
     "AGE_BAND_EVENTS",
     "COMMUNITY_INDICATORS",
+    "COMPARISON_COLUMNS",
     "CONTACTS_WINDOW",
     "DELAYS",
     "DIMENSIONS",
     "READS",
     "RELEASE_INDICATORS",
     "Case",
+    "Chance",
+    "ComparisonRow",
+    "DelayRow",
+    "OutcomeRow",
+    "RateRow",
     "age_band",
     "band_of",
     "cases",
+    "chance",
     "compare",
     "delay_row",
+    "dicts",
     "exact_age_band",
     "group_key",
+    "indicators_for",
     "quarter_of",
     "rate_row",
     "tabulate",

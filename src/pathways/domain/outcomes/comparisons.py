@@ -1,13 +1,70 @@
-"""Comparisons: each group against a reference, with Newcombe hybrid intervals."""
+"""Comparisons: each group against a reference, with Newcombe hybrid intervals.
+
+The rows are typed (`ComparisonRow`); `as_dict()` gives the row as
+`pathways compare --json` prints it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from itertools import product
 from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
+
+#: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
+CHANCE = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class ComparisonRow:
+    """A group against its reference for one indicator: the difference of the rates and
+    its 95 % interval, flagged when the interval excludes 0."""
+
+    indicator: str
+    group: str
+    reference: str
+    n: int
+    n_reference: int
+    rate: float | None
+    rate_reference: float | None
+    difference: float | None
+    ci_low: float | None
+    ci_high: float | None
+    flagged: bool
+    suppressed: bool
+    warning: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in COMPARISON_COLUMNS}
+
+
+COMPARISON_COLUMNS = tuple(f.name for f in fields(ComparisonRow))
+
+
+@dataclass(frozen=True)
+class Chance:
+    """What chance alone would flag: with many comparisons, some are flagged even with no
+    real difference (the note under every table of comparisons)."""
+
+    shown: int  # the comparisons not suppressed
+    flagged: int
+
+    @property
+    def expected(self) -> float:
+        return CHANCE * self.shown
+
+    def note(self) -> str:
+        return (
+            f"{self.shown} comparisons shown, {self.flagged} flagged; at the 95 % level about "
+            f"{self.expected:.1f} would be flagged by chance alone even with no real difference."
+        )
+
+
+def chance(rows: Iterable[ComparisonRow]) -> Chance:
+    shown = [r for r in rows if not r.suppressed]
+    return Chance(len(shown), sum(r.flagged for r in shown))
 
 
 def compare(
@@ -18,7 +75,7 @@ def compare(
     reference: str | None,
     measure_territories: dict[str, str],
     small: int = 20,
-) -> list[dict[str, Any]]:
+) -> list[ComparisonRow]:
     """Each group against its reference, for each indicator (Newcombe hybrid intervals).
 
     Territories: each against `reference` (a territory), or the rest of the
@@ -26,7 +83,7 @@ def compare(
     territory (release destination), unless `reference` names another group.
     """
     values = sorted({c.groups[by] for c in found} - ({"none"} if by == "measure" else set()))
-    rows: list[dict[str, Any]] = []
+    rows: list[ComparisonRow] = []
     for value, indicator in product(values, indicators):
         if value == reference:
             continue
@@ -57,34 +114,30 @@ def _comparison(
     against: Sequence[Case],
     min_n: int,
     small: int,
-) -> dict[str, Any]:
+) -> ComparisonRow:
     def counts(members: Sequence[Case]) -> tuple[int, int]:
         outcomes = [c.outcomes.get(indicator) for c in members]
         return sum(o is True for o in outcomes), sum(o is not None for o in outcomes)
 
     k1, n1 = counts(group)
     k2, n2 = counts(against)
-    row: dict[str, Any] = {
-        "indicator": indicator,
-        "group": value,
-        "reference": label,
-        "n": n1,
-        "n_reference": n2,
-    }
     if n1 < min_n or n2 < min_n:
-        row.update(
-            rate=None, rate_reference=None, difference=None, ci_low=None, ci_high=None,
-            flagged=False, suppressed=True, warning="suppressed: fewer than "
-            f"{min_n} releases on one side",
-        )  # fmt: skip
-        return row
+        warning = f"suppressed: fewer than {min_n} releases on one side"
+        return ComparisonRow(
+            indicator, value, label, n1, n2, None, None, None, None, None, False, True, warning
+        )
     difference, low, high = newcombe(k1, n1, k2, n2)
-    warning = (
+    small_warning = (
         f"too few releases to say anything (n < {small} on one side)"
         if min(n1, n2) < small
         else None
     )
-    row.update(
+    return ComparisonRow(
+        indicator,
+        value,
+        label,
+        n1,
+        n2,
         rate=k1 / n1,
         rate_reference=k2 / n2,
         difference=difference,
@@ -92,6 +145,5 @@ def _comparison(
         ci_high=high,
         flagged=low > 0 or high < 0,
         suppressed=False,
-        warning=warning,
+        warning=small_warning,
     )
-    return row

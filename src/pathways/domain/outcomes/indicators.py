@@ -23,5 +23,14 @@ COMMUNITY_INDICATORS: dict[str, int | None] = {
     "incarcerated-within-180d": 180,
     "incarcerated-within-365d": 365,
 }
+COHORTS = ("releases", "community")
+
+
+def indicators_for(cohort: str) -> dict[str, int | None]:
+    """The indicators of a cohort: of releases from custody, or of starts of community
+    supervision."""
+    return RELEASE_INDICATORS if cohort == "releases" else COMMUNITY_INDICATORS
+
+
 DELAYS = ("days-to-first-contact", "days-to-mainstream", "contacts-per-month")
 DIMENSIONS = ("territory", "measure", "quarter", "organisation", "sentence-band", "sex", "age-band")

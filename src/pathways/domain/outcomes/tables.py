@@ -1,14 +1,88 @@
 """Indicator tables: cases counted per group with Wilson intervals (rates) or
-quartiles and Kaplan-Meier medians (delays), small groups withheld."""
+quartiles and Kaplan-Meier medians (delays), small groups withheld.
+
+The rows are typed (`RateRow`, `DelayRow`); `as_dict()` gives the row as
+`pathways outcomes --json` prints it, keys in a fixed order."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.outcomes.indicators import DELAYS
 from pathways.domain.stats import kaplan_meier, quartiles, wilson
+
+#: Only this delay counts releases censored before the event (Kaplan-Meier).
+CENSORED_DELAY = "days-to-mainstream"
+
+
+@dataclass(slots=True)
+class RateRow:
+    """An indicator's rate in a group: n cases in its denominator, k with the outcome,
+    the rate and its 95 % Wilson interval (None when the group is withheld)."""
+
+    indicator: str
+    labels: dict[str, str]  # "group" ("all", or the values joined by /), then each dimension
+    n: int
+    window_days: int | None
+    k: int | None = None
+    rate: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    suppressed: bool = False
+    secondary: bool = False  # withheld because another group's figures would give it away
+
+    @property
+    def group(self) -> str:
+        return self.labels["group"]
+
+    def as_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"indicator": self.indicator, **self.labels, "n": self.n}
+        row.update(
+            window_days=self.window_days,
+            k=self.k,
+            rate=self.rate,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            suppressed=self.suppressed,
+        )
+        if self.secondary:
+            row["secondary"] = True
+        return row
+
+
+@dataclass(slots=True)
+class DelayRow:
+    """A delay in a group: median and quartiles of n values (None when withheld, or not
+    reached); n itself is None when it would give a withheld count away."""
+
+    indicator: str
+    labels: dict[str, str]
+    n: int | None
+    median: float | None = None
+    q1: float | None = None
+    q3: float | None = None
+    suppressed: bool = False
+    censored: int | None = None  # for CENSORED_DELAY only
+    secondary: bool = False
+
+    @property
+    def group(self) -> str:
+        return self.labels["group"]
+
+    def as_dict(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"indicator": self.indicator, **self.labels, "n": self.n}
+        row.update(median=self.median, q1=self.q1, q3=self.q3, suppressed=self.suppressed)
+        if self.indicator == CENSORED_DELAY:
+            row["censored"] = self.censored
+        if self.secondary:
+            row["secondary"] = True
+        return row
+
+
+OutcomeRow = RateRow | DelayRow
 
 
 def group_key(case: Case, by: Sequence[str]) -> tuple[str, ...]:
@@ -20,7 +94,7 @@ def tabulate(
     by: Sequence[str],
     indicators: dict[str, int | None],
     min_n: int,
-) -> list[dict[str, Any]]:
+) -> list[OutcomeRow]:
     """Rate and delay rows per group (and for the whole cohort, group `all`)."""
     everything = list(found)
     groups: dict[tuple[str, ...], list[Case]] = {}
@@ -29,7 +103,7 @@ def tabulate(
     ordered = [(("all",) * max(1, len(by)), everything, True)]
     if by:
         ordered += [(key, groups[key], False) for key in sorted(groups)]
-    rows: list[dict[str, Any]] = []
+    rows: list[OutcomeRow] = []
     for key, members, whole in ordered:
         labels = {"group": "all" if whole else "/".join(key)}
         labels.update(
@@ -47,36 +121,39 @@ def tabulate(
     return rows
 
 
-def _withhold_contact_counts(rows: list[dict[str, Any]]) -> None:
+def _withhold_contact_counts(rows: list[OutcomeRow]) -> None:
     """The n of `days-to-first-contact` is the k of `met-before-release` (the releases with
     a contact in [s, r]) of the same group: when that k is withheld, so is that n."""
     withheld = {
-        row["group"]
-        for row in rows
-        if row["indicator"] == "met-before-release" and row["suppressed"]
+        row.group for row in rows if row.indicator == "met-before-release" and row.suppressed
     }
     for row in rows:
-        if row["indicator"] == "days-to-first-contact" and row["group"] in withheld:
-            if not row["suppressed"]:
-                row["secondary"] = True
-            row.update(n=None, median=None, q1=None, q3=None, suppressed=True)
+        first_contact = isinstance(row, DelayRow) and row.indicator == "days-to-first-contact"
+        if first_contact and row.group in withheld:
+            assert isinstance(row, DelayRow)
+            if not row.suppressed:
+                row.secondary = True
+            row.n = row.median = row.q1 = row.q3 = None
+            row.suppressed = True
 
 
-def _suppress_complements(rows: list[dict[str, Any]]) -> None:
+def _suppress_complements(rows: list[OutcomeRow]) -> None:
     """Secondary suppression: when a single group of an indicator is suppressed, the
     total minus the other groups would give it away, so the next smallest group is
     withheld too."""
-    by_indicator: dict[str, list[dict[str, Any]]] = {}
+    by_indicator: dict[str, list[RateRow]] = {}
     for row in rows:
-        if row["group"] != "all" and "rate" in row:
-            by_indicator.setdefault(row["indicator"], []).append(row)
+        if row.group != "all" and isinstance(row, RateRow):
+            by_indicator.setdefault(row.indicator, []).append(row)
     for members in by_indicator.values():
-        hidden = [r for r in members if r["suppressed"] and r["n"] > 0]
-        shown = [r for r in members if not r["suppressed"]]
+        hidden = [r for r in members if r.suppressed and r.n > 0]
+        shown = [r for r in members if not r.suppressed]
         if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda r: r["n"])
-            smallest.update(k=None, rate=None, ci_low=None, ci_high=None, suppressed=True)
-            smallest["secondary"] = True
+            smallest = min(shown, key=lambda r: r.n)
+            smallest.k = None
+            smallest.rate = smallest.ci_low = smallest.ci_high = None
+            smallest.suppressed = True
+            smallest.secondary = True
 
 
 def rate_row(
@@ -85,33 +162,27 @@ def rate_row(
     members: Sequence[Case],
     labels: dict[str, str],
     min_n: int,
-) -> dict[str, Any]:
+) -> RateRow:
     values = [c.outcomes.get(indicator) for c in members]
     n = sum(v is not None for v in values)
     k = sum(v is True for v in values)
-    row: dict[str, Any] = {"indicator": indicator, **labels, "n": n, "window_days": window}
     if n < min_n:
-        row.update(k=None, rate=None, ci_low=None, ci_high=None, suppressed=True)
-    else:
-        low, high = wilson(k, n)
-        row.update(k=k, rate=k / n, ci_low=low, ci_high=high, suppressed=False)
-    return row
+        return RateRow(indicator, dict(labels), n, window, suppressed=True)
+    low, high = wilson(k, n)
+    return RateRow(indicator, dict(labels), n, window, k, k / n, low, high)
 
 
-def delay_row(
-    delay: str, members: Sequence[Case], labels: dict[str, str], min_n: int
-) -> dict[str, Any]:
-    row: dict[str, Any] = {"indicator": delay, **labels}
+def delay_row(delay: str, members: Sequence[Case], labels: dict[str, str], min_n: int) -> DelayRow:
     median = q1 = q3 = None
     censored = None
-    if delay == "days-to-mainstream":
+    if delay == CENSORED_DELAY:
         n = len(members)
         if n >= min_n:
             curve = kaplan_meier(
                 [c.mainstream[0] for c in members], [c.mainstream[1] for c in members]
             )
             q1, median, q3 = curve.quantile(0.75), curve.quantile(0.5), curve.quantile(0.25)
-        censored = sum(not c.mainstream[1] for c in members)
+            censored = sum(not c.mainstream[1] for c in members)
     else:
         values = [
             v
@@ -124,7 +195,13 @@ def delay_row(
         n = len(values)
         if n >= min_n:
             q1, median, q3 = quartiles(values)
-    row.update(n=n, median=median, q1=q1, q3=q3, suppressed=n < min_n)
-    if censored is not None:
-        row["censored"] = censored if n >= min_n else None
-    return row
+    return DelayRow(delay, dict(labels), n, median, q1, q3, n < min_n, censored)
+
+
+class Typed(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+def dicts(rows: Iterable[Typed]) -> list[dict[str, Any]]:
+    """Typed rows as `--json` prints them."""
+    return [row.as_dict() for row in rows]

@@ -1,0 +1,385 @@
+"""Writing: commands in, events out.
+
+Every write (one `record`, an `amend`, a whole import file) goes through
+`Pathways.commit`: load the streams the batch touches, check each youth's
+timeline as a whole with the pure rules of `pathways.domain.rules`, then append
+everything in one transaction. A concurrent writer on the same youth makes the
+append fail on its version; the batch is then re-checked against the fresh
+streams and tried again, so nothing is lost and no rule is bypassed.
+"""
+
+from __future__ import annotations
+
+import random
+import time as time_module
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from pathways import codec
+from pathways.domain.errors import (
+    PathwaysError,
+    RulesBroken,
+    Violation,
+)
+from pathways.domain.events import (
+    EnrolledInMeasure,
+    Event,
+    EventRetracted,
+    MeasureEnded,
+    RegistryEvent,
+    YouthErased,
+    YouthEvent,
+    YouthRegistered,
+)
+from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
+from pathways.domain.reference import ReferenceData
+from pathways.domain.rules import (
+    Enrolment,
+    check_measure_ends,
+    check_registry_event,
+    check_youth,
+)
+from pathways.domain.timeline import Entry
+from pathways.interchange import content_id
+from pathways.perf import without_gc
+from pathways.progress import SILENT, Progress
+from pathways.store import IntegrityError, Recorded, Store, Write
+
+MAX_PROBLEMS = 50
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Item:
+    """An event to write, and where it came from (for messages)."""
+
+    event: Event
+    where: str  # "line 18"; empty for a single command
+    order: int = 0
+
+    def at(self, message: str) -> str:
+        """A message prefixed with where the event came from, if anywhere."""
+        return f"{self.where}: {message}" if self.where else message
+
+
+@dataclass
+class Receipt:
+    """What a write did."""
+
+    stored: int = 0
+    skipped: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    positions: list[int] = field(default_factory=list)
+    checked_only: bool = False
+    events: list[Event] = field(default_factory=list)
+
+
+class Commands:
+    """Writing: a batch checked as a whole against the store, then all of it or nothing."""
+
+    #: Told the phases of long work (the command line draws them on a terminal).
+    progress: Progress = SILENT
+    #: The receipt of the last batch sent to the store: once `positions` is set, it is
+    #: stored, whatever happens next (an interrupted command says so).
+    last_receipt: Receipt | None = None
+    store: Store
+    today: Callable[[], date]
+
+    @without_gc
+    def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
+        """Check a batch as a whole against the store, then write all of it or nothing."""
+        for _attempt in range(MAX_ATTEMPTS):
+            receipt, writes = self._prepare(items, check_only=check_only)
+            if check_only or not writes:
+                return receipt
+            self.last_receipt = receipt
+            self.progress.phase("write", len(writes))
+            try:
+                receipt.positions = self.store.append(writes, actor)
+            except IntegrityError:
+                # Someone wrote to one of these streams meanwhile: wait a little (more
+                # each time, at random, so that racing writers fall out of step) and
+                # check the batch again on the fresh streams.
+                time_module.sleep(random.uniform(0, 0.01 * 2**_attempt))
+                continue
+            self.progress.advance(len(writes))
+            return receipt
+        msg = "the store is too busy: other writers kept changing these pathways; try again"
+        raise PathwaysError(msg)
+
+    def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
+        receipt = Receipt(checked_only=check_only)
+        problems: list[tuple[int, str]] = []
+        fresh = _drop_replays(self.store, items, receipt, problems)
+
+        registry = self.store.load(self.store.stream_id(None))
+        ref = ReferenceData.replay(r.event for r in registry)
+        today = self.today()
+        writes: list[tuple[tuple[int, int], Write]] = []
+        version = registry[-1].version if registry else 0
+        # A file may list a measure's end above its launch (rule 7): check them in date order.
+        registry_items = sorted(
+            (i for i in fresh if isinstance(i.event, RegistryEvent)),
+            key=lambda i: (i.event.occurred_on, REGISTRY_RANK.get(i.event.type_name(), 0), i.order),
+        )
+        for item in registry_items:
+            if isinstance(item.event, RegistryEvent):
+                found = check_registry_event(item.event, ref, today)
+                problems.extend((item.order, item.at(p)) for p in found)
+                if not found:
+                    ref.apply(item.event)
+                    version += 1
+                    writes.append(
+                        (_write_order(item), Write(self.store.stream_id(None), version, item.event))
+                    )
+
+        by_youth: dict[str, list[Item]] = {}
+        for item in fresh:
+            if isinstance(item.event, YouthEvent):
+                by_youth.setdefault(item.event.youth, []).append(item)
+        head = self.store.head()
+        streams = {youth: self.store.stream_id(youth) for youth in by_youth}
+        loaded = self.store.load_many(streams.values())
+        self.progress.phase("check", len(by_youth))
+        for youth, youth_items in by_youth.items():
+            self.progress.advance()
+            stream = streams[youth]
+            stored = loaded[stream]
+            # (messages name a stored event by `_stored_where`, only when one breaks a rule)
+            stored_entries = [
+                Entry(r.event, r.position) for r in stored if isinstance(r.event, YouthEvent)
+            ]
+            new_entries = [
+                Entry(i.event, head + 1 + i.order, i.where)
+                for i in youth_items
+                if isinstance(i.event, YouthEvent)
+            ]
+            check = check_youth(youth, stored_entries, new_entries, ref, today)
+            problems.extend(_locate(check.violations, youth_items, stored_entries))
+            version = stored[-1].version if stored else 0
+            birth = _birth_date([*stored_entries, *new_entries])
+            for item in sorted(youth_items, key=_write_order):
+                version += 1
+                write = Write(stream, version, item.event, _derived(item.event, birth))
+                writes.append((_write_order(item), write))
+
+        problems.extend(self._check_measure_ends(registry_items, fresh))
+        if problems:
+            problems.sort(key=lambda p: p[0])
+            shown = [text for _, text in problems[:MAX_PROBLEMS]]
+            raise RulesBroken(shown, total=len(problems))
+        # Keep the order of the file, so that log positions follow the lines; but a
+        # retraction goes after every event it may name (a file may list it first),
+        # and an erasure last: the read models apply the log in that order.
+        writes.sort(key=lambda pair: pair[0])
+        for _, write in writes:
+            receipt.stored += 1
+            receipt.by_type[write.event.type_name()] += 1
+            receipt.events.append(write.event)
+        return receipt, [write for _, write in writes]
+
+    def _check_measure_ends(
+        self, registry_items: Sequence[Item], fresh: Sequence[Item]
+    ) -> list[tuple[int, str]]:
+        """Rule 5 (`rules.check_measure_ends`) on the stored and new enrolments."""
+        ends = [i for i in registry_items if isinstance(i.event, MeasureEnded)]
+        if not ends:
+            return []
+        enrolments: dict[uuid.UUID, Enrolment] = {}
+        enrolled = EnrolledInMeasure.type_name()
+        for state in self.store.clear_states([enrolled]):
+            stored = codec.from_state(enrolled, state)
+            fact = stored.fact()
+            if isinstance(fact, EnrolledInMeasure.Fact) and stored.youth is not None:
+                event_id = uuid.UUID(stored.id)
+                enrolments[event_id] = Enrolment(event_id, fact.measure, fact.day, stored.youth)
+        retracted = {uuid.UUID(i) for i in codec.retracted_ids(self.store.clear_states)}
+        for item in fresh:
+            event = item.event
+            if isinstance(event, EnrolledInMeasure):
+                enrolments[event.id] = Enrolment(
+                    event.id, event.measure, event.occurred_on, event.youth
+                )
+            elif isinstance(event, EventRetracted):
+                retracted.add(event.event_id)
+        by_id = {i.event.id: i for i in ends}
+        found = check_measure_ends(
+            enrolments.values(),
+            retracted,
+            [i.event for i in ends if isinstance(i.event, MeasureEnded)],
+        )
+        return [
+            (by_id[v.event_id].order, by_id[v.event_id].at(v.message)) for v in found if v.event_id
+        ]
+
+    def record(self, event: Event, actor: str) -> Receipt:
+        return self.commit([Item(event, "")], actor)
+
+
+def _birth_date(entries: Iterable[Entry]) -> date | None:
+    """The birth date of the registration among a youth's events (None once erased)."""
+    for entry in entries:
+        if isinstance(entry.event, YouthRegistered):
+            return entry.event.birth_date
+    return None
+
+
+def _derived(event: Event, birth: date | None) -> dict[str, str] | None:
+    """The clear facts to store with an event, derived from the birth date while the
+    youth's key exists: the exact age band on the date of a registration, a release or a
+    start of community supervision. It outlives an erasure (crypto-shredding), so that
+    the evaluators' age bands stay exact; an `amend` records it anew with the new date."""
+    if birth is None or event.type_name() not in AGE_BAND_EVENTS:
+        return None
+    return {"age_band": exact_age_band(birth, event.occurred_on)}
+
+
+def _write_order(item: Item) -> tuple[int, int]:
+    rank = 2 if isinstance(item.event, YouthErased) else int(isinstance(item.event, EventRetracted))
+    return rank, item.order
+
+
+REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}
+
+
+def _same_step(existing: Recorded, event: Event) -> bool:
+    """Rule 8's "same content"; once erased, the personal fields cannot be compared
+    (and a replay must not bring them back)."""
+    if not existing.erased:
+        return existing.event.content() == event.content()
+    personal = type(event).personal_fields()
+    mine = {k: v for k, v in event.content().items() if k not in personal}
+    theirs = {k: v for k, v in existing.event.content().items() if k not in personal}
+    return mine == theirs
+
+
+def _derived_id(event: Event) -> bool:
+    """Whether the event's id was derived from its content (its line had no id)."""
+    return event.id.version == 5 and event.id == content_id(event)
+
+
+def _personal_names(event: Event) -> str:
+    return ", ".join(sorted(type(event).personal_fields()))
+
+
+def _stored_where(event: Event) -> str:
+    """A stored event, as a message names it: its type, date and id."""
+    return f"the {event.type_name()} of {event.occurred_on} with id {event.id}"
+
+
+def _lines(items: Sequence[Item]) -> str:
+    """The lines of a batch ("line 3, line 7 ..."), or "this command" when it has none."""
+    lines = [i.where for i in items if "line " in i.where]
+    if not lines:
+        return "this command"
+    return ", ".join(lines[:5]) + (" ..." if len(lines) > 5 else "")
+
+
+def _summary(recorded: Recorded) -> str:
+    event = recorded.event
+    who = f" for {event.youth}" if isinstance(event, YouthEvent) else ""
+    return f"{event.type_name()} on {event.occurred_on}{who}, position {recorded.position}"
+
+
+def _locate(
+    violations: list[Violation], items: list[Item], stored: Sequence[Entry] = ()
+) -> list[tuple[int, str]]:
+    """Each violation with where it comes from: the line (or command) of a new event,
+    or, for a stored event that the batch makes break a rule, that stored event and
+    the lines that did it."""
+    by_id = {i.event.id: i for i in items}
+    located = []
+    first = min(i.order for i in items)
+    stored_by_id: dict[uuid.UUID, YouthEvent] | None = None
+    for violation in violations:
+        item = by_id.get(violation.event_id) if violation.event_id else None
+        if item is not None:
+            located.append((item.order, item.at(violation.message)))
+            continue
+        if stored_by_id is None:
+            stored_by_id = {e.event.id: e.event for e in stored}
+        event = stored_by_id.get(violation.event_id) if violation.event_id else None
+        what = "a stored event" if event is None else f"a stored event, {_stored_where(event)}"
+        after = _lines(items)
+        located.append(
+            (first, f"{violation.message} (this is {what}: it breaks the rule after {after})")
+        )
+    return located
+
+
+def _drop_replays(
+    store: Store, items: Sequence[Item], receipt: Receipt, problems: list[tuple[int, str]]
+) -> list[Item]:
+    """Rule 8: an id already stored (or earlier in the batch) with the same content is
+    skipped; with other content it is an error naming both."""
+    first_seen: dict[uuid.UUID, Item] = {}
+    fresh: list[Item] = []
+    for item in items:
+        earlier = first_seen.get(item.event.id)
+        if earlier is None:
+            first_seen[item.event.id] = item
+            fresh.append(item)
+        elif earlier.event.content() == item.event.content():
+            receipt.skipped += 1
+        elif _derived_id(item.event):
+            problems.append(
+                (
+                    item.order,
+                    item.at(
+                        f"this line has no id and is the same step as {earlier.where} but"
+                        f" for its personal fields ({_personal_names(item.event)}): give"
+                        ' each of these lines its own "id"'
+                    ),
+                )
+            )
+        else:
+            problems.append(
+                (
+                    item.order,
+                    item.at(
+                        f"id {item.event.id} is also on {earlier.where or 'another line'}, "
+                        "with other content"
+                    ),
+                )
+            )
+    streams = store.find_streams(first_seen)
+    if not streams:
+        return fresh
+    stored: dict[uuid.UUID, Recorded] = {}
+    for records in store.load_many(set(streams.values())).values():
+        for recorded in records:
+            stored[recorded.event.id] = recorded
+    kept = []
+    for item in fresh:
+        existing = stored.get(item.event.id)
+        if existing is None:
+            kept.append(item)
+        elif _same_step(existing, item.event):
+            receipt.skipped += 1
+        elif _derived_id(item.event):
+            problems.append(
+                (
+                    item.order,
+                    item.at(
+                        f"this line has no id and is the same step as one already stored"
+                        f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
+                        f" fields ({_personal_names(item.event)}): correct the stored one"
+                        ' with `pathways amend`, or give the line an "id" if it is another'
+                        " step"
+                    ),
+                )
+            )
+        else:
+            problems.append(
+                (
+                    item.order,
+                    item.at(
+                        f"id {item.event.id} is already stored with other content "
+                        f"({_summary(existing)})"
+                    ),
+                )
+            )
+    return kept

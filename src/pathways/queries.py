@@ -1,0 +1,229 @@
+"""The queries: typed rows that the command line, the Python API (`pathways.api`) and
+the report all read, each built once.
+
+A row knows its columns (`*_COLUMNS`, the header of an empty CSV) and gives the dict
+that `--json` prints (`as_dict`, keys in the order of the columns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from pathways.domain.alerts import CaseloadLine
+from pathways.domain.outcomes import (
+    COMPARISON_COLUMNS,
+    Case,
+    Chance,
+    ComparisonRow,
+    DelayRow,
+    OutcomeRow,
+    RateRow,
+    chance,
+    compare,
+    dicts,
+    indicators_for,
+    tabulate,
+)
+from pathways.domain.reference import ReferenceData
+from pathways.domain.time import KnownAt
+
+if TYPE_CHECKING:
+    from pathways.application import Pathways
+    from pathways.store import Recorded
+
+
+# --- history ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One event of a pathway, with what the store knows of it."""
+
+    recorded: Recorded
+    retracted: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        """The interchange format of the event (what `pathways import` reads back), then
+        `erased` (once erased), recorded_at, recorded_by, actor, position, retracted."""
+        from pathways.interchange import to_dict
+
+        r = self.recorded
+        row = to_dict(r.event)
+        if r.erased:
+            row["erased"] = True
+        row["recorded_at"] = r.recorded_at.isoformat()
+        row["recorded_by"] = r.event.recorded_by or r.actor
+        row["actor"] = r.actor
+        row["position"] = r.position
+        row["retracted"] = self.retracted
+        return row
+
+
+#: The columns of every history row (an empty history in CSV has this header; the event
+#: fields vary with the types).
+HISTORY_COLUMNS: tuple[str, ...] = ("type", "youth", "occurred_on", "id", "recorded_at")
+HISTORY_COLUMNS += ("recorded_by", "actor", "position", "retracted")
+
+
+@dataclass(frozen=True)
+class History:
+    """A pathway sorted by the date of each step, and where the read stands."""
+
+    youth: str
+    as_of: date | None
+    known_at: KnownAt | None
+    position: int
+    rows: list[HistoryRow]
+
+    def meta(self) -> dict[str, Any]:
+        return {
+            "youth": self.youth,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "known_at": self.known_at.text if self.known_at else None,
+            "position": self.position,
+        }
+
+
+def history(
+    app: Pathways, youth: str, as_of: date | None = None, known_at: KnownAt | None = None
+) -> History:
+    """A youth's pathway (`known_at` resolved to a position: `Views.known_at`)."""
+    lines = app.history(youth, as_of=as_of, known_at=known_at)
+    position = known_at.upto if known_at is not None else app.store.head()
+    rows = [HistoryRow(line.recorded, line.retracted) for line in lines]
+    return History(youth, as_of, known_at, position, rows)
+
+
+# --- caseload and alerts --------------------------------------------------------------------
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadRow:
+    """A youth followed on the date: support, custody, last contact, open alerts."""
+
+    youth: str
+    organisation: str | None
+    counsellor: str | None
+    support: str
+    custody: str
+    last_contact_on: date | None
+    alerts: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "youth": self.youth,
+            "organisation": self.organisation,
+            "counsellor": self.counsellor,
+            "support": self.support,
+            "custody": self.custody,
+            "last_contact_on": _iso(self.last_contact_on),
+            "alerts": self.alerts,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRow:
+    """An open alert of a youth followed on the date."""
+
+    youth: str
+    alert: str
+    since: date
+    organisation: str | None
+    counsellor: str | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "youth": self.youth,
+            "alert": self.alert,
+            "since": self.since.isoformat(),
+            "organisation": self.organisation,
+            "counsellor": self.counsellor,
+            "reason": self.reason,
+        }
+
+
+CASELOAD_COLUMNS = tuple(f.name for f in fields(CaseloadRow))
+ALERT_COLUMNS = tuple(f.name for f in fields(AlertRow))
+
+
+def caseload_rows(lines: Iterable[CaseloadLine]) -> list[CaseloadRow]:
+    return [
+        CaseloadRow(
+            line.youth,
+            line.organisation,
+            line.counsellor,
+            line.support,
+            line.custody,
+            line.last_contact_on,
+            len(line.alerts),
+        )
+        for line in lines
+    ]
+
+
+def alert_rows(lines: Iterable[CaseloadLine], code: str | None = None) -> list[AlertRow]:
+    """The open alerts (of one code if given), by date, youth and code."""
+    rows = [
+        AlertRow(line.youth, a.alert, a.since, line.organisation, line.counsellor, a.reason)
+        for line in lines
+        for a in line.alerts
+        if code is None or a.alert == code
+    ]
+    rows.sort(key=lambda r: (r.since, r.youth, r.alert))
+    return rows
+
+
+# --- outcomes and comparisons -------------------------------------------------------------
+
+
+def outcome_rows(
+    found: Iterable[Case], by: Sequence[str], cohort: str, min_n: int
+) -> list[OutcomeRow]:
+    """Every indicator of the cohort (and every delay) per group, small groups withheld."""
+    return tabulate(found, by, indicators_for(cohort), min_n)
+
+
+def comparison_rows(
+    found: Sequence[Case],
+    by: str,
+    cohort: str,
+    min_n: int,
+    ref: ReferenceData,
+    reference: str | None = None,
+) -> list[ComparisonRow]:
+    """Each territory or measure against its reference, for every indicator of the cohort
+    (a measure's reference is on its territory, in the reference data of the same point)."""
+    territories = {code: m.territory for code, m in ref.measures.items()}
+    return compare(found, by, indicators_for(cohort), min_n, reference, territories)
+
+
+__all__ = [
+    "ALERT_COLUMNS",
+    "CASELOAD_COLUMNS",
+    "COMPARISON_COLUMNS",
+    "HISTORY_COLUMNS",
+    "AlertRow",
+    "CaseloadRow",
+    "Chance",
+    "ComparisonRow",
+    "DelayRow",
+    "History",
+    "HistoryRow",
+    "OutcomeRow",
+    "RateRow",
+    "alert_rows",
+    "caseload_rows",
+    "chance",
+    "comparison_rows",
+    "dicts",
+    "history",
+    "outcome_rows",
+]
