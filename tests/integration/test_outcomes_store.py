@@ -463,10 +463,12 @@ def test_outcomes_known_at_a_position_do_not_change_with_later_events(
 
     tag = secrets.token_hex(3).upper()
     lines = later_events(views, later, tag)
-    wrote = bool(lines)
+    wrote = False
     if lines:
         items = [Item(from_dict(line), f"line {n}", n) for n, line in enumerate(lines, 1)]
-        app.commit(items, ACTOR)
+        # (lines without id get ids from their content: one that repeats a stored step is
+        # skipped, so what was written is what the receipt says)
+        wrote = app.commit(items, ACTOR).stored > 0
     if later.retract:
         # Retract a step that the read at @N did see.
         retracted = _retracted(app)
