@@ -247,3 +247,17 @@ def test_a_name_in_capitals_is_not_a_reference(tmp_path: Path, key: str) -> None
     assert "with at least one digit" in result.output
     info = json.loads(run("--db", str(db), "info", "--json", key=key).output)
     assert info["events"] == 0
+
+
+def test_a_known_at_outside_the_log_says_so(tmp_path: Path, key: str) -> None:
+    db = tmp_path / "s.sqlite3"
+    run("--db", str(db), "init", key=key)
+    run("--db", str(db), *REGISTER, key=key)
+    past = run("--db", str(db), "alerts", "--known-at", "@99", key=key)
+    assert past.exit_code == 0
+    assert "--known-at @99 is past the head of the log: read at @1" in past.output
+    before = run("--db", str(db), "alerts", "--known-at", "2020-01-01", key=key)
+    assert "--known-at 2020-01-01 is before the first recorded event" in before.output
+    inside = run("--db", str(db), "alerts", "--known-at", "@1", key=key)
+    assert "head of the log" not in inside.output
+    assert "first recorded event" not in inside.output

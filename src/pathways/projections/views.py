@@ -105,12 +105,20 @@ class Views:
         at = parse_known_at(known_at)
         if at.position is not None:
             position = min(at.position, head)
+            if at.position > head:
+                self.app.progress.note(
+                    f"--known-at {at.text} is past the head of the log: read at @{head}"
+                )
             day = as_of or self._day_of(position)
         else:
             assert at.moment is not None
             assert at.day is not None
             position = self.projection.position_at(at.moment)
             day = as_of or at.day
+        if position == 0 and head > 0:
+            self.app.progress.note(
+                f"--known-at {at.text} is before the first recorded event: nothing was known then"
+            )
         return Point(day, position, at.text)
 
     def known_at(self, text: str | None) -> KnownAt | None:
