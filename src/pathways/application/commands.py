@@ -1,12 +1,5 @@
-"""Writing: commands in, events out.
-
-Every write (one `record`, an `amend`, a whole import file) goes through
-`Pathways.commit`: load the streams the batch touches, check each youth's
-timeline as a whole with the pure rules of `pathways.domain.rules`, then append
-everything in one transaction. A concurrent writer on the same youth makes the
-append fail on its version; the batch is then re-checked against the fresh
-streams and tried again, so nothing is lost and no rule is bypassed.
-"""
+"""Writing: `commit` and the check of a batch as a whole (see the package's docstring
+for the path every write takes)."""
 
 from __future__ import annotations
 
