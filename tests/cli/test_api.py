@@ -355,3 +355,27 @@ def test_the_api_rows_have_the_columns_of_the_query_rows() -> None:
     assert list(queries.CASELOAD_COLUMNS) == CASELOAD_COLUMNS
     assert list(queries.ALERT_COLUMNS) == ALERT_COLUMNS
     assert set(HistoryEvent.model_fields) <= set(queries.HISTORY_COLUMNS)
+
+
+@pytest.mark.parametrize("as_of", ["2025-06-30", "2026-03-31"])
+def test_the_sql_candidates_of_a_filter_lose_nobody(store: Store, as_of: str) -> None:
+    """`alerts --organisation X` and `--counsellor C` compute only the youths that SQL
+    finds with such a support step: a superset, so the filtered lines are exactly those
+    of the whole département, filtered (handovers and reassignments included)."""
+    views = store.views
+    point = views.point(date.fromisoformat(as_of))
+    everyone = views.lines(point)
+    organisations = {line.organisation for line in everyone} - {None}
+    counsellors = {line.counsellor for line in everyone} - {None}
+    assert organisations
+    assert counsellors
+    for organisation in organisations:
+        among = views.candidates(point, organisation, None)
+        assert [x for x in views.lines(point, among=among) if x.organisation == organisation] == [
+            x for x in everyone if x.organisation == organisation
+        ]
+    for counsellor in sorted(counsellors)[:8]:
+        among = views.candidates(point, None, counsellor)
+        assert [x for x in views.lines(point, among=among) if x.counsellor == counsellor] == [
+            x for x in everyone if x.counsellor == counsellor
+        ]

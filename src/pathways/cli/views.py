@@ -45,7 +45,11 @@ def _followed(views: Any, point: Any, organisation: str | None, who: str | None)
         if organisation not in valid:
             msg = f"'{organisation}' is not a known organisation (valid: {', '.join(valid)})"
             raise click.BadParameter(msg, param_hint="--organisation")
-    lines = views.lines(point)
+    # Computed only for the youths such a filter may keep (a superset, found in SQL);
+    # the exact filter follows.
+    # (a counsellor's youths are found before the organisation's filter: whether anyone
+    # has that counsellor is said whatever the organisation asked for)
+    lines = views.lines(point, among=views.candidates(point, None if who else organisation, who))
     if who is not None and all(line.counsellor != who for line in lines):
         click.echo(f"Warning: no young person has counsellor {who} on that date", err=True)
     return [

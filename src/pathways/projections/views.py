@@ -18,7 +18,17 @@ from sqlalchemy import and_, func, or_, select
 
 from pathways.domain import alerts, outcomes
 from pathways.domain.alerts import CaseloadLine, assess
-from pathways.domain.events import CommunitySupervisionStarted, ContactMade, Fact, Released
+from pathways.domain.events import (
+    CommunitySupervisionStarted,
+    ContactMade,
+    CounsellorAssigned,
+    Event,
+    Fact,
+    HandedOver,
+    HandoverAcknowledged,
+    Released,
+    SupportStarted,
+)
 from pathways.domain.facts import in_life_order, kinds, layout
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
@@ -33,6 +43,19 @@ from pathways.store import Store
 ALERT_KINDS = kinds(alerts.READS)
 OUTCOME_KINDS = kinds(outcomes.READS)
 
+
+#: Where a support names its organisation, and its counsellor (DOMAIN.md section 6):
+#: a youth followed by X on a date has one of these facts naming X.
+SUPPORT_ORGANISATION: tuple[tuple[type[Event], str], ...] = (
+    (SupportStarted, "organisation"),
+    (CounsellorAssigned, "organisation"),
+    (HandoverAcknowledged, "organisation"),
+)
+SUPPORT_COUNSELLOR: tuple[tuple[type[Event], str], ...] = (
+    (SupportStarted, "counsellor"),
+    (CounsellorAssigned, "counsellor"),
+    (HandedOver, "to_counsellor"),
+)
 
 #: A read that finds the read models this far behind the log says that it is catching up.
 NOTICE_LAG = 5000
@@ -146,7 +169,9 @@ class Views:
         return self.app.reference(KnownAt(position=point.position))
 
     # the core query ---------------------------------------------------------------
-    def youths(self, point: Point, *, for_statistics: bool = False) -> dict[str, YouthRow]:
+    def youths(
+        self, point: Point, *, for_statistics: bool = False, among: Any | None = None
+    ) -> dict[str, YouthRow]:
         """Youths registered by the as-of date, as known at the position, not erased.
 
         For anonymous statistics, every youth known at the position counts,
@@ -160,6 +185,8 @@ class Views:
                 y.c.registered_on <= point.as_of.toordinal(),
                 or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
             )
+        if among is not None:
+            query = query.where(y.c.youth.in_(among))
         with self.projection.reading() as conn:
             return {row[0]: YouthRow(*row) for row in conn.execute(query)}
 
@@ -178,6 +205,7 @@ class Views:
         youths: Iterable[str] | None = None,
         *,
         having: tuple[str, date, date] | None = None,
+        among: Any | None = None,
     ) -> dict[str, list[Fact]]:
         """Each youth's effective facts up to the as-of date, as known at the position.
 
@@ -199,6 +227,8 @@ class Views:
                     )
                 )
             )
+        if among is not None:
+            query = query.where(f.c.youth.in_(among))
         wanted = None if youths is None else set(youths)
         if wanted is not None and len(wanted) <= 500:
             query = query.where(f.c.youth.in_(wanted))
@@ -211,7 +241,7 @@ class Views:
         return found
 
     def latest_contacts(
-        self, point: Point, youths: Iterable[str] | None = None
+        self, point: Point, youths: Iterable[str] | None = None, among: Any | None = None
     ) -> dict[str, ContactMade.Fact]:
         """Each youth's latest contact (all that the alerts need of contacts, which are
         most of the log): aggregated in SQL rather than sent row by row."""
@@ -221,6 +251,8 @@ class Views:
             .where(self._effective(point, f), f.c.kind == alerts.CONTACT.event_type)
             .group_by(f.c.youth)
         )
+        if among is not None:
+            query = query.where(f.c.youth.in_(among))
         wanted = None if youths is None else list(youths)
         if wanted is not None and len(wanted) <= 500:
             query = query.where(f.c.youth.in_(wanted))
@@ -244,16 +276,55 @@ class Views:
         return found
 
     @without_gc
-    def lines(self, point: Point, youths: Iterable[str] | None = None) -> list[CaseloadLine]:
-        """The caseload line (with its open alerts) of every youth followed on the date."""
+    def candidates(
+        self, point: Point, organisation: str | None = None, counsellor: str | None = None
+    ) -> Any | None:
+        """The youths who may be followed by an organisation (or a counsellor) on the
+        date, as a SQL subquery: those with such a support step, effective and dated by
+        then. A superset (the support may have moved on since), so that SQL reads and
+        the computation runs for them only, not for the whole département; None when
+        there is no filter."""
+        if organisation is None and counsellor is None:
+            return None
+        f = self.projection.tables.fact
+        query = select(f.c.youth).distinct().where(self._effective(point, f))
+        if organisation is not None:
+            query = query.where(self._holding(f, SUPPORT_ORGANISATION, organisation))
+        if counsellor is not None:
+            other = f.alias("counsellor")
+            query = query.where(
+                f.c.youth.in_(
+                    select(other.c.youth).where(
+                        self._effective(point, other),
+                        self._holding(other, SUPPORT_COUNSELLOR, counsellor),
+                    )
+                )
+            )
+        return query
+
+    @staticmethod
+    def _holding(table: Any, fields: Sequence[tuple[type[Event], str]], value: str) -> Any:
+        """Facts of these kinds whose field holds the value (in its read-model column)."""
+        tests = []
+        for cls, name in fields:
+            column = layout(cls.type_name()).column_of(name)
+            assert column is not None, (cls, name)
+            tests.append(and_(table.c.kind == cls.type_name(), table.c[column] == value))
+        return or_(*tests)
+
+    def lines(
+        self, point: Point, youths: Iterable[str] | None = None, *, among: Any | None = None
+    ) -> list[CaseloadLine]:
+        """The caseload line (with its open alerts) of every youth followed on the date
+        (of the given youths; of those of the `among` subquery, see `candidates`)."""
         ref = self.reference(point)
-        rows = self.youths(point)
+        rows = self.youths(point, among=among)
         if youths is not None:
             keep = set(youths)
             rows = {k: v for k, v in rows.items() if k in keep}
         subset = rows if youths is not None else None
-        facts = self.facts(point, ALERT_KINDS, subset)
-        for youth, contact in self.latest_contacts(point, subset).items():
+        facts = self.facts(point, ALERT_KINDS, subset, among=among)
+        for youth, contact in self.latest_contacts(point, subset, among).items():
             facts.setdefault(youth, []).append(contact)
         births = self.birth_dates(rows.values(), point, ref.thresholds["ageing-out.days"])
         lines = []
