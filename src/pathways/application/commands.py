@@ -308,6 +308,10 @@ def _drop_replays(
 ) -> list[Item]:
     """Rule 8: an id already stored (or earlier in the batch) with the same content is
     skipped; with other content it is an error naming both."""
+
+    def refuse(item: Item, message: str) -> None:
+        problems.append((item.order, item.at(message)))
+
     first_seen: dict[uuid.UUID, Item] = {}
     fresh: list[Item] = []
     for item in items:
@@ -318,25 +322,17 @@ def _drop_replays(
         elif earlier.event.content() == item.event.content():
             receipt.skipped += 1
         elif _derived_id(item.event):
-            problems.append(
-                (
-                    item.order,
-                    item.at(
-                        f"this line has no id and is the same step as {earlier.where} but"
-                        f" for its personal fields ({_personal_names(item.event)}): give"
-                        ' each of these lines its own "id"'
-                    ),
-                )
+            refuse(
+                item,
+                f"this line has no id and is the same step as {earlier.where} but"
+                f" for its personal fields ({_personal_names(item.event)}): give"
+                ' each of these lines its own "id"',
             )
         else:
-            problems.append(
-                (
-                    item.order,
-                    item.at(
-                        f"id {item.event.id} is also on {earlier.where or 'another line'}, "
-                        "with other content"
-                    ),
-                )
+            refuse(
+                item,
+                f"id {item.event.id} is also on {earlier.where or 'another line'}, "
+                "with other content",
             )
     streams = store.find_streams(first_seen)
     if not streams:
@@ -353,26 +349,17 @@ def _drop_replays(
         elif _same_step(existing, item.event):
             receipt.skipped += 1
         elif _derived_id(item.event):
-            problems.append(
-                (
-                    item.order,
-                    item.at(
-                        f"this line has no id and is the same step as one already stored"
-                        f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
-                        f" fields ({_personal_names(item.event)}): correct the stored one"
-                        ' with `pathways amend`, or give the line an "id" if it is another'
-                        " step"
-                    ),
-                )
+            refuse(
+                item,
+                f"this line has no id and is the same step as one already stored"
+                f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
+                f" fields ({_personal_names(item.event)}): correct the stored one"
+                ' with `pathways amend`, or give the line an "id" if it is another'
+                " step",
             )
         else:
-            problems.append(
-                (
-                    item.order,
-                    item.at(
-                        f"id {item.event.id} is already stored with other content "
-                        f"({_summary(existing)})"
-                    ),
-                )
+            refuse(
+                item,
+                f"id {item.event.id} is already stored with other content ({_summary(existing)})",
             )
     return kept
