@@ -10,8 +10,9 @@ labels) in `pathways.domain.alert_catalogue`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import Any
 
 from pathways.domain.alert_catalogue import ALERT_CODES
 from pathways.domain.events import (
@@ -96,9 +97,12 @@ def _d(ordinal: int) -> date:
     return date.fromordinal(ordinal)
 
 
-@dataclass
-class _State:
-    """What a walk through the timeline learns, as of the day."""
+@dataclass(slots=True)
+class Situation:
+    """What a walk through a youth's timeline learns (`situation`): everything the
+    alerts and the caseload line need on a day on or after the last fact walked. A
+    read model keeps the situation of each youth's whole timeline, so that a read on
+    a later day judges it (`judge`) without walking the facts again."""
 
     registered: bool = False
     support_open: bool = False
@@ -108,11 +112,27 @@ class _State:
     custody_since: int | None = None
     facility: str | None = None
     supervision_since: int | None = None
-    release: Released.Fact | None = None  # the last release
+    release_on: int | None = None  # the last release
+    release_to: str | None = None  # its destination
     release_custody_since: int | None = None
     last_contact: int | None = None
     last_entry: int | None = None  # ProgrammeEntered or SituationStarted
     last_handover_ack: int | None = None
+    #: the expected release of the current custody (its latest statement)
+    expected: int | None = None
+    plans: list[int] = field(default_factory=list)  # days of ReleasePlanValidated
+    acks: dict[str, int] = field(default_factory=dict)  # alert code -> latest day
+
+    def dump(self) -> list[Any]:
+        """A compact JSON-able form (the fields in order)."""
+        return [getattr(self, name) for name in SITUATION_FIELDS]
+
+    @classmethod
+    def load(cls, values: Sequence[Any]) -> Situation:
+        return cls(*values)
+
+
+SITUATION_FIELDS = tuple(f.name for f in fields(Situation))
 
 
 def _handed_to(
@@ -152,13 +172,11 @@ _SituationStarted = SituationStarted.Fact
 _Acknowledged = AlertAcknowledged.Fact
 
 
-def _walk(
-    facts: Sequence[Fact],
-) -> tuple[_State, list[_Statement], list[ReleasePlanValidated.Fact], dict[str, int]]:
-    state = _State()
+def situation(facts: Sequence[Fact]) -> Situation:
+    """Walk a youth's effective facts, in life order (`in_life_order`)."""
+    state = Situation()
     statements: list[_Statement] = []
-    plans: list[ReleasePlanValidated.Fact] = []
-    acks: dict[str, int] = {}
+    plans, acks = state.plans, state.acks
     handed: dict[str, str | None] = {}  # organisation -> its to_counsellor
     for fact in facts:
         if type(fact) is _Contact:
@@ -169,12 +187,13 @@ def _walk(
             state.custody_since, state.facility = fact.on, fact.facility
             statements.append(fact)
         elif type(fact) is _Released:
-            state.release, state.release_custody_since = fact, state.custody_since
+            state.release_on, state.release_to = fact.on, fact.destination
+            state.release_custody_since = state.custody_since
             state.custody_since = None
         elif type(fact) is _ExpectedRelease:
             statements.append(fact)
         elif type(fact) is _Plan:
-            plans.append(fact)
+            plans.append(fact.on)
         elif type(fact) is _SupportStarted:
             state.support_open, state.support_since = True, fact.on
             state.organisation, state.counsellor = fact.organisation, fact.counsellor
@@ -196,7 +215,12 @@ def _walk(
             state.last_entry = fact.on
         elif type(fact) is _Acknowledged and fact.alert is not None:
             acks[fact.alert] = max(acks.get(fact.alert, fact.on), fact.on)
-    return state, statements, plans, acks
+    s = state.custody_since
+    if s is not None:
+        current = [f for f in statements if f.on >= s]
+        if current:
+            state.expected = max(current, key=lambda f: (f.on, f.seq)).expected_release_on
+    return state
 
 
 def assess(
@@ -213,12 +237,24 @@ def assess(
     timeline = [f for f in facts if f.on <= d]
     if not ordered:
         timeline = in_life_order(timeline)
-    state, statements, plan_facts, acks = _walk(timeline)
+    return judge(youth, situation(timeline), day, ref, birth_date)
+
+
+def judge(
+    youth: str,
+    state: Situation,
+    day: date,
+    ref: ReferenceData,
+    birth_date: date | None = None,
+) -> CaseloadLine | None:
+    """The caseload line and open alerts on `day` of a youth in this situation (walked
+    from the facts dated on or before that day); None if not followed."""
     if not state.registered or (state.support_since is not None and not state.support_open):
         return None
-    plans: list[int] = [f.on for f in plan_facts]
+    d = day.toordinal()
     t = ref.thresholds
     found: list[Alert] = []
+    acks = state.acks
 
     def raise_(code: str, anchor: int, since: int, reason: str) -> None:
         if acks.get(code, -1) < anchor:
@@ -226,7 +262,7 @@ def assess(
 
     s = state.custody_since
     if s is not None:
-        _custody_alerts(state, s, d, statements, plans, t, raise_)
+        _custody_alerts(state, s, d, t, raise_)
     elif state.supervision_since is not None:
         v = state.supervision_since
         days = t["no-first-contact.days"]
@@ -237,8 +273,8 @@ def assess(
                 v + days + 1,
                 f"under community supervision since {_d(v)}, no contact yet",
             )
-    if s is None and state.release is not None:
-        _release_alerts(state, state.release, d, plans, ref, raise_)
+    if s is None and state.release_on is not None:
+        _release_alerts(state, state.release_on, d, ref, raise_)
     if state.support_open and state.support_since is not None:
         a, c = state.support_since, state.last_contact
         ref_day = max(a, c) if c is not None else a
@@ -277,11 +313,9 @@ def assess(
 
 
 def _custody_alerts(
-    state: _State,
+    state: Situation,
     s: int,
     d: int,
-    statements: list[_Statement],
-    plans: list[int],
     t: dict[str, int],
     raise_: _Raiser,
 ) -> None:
@@ -293,15 +327,11 @@ def _custody_alerts(
             s + days + 1,
             f"in custody since {_d(s)} ({state.facility}), no contact yet",
         )
-    current = [f for f in statements if f.on >= s]
-    if not current:
-        return
-    latest = max(current, key=lambda f: (f.on, f.seq))
-    e = latest.expected_release_on
+    e = state.expected
     if e is None:
         return
     window = t["release-unprepared.days"]
-    planned = any(s <= p <= d for p in plans)
+    planned = any(s <= p <= d for p in state.plans)
     if 0 <= e - d <= window and not planned:
         raise_(
             "release-unprepared",
@@ -320,18 +350,16 @@ def _custody_alerts(
 
 
 def _release_alerts(
-    state: _State,
-    release: Released.Fact,
+    state: Situation,
+    r: int,
     d: int,
-    plans: list[int],
     ref: ReferenceData,
     raise_: _Raiser,
 ) -> None:
     t = ref.thresholds
-    r = release.on
     s = state.release_custody_since if state.release_custody_since is not None else r
-    where = release.destination or "?"
-    if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in plans):
+    where = state.release_to or "?"
+    if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in state.plans):
         raise_("dry-release", r, r, f"released {_d(r)} to {where} with no validated release plan")
     low, high = t["no-contact-after-release.days"], t["no-contact-after-release.until"]
     contacted = state.last_contact is not None and state.last_contact >= r
