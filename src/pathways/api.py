@@ -19,7 +19,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from pathways.application import Pathways
-from pathways.projections import Views, attach
+from pathways.projections import Views, attach, attach_inline
 from pathways.store import open_store
 
 M = TypeVar("M", bound=BaseModel)
@@ -115,7 +115,7 @@ class Store:
         self.views = views
 
     def close(self) -> None:
-        self.views.projection.close()
+        self.views.close()
         self.app.store.close()
 
     def __enter__(self) -> Store:
@@ -204,6 +204,7 @@ def open(db: str | Path | None = None, key_file: str | Path | None = None) -> St
     store = open_store(
         None if db is None else str(db), None if key_file is None else Path(key_file)
     )
+    attach_inline(store)
     app = Pathways(store)
     return Store(app, attach(app))
 

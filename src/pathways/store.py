@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,6 +34,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 
 from pathways import codec
 from pathways.backends import DB_ENV, Backend, Location, NoStore, backend_for, locate
+from pathways.backends.base import Session
 from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
@@ -41,6 +43,9 @@ from pathways.domain.events import DERIVED_KEYS, Event, YouthErased, YouthEvent,
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
 Clock = Callable[[], datetime]
+#: Sees the events an append has just written, in its session, before the commit:
+#: (session, [(position, topic, state)]). The inline projection of the read models.
+Projector = Callable[[Session, list[tuple[int, str, bytes]]], None]
 
 
 @dataclass(frozen=True)
@@ -130,6 +135,7 @@ class Store:
         create: bool = False,
         key_problem: str = "no master key",
         key_required: bool = True,
+        check_schema: bool = True,
     ) -> None:
         """Open the store at `location`; with `create`, make it first if it does not
         exist (that is `pathways init`: no other command creates a store).
@@ -143,11 +149,18 @@ class Store:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.backend = backend_for(location)
         self._wrapped = _WrappedKeys(self.backend)
+        self.projectors: list[Projector] = []
         try:
             self.backend.open(create=create)
         except PersistenceError as error:
             msg = f"cannot open the store {location.display}: {error}"
             raise StoreError(msg) from None
+        from pathways import migrations
+
+        if create:
+            migrations.create(self)
+        elif check_schema:
+            migrations.check(self)
         if self._keys is not None:
             try:
                 _check_master_key(self.backend, self._keys)
@@ -309,42 +322,58 @@ class Store:
         )
 
     # writing ----------------------------------------------------------------
+    def session(
+        self, *, write: bool = True, append: bool = True
+    ) -> AbstractContextManager[Session]:
+        """One transaction: the reads that check a batch and its appends, all or nothing
+        (`Backend.session`); one that may `append` holds the append lock from its start."""
+        return self.backend.session(write=write, append=append)
+
     def append(self, writes: Sequence[Write], actor: str) -> list[int]:
-        """Append in one transaction; raises eventsourcing's IntegrityError on a conflict."""
+        """Append in the session under way (or in one of its own); their log positions.
+
+        Our tables are written in the same transaction: the event-id index (with each
+        event's position), new wrapped keys, and the deletion of the keys of the youths
+        erased (crypto-shredding); then the `projectors` see the new events."""
         if not writes:
             return []
         now = self.clock()
-        new_keys: list[tuple[uuid.UUID, bytes]] = []
-        keyed: set[uuid.UUID] = set()
-        for write in writes:
-            if (
-                isinstance(write.event, YouthRegistered)
-                and write.stream not in keyed
-                and not self._data_key(write.stream)
-            ):
-                keyed.add(write.stream)
-                new_keys.append((write.stream, self.keys.new_data_key(write.stream)))
-        # Crypto-shredding: an erasure destroys the youth's key in the same transaction.
-        erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
-        try:
+        with self.session() as session:
+            new_keys: list[tuple[uuid.UUID, bytes]] = []
+            for write in writes:
+                if isinstance(write.event, YouthRegistered) and not self._data_key(write.stream):
+                    new_keys.append((write.stream, self.keys.new_data_key(write.stream)))
+                    self._wrapped.found[write.stream] = new_keys[-1][1]
+            session.on_rollback.append(lambda: self._forget_all(s for s, _ in new_keys))
             meta = codec.meta(actor, now)
             stored = [self.encode(w, actor, now, meta) for w in writes]
-            positions = self.backend.insert_events(
-                stored,
-                event_ids=[(w.event.id, w.stream) for w in writes],
-                new_keys=new_keys,
-                erase_keys=erased,
+            session.executemany(
+                "INSERT INTO {p}pathways_keys VALUES (?, ?)", [(s.hex, w) for s, w in new_keys]
             )
-        except BaseException:
-            for stream, _ in new_keys:
-                self._forget(stream)
-            raise
-        self._wrapped.found.update(new_keys)
-        for stream in erased:
-            self._forget(stream)
-        if erased:
-            self.backend.after_erasure()
+            positions = session.insert_events(stored)
+            session.executemany(
+                "INSERT INTO {p}pathways_event_ids VALUES (?, ?, ?)",
+                [
+                    (str(w.event.id), w.stream.hex, p)
+                    for w, p in zip(writes, positions, strict=True)
+                ],
+            )
+            erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
+            if erased:
+                session.delete_keys(erased)
+                session.after_commit.append(lambda: self._after_erasure(erased))
+            appended = [(p, s.topic, s.state) for p, s in zip(positions, stored, strict=True)]
+            for projector in self.projectors:
+                projector(session, appended)
         return positions
+
+    def _forget_all(self, streams: Iterable[uuid.UUID]) -> None:
+        for stream in streams:
+            self._forget(stream)
+
+    def _after_erasure(self, streams: Sequence[uuid.UUID]) -> None:
+        self._forget_all(streams)
+        self.backend.after_erasure()
 
 
 def open_store(
@@ -354,6 +383,7 @@ def open_store(
     *,
     create: bool = False,
     need_key: bool = True,
+    check_schema: bool = True,
 ) -> Store:
     """Open the store named by `db` (or $PATHWAYS_DB, or the default file).
 
@@ -373,7 +403,15 @@ def open_store(
         if need_key:
             raise
         master, problem = None, str(error)
-    return Store(location, master, clock, create=create, key_problem=problem, key_required=need_key)
+    return Store(
+        location,
+        master,
+        clock,
+        create=create,
+        key_problem=problem,
+        key_required=need_key,
+        check_schema=check_schema,
+    )
 
 
 __all__ = [

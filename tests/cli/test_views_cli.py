@@ -317,13 +317,26 @@ def test_a_threshold_must_be_a_whole_number(sh: Shell) -> None:
 # --- projections ----------------------------------------------------------------------------------
 
 
-def test_a_write_leaves_the_read_models_behind_until_the_next_read(sh: Shell) -> None:
-    # (a write need not load the read side: issue 10; the import of the fixture
-    # brought them level, as every import does)
+def test_a_write_projects_its_own_events_when_the_read_models_are_level(sh: Shell) -> None:
+    # (the import of the fixture left them level, as every write does)
     assert sh.json("projections", "status")[0]["lag"] == 0
     sh.ok("settings", "set", "no-first-contact.days", "20")
     rows = sh.json("projections", "status")
-    assert rows == [{"name": "timelines", "position": 6, "head": 7, "lag": 1}]
+    assert rows == [{"name": "timelines", "position": 7, "head": 7, "lag": 0}]
+
+
+def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
+    sh: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathways.projections.timelines import TimelinesProjection
+
+    with monkeypatch.context() as patched:  # a write that could not project (behind)
+        patched.setattr(TimelinesProjection, "inline", lambda *_: None)
+        sh.ok("settings", "set", "no-first-contact.days", "20")
+    assert sh.json("projections", "status")[0]["lag"] == 1
+    sh.ok("settings", "set", "no-first-contact.days", "21")  # still behind: no projection
+    rows = sh.json("projections", "status")
+    assert rows == [{"name": "timelines", "position": 6, "head": 8, "lag": 2}]
     sh.json("alerts", "--as-of", "2026-03-31")
     assert sh.json("projections", "status")[0]["lag"] == 0
 

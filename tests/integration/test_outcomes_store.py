@@ -599,8 +599,8 @@ def test_the_age_band_survives_erasure_and_a_rebuild_after_it(
     views.projection.rebuild()
     assert bands(views) == EXPECTED_BANDS
     # Nothing of the birth date is left to compute it from.
-    y = views.projection.tables.youth
-    with views.projection.reading() as conn:
+    y = views.tables(views.projection.current().generation).youth
+    with views.reading() as conn:
         sealed = dict(conn.execute(select(y.c.youth, y.c.sealed)).all())
     assert sealed["AGE-1"] is None
     (registration,) = [

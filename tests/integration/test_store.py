@@ -7,6 +7,7 @@ on SQLite and on PostgreSQL (marked `postgres`): the contract of every backend.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 import pathways.crypto
 from pathways.application import Pathways
+from pathways.application import imports as imports_module
 from pathways.domain.errors import MasterKeyError, PathwaysError, RulesBroken
 from pathways.domain.events import (
     EVENT_TYPES,
@@ -601,35 +603,58 @@ def test_a_retracted_event_is_left_out_as_of_any_date_but_shown_known_at_before(
 # --- concurrent writers ---------------------------------------------------------------------
 
 
-def _append_after(
-    app: Pathways, other_write: Callable[[], object], monkeypatch: pytest.MonkeyPatch
-) -> list[int]:
-    """Make another writer append between the checks and the append of `app`, once."""
-    real_append = app.store.append
-    calls: list[int] = []
+class _Meanwhile:
+    """Another writer, started in a thread while `app` appends (its session holding the
+    append lock): it must wait for that lock, then go on against what `app` stored."""
 
-    def append(writes: Sequence[Write], actor: str) -> list[int]:
-        calls.append(len(writes))
-        if len(calls) == 1:
-            other_write()
-        return real_append(writes, actor)
+    def __init__(self, app: Pathways, other_write: Callable[[], Any], monkeypatch: Any) -> None:
+        self.other_write = other_write
+        self.done = threading.Event()
+        self.waited: bool | None = None
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+        real_append = app.store.append
 
-    monkeypatch.setattr(app.store, "append", append)
-    return calls
+        def append(writes: Sequence[Write], actor: str) -> list[int]:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run)
+                self.thread.start()
+                self.waited = not self.done.wait(0.5)  # still waiting for the lock
+            return real_append(writes, actor)
+
+        monkeypatch.setattr(app.store, "append", append)
+
+    def _run(self) -> None:
+        try:
+            self.result = self.other_write()
+        except BaseException as error:
+            self.error = error
+        finally:
+            self.done.set()
+
+    def join(self) -> Any:
+        """The other writer's receipt, once `app` has committed (its error raised here)."""
+        assert self.thread is not None, "the other writer never started"
+        self.thread.join(60)
+        assert self.waited, "the other writer did not wait for the append lock"
+        if self.error is not None:
+            raise self.error
+        return self.result
 
 
-def test_a_concurrent_write_conflict_is_retried(
+def test_a_concurrent_writer_waits_for_the_lock_and_nothing_is_lost(
     make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = make_app(), make_app()
     first.import_lines(lines_of([registration(), custody()]), ACTOR)
     meanwhile = contact("2026-02-01")
-    calls = _append_after(first, lambda: second.record(meanwhile, "other-user"), monkeypatch)
+    other = _Meanwhile(first, lambda: second.record(meanwhile, "other-user"), monkeypatch)
 
     out = release("2026-03-10")
     receipt = first.record(out, ACTOR)
 
-    assert len(calls) == 2  # the first append lost the race, the second went through
+    assert other.join().stored == 1  # it waited, then went through
     assert receipt.stored == 1
     for app in (first, second):
         ids = [line.recorded.event.id for line in app.history(Y)]
@@ -639,16 +664,17 @@ def test_a_concurrent_write_conflict_is_retried(
     assert timeline_violations(first) == []
 
 
-def test_a_retried_write_is_checked_again(
+def test_a_write_that_waited_is_checked_against_what_was_stored_meanwhile(
     make_app: Callable[..., Pathways],
     monkeypatch: pytest.MonkeyPatch,
     count_events: Callable[[Pathways], int],
 ) -> None:
     first, second = make_app(), make_app()
     first.import_lines(lines_of([registration()]), ACTOR)
-    _append_after(first, lambda: second.record(custody("2026-05-01"), "other-user"), monkeypatch)
+    other = _Meanwhile(first, lambda: second.record(custody("2026-06-01"), "other"), monkeypatch)
+    first.record(custody("2026-05-01"), ACTOR)
     with pytest.raises(RulesBroken, match="a custody is already open since 2026-05-01"):
-        first.record(custody("2026-06-01"), ACTOR)
+        other.join()
     assert count_events(first) == 2
     assert timeline_violations(first) == []
 
@@ -657,9 +683,10 @@ def test_a_registration_that_loses_a_race_to_another_registration_is_refused(
     make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = make_app(), make_app()
-    _append_after(second, lambda: first.record(registration(name=NAME), "other-user"), monkeypatch)
+    other = _Meanwhile(first, lambda: second.record(registration(), ACTOR), monkeypatch)
+    first.record(registration(name=NAME), "other-user")
     with pytest.raises(RulesBroken, match=f"{Y} is already registered"):
-        second.record(registration(), ACTOR)
+        other.join()
     (line,) = second.history(Y)
     assert line.recorded.event.name == NAME  # type: ignore[attr-defined]
 
@@ -669,24 +696,86 @@ def test_a_registration_that_loses_a_race_to_its_own_replay_is_skipped(
 ) -> None:
     first, second = make_app(), make_app()
     event = registration(name=NAME)
-    _append_after(second, lambda: first.record(event, "other-user"), monkeypatch)
-    receipt = second.record(event, ACTOR)
+    other = _Meanwhile(first, lambda: second.record(event, ACTOR), monkeypatch)
+    first.record(event, "other-user")
+    receipt = other.join()
     assert (receipt.stored, receipt.skipped) == (0, 1)
     (line,) = second.history(Y)
     assert not line.recorded.erased
     assert line.recorded.event == event
 
 
-def test_two_youths_written_concurrently_do_not_conflict(
+def test_two_youths_written_concurrently_are_both_stored(
     make_app: Callable[..., Pathways], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     first, second = make_app(), make_app()
-    calls = _append_after(
+    other = _Meanwhile(
         first, lambda: second.record(registration("Y-2026-0043"), "other-user"), monkeypatch
     )
     first.record(registration(), ACTOR)
-    assert len(calls) == 1
+    assert other.join().stored == 1
     assert first.store.count_youths() == 2
+
+
+# --- a long file, written in parts in one transaction ---------------------------------------
+
+
+def _many(count: int) -> list[Event]:
+    """`count` youths' full pathways (registry events once, erasures left out)."""
+    events: list[Event] = []
+    for number in range(count):
+        pathway = full_pathway(f"Y-2026-{number:04d}")
+        registry = [e for e in pathway if not isinstance(e, YouthEvent)]
+        youth = [e for e in pathway if isinstance(e, YouthEvent) and not isinstance(e, YouthErased)]
+        events.extend((registry if number == 0 else []) + youth)
+    return events
+
+
+@pytest.fixture
+def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parts of ~60 events, and the lines after the 50th kept as text (see imports)."""
+    monkeypatch.setattr(imports_module, "PART", 60)
+    monkeypatch.setattr(imports_module, "KEEP", 50)
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_file_written_in_parts_stores_what_one_batch_stores(
+    make_app: Callable[..., Pathways], count_events: Callable[[Pathways], int]
+) -> None:
+    events = _many(5)
+    lines = lines_of(list(reversed(events)))  # each youth's lines anywhere in the file
+    parts = make_app()
+    receipt = parts.import_lines(lines, ACTOR)
+    assert receipt.stored == len(events) == count_events(parts)
+    assert len(receipt.positions) == len(events)
+    with pytest.MonkeyPatch.context() as one_part:
+        one_part.setattr(imports_module, "PART", 10**6)
+        one_part.setattr(imports_module, "KEEP", 10**6)
+        assert parts.import_lines(lines, ACTOR).skipped == len(events)  # nothing new
+    for number in range(5):
+        youth = f"Y-2026-{number:04d}"
+        assert timeline_violations(parts, youth) == []
+        stored = [line.recorded.event for line in parts.history(youth)]
+        assert {e.id for e in stored} == {e.id for e in events if getattr(e, "youth", "") == youth}
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_file_whose_last_part_breaks_a_rule_stores_nothing(
+    make_app: Callable[..., Pathways], count_events: Callable[[Pathways], int]
+) -> None:
+    app = make_app()
+    events = _many(5)
+    out = {"kind": "end-of-sentence", "destination": "rennes"}
+    early = Released(youth="Y-2026-0000", occurred_on=d("2025-01-01"), **out)  # no custody
+    late = Released(youth="Y-2026-0004", occurred_on=d("2026-12-01"), **out)  # in the future
+    lines = lines_of([early, *events, late])
+    with pytest.raises(RulesBroken) as broken:
+        app.import_lines(lines, ACTOR)
+    problems = broken.value.problems
+    # a rule broken in the first part and one in the last: both named, by their lines
+    assert problems[0].startswith("line 1: ")
+    assert problems[-1].startswith(f"line {len(lines)}: ")
+    assert count_events(app) == 0
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -3,8 +3,6 @@ for the path every write takes)."""
 
 from __future__ import annotations
 
-import random
-import time as time_module
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -12,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pathways import codec
+from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.errors import (
-    PathwaysError,
     RulesBroken,
     Violation,
 )
@@ -27,7 +25,6 @@ from pathways.domain.events import (
     YouthEvent,
     YouthRegistered,
 )
-from pathways.domain.outcomes import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules import (
     Enrolment,
@@ -39,10 +36,9 @@ from pathways.domain.timeline import Entry
 from pathways.interchange import content_id
 from pathways.perf import without_gc
 from pathways.progress import SILENT, Progress
-from pathways.store import IntegrityError, Recorded, Store, Write
+from pathways.store import Recorded, Store, Write
 
 MAX_PROBLEMS = 50
-MAX_ATTEMPTS = 8
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,19 @@ class Receipt:
     by_type: Counter[str] = field(default_factory=Counter)
     positions: list[int] = field(default_factory=list)
     checked_only: bool = False
-    events: list[Event] = field(default_factory=list)
+    #: the ids of the first and the last event sent to the store (an interrupted
+    #: command looks them up to say whether they were stored)
+    first_id: uuid.UUID | None = None
+    last_id: uuid.UUID | None = None
+
+    def add(self, other: Receipt) -> None:
+        """Count another part of the same batch (an import written in chunks)."""
+        self.stored += other.stored
+        self.skipped += other.skipped
+        self.by_type.update(other.by_type)
+        self.positions.extend(other.positions)
+        self.first_id = self.first_id or other.first_id
+        self.last_id = other.last_id or self.last_id
 
 
 class Commands:
@@ -84,24 +92,44 @@ class Commands:
     @without_gc
     def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
         """Check a batch as a whole against the store, then write all of it or nothing."""
-        for _attempt in range(MAX_ATTEMPTS):
-            receipt, writes = self._prepare(items, check_only=check_only)
-            if check_only or not writes:
-                return receipt
-            self.last_receipt = receipt
-            self.progress.phase("write", len(writes))
-            try:
-                receipt.positions = self.store.append(writes, actor)
-            except IntegrityError:
-                # Someone wrote to one of these streams meanwhile: wait a little (more
-                # each time, at random, so that racing writers fall out of step) and
-                # check the batch again on the fresh streams.
-                time_module.sleep(random.uniform(0, 0.01 * 2**_attempt))
-                continue
-            self.progress.advance(len(writes))
-            return receipt
-        msg = "the store is too busy: other writers kept changing these pathways; try again"
-        raise PathwaysError(msg)
+        return self.commit_parts([items], actor, check_only=check_only)
+
+    def commit_parts(
+        self, parts: Iterable[Sequence[Item]], actor: str, *, check_only: bool = False
+    ) -> Receipt:
+        """Check and write a batch given in parts, all or nothing: one session of the
+        store, holding the append lock from its start (but for `check_only`), so that
+        what the batch is checked against cannot change before it commits. Each part
+        is checked as a whole against the store *and the parts before it*; a youth's
+        events must all be in one part (a long import file is written in parts, so
+        that it is never all in memory at once). A part that breaks a rule stops the
+        writing; the parts after it are still checked, so that every bad line (up to
+        MAX_PROBLEMS) is named; then nothing at all is stored."""
+        receipt = Receipt(checked_only=check_only)
+        problems: list[str] = []
+        total = 0
+        positions: list[int] = []
+        with self.store.session(write=not check_only):
+            for part in parts:
+                try:
+                    found, writes = self._prepare(part, check_only=check_only or bool(problems))
+                except RulesBroken as broken:
+                    problems.extend(broken.problems)
+                    total += broken.total
+                    if len(problems) >= MAX_PROBLEMS:
+                        break
+                    continue
+                receipt.add(found)
+                if writes and not problems and not check_only:
+                    self.last_receipt = receipt
+                    self.progress.phase("write", len(writes))
+                    positions.extend(self.store.append(writes, actor))
+                    self.progress.advance(len(writes))
+            if problems:
+                problems.sort(key=line_number)
+                raise RulesBroken(problems[:MAX_PROBLEMS], total=total)
+        receipt.positions = positions  # committed: stored, whatever happens next
+        return receipt
 
     def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
         receipt = Receipt(checked_only=check_only)
@@ -171,7 +199,8 @@ class Commands:
         for _, write in writes:
             receipt.stored += 1
             receipt.by_type[write.event.type_name()] += 1
-            receipt.events.append(write.event)
+        if writes:
+            receipt.first_id, receipt.last_id = writes[0][1].event.id, writes[-1][1].event.id
         return receipt, [write for _, write in writes]
 
     def _check_measure_ends(
@@ -210,6 +239,13 @@ class Commands:
 
     def record(self, event: Event, actor: str) -> Receipt:
         return self.commit([Item(event, "")], actor)
+
+
+def line_number(problem: str) -> int:
+    """The line a problem names ("line 18: ..."), 0 for one that names none."""
+    head = problem.split(":", 1)[0]
+    number = head.removeprefix("line ")
+    return int(number) if number.isdigit() else 0
 
 
 def _birth_date(entries: Iterable[Entry]) -> date | None:

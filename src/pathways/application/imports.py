@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sized
+from dataclasses import dataclass
 
-from pathways.application.commands import MAX_PROBLEMS, Commands, Item, Receipt
+from pathways.application.commands import MAX_PROBLEMS, Commands, Item, Receipt, line_number
 from pathways.domain.errors import (
     PathwaysError,
     RulesBroken,
 )
+from pathways.domain.events import YouthEvent
 from pathways.interchange import LineError, NotJson, parse_line
 from pathways.perf import without_gc
+
+#: Lines kept as parsed events while a file is read; those after are kept as their text
+#: and parsed again when their part is written (an event takes ~1.4 KB, its line ~0.2).
+KEEP = 150_000
+#: Events per part of a long file (each youth's events in one part): a part is checked
+#: and written in the import's one transaction, then let go.
+PART = 100_000
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    item: Item | None  # None once let go: `text` is parsed again
+    text: str | None
 
 
 class Imports(Commands):
@@ -24,53 +40,107 @@ class Imports(Commands):
         *,
         check_only: bool = False,
     ) -> Receipt:
-        """Parse a whole file, report every bad line, then commit it as one batch."""
-        items: list[Item] = []
-        problems: list[str] = []
-        count = 0
+        """Parse a whole file, report every bad line, then commit it as one batch: in
+        one transaction, part after part (see `commit_parts`), so that a long file is
+        never held whole in memory as events."""
         self.progress.phase("read", len(lines) if isinstance(lines, Sized) else None)
-        first: str | None = None  # the first line that is not blank
-        first_is_json = True
-        not_json = 0  # lines that are not JSON at all
+        reading = _Reading()
         for number, text in enumerate(decoded(lines), start=1):
-            count += 1
             if number % 1000 == 0:
                 self.progress.advance(1000)
-            if not text.strip():
-                continue
-            is_first = first is None
-            if is_first:
-                first = text.strip()
-                if first.startswith("["):  # a JSON array: no need to read further
-                    raise PathwaysError(_not_json_lines(first))
-            try:
-                event = parse_line(text)
-            except NotJson as error:
-                not_json += 1
-                first_is_json = first_is_json and not is_first
-                problems.append(f"line {number}: {error}")
-                continue
-            except LineError as error:
-                problems.append(f"line {number}: {error}")
-                continue
-            items.append(Item(event, f"line {number}", number))
-        self.progress.advance(count % 1000)
-        if first is not None and not first_is_json and not_json * 2 > len(items) + len(problems):
-            # Most lines are not JSON, the first among them: a file of another format.
-            raise PathwaysError(_not_json_lines(first))
+            reading.take(number, text)
+        self.progress.advance(reading.count % 1000)
+        reading.check_format()
+        by_youth, problems = reading.by_youth, reading.problems
         if problems:
             # Report the rules broken by the lines that did parse too, in one run.
-            if items:
+            if by_youth:
                 try:
-                    self._prepare(items, check_only=True)
+                    self.commit_parts(_parts(by_youth), "", check_only=True)
                 except RulesBroken as broken:
                     problems.extend(broken.problems)
-            problems.sort(key=_line_number)
+            problems.sort(key=line_number)
             raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
-        if not items:
+        if not by_youth:
             msg = "the file holds no event"
             raise PathwaysError(msg)
-        return self.commit(items, actor, check_only=check_only)
+        return self.commit_parts(_parts(by_youth), actor, check_only=check_only)
+
+
+class _Reading:
+    """The lines of a file as they are read: parsed, each bad one named, grouped by youth."""
+
+    def __init__(self) -> None:
+        self.by_youth: dict[str | None, list[_Line]] = {}
+        self.problems: list[str] = []
+        self.count = self.kept = 0
+        self.first: str | None = None  # the first line that is not blank
+        self.first_is_json = True
+        self.not_json = 0  # lines that are not JSON at all
+
+    def take(self, number: int, text: str) -> None:
+        self.count += 1
+        if not text.strip():
+            return
+        is_first = self.first is None
+        if is_first:
+            self.first = text.strip()
+            if self.first.startswith("["):  # a JSON array: no need to read further
+                raise PathwaysError(_not_json_lines(self.first))
+        try:
+            event = parse_line(text)
+        except NotJson as error:
+            self.not_json += 1
+            self.first_is_json = self.first_is_json and not is_first
+            self.problems.append(f"line {number}: {error}")
+            return
+        except LineError as error:
+            self.problems.append(f"line {number}: {error}")
+            return
+        youth = event.youth if isinstance(event, YouthEvent) else None
+        if self.kept < KEEP:
+            line = _Line(number, Item(event, f"line {number}", number), None)
+            self.kept += 1
+        else:
+            line = _Line(number, None, text)
+        self.by_youth.setdefault(youth, []).append(line)
+
+    def check_format(self) -> None:
+        """Most lines are not JSON, the first among them: a file of another format."""
+        parsed = sum(len(found) for found in self.by_youth.values())
+        first = self.first
+        mostly_not_json = self.not_json * 2 > parsed + len(self.problems)
+        if first is not None and not self.first_is_json and mostly_not_json:
+            raise PathwaysError(_not_json_lines(first))
+
+
+def _parts(by_youth: dict[str | None, list[_Line]]) -> Iterator[list[Item]]:
+    """The file's events in parts of about PART events, each youth's in one part (the
+    registry's, measures and settings, in the first), in the order of the file within a
+    part. A line let go is parsed again here."""
+    part: list[_Line] = list(by_youth.get(None, ()))
+    for youth, found in by_youth.items():
+        if youth is not None:
+            part.extend(found)
+        if len(part) >= PART:
+            yield _items(part)
+            part = []
+    if part:
+        yield _items(part)
+
+
+def _items(lines: list[_Line]) -> list[Item]:
+    """The items of a part's lines, which let them go (a part is held once)."""
+    lines.sort(key=lambda line: line.number)
+    items = []
+    for line in lines:
+        if line.item is None:
+            assert line.text is not None
+            items.append(Item(parse_line(line.text), f"line {line.number}", line.number))
+        else:
+            items.append(line.item)
+        line.item = line.text = None
+    return items
 
 
 JSON_LINES = (
@@ -107,9 +177,3 @@ def decoded(lines: Iterable[str]) -> Iterator[str]:
             msg = f"this file is not UTF-8 text. {JSON_LINES}. Nothing was written."
             raise PathwaysError(msg) from None
         yield text
-
-
-def _line_number(problem: str) -> int:
-    head = problem.split(":", 1)[0]
-    number = head.removeprefix("line ")
-    return int(number) if number.isdigit() else 0

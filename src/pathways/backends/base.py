@@ -1,33 +1,40 @@
 """The backend port: what the store and the read models need of a database.
 
-A backend opens (or creates) a store at a `Location`, gives eventsourcing's
-recorder, writing our tables in its transaction, and the SQLAlchemy engines of
-the read models; it says how to lock the tracking row and what happens after an
-erasure. The SQL that the store runs on its own tables is written once here, in
-the backend's placeholders and position column: a new backend overrides what
-differs, in its own module (see `pathways.backends`).
+A backend opens (or creates) a store at a `Location` and gives `Session`s: one
+transaction on one connection, in which the store reads what a batch needs,
+appends its events with our own tables (the event-id index, the wrapped keys) and
+the read models project them, all or nothing. A writing session holds the append
+lock from its start (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `LOCK TABLE ... IN
+EXCLUSIVE MODE`, as eventsourcing takes it), so what a batch is checked against
+cannot change before it commits, and log positions follow the commit order.
+
+The SQL that the store runs on its own tables is written once here, in the
+backend's placeholders and position column: a new backend overrides what
+differs, in its own module (see `pathways.backends`). eventsourcing's recorder
+still creates the events table (`pathways init`) and reads the log.
 """
 
 from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 
 from pathways.domain.errors import StoreError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Connection, Engine, Select, Table
+    from sqlalchemy import Dialect, Engine
 
 #: Our tables beside eventsourcing's `stored_events`, in every backend
 #: (`{p}`: the schema prefix, `{blob}`: the binary type).
 OUR_TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}pathways_event_ids ("
-    " event_id TEXT PRIMARY KEY, stream TEXT NOT NULL)",
+    " event_id TEXT PRIMARY KEY, stream TEXT NOT NULL, position BIGINT)",
     "CREATE TABLE IF NOT EXISTS {p}pathways_keys ("
     " stream TEXT PRIMARY KEY, wrapped {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {p}pathways_meta ( name TEXT PRIMARY KEY, value {blob} NOT NULL)",
@@ -49,15 +56,47 @@ class NoStore(StoreError):
     """No store exists where --db points (a mistyped path, or `pathways init` not run)."""
 
 
-def our_rows(
-    kwargs: Mapping[str, Any],
-) -> tuple[list[tuple[str, str]], list[tuple[str, bytes]], list[tuple[str]]]:
-    """The rows a recorder writes in our tables with the events of one append:
-    (event id, stream), new (stream, wrapped key), streams whose key is destroyed."""
-    ids = [(str(e), s.hex) for e, s in kwargs.get("event_ids", ())]
-    keys = [(s.hex, w) for s, w in kwargs.get("new_keys", ())]
-    erase = [(s.hex,) for s in kwargs.get("erase_keys", ())]
-    return ids, keys, erase
+class Session(ABC):
+    """One transaction on one connection of a store (`Backend.session`).
+
+    Its SQL uses `?` for parameters and `{p}` before our table names (the schema
+    prefix); `rows` gives mappings by column name."""
+
+    def __init__(self, backend: Backend, cursor: Any, *, write: bool, append: bool) -> None:
+        self.backend = backend
+        self.cursor = cursor
+        self.write = write
+        self.append = append
+        #: run after the commit (what must not happen if the session rolls back)
+        self.after_commit: list[Callable[[], None]] = []
+        #: run if it rolls back (to forget what the program remembered of its writes)
+        self.on_rollback: list[Callable[[], None]] = []
+
+    def sql(self, text: str) -> str:
+        return text.replace("{p}", self.backend.prefix).replace("?", self.backend.placeholder)
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        self.cursor.execute(self.sql(sql), params)
+        return list(self.cursor.fetchall())
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self.cursor.execute(self.sql(sql), params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self.cursor.executemany(self.sql(sql), rows)
+
+    @abstractmethod
+    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
+        """Insert events in this order; their log positions. A (stream, version) already
+        stored raises eventsourcing's IntegrityError (the session then rolls back)."""
+
+    def delete_keys(self, streams: Sequence[uuid.UUID]) -> None:
+        """Destroy wrapped keys (crypto-shredding); a backend that can overwrite the freed
+        bytes says so first (SQLite's `secure_delete`)."""
+        self.executemany(
+            "DELETE FROM {p}pathways_keys WHERE stream = ?", [(s.hex,) for s in streams]
+        )
 
 
 class Backend(ABC):
@@ -77,6 +116,7 @@ class Backend(ABC):
         self.prefix = ""  # that schema, quoted, before a table name
         self.datastore: Any = None
         self.recorder: Any = None
+        self.active: Session | None = None  # the session under way, if any
 
     # where and what ---------------------------------------------------------------
     @classmethod
@@ -117,26 +157,52 @@ class Backend(ABC):
         if self.datastore is not None:
             self.datastore.close()
 
+    # sessions ---------------------------------------------------------------------
+    @contextmanager
+    def session(self, *, write: bool = True, append: bool = True) -> Iterator[Session]:
+        """One transaction on one connection: committed if the block ends normally,
+        rolled back if it raises. A writing session may write (SQLite takes its write
+        lock at once); one that may `append` also holds the append lock from its start.
+        Sessions do not nest: inside one, `session()` gives the same."""
+        if self.active is not None:
+            if write and not (self.active.write and (self.active.append or not append)):
+                msg = "a session cannot be widened: open the writing one first"
+                raise StoreError(msg)
+            yield self.active
+            return
+        session: Session | None = None
+        try:
+            with self._session(write=write, append=write and append) as session:
+                self.active = session
+                try:
+                    yield session
+                finally:
+                    self.active = None
+        except BaseException:
+            for action in session.on_rollback if session is not None else ():
+                action()
+            raise
+        for action in session.after_commit:
+            action()
+
+    @abstractmethod
+    def _session(self, *, write: bool, append: bool) -> AbstractContextManager[Session]:
+        """The backend's transaction (see `session`)."""
+
     # the read models --------------------------------------------------------------
     @abstractmethod
-    def engines(self) -> tuple[Engine, Engine]:
-        """A reading and a writing SQLAlchemy engine on the store's own database. A
-        transaction of the writer holds the read models' write lock from its start,
-        or `lock_tracking` takes it."""
+    def engine(self) -> Engine:
+        """A SQLAlchemy engine on the store's own database, through which the read
+        models are read (they are written in sessions, like the events)."""
 
     @abstractmethod
-    def insert(self, table: Table) -> Any:
-        """An INSERT of the backend's dialect (it has `on_conflict_do_nothing`)."""
+    def dialect(self) -> Dialect:
+        """SQLAlchemy's dialect of the database (to compile the read models' DDL)."""
 
-    def lock_tracking(self, query: Select[Any]) -> Select[Any]:
-        """The SELECT of the tracking row, made to hold the write lock until commit
-        (nothing to add where the writer's BEGIN takes it)."""
-        return query
-
-    def serialise_ddl(self, conn: Connection, name: str) -> None:
-        """Make concurrent creations of the read models' tables wait for each other
-        (nothing to do where the writer's BEGIN takes the lock)."""
-        return
+    def lock_tracking_sql(self) -> str:
+        """What a session adds to the SELECT of a read model's tracking row to hold it
+        until commit (nothing where the writing session's BEGIN takes the lock)."""
+        return ""
 
     # erasure ----------------------------------------------------------------------
     @abstractmethod
@@ -154,16 +220,13 @@ class Backend(ABC):
         return uuid.UUID(value) if isinstance(value, str) else value
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Rows of a query: in the session under way, else in a read transaction."""
+        if self.active is not None:
+            return self.active.rows(sql, params)
         sql = sql.replace("{p}", self.prefix).replace("?", self.placeholder)
         with self.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, params)
             return list(cursor.fetchall())
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """One statement in its own committed transaction."""
-        sql = sql.replace("{p}", self.prefix).replace("?", self.placeholder)
-        with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(sql, params)
 
     def _chunked(self, sql: str, values: Sequence[Any]) -> Iterable[Any]:
         """Rows of `sql` (whose `IN ({marks})` takes the values), a chunk at a time."""
@@ -171,8 +234,13 @@ class Backend(ABC):
             chunk = values[start : start + CHUNK]
             yield from self.rows(sql.format(marks=", ".join("?" * len(chunk))), chunk)
 
+    @abstractmethod
+    def has_table(self, name: str) -> bool:
+        """Whether one of the store's tables exists (in its schema)."""
+
     def head(self) -> int:
-        return int(self.recorder.max_notification_id() or 0)
+        found = self.rows(f"SELECT MAX({self.position_column}) AS head FROM {self.events_table}")
+        return int(found[0]["head"] or 0)
 
     def count(self, table: str = "stored_events", topic: str | None = None) -> int:
         sql = f"SELECT COUNT(*) AS n FROM {self.prefix}{table}"
@@ -185,10 +253,10 @@ class Backend(ABC):
 
     def set_meta(self, name: str, value: bytes) -> bool:
         """Write a value once; False if another process wrote one first."""
-        try:
-            self.execute("INSERT INTO {p}pathways_meta VALUES (?, ?)", (name, value))
-        except IntegrityError:
-            return False
+        with self.session(append=False) as session:
+            if session.rows("SELECT name FROM {p}pathways_meta WHERE name = ?", (name,)):
+                return False
+            session.execute("INSERT INTO {p}pathways_meta VALUES (?, ?)", (name, value))
         return True
 
     def stream_rows(self, streams: Sequence[uuid.UUID]) -> list[tuple[uuid.UUID, Any]]:
@@ -208,12 +276,18 @@ class Backend(ABC):
         return {uuid.UUID(r["stream"]): bytes(r["wrapped"]) for r in rows}
 
     def event_streams(self, event_ids: Sequence[str]) -> dict[uuid.UUID, uuid.UUID]:
+        return {event: stream for event, (stream, _) in self.event_places(event_ids).items()}
+
+    def event_places(self, event_ids: Sequence[str]) -> dict[uuid.UUID, tuple[uuid.UUID, int]]:
+        """Where each of these stored events is: its stream and its log position."""
         sql = (
-            f"SELECT event_id, stream FROM {self.prefix}pathways_event_ids "
+            f"SELECT event_id, stream, position FROM {self.prefix}pathways_event_ids "
             "WHERE event_id IN ({marks})"
         )
         rows = self._chunked(sql, event_ids)
-        return {uuid.UUID(r["event_id"]): uuid.UUID(r["stream"]) for r in rows}
+        return {
+            uuid.UUID(r["event_id"]): (uuid.UUID(r["stream"]), int(r["position"])) for r in rows
+        }
 
     def states(self, topics: Sequence[str], upto: int | None) -> list[bytes]:
         marks = ", ".join("?" * len(topics))
@@ -238,8 +312,3 @@ class Backend(ABC):
             start=after, limit=limit, stop=upto, inclusive_of_start=False
         )
         return found
-
-    def insert_events(self, stored: Sequence[StoredEvent], **ours: Any) -> list[int]:
-        """Append in one transaction, with our rows (`our_rows`); eventsourcing's
-        IntegrityError on a version conflict."""
-        return list(self.recorder.insert_events(stored, **ours) or [])

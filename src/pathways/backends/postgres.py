@@ -7,29 +7,29 @@ not pay.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlparse, urlunparse
 
 from eventsourcing.persistence import StoredEvent
 
-from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, our_rows
+from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, Session
 from pathways.domain.errors import StoreError
 
 if TYPE_CHECKING:
     import uuid
 
-    from sqlalchemy import Connection, Engine, Select, Table
+    from sqlalchemy import Dialect, Engine
 
 
 def _recorder_class() -> type[Any]:
     """Built on demand, so that importing this module does not import psycopg."""
     from eventsourcing.postgres import PostgresApplicationRecorder
-    from psycopg import Cursor
-    from psycopg.rows import DictRow
 
     class PostgresRecorder(PostgresApplicationRecorder):
-        """eventsourcing's PostgreSQL recorder, writing our index and keys in its transaction."""
+        """eventsourcing's PostgreSQL recorder: it creates the events table and our tables
+        (`pathways init`) and reads the log; appends go through a `PostgresSession`."""
 
         def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
             from psycopg.sql import SQL
@@ -39,30 +39,54 @@ def _recorder_class() -> type[Any]:
             self.sql_create_statements.extend(
                 SQL(s.format(p=prefix, blob="BYTEA")).format() for s in OUR_TABLES
             )
-            self._prefix = prefix
-
-        def _insert_events(
-            self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-        ) -> None:
-            ids, keys, erase = our_rows(kwargs)
-            if keys:
-                curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",
-                    keys,
-                )
-            if erase:
-                curs.executemany(
-                    f"DELETE FROM {self._prefix}pathways_keys WHERE stream = %s",
-                    erase,
-                )
-            if ids:
-                curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_event_ids VALUES (%s, %s)",
-                    ids,
-                )
-            super()._insert_events(curs, stored_events, **kwargs)
 
     return PostgresRecorder
+
+
+#: Events per INSERT statement of an append (one statement per chunk, in one transaction:
+#: a single pipelined batch of ~20,000 events filled the socket buffers both ways and
+#: hung, eventsourcing's recorder included).
+INSERT_CHUNK = 1000
+#: Seconds a writing session waits for the append lock before it fails.
+LOCK_TIMEOUT = 30
+
+
+class PostgresSession(Session):
+    """A transaction of a psycopg connection; a writing one takes the events table's
+    EXCLUSIVE lock first (as eventsourcing does), which orders the appends and lets
+    readers read."""
+
+    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
+        import psycopg
+        from eventsourcing.persistence import IntegrityError
+
+        table = self.backend.events_table
+        sql = (
+            f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING originator_id, originator_version, notification_id"
+        )
+        positions: list[int] = []
+        for start in range(0, len(stored), INSERT_CHUNK):
+            chunk = stored[start : start + INSERT_CHUNK]
+            columns = (
+                [s.originator_id for s in chunk],
+                [s.originator_version for s in chunk],
+                [s.topic for s in chunk],
+                [s.state for s in chunk],
+            )
+            try:
+                self.cursor.execute(sql, columns)
+            except psycopg.errors.UniqueViolation as error:
+                raise IntegrityError(error.diag.message_primary) from None
+            found = {
+                (row["originator_id"], row["originator_version"]): row["notification_id"]
+                for row in self.cursor.fetchall()
+            }
+            positions.extend(found[(s.originator_id, s.originator_version)] for s in chunk)
+        if stored:
+            self.cursor.execute("NOTIFY stored_events")  # for a worker that listens
+        return positions
 
 
 class PostgresBackend(Backend):
@@ -123,33 +147,34 @@ class PostgresBackend(Backend):
     def stream_param(self, stream: uuid.UUID) -> Any:
         return stream  # a uuid column
 
-    def engines(self) -> tuple[Engine, Engine]:
-        """One engine: a writer takes the lock with `SELECT ... FOR UPDATE`."""
+    def has_table(self, name: str) -> bool:
+        found = self.rows("SELECT to_regclass(?) AS found", (f"{self.prefix}{name}",))
+        return found[0]["found"] is not None
+
+    def engine(self) -> Engine:
         from sqlalchemy import create_engine
 
         parsed = urlparse(self.location.target)
         # SQLAlchemy maps the bare scheme to psycopg2, and knows no `schema` parameter.
         url = urlunparse(parsed._replace(scheme="postgresql+psycopg", query=""))
-        engine = create_engine(url, pool_size=2, max_overflow=4)
-        return engine, engine
+        return create_engine(url, pool_size=2, max_overflow=4)
 
-    def insert(self, table: Table) -> Any:
-        from sqlalchemy.dialects.postgresql import insert
+    def dialect(self) -> Dialect:
+        from sqlalchemy.dialects.postgresql import psycopg
 
-        return insert(table)
+        return psycopg.dialect()  # type: ignore[no-untyped-call]
 
-    def lock_tracking(self, query: Select[Any]) -> Select[Any]:
-        return query.with_for_update()
+    def lock_tracking_sql(self) -> str:
+        return " FOR UPDATE"
 
-    def serialise_ddl(self, conn: Connection, name: str) -> None:
-        """A transaction-scoped advisory lock (one per schema): two concurrent CREATE
-        TABLE of one name fail on the catalogue's unique index."""
-        from sqlalchemy import text
-
-        conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
-            {"name": f"{name}:{self.schema}"},
-        )
+    @contextmanager
+    def _session(self, *, write: bool, append: bool) -> Iterator[Session]:
+        with self.datastore.get_connection() as connection, connection.transaction():
+            cursor = connection.cursor()
+            if append:
+                cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}s'")
+                cursor.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
+            yield PostgresSession(self, cursor, write=write, append=append)
 
     def after_erasure(self) -> None:
         """Nothing: the deleted key's row stays in its page (and in the write-ahead

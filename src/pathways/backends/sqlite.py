@@ -5,19 +5,20 @@ from __future__ import annotations
 import os
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from eventsourcing.persistence import PersistenceError, StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, our_rows
+from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, Session
 from pathways.domain.errors import StoreError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine, Table
+    from sqlalchemy import Dialect, Engine
     from sqlalchemy.pool import Pool
 
 
@@ -29,7 +30,8 @@ def sqlite_uri(path: str, mode: str = "rw") -> str:
 
 
 class SQLiteRecorder(SQLiteApplicationRecorder):
-    """eventsourcing's SQLite recorder, writing our index and keys in its transaction."""
+    """eventsourcing's SQLite recorder: it creates the events table and our tables
+    (`pathways init`) and reads the log; appends go through a `SQLiteSession`."""
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -37,16 +39,12 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
             *(s.format(p="", blob="BLOB") for s in OUR_TABLES),
         ]
 
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        ids, keys, erase = our_rows(kwargs)
-        if keys:
-            c.executemany("INSERT INTO pathways_keys VALUES (?, ?)", keys)
-        if erase:
-            # Overwrite the deleted key's bytes instead of leaving them in a free page.
-            c.execute("PRAGMA secure_delete = ON")
-            c.executemany("DELETE FROM pathways_keys WHERE stream = ?", erase)
+
+class SQLiteSession(Session):
+    """A transaction of a SQLite connection; a writing one begins IMMEDIATE, taking the
+    database's write lock at once (a deferred one could fail to upgrade its read)."""
+
+    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
         # One executemany instead of the library's execute per event (to read each
         # lastrowid): inside this write transaction SQLite gives each new row the
         # largest rowid + 1, so the positions are the last one and those before it.
@@ -57,15 +55,20 @@ class SQLiteRecorder(SQLiteApplicationRecorder):
                 s.topic,
                 s.state,
             )
-            for s in stored_events
+            for s in stored
         ]
-        c.executemany(self.insert_events_statement, rows)
-        c.execute("SELECT last_insert_rowid()")
-        last = int(c.fetchone()[0])
-        positions = list(range(last - len(rows) + 1, last + 1))
-        if ids:
-            c.executemany("INSERT INTO pathways_event_ids VALUES (?, ?)", ids)
-        return positions
+        try:
+            self.cursor.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+        except sqlite3.IntegrityError as error:
+            raise IntegrityError(error) from None
+        self.cursor.execute("SELECT last_insert_rowid()")
+        last = int(self.cursor.fetchone()[0])
+        return list(range(last - len(rows) + 1, last + 1))
+
+    def delete_keys(self, streams: Sequence[uuid.UUID]) -> None:
+        # Overwrite the deleted key's bytes instead of leaving them in a free page.
+        self.cursor.execute("PRAGMA secure_delete = ON")
+        super().delete_keys(streams)
 
 
 class SQLiteBackend(Backend):
@@ -139,7 +142,29 @@ class SQLiteBackend(Backend):
             self.recorder.create_table()
 
     def _datastore(self) -> SQLiteDatastore:
-        return SQLiteDatastore(self.uri, lock_timeout=30)
+        return SQLiteDatastore(self.uri, lock_timeout=LOCK_TIMEOUT)
+
+    @contextmanager
+    def _session(self, *, write: bool, append: bool) -> Iterator[Session]:
+        with self.datastore.get_connection(commit=write) as connection:
+            raw = connection._sqlite_conn  # autocommit: the transaction is ours to begin
+            cursor = raw.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            except sqlite3.OperationalError as error:
+                raise _busy(error, self.location) from None
+            try:
+                yield SQLiteSession(self, cursor, write=write, append=append)
+            except BaseException:
+                raw.rollback()
+                raise
+            else:
+                if write:
+                    raw.commit()
+                else:
+                    raw.rollback()
+            finally:
+                cursor.close()
 
     def _connect(self, timeout: int) -> Callable[[], sqlite3.Connection]:
         uri = self.uri
@@ -150,30 +175,23 @@ class SQLiteBackend(Backend):
 
         return QueuePool(creator)
 
-    def engines(self) -> tuple[Engine, Engine]:
-        """Writes start with `BEGIN IMMEDIATE`: two catch-ups neither apply an event
-        twice nor fail with SQLITE_BUSY."""
-        from sqlalchemy import Connection, create_engine, event
+    def has_table(self, name: str) -> bool:
+        found = self.rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        )
+        return bool(found)
+
+    def engine(self) -> Engine:
+        from sqlalchemy import create_engine
 
         # A creator, not a sqlite:/// URL: SQLAlchemy would read `?` and `%41` in the
         # file name as URL syntax and open another file than the events'.
-        reader = create_engine("sqlite://", pool=self._pool(self._connect(30)))
-        writer = create_engine("sqlite://", pool=self._pool(self._connect(60)))
+        return create_engine("sqlite://", pool=self._pool(self._connect(LOCK_TIMEOUT)))
 
-        @event.listens_for(writer, "connect")
-        def _autocommit(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None  # let us say BEGIN ourselves
+    def dialect(self) -> Dialect:
+        from sqlalchemy.dialects import sqlite
 
-        @event.listens_for(writer, "begin")
-        def _begin_immediate(connection: Connection) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return reader, writer
-
-    def insert(self, table: Table) -> Any:
-        from sqlalchemy.dialects.sqlite import insert
-
-        return insert(table)
+        return sqlite.dialect()
 
     def after_erasure(self) -> None:
         """Copy the write-ahead log into the database and empty it, so that the old
@@ -184,6 +202,21 @@ class SQLiteBackend(Backend):
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             connection.close()
+
+
+#: Seconds a write waits for another's lock before it fails (SQLite's busy timeout).
+LOCK_TIMEOUT = 30
+
+
+def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:
+    """A lock that did not come in time, said plainly; other failures as they are."""
+    if "locked" in str(error) or "busy" in str(error):
+        msg = (
+            f"the store {location.display} is busy: another command has held it for "
+            f"{LOCK_TIMEOUT} s (a long import or rebuild?); try again when it has finished"
+        )
+        return StoreError(msg)
+    return error
 
 
 BACKEND = SQLiteBackend

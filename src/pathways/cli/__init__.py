@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("pathways.cli.outcomes", "report"),
     "export": ("pathways.cli.export", "export"),
     "demo": ("pathways.cli.admin", "demo"),
+    "db": ("pathways.cli.db", "db"),
 }
 
 

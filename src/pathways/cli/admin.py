@@ -137,6 +137,9 @@ def demo(
         click.echo(f"import it in one go with: pathways import {jsonl}")
         return
     app = open_app(ctx)
+    # A hundred weekly batches touch the same youths again and again: the read models
+    # are brought level once, at the end, rather than by each batch.
+    app.store.projectors.clear()
     # One bar for the whole cohort, not the phases of each weekly batch.
     progress, app.progress = app.progress, SILENT
     stored: list[Receipt] = []

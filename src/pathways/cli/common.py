@@ -94,6 +94,9 @@ def open_app(ctx: click.Context) -> Pathways:
         key_file = settings.get("key_file")
         store = open_store(settings.get("db"), Path(key_file) if key_file else None)
         root.call_on_close(store.close)
+        from pathways.projections.timelines import attach_inline
+
+        attach_inline(store)  # a write projects its own events: no catch-up for the next read
         app = Pathways(store)
         app.progress = progress_for(ctx)
         settings["app"] = app
@@ -109,7 +112,7 @@ def open_views(ctx: click.Context) -> Views:
     settings = root.obj if isinstance(root.obj, dict) else {}
     if "views" not in settings:
         views = attach(open_app(ctx))
-        root.call_on_close(views.projection.close)
+        root.call_on_close(views.close)
         settings["views"] = views
     found: Views = settings["views"]
     return found
@@ -221,12 +224,12 @@ class Bar:
 def stored_message(app: Pathways | None, what: str = "the events were") -> str:
     """What an interrupted write stored: the store commits a batch whole or not at all."""
     receipt = app.last_receipt if app is not None else None
-    if receipt is None or receipt.checked_only or not receipt.events:
+    if receipt is None or receipt.checked_only or receipt.first_id is None:
         return "nothing was stored"
     positions = receipt.positions
     if not positions:
         # Interrupted inside the append: it committed as a whole or not at all.
-        first, last = receipt.events[0].id, receipt.events[-1].id
+        first, last = receipt.first_id, receipt.last_id or receipt.first_id
         if not app.store.find_streams([first]):  # type: ignore[union-attr]
             return "nothing was stored"
         positions = [app.find(first).position, app.find(last).position]  # type: ignore[union-attr]

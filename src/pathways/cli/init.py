@@ -27,7 +27,6 @@ def init(ctx: click.Context) -> None:
     """
     from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
     from pathways.domain.errors import MasterKeyError
-    from pathways.projections.timelines import TimelinesProjection
     from pathways.store import NoStore, open_store
 
     settings = ctx.find_root().obj or {}
@@ -52,7 +51,6 @@ def init(ctx: click.Context) -> None:
             store.close()
             raise MasterKeyError(store.key_problem)
     try:
-        TimelinesProjection(store, create=created).close()
         where = store.location.display
         if not created:
             click.echo(f"a store already exists at {where} (its master key opens it): unchanged")

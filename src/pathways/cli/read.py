@@ -121,17 +121,27 @@ def info(ctx: click.Context, as_json: bool) -> None:
     import json
     from pathlib import Path
 
+    from pathways import migrations
     from pathways.application import Pathways
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
     key_file = settings.get("key_file")
-    store = open_store(settings.get("db"), Path(key_file) if key_file else None, need_key=False)
+    store = open_store(
+        settings.get("db"),
+        Path(key_file) if key_file else None,
+        need_key=False,
+        check_schema=False,
+    )
     ctx.find_root().call_on_close(store.close)
     registered = store.count_registered()
+    version = migrations.version(store.backend)
     row = {
         "store": store.location.display,
         "backend": store.location.backend,
+        "schema": version
+        if version == migrations.CURRENT
+        else f"{version} (this program: {migrations.CURRENT}; see `pathways db status`)",
         "master_key": "opens this store" if store.has_key else store.key_problem,
         "head_position": store.head(),
         "events": store.count_events(),

@@ -92,7 +92,6 @@ def amend(
       pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --on 2026-03-02
       pathways amend 0b6f3c1e-8f1a-4d7e-9a57-3c2b1d0e9f10 --destination saint-malo
     """
-    from pathways.domain.events import EventRetracted
     from pathways.interchange import LineError, explain
 
     if why is not None:
@@ -117,11 +116,10 @@ def amend(
         receipt = app.amend(event_id, changes, why_text or "corrected", actor)
     except ValidationError as error:
         raise LineError(explain(cls, error, _label)) from None
-    # The retraction is written after the event it names: find the corrected one by type.
-    corrected = next(e for e in receipt.events if not isinstance(e, EventRetracted))
+    # A retraction is written after every event it may name: the corrected event first.
     print_receipt(receipt, verb="amended")
     click.echo(f"retracted: {event_id}")
-    click.echo(f"new id: {corrected.id}")
+    click.echo(f"new id: {receipt.first_id}")
 
 
 @click.command()

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from pathways.projections.timelines import Status, TimelinesProjection
+from pathways.projections.timelines import Status, TimelinesProjection, attach_inline
 from pathways.projections.views import Host, Point, Views
 
 
 def attach(app: Host) -> Views:
-    """The views of an application. A write leaves them behind the log (a write need
-    not load the read side); every read brings them level before it answers."""
+    """The views of an application. Reads bring the read models level before they
+    answer (a write projects its own events when `attach_inline` was called on its
+    store, and the read models were level)."""
     return Views(app, TimelinesProjection(app.store))
 
 
-__all__ = ["Host", "Point", "Status", "TimelinesProjection", "Views", "attach"]
+__all__ = ["Host", "Point", "Status", "TimelinesProjection", "Views", "attach", "attach_inline"]

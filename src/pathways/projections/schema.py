@@ -1,15 +1,26 @@
 """The read-model tables (SQLAlchemy Core), in the same database as the events.
 
-- `pw_fact`: one row per event of a youth that is a timeline fact (see
-  `domain.facts`), with its log position and, once retracted, the position of
-  the retraction: any "as known at @P" state is a filter, not a replay.
-- `pw_youth`: one row per registered youth: registration date and position,
-  birth year, residence, sex, and the registration's personal fields *still
-  sealed* under the youth's key (with the event id they are bound to).
-- `pw_log`: the recording time of every log position, to turn a `--known-at`
-  date-time into a position.
-- `pw_tracking`: each read model's position, written in the same transaction
-  as its rows.
+- `pw_tracking`: each read model's position in the log, its *generation* (the
+  suffix of its tables: a rebuild fills a new generation, then switches to it) and
+  its *layout* (the shape of those tables, `LAYOUT`), written in the same
+  transaction as its rows.
+- `pw{g}_youth`: one row per youth: its registration (date, position, birth year,
+  residence, sex, and its personal fields *still sealed* under the youth's key,
+  with the event id they are bound to), the position of its erasure, and its
+  timeline:
+  - `facts`: every fact of the youth (see `domain.facts`) in log order, packed in
+    JSON (`projections.packing`), each with its log position and, once retracted,
+    the position of the retraction: any "as known at @P" state is a filter, not a
+    replay of the log;
+  - `situation`: the youth's situation (`domain.alerts.Situation`) walked from all
+    its effective facts, with `last_day` (the date of its latest fact) and
+    `last_pos` (the position of its latest event): a read on a day on or after
+    `last_day`, knowing at least `last_pos`, judges it as it is.
+- `pw{g}_follower`: which organisations and counsellors a support step of the
+  youth named (`o` / `c`, code): the youths a Mission Locale's or a counsellor's
+  list may hold, found in SQL.
+- `pw{g}_log`: the recording time of the last position of each append, to turn a
+  `--known-at` date-time into a position.
 
 Dates are day ordinals (integers); recording times are POSIX seconds.
 """
@@ -30,61 +41,67 @@ from sqlalchemy import (
     Text,
 )
 
+#: The shape of the generation tables: a program that finds another layout in a store
+#: asks for `pathways db upgrade`, which rebuilds the read models in this one.
+LAYOUT = 2
+#: A position column: SQLite's INTEGER PRIMARY KEY is the table's rowid (no second
+#: index); elsewhere a BIGINT.
+Position = BigInteger().with_variant(Integer(), "sqlite")
+
 
 @dataclass(frozen=True)
 class Tables:
     metadata: MetaData
-    tracking: Table
+    generation: int
     youth: Table
-    fact: Table
+    follower: Table
     log: Table
 
 
-def make_tables(schema: str | None) -> Tables:
-    metadata = MetaData(schema=schema)
-    tracking = Table(
+def tracking_table(metadata: MetaData) -> Table:
+    return Table(
         "pw_tracking",
         metadata,
         Column("name", String(40), primary_key=True),
         Column("position", BigInteger, nullable=False),
+        Column("generation", Integer, nullable=False),
+        Column("layout", Integer, nullable=False),
     )
+
+
+def make_tables(schema: str | None, generation: int) -> Tables:
+    """The tables of one generation of the `timelines` read model."""
+    metadata = MetaData(schema=schema)
+    g = f"pw{generation}_"
     youth = Table(
-        "pw_youth",
+        f"{g}youth",
         metadata,
         Column("youth", String(40), primary_key=True),
-        Column("registered_on", Integer, nullable=False),
-        Column("registered_pos", BigInteger, nullable=False),
+        Column("registered_on", Integer),
+        Column("registered_pos", BigInteger),
         Column("birth_year", Integer),
         Column("residence", String(60)),
         Column("sex", String(10)),
-        Column("event_id", String(36), nullable=False),
+        Column("event_id", String(36)),
         Column("sealed", Text),  # encrypted under the youth's key; never clear
         Column("erased_pos", BigInteger),
+        Column("last_pos", BigInteger, nullable=False),
+        Column("last_day", Integer),
+        Column("situation", Text),
+        Column("facts", Text, nullable=False),  # last: the largest
     )
-    fact = Table(
-        "pw_fact",
+    follower = Table(
+        f"{g}follower",
         metadata,
-        Column("position", BigInteger, primary_key=True, autoincrement=False),
-        Column("youth", String(40), nullable=False),
-        Column("kind", String(40), nullable=False),
-        Column("on_day", Integer, nullable=False),
-        Column("a", String(80)),
-        Column("b", String(80)),
-        Column("c", String(40)),
-        Column("d", Integer),
-        Column("n", Integer),
-        Column("event_id", String(36), nullable=False),
-        Column("retracted_pos", BigInteger),
+        Column("kind", String(1), primary_key=True),  # o: organisation, c: counsellor
+        Column("code", String(80), primary_key=True),
+        Column("youth", String(40), primary_key=True),
     )
-    Index("pw_fact_event_id", fact.c.event_id, unique=True)
-    Index("pw_fact_youth_day", fact.c.youth, fact.c.on_day)
-    # for the latest contact of each youth, and the youths released in a period
-    Index("pw_fact_kind_youth_day", fact.c.kind, fact.c.youth, fact.c.on_day)
     log = Table(
-        "pw_log",
+        f"{g}log",
         metadata,
-        Column("position", BigInteger, primary_key=True, autoincrement=False),
+        Column("position", Position, primary_key=True, autoincrement=False),
         Column("recorded_at", Float, nullable=False),
     )
-    Index("pw_log_recorded_at", log.c.recorded_at)
-    return Tables(metadata, tracking, youth, fact, log)
+    Index(f"{g}log_recorded_at", log.c.recorded_at)
+    return Tables(metadata, generation, youth, follower, log)

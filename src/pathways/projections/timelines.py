@@ -1,46 +1,40 @@
-"""The `timelines` read model: keeps each youth's facts up to date with the log.
+"""The `timelines` read model: keeps each youth's timeline up to date with the log.
 
-Catching up reads the log after the model's tracking position, a page at a
-time; each page's rows and the new tracking position are written in one
-transaction that holds the write lock from its start (`BEGIN IMMEDIATE` on
-SQLite, `SELECT ... FOR UPDATE` of the tracking row on PostgreSQL). Two
-catch-ups racing therefore apply each event exactly once, and a process killed
-in the middle of a page leaves nothing of that page behind.
+Three ways bring it level, all through `Projector` (projections.apply), in a
+session of the store:
 
-A rebuild empties the tables and replays the whole log in *one* transaction:
-readers keep seeing the previous, complete view until it commits.
+- **inline**: a write projects its own events in its own transaction when the
+  read model was level before it (`inline`, registered on the store by
+  `attach_inline`): the next read has nothing to catch up;
+- **catch-up**: a read finds the model behind (a write that could not project,
+  an interrupted command) and applies the log after its tracking position, a page
+  per transaction that holds the model's write lock (SQLite's `BEGIN IMMEDIATE`,
+  PostgreSQL's `SELECT ... FOR UPDATE` of the tracking row). Two catch-ups racing
+  therefore apply each event exactly once, and a process killed in the middle of
+  a page leaves nothing of that page behind;
+- **rebuild**: the whole log into a new generation of tables, which the tracking
+  row then points to, in one transaction: readers keep the previous view until it
+  commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Engine,
-    Table,
-    bindparam,
-    delete,
-    select,
-    update,
-)
-
-from pathways import codec
-from pathways.domain.events import FACT_TYPES, EventRetracted, YouthErased, YouthRegistered
-from pathways.domain.facts import layout
-from pathways.domain.outcomes import exact_age_band
+from pathways.backends.base import Session
+from pathways.domain.errors import StoreError
 from pathways.perf import without_gc
-from pathways.projections.schema import Tables, make_tables
+from pathways.projections.apply import Projector, table_names
+from pathways.projections.schema import LAYOUT
 from pathways.store import Store
 
-PAGE = 5000
-EMPTY_FACT = dict.fromkeys(("a", "b", "c", "d", "n"))
-#: The facts that keep the exact age band on their date (`age_band`), and its column.
-BANDED = {kind: column for kind in FACT_TYPES if (column := layout(kind).column_of("age_band"))}
+#: Events per catch-up transaction.
+PAGE = 20_000
+#: A rebuild writes the youths it holds once they carry this many events.
+REBUILD_FLUSH = 250_000
+NAME = "timelines"
 
 
 @dataclass(frozen=True)
@@ -48,260 +42,211 @@ class Status:
     name: str
     position: int
     head: int
+    generation: int = 1
 
     @property
     def lag(self) -> int:
         return self.head - self.position
 
 
-RETRACTED, ERASED = EventRetracted.type_name(), YouthErased.type_name()
-REGISTERED = YouthRegistered.type_name()
+@dataclass(frozen=True)
+class Tracking:
+    position: int
+    generation: int
+    layout: int
 
 
-def engines_for(store: Store) -> tuple[Engine, Engine]:
-    """A reading engine and a writing engine on the store's own database."""
-    return store.backend.engines()
+class OutOfDate(StoreError):
+    """The read models of this store were made by another version of the program."""
 
 
 class TimelinesProjection:
-    """Facts, youths and recording times, as SQL tables kept level with the log."""
+    """Youths' timelines, followers and recording times, kept level with the log."""
 
-    name = "timelines"
+    name = NAME
 
-    def __init__(self, store: Store, *, create: bool = False) -> None:
-        """The read model of a store; `create` makes its tables (`pathways init`).
-
-        Opening runs no DDL when the tables exist: concurrent opens never race on
-        the schema, and a read takes no write lock."""
+    def __init__(self, store: Store) -> None:
+        """The read model of a store. Opening runs no DDL: `pathways init` (`create`)
+        and `pathways db upgrade` make the tables."""
         self.store = store
         self.backend = store.backend
-        self.tables: Tables = make_tables(self.backend.schema)
-        self.reader, self.writer = self.backend.engines()
-        self._inserts: dict[str, tuple[str, list[str] | None]] = {}
-        if create or not self._exists():
-            self._create_tables()
-            self._ensure_tracking()
-
-    def _exists(self) -> bool:
-        from sqlalchemy import inspect
-
-        with self.reader.connect() as conn:
-            return bool(inspect(conn).has_table("pw_tracking", schema=self.backend.schema))
+        self._projectors: dict[int, Projector] = {}
 
     def close(self) -> None:
-        self.reader.dispose()
-        self.writer.dispose()
-
-    def _create_tables(self) -> None:
-        """Create the tables once, even when several processes open a fresh store at once:
-        the writer's transaction serialises the check and the creation (its BEGIN, or the
-        backend's `serialise_ddl`)."""
-        with self.writer.begin() as conn:
-            self.backend.serialise_ddl(conn, "pathways.projections")
-            self.tables.metadata.create_all(conn, checkfirst=True)
+        return
 
     # tracking -------------------------------------------------------------------
-    def _ensure_tracking(self) -> None:
-        statement = (
-            self.backend.insert(self.tables.tracking)
-            .values(name=self.name, position=0)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        with self.writer.begin() as conn:
-            conn.execute(statement)
+    def tracking(self, session: Session, *, lock: bool = False) -> Tracking:
+        """The tracking row; with `lock`, held until the session ends."""
+        sql = "SELECT position, generation, layout FROM {p}pw_tracking WHERE name = ?"
+        if lock:
+            sql += self.backend.lock_tracking_sql()
+        found = session.rows(sql, (self.name,))
+        if not found:
+            msg = f"the store {self.backend.location.display} has no read models: " + UPGRADE
+            raise OutOfDate(msg)
+        row = found[0]
+        return Tracking(int(row["position"]), int(row["generation"]), int(row["layout"]))
 
-    def _locked_position(self, conn: Connection) -> int:
-        """The tracking position, with the view's write lock held until commit."""
-        query = select(self.tables.tracking.c.position).where(
-            self.tables.tracking.c.name == self.name
-        )
-        return int(conn.execute(self.backend.lock_tracking(query)).scalar_one())
+    def current(self) -> Tracking:
+        with self.store.session(write=False) as session:
+            return self.tracking(session)
 
     def position(self) -> int:
-        with self.reader.connect() as conn:
-            return int(
-                conn.execute(
-                    select(self.tables.tracking.c.position).where(
-                        self.tables.tracking.c.name == self.name
-                    )
-                ).scalar_one()
-            )
+        return self.current().position
 
     def status(self) -> Status:
-        return Status(self.name, self.position(), self.store.head())
+        with self.store.session(write=False) as session:
+            found = self.tracking(session)
+            head = self.store.head()
+        return Status(self.name, found.position, head, found.generation)
 
-    # catching up ------------------------------------------------------------------
+    def _set(self, session: Session, position: int, generation: int | None = None) -> None:
+        if generation is None:
+            session.execute(
+                "UPDATE {p}pw_tracking SET position = ? WHERE name = ?", (position, self.name)
+            )
+        else:
+            session.execute(
+                "UPDATE {p}pw_tracking SET position = ?, generation = ?, layout = ? WHERE name = ?",
+                (position, generation, LAYOUT, self.name),
+            )
+
+    def projector(self, generation: int) -> Projector:
+        found = self._projectors.get(generation)
+        if found is None:
+            found = Projector(self.store.unseal, self.backend.prefix, generation)
+            self._projectors[generation] = found
+        return found
+
+    def tables(self, generation: int) -> dict[str, str]:
+        return table_names(self.backend.prefix, generation)
+
+    # bringing it level ------------------------------------------------------------
+    def inline(self, session: Session, appended: Sequence[tuple[int, str, bytes]]) -> None:
+        """Project a write's own events in its transaction, if the model was level
+        before them (else a catch-up will, in log order)."""
+        if not appended:
+            return
+        found = self.tracking(session, lock=True)
+        if found.layout != LAYOUT:
+            return
+        column, table = self.backend.position_column, self.backend.events_table
+        before = session.rows(
+            f"SELECT MAX({column}) AS head FROM {table} WHERE {column} < ?", (appended[0][0],)
+        )[0]["head"]
+        if found.position != int(before or 0):
+            return
+        projector = self.projector(found.generation)
+        projector.apply(session, appended)
+        projector.flush(session)
+        self._set(session, appended[-1][0])
+
     @without_gc
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         """Apply every event after the tracking position, a page per transaction."""
         applied = 0
         while True:
-            with self.writer.begin() as conn:
-                position = self._locked_position(conn)
-                page = self.store.read_raw(position, PAGE)
+            with self.store.session(write=True, append=False) as session:
+                found = self.tracking(session, lock=True)
+                check_layout(found, self.backend.location.display)
+                page = self.store.read_raw(found.position, PAGE)
                 if not page:
                     return applied
-                self._apply(conn, page)
-                self._set_position(conn, page[-1][0])
+                projector = self.projector(found.generation)
+                projector.apply(session, page)
+                projector.flush(session)
+                self._set(session, page[-1][0])
             applied += len(page)
             if progress is not None:
                 progress(len(page))
 
     @without_gc
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Replay the whole log into empty tables, in one transaction."""
+        """Replay the whole log into a new generation of the tables and switch to it, in
+        one transaction; the previous generation's tables are dropped with it."""
         applied = 0
-        t = self.tables
-        with self.writer.begin() as conn:
-            self._locked_position(conn)
-            for table in (t.fact, t.youth, t.log):
-                conn.execute(delete(table))
+        with self.store.session(write=True, append=False) as session:
+            found = self.tracking(session, lock=True)
+            generation = found.generation + 1
+            create_generation(session, generation)
+            projector = Projector(self.store.unseal, self.backend.prefix, generation)
             position = 0
-            while True:
-                page = self.store.read_raw(position, PAGE)
-                if not page:
-                    break
-                self._apply(conn, page)
+            while page := self.store.read_raw(position, PAGE):
+                projector.apply(session, page)
+                if projector.facts >= REBUILD_FLUSH:
+                    projector.flush(session)
                 position = page[-1][0]
                 applied += len(page)
                 if progress is not None:
                     progress(len(page))
-            self._set_position(conn, position)
+            projector.flush(session)
+            self._set(session, position, generation)
+            # The generation before the previous one: readers that began on the previous
+            # one keep it until the next rebuild.
+            drop_generation(session, found.generation - 1)
+        self._projectors.clear()
         return applied
 
-    def _set_position(self, conn: Connection, position: int) -> None:
-        conn.execute(
-            update(self.tables.tracking)
-            .where(self.tables.tracking.c.name == self.name)
-            .values(position=position)
+
+UPGRADE = "run `pathways db upgrade` (after a backup) to make them for this version"
+
+
+def check_layout(found: Tracking, where: str) -> None:
+    if found.layout != LAYOUT:
+        msg = (
+            f"the read models of {where} have layout {found.layout}, this program needs "
+            f"{LAYOUT}: {UPGRADE}"
         )
+        raise OutOfDate(msg)
 
-    def _apply(self, conn: Connection, page: Sequence[Any]) -> None:
-        facts: list[dict[str, Any]] = []
-        youths: list[dict[str, Any]] = []
-        logs: list[dict[str, Any]] = []
-        retractions: list[dict[str, Any]] = []
-        erasures: list[dict[str, Any]] = []
-        unbanded: list[dict[str, Any]] = []
-        for position, topic, blob in page:
-            stored = codec.read(position, topic, blob)
-            kind, youth = stored.kind, stored.youth
-            logs.append({"position": position, "recorded_at": stored.recorded_at.timestamp()})
-            if youth is None:
-                continue  # a pilot measure or a setting: read from the registry stream
-            if kind == RETRACTED:
-                retractions.append({"target": stored.clear["event_id"], "pos": position})
-                continue
-            if kind == ERASED:
-                erasures.append({"who": youth, "pos": position})
-                continue
-            on_day = stored.occurred_on.toordinal()
-            if kind == REGISTERED:
-                youths.append(
-                    {
-                        "youth": youth,
-                        "registered_on": on_day,
-                        "registered_pos": position,
-                        "birth_year": stored.derived.get("birth_year"),
-                        "residence": stored.clear.get("residence"),
-                        "sex": stored.clear.get("sex"),
-                        "event_id": stored.id,
-                        "sealed": stored.sealed,
-                        "erased_pos": None,
-                    }
-                )
-            row = {
-                "position": position,
-                "youth": youth,
-                "kind": kind,
-                "on_day": on_day,
-                "event_id": stored.id,
-                "retracted_pos": None,
-                **EMPTY_FACT,
-            }
-            row.update(stored.fact_columns())
-            facts.append(row)
-            band = BANDED.get(kind)
-            if band is not None and row[band] is None:
-                unbanded.append(row)
-        if unbanded:
-            self._legacy_bands(conn, unbanded, youths)
-        t = self.tables
-        for table, rows in ((t.log, logs), (t.youth, youths), (t.fact, facts)):
-            if rows:
-                self._insert_many(conn, table, rows)
-        if retractions:
-            conn.execute(
-                update(t.fact)
-                .where(t.fact.c.event_id == bindparam("target"))
-                .values(retracted_pos=bindparam("pos")),
-                retractions,
-            )
-        if erasures:
-            conn.execute(
-                update(t.youth)
-                .where(t.youth.c.youth == bindparam("who"))
-                .values(erased_pos=bindparam("pos"), sealed=None),
-                erasures,
-            )
 
-    def _legacy_bands(
-        self, conn: Connection, rows: list[dict[str, Any]], registered: list[dict[str, Any]]
-    ) -> None:
-        """The exact age band of releases and starts of supervision stored before the
-        store wrote it with them: from the birth date, unsealed from the registration
-        (of this page or of the table) while the youth's key exists. Once erased, the
-        band stays empty and the indicators fall back to the birth year (approximate)."""
-        sealed = {y["youth"]: (y["event_id"], y["sealed"]) for y in registered}
-        wanted = sorted({row["youth"] for row in rows} - sealed.keys())
-        y = self.tables.youth
-        for start in range(0, len(wanted), 500):
-            query = select(y.c.youth, y.c.event_id, y.c.sealed).where(
-                y.c.youth.in_(wanted[start : start + 500]), y.c.sealed.is_not(None)
-            )
-            sealed.update(
-                (youth, (event_id, blob)) for youth, event_id, blob in conn.execute(query)
-            )
-        births: dict[str, date | None] = {}
-        for row in rows:
-            youth = row["youth"]
-            if youth not in births:
-                event_id, blob = sealed.get(youth, (None, None))
-                personal = self.store.unseal(youth, event_id, blob) if blob else None
-                found = (personal or {}).get("birth_date")
-                births[youth] = date.fromisoformat(found) if found else None
-            birth = births[youth]
-            if birth is not None:
-                row[BANDED[row["kind"]]] = exact_age_band(birth, date.fromordinal(row["on_day"]))
+def _ddl(session: Session, generation: int) -> tuple[Any, Any]:
+    from sqlalchemy.schema import CreateIndex, CreateTable
 
-    def _insert_many(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-        """An executemany of the table's INSERT, compiled once: SQLAlchemy's per-row
-        parameter processing was a third of a rebuild's time, and these columns need
-        no type conversion."""
-        compiled = self._inserts.get(table.name)
-        if compiled is None:
-            statement = table.insert().compile(dialect=conn.dialect)
-            names = list(statement.positiontup or []) or None
-            compiled = self._inserts[table.name] = (str(statement), names)
-        sql, names = compiled
-        if names is None:
-            conn.exec_driver_sql(sql, rows)  # a named paramstyle takes the dicts
-        else:
-            conn.exec_driver_sql(sql, [tuple(row[n] for n in names) for row in rows])
+    from pathways.projections.schema import make_tables
 
-    # reading ----------------------------------------------------------------------
-    @contextmanager
-    def reading(self) -> Iterator[Connection]:
-        with self.reader.connect() as conn, conn.begin():
-            yield conn
+    dialect = session.backend.dialect()
+    tables = make_tables(session.backend.schema, generation)
+    return tables, (dialect, CreateTable, CreateIndex)
 
-    def position_at(self, moment: datetime) -> int:
-        """The last log position recorded at or before a moment."""
-        with self.reading() as conn:
-            found = conn.execute(
-                select(self.tables.log.c.position)
-                .where(self.tables.log.c.recorded_at <= moment.timestamp())
-                .order_by(self.tables.log.c.position.desc())
-                .limit(1)
-            ).scalar()
-        return int(found or 0)
+
+def create_generation(session: Session, generation: int) -> None:
+    """Create the tables of a generation (dropping any left by an interrupted rebuild:
+    a rolled-back transaction leaves none, but a crash of PostgreSQL's DDL may)."""
+    drop_generation(session, generation)
+    tables, (dialect, create_table, create_index) = _ddl(session, generation)
+    for table in tables.metadata.sorted_tables:
+        session.cursor.execute(str(create_table(table).compile(dialect=dialect)))
+        for index in table.indexes:
+            session.cursor.execute(str(create_index(index).compile(dialect=dialect)))
+
+
+def drop_generation(session: Session, generation: int) -> None:
+    for name in table_names(session.backend.prefix, generation).values():
+        session.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def create_read_models(session: Session) -> None:
+    """The read models of a store (`pathways init`, `pathways db upgrade`): the tracking
+    table and the first generation of the tables, at position 0 (a catch-up fills them)."""
+    from sqlalchemy import MetaData
+    from sqlalchemy.schema import CreateTable
+
+    from pathways.projections.schema import tracking_table
+
+    backend = session.backend
+    table = tracking_table(MetaData(schema=backend.schema))
+    session.cursor.execute(str(CreateTable(table).compile(dialect=backend.dialect())))
+    create_generation(session, 1)
+    session.execute(
+        "INSERT INTO {p}pw_tracking (name, position, generation, layout) VALUES (?, ?, ?, ?)",
+        (NAME, 0, 1, LAYOUT),
+    )
+
+
+def attach_inline(store: Store) -> TimelinesProjection:
+    """Let the store's writes project their own events (see `TimelinesProjection.inline`)."""
+    projection = TimelinesProjection(store)
+    store.projectors.append(projection.inline)
+    return projection

@@ -9,53 +9,31 @@ the pure `domain.alerts.assess`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Connection, case, func, or_, select
 
-from pathways.domain import alerts, outcomes
-from pathways.domain.alerts import CaseloadLine, assess
-from pathways.domain.events import (
-    CommunitySupervisionStarted,
-    ContactMade,
-    CounsellorAssigned,
-    Event,
-    Fact,
-    HandedOver,
-    HandoverAcknowledged,
-    Released,
-    SupportStarted,
-)
-from pathways.domain.facts import in_life_order, kinds, layout
+from pathways.domain import outcomes
+from pathways.domain.alerts import CaseloadLine, Situation, judge, situation
+from pathways.domain.events import CommunitySupervisionStarted, Released
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
 from pathways.perf import without_gc
 from pathways.progress import Progress
-from pathways.projections.timelines import TimelinesProjection
+from pathways.projections import packing
+from pathways.projections.apply import SITUATION_KINDS
+from pathways.projections.schema import Tables, make_tables
+from pathways.projections.timelines import TimelinesProjection, check_layout
 from pathways.store import Store
 
-#: The kinds of facts that the alerts and the caseload look at (contacts come
-#: aggregated: only the latest one matters to them).
-ALERT_KINDS = kinds(alerts.READS)
-OUTCOME_KINDS = kinds(outcomes.READS)
-
-
-#: Where a support names its organisation, and its counsellor (DOMAIN.md section 6):
-#: a youth followed by X on a date has one of these facts naming X.
-SUPPORT_ORGANISATION: tuple[tuple[type[Event], str], ...] = (
-    (SupportStarted, "organisation"),
-    (CounsellorAssigned, "organisation"),
-    (HandoverAcknowledged, "organisation"),
-)
-SUPPORT_COUNSELLOR: tuple[tuple[type[Event], str], ...] = (
-    (SupportStarted, "counsellor"),
-    (CounsellorAssigned, "counsellor"),
-    (HandedOver, "to_counsellor"),
-)
+#: The kinds of facts that the indicators look at.
+OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
 
 #: A read that finds the read models this far behind the log says that it is catching up.
 NOTICE_LAG = 5000
@@ -63,11 +41,13 @@ NOTICE_LAG = 5000
 
 @dataclass(frozen=True)
 class Point:
-    """Where a read stands: the as-of date, and the log position it was computed at."""
+    """Where a read stands: the as-of date, the log position it was computed at, and the
+    generation of the read-model tables it reads."""
 
     as_of: date
     position: int
     known_at: str | None = None
+    generation: int = 1
 
     def meta(self) -> dict[str, Any]:
         return {
@@ -104,6 +84,24 @@ class Views:
     def __init__(self, app: Host, projection: TimelinesProjection) -> None:
         self.app = app
         self.projection = projection
+        self._tables: dict[int, Tables] = {}
+        self.reader = app.store.backend.engine()
+
+    def close(self) -> None:
+        self.reader.dispose()
+
+    def tables(self, generation: int) -> Tables:
+        found = self._tables.get(generation)
+        if found is None:
+            found = self._tables[generation] = make_tables(
+                self.app.store.backend.schema, generation
+            )
+        return found
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.reader.connect() as conn, conn.begin():
+            yield conn
 
     def catch_up(self, *, notice: bool = True) -> int:
         """Bring the read models level with the log, telling the app's progress how far.
@@ -122,9 +120,11 @@ class Views:
     def point(self, as_of: date | None = None, known_at: str | None = None) -> Point:
         """Resolve `--as-of` / `--known-at` after bringing the view up to date."""
         self.catch_up()
-        head = self.projection.position()
+        found = self.projection.current()
+        check_layout(found, self.app.store.location.display)
+        head, generation = found.position, found.generation
         if known_at is None:
-            return Point(as_of or self.app.today(), head)
+            return Point(as_of or self.app.today(), head, generation=generation)
         at = parse_known_at(known_at)
         if at.position is not None:
             position = min(at.position, head)
@@ -132,17 +132,17 @@ class Views:
                 self.app.progress.note(
                     f"--known-at {at.text} is past the head of the log: read at @{head}"
                 )
-            day = as_of or self._day_of(position)
+            day = as_of or self._day_of(position, generation)
         else:
             assert at.moment is not None
             assert at.day is not None
-            position = self.projection.position_at(at.moment)
+            position = self.position_at(at.moment, generation)
             day = as_of or at.day
         if position == 0 and head > 0:
             self.app.progress.note(
                 f"--known-at {at.text} is before the first recorded event: nothing was known then"
             )
-        return Point(day, position, at.text)
+        return Point(day, position, at.text, generation)
 
     def known_at(self, text: str | None) -> KnownAt | None:
         """`--known-at T` as a log position: the last event recorded at or before T."""
@@ -152,115 +152,55 @@ class Views:
         if at.moment is None:
             return at
         self.catch_up()
-        return KnownAt(position=self.projection.position_at(at.moment), text=at.text)
+        found = self.projection.current()
+        return KnownAt(position=self.position_at(at.moment, found.generation), text=at.text)
 
-    def _day_of(self, position: int) -> date:
-        """The Paris date on which a log position was recorded (today if none yet)."""
-        log = self.projection.tables.log
-        with self.projection.reading() as conn:
-            stamp = conn.execute(
-                select(log.c.recorded_at).where(log.c.position == position)
+    def position_at(self, moment: datetime, generation: int) -> int:
+        """The last log position recorded at or before a moment."""
+        log = self.tables(generation).log
+        with self.reading() as conn:
+            found = conn.execute(
+                select(func.max(log.c.position)).where(log.c.recorded_at <= moment.timestamp())
             ).scalar()
-        if stamp is None:
+        return int(found or 0)
+
+    def _day_of(self, position: int, generation: int) -> date:
+        """The Paris date on which a log position was recorded (today if none yet): the
+        log keeps the last position of each append, with its time."""
+        log = self.tables(generation).log
+        with self.reading() as conn:
+            stamp = conn.execute(
+                select(log.c.recorded_at)
+                .where(log.c.position >= position)
+                .order_by(log.c.position)
+                .limit(1)
+            ).scalar()
+        if stamp is None or position == 0:
             return self.app.today()
         return datetime.fromtimestamp(stamp, UTC).astimezone(PARIS).date()
 
     def reference(self, point: Point) -> ReferenceData:
         return self.app.reference(KnownAt(position=point.position))
 
-    # the core query ---------------------------------------------------------------
-    def youths(
-        self, point: Point, *, for_statistics: bool = False, among: Any | None = None
-    ) -> dict[str, YouthRow]:
+    # the core queries ----------------------------------------------------------------
+    def _known(self, y: Any, point: Point, *, for_statistics: bool = False) -> list[Any]:
         """Youths registered by the as-of date, as known at the position, not erased.
-
-        For anonymous statistics, every youth known at the position counts,
-        erased or not, whatever the date of the registration."""
-        y = self.projection.tables.youth
-        query = select(
-            y.c.youth, y.c.birth_year, y.c.residence, y.c.sex, y.c.event_id, y.c.sealed
-        ).where(y.c.registered_pos <= point.position)
+        For anonymous statistics, every youth known at the position counts, erased or
+        not, whatever the date of the registration."""
+        where = [y.c.registered_pos <= point.position]
         if not for_statistics:
-            query = query.where(
+            where += [
                 y.c.registered_on <= point.as_of.toordinal(),
                 or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
-            )
-        if among is not None:
-            query = query.where(y.c.youth.in_(among))
-        with self.projection.reading() as conn:
-            return {row[0]: YouthRow(*row) for row in conn.execute(query)}
+            ]
+        return where
 
-    def _effective(self, point: Point, table: Any) -> Any:
-        """Facts recorded by the position, dated by the as-of date, not retracted by then."""
-        return and_(
-            table.c.position <= point.position,
-            table.c.on_day <= point.as_of.toordinal(),
-            or_(table.c.retracted_pos.is_(None), table.c.retracted_pos > point.position),
-        )
-
-    def facts(
-        self,
-        point: Point,
-        kinds: Sequence[str],
-        youths: Iterable[str] | None = None,
-        *,
-        having: tuple[str, date, date] | None = None,
-        among: Any | None = None,
-    ) -> dict[str, list[Fact]]:
-        """Each youth's effective facts up to the as-of date, as known at the position.
-
-        `having=(kind, first, last)` keeps only the youths with such a fact dated in
-        [first, last] (the cohort of a period), so that SQL does the sifting."""
-        f = self.projection.tables.fact
-        query = select(
-            f.c.youth, f.c.kind, f.c.on_day, f.c.position, f.c.a, f.c.b, f.c.c, f.c.d, f.c.n
-        ).where(self._effective(point, f), f.c.kind.in_(kinds))
-        if having is not None:
-            kind, first, last = having
-            other = f.alias("cohort")
-            query = query.where(
-                f.c.youth.in_(
-                    select(other.c.youth).where(
-                        self._effective(point, other),
-                        other.c.kind == kind,
-                        other.c.on_day.between(first.toordinal(), last.toordinal()),
-                    )
-                )
-            )
-        if among is not None:
-            query = query.where(f.c.youth.in_(among))
-        wanted = None if youths is None else set(youths)
-        if wanted is not None and len(wanted) <= 500:
-            query = query.where(f.c.youth.in_(wanted))
-        found: dict[str, list[Fact]] = {}
-        makers = {kind: layout(kind).make for kind in kinds}
-        with self.projection.reading() as conn:
-            for youth, kind, *rest in conn.execute(query):
-                if wanted is None or youth in wanted:
-                    found.setdefault(youth, []).append(makers[kind](*rest))
-        return found
-
-    def latest_contacts(
-        self, point: Point, youths: Iterable[str] | None = None, among: Any | None = None
-    ) -> dict[str, ContactMade.Fact]:
-        """Each youth's latest contact (all that the alerts need of contacts, which are
-        most of the log): aggregated in SQL rather than sent row by row."""
-        f = self.projection.tables.fact
-        query = (
-            select(f.c.youth, func.max(f.c.on_day), func.max(f.c.position))
-            .where(self._effective(point, f), f.c.kind == alerts.CONTACT.event_type)
-            .group_by(f.c.youth)
-        )
-        if among is not None:
-            query = query.where(f.c.youth.in_(among))
-        wanted = None if youths is None else list(youths)
-        if wanted is not None and len(wanted) <= 500:
-            query = query.where(f.c.youth.in_(wanted))
-        with self.projection.reading() as conn:
-            return {
-                youth: alerts.CONTACT(day, position, organisation=None, channel=None)
-                for youth, day, position in conn.execute(query)
-            }
+    def youths(self, point: Point, *, for_statistics: bool = False) -> set[str]:
+        """The references of the youths known at the point (see `_known`)."""
+        y = self.tables(point.generation).youth
+        query = select(y.c.youth).where(*self._known(y, point, for_statistics=for_statistics))
+        with self.reading() as conn:
+            return {row[0] for row in conn.execute(query)}
 
     def birth_dates(self, rows: Iterable[YouthRow], point: Point, window: int) -> dict[str, date]:
         """Decrypt birth dates only for those who may turn 26 within the window."""
@@ -275,68 +215,71 @@ class Views:
                 found[row.youth] = date.fromisoformat(personal["birth_date"])
         return found
 
-    @without_gc
     def candidates(
         self, point: Point, organisation: str | None = None, counsellor: str | None = None
     ) -> Any | None:
-        """The youths who may be followed by an organisation (or a counsellor) on the
-        date, as a SQL subquery: those with such a support step, effective and dated by
-        then. A superset (the support may have moved on since), so that SQL reads and
-        the computation runs for them only, not for the whole département; None when
-        there is no filter."""
+        """The youths who may be followed by an organisation (or a counsellor), as a SQL
+        subquery: those with a support step that ever named it. A superset (the support
+        may have moved on, or not begun by the date), so that SQL reads and the
+        computation runs for them only, not for the whole département; None when there
+        is no filter."""
         if organisation is None and counsellor is None:
             return None
-        f = self.projection.tables.fact
-        query = select(f.c.youth).distinct().where(self._effective(point, f))
-        if organisation is not None:
-            query = query.where(self._holding(f, SUPPORT_ORGANISATION, organisation))
-        if counsellor is not None:
-            other = f.alias("counsellor")
-            query = query.where(
-                f.c.youth.in_(
-                    select(other.c.youth).where(
-                        self._effective(point, other),
-                        self._holding(other, SUPPORT_COUNSELLOR, counsellor),
-                    )
-                )
-            )
+        f = self.tables(point.generation).follower
+        query = None
+        for kind, code in (("o", organisation), ("c", counsellor)):
+            if code is None:
+                continue
+            found = select(f.c.youth).where(f.c.kind == kind, f.c.code == code)
+            query = found if query is None else query.where(f.c.youth.in_(found))
         return query
 
-    @staticmethod
-    def _holding(table: Any, fields: Sequence[tuple[type[Event], str]], value: str) -> Any:
-        """Facts of these kinds whose field holds the value (in its read-model column)."""
-        tests = []
-        for cls, name in fields:
-            column = layout(cls.type_name()).column_of(name)
-            assert column is not None, (cls, name)
-            tests.append(and_(table.c.kind == cls.type_name(), table.c[column] == value))
-        return or_(*tests)
-
+    @without_gc
     def lines(
         self, point: Point, youths: Iterable[str] | None = None, *, among: Any | None = None
     ) -> list[CaseloadLine]:
         """The caseload line (with its open alerts) of every youth followed on the date
-        (of the given youths; of those of the `among` subquery, see `candidates`)."""
+        (of the given youths; of those of the `among` subquery, see `candidates`).
+
+        A youth whose whole timeline is dated by then and known at the position is
+        judged from the situation its row keeps; the others' facts are walked."""
         ref = self.reference(point)
-        rows = self.youths(point, among=among)
-        if youths is not None:
-            keep = set(youths)
-            rows = {k: v for k, v in rows.items() if k in keep}
-        subset = rows if youths is not None else None
-        facts = self.facts(point, ALERT_KINDS, subset, among=among)
-        for youth, contact in self.latest_contacts(point, subset, among).items():
-            facts.setdefault(youth, []).append(contact)
-        births = self.birth_dates(rows.values(), point, ref.thresholds["ageing-out.days"])
+        y = self.tables(point.generation).youth
+        d, p = point.as_of.toordinal(), point.position
+        stale = or_(y.c.last_day > d, y.c.last_pos > p)
+        query = select(
+            y.c.youth,
+            y.c.birth_year,
+            y.c.residence,
+            y.c.sex,
+            y.c.event_id,
+            y.c.sealed,
+            y.c.situation,
+            case((stale, y.c.facts), else_=None),
+        ).where(*self._known(y, point))
+        if among is not None:
+            query = query.where(y.c.youth.in_(among))
+        keep = None if youths is None else set(youths)
+        if keep is not None and len(keep) <= 500:
+            query = query.where(y.c.youth.in_(keep))
+        rows: list[YouthRow] = []
+        situations: dict[str, Situation] = {}
+        with self.reading() as conn:
+            for youth, year, residence, sex, event_id, sealed, kept, facts in conn.execute(query):
+                if keep is not None and youth not in keep:
+                    continue
+                rows.append(YouthRow(youth, year, residence, sex, event_id, sealed))
+                if facts is None:
+                    situations[youth] = Situation.load(json.loads(kept))
+                else:
+                    timeline = packing.effective(
+                        packing.loads(facts), SITUATION_KINDS, upto=p, day=d, latest_contact=True
+                    )
+                    situations[youth] = situation(timeline)
+        births = self.birth_dates(rows, point, ref.thresholds["ageing-out.days"])
         lines = []
-        for youth in sorted(rows):
-            line = assess(
-                youth,
-                in_life_order(facts.get(youth, ())),
-                point.as_of,
-                ref,
-                births.get(youth),
-                ordered=True,
-            )
+        for row in sorted(rows, key=lambda r: r.youth):
+            line = judge(row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth))
             if line is not None:
                 lines.append(line)
         return lines
@@ -345,28 +288,38 @@ class Views:
     def cases(self, point: Point, first: date, last: date, cohort: str = "releases") -> list[Case]:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
         ref = self.reference(point)
-        rows = self.youths(point, for_statistics=True)
         start = (Released if cohort == "releases" else CommunitySupervisionStarted).type_name()
-        facts = self.facts(point, OUTCOME_KINDS, having=(start, first, last))
+        y = self.tables(point.generation).youth
+        query = select(y.c.youth, y.c.birth_year, y.c.residence, y.c.sex, y.c.facts).where(
+            *self._known(y, point, for_statistics=True), y.c.facts.contains(f'"{start}"')
+        )
+        low, high = first.toordinal(), last.toordinal()
         found: list[Case] = []
-        for youth, youth_facts in facts.items():
-            row = rows.get(youth)
-            if row is None:
-                continue
-            found.extend(
-                cases(
-                    youth,
-                    in_life_order(youth_facts),
-                    point.as_of,
-                    first,
-                    last,
-                    ref,
-                    sex=row.sex,
-                    birth_year=row.birth_year,
-                    residence=row.residence,
-                    cohort=cohort,
+        with self.reading() as conn:
+            for youth, year, residence, sex, facts in conn.execute(query):
+                timeline = packing.effective(
+                    packing.loads(facts),
+                    OUTCOME_KINDS,
+                    upto=point.position,
+                    day=point.as_of.toordinal(),
                 )
-            )
+                if not any(f.event_type == start and low <= f.on <= high for f in timeline):
+                    continue
+                found.extend(
+                    cases(
+                        youth,
+                        timeline,
+                        point.as_of,
+                        first,
+                        last,
+                        ref,
+                        sex=sex,
+                        birth_year=year,
+                        residence=residence,
+                        cohort=cohort,
+                    )
+                )
+        found.sort(key=lambda c: (c.day, c.youth))  # by date, whatever the backend's order
         return found
 
 

@@ -1,0 +1,103 @@
+"""`pathways db`: the schema version of a store, and its upgrade."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pathways.cli.common import finish_progress, progress_for
+
+if TYPE_CHECKING:
+    from pathways.store import Store
+
+
+def _open(ctx: click.Context) -> Store:
+    """The store, whatever its schema version (these commands are for that)."""
+    from pathways.store import open_store
+
+    settings = ctx.find_root().obj or {}
+    key_file = settings.get("key_file")
+    store = open_store(settings.get("db"), Path(key_file) if key_file else None, check_schema=False)
+    ctx.find_root().call_on_close(store.close)
+    return store
+
+
+@click.group()
+def db() -> None:
+    """The store's schema: its version, and the migrations to this program's.
+
+    \b
+    Example:
+      pathways db status
+      pathways db upgrade
+    """
+
+
+@db.command()
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@click.pass_context
+def status(ctx: click.Context, /, as_json: bool) -> None:
+    """The store's schema version, this program's, and the migrations pending.
+
+    \b
+    Example:
+      pathways db status --json
+    """
+    from pathways import migrations
+
+    store = _open(ctx)
+    found = migrations.version(store.backend)
+    pending = migrations.pending(store)
+    row = {
+        "store": store.location.display,
+        "version": found,
+        "program": migrations.CURRENT,
+        "pending": [f"{m.version}: {m.description}" for m in pending],
+        "applied": [
+            {"version": v, "applied_at": at, "description": what}
+            for v, at, what in migrations.history(store.backend)
+        ],
+    }
+    if as_json:
+        click.echo(json.dumps(row, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"store          {row['store']}")
+    click.echo(f"schema         version {found} (this program: {migrations.CURRENT})")
+    if found > migrations.CURRENT:
+        click.echo("               newer than this program: use the pathways that upgraded it")
+    for version, at, what in migrations.history(store.backend):
+        click.echo(f"  applied      {version}  {at}  {what}")
+    for migration in pending:
+        click.echo(f"  pending      {migration.version}  {migration.description}")
+    if not pending and found == migrations.CURRENT:
+        click.echo("               up to date")
+
+
+@db.command()
+@click.pass_context
+def upgrade(ctx: click.Context, /) -> None:
+    """Apply the pending migrations (back the store up first), then rebuild the read
+    models if a migration changed them. Run again, it does nothing; interrupted, it
+    goes on from the first migration not applied.
+
+    \b
+    Example:
+      pathways db upgrade
+    """
+    from pathways import migrations
+
+    store = _open(ctx)
+    before = migrations.version(store.backend)
+    progress = progress_for(ctx)
+    progress.phase("catch up", store.head())
+    applied = migrations.upgrade(store, progress.advance)
+    finish_progress(ctx)
+    if not applied:
+        click.echo(f"the store is at schema version {before}: nothing to do")
+        return
+    for migration in applied:
+        click.echo(f"applied {migration.version}: {migration.description}")
+    click.echo(f"the store is at schema version {migrations.version(store.backend)}")

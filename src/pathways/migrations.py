@@ -1,0 +1,167 @@
+"""Schema versions of a store, and the migrations between them (`pathways db ...`).
+
+A store records its version in `pathways_schema` (one row per migration applied,
+with its time); a store made before that table existed is version 1. Opening a
+store of another version than the program's is refused with a message saying
+what to do: `pathways db upgrade` for an older one, a newer `pathways` for a newer
+one. Only `pathways init` and `pathways db upgrade` run DDL, so that concurrent
+commands never race on the schema.
+
+Why a small numbered runner rather than Alembic: half of a store's schema is
+eventsourcing's (its recorder creates the events table, differently on SQLite and
+PostgreSQL), and most changes to the rest are to the read models, which are
+*derived*: they are not altered but rebuilt, by our own projection, into a new
+generation of tables. A migration here is therefore a Python function run in a
+session of the store (the same code on every backend), plus a flag that says
+the read models must be rebuilt; Alembic's script directory and environment
+would wrap that without doing any of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from pathways.domain.errors import StoreError
+
+if TYPE_CHECKING:
+    from pathways.backends.base import Backend, Session
+    from pathways.store import Store
+
+#: The version of the schema this program reads and writes.
+CURRENT = 2
+TABLE = "pathways_schema"
+
+
+class SchemaError(StoreError):
+    """A store whose schema is not this program's version."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int  # the version it brings the store to
+    description: str
+    apply: Callable[[Session], None]
+    rebuild: bool = False  # the read models are rebuilt after it
+
+
+def version(backend: Backend) -> int:
+    """The schema version of an opened store (1: made before versions were recorded)."""
+    if not backend.has_table(TABLE):
+        return 1
+    found = backend.rows(f"SELECT MAX(version) AS v FROM {{p}}{TABLE}")
+    return int(found[0]["v"] or 1)
+
+
+def check(store: Store) -> None:
+    """Refuse a store of another schema version than this program's."""
+    found = version(store.backend)
+    where = store.location.display
+    if found < CURRENT:
+        msg = (
+            f"the store {where} has schema version {found}, this program uses {CURRENT}: "
+            "back it up, then run `pathways db upgrade`"
+        )
+        raise SchemaError(msg)
+    if found > CURRENT:
+        msg = (
+            f"the store {where} has schema version {found}, newer than this program's "
+            f"({CURRENT}): it was upgraded by a newer pathways; use that version"
+        )
+        raise SchemaError(msg)
+
+
+def _table(session: Session) -> None:
+    session.execute(
+        f"CREATE TABLE IF NOT EXISTS {{p}}{TABLE} ("
+        " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, description TEXT NOT NULL)"
+    )
+
+
+def _mark(session: Session, version: int, description: str) -> None:
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    session.execute(f"INSERT INTO {{p}}{TABLE} VALUES (?, ?, ?)", (version, now, description))
+
+
+def create(store: Store) -> None:
+    """The rest of a new store's schema (`pathways init`, after the events table and
+    ours): the version table and the read models, level with the empty log."""
+    from pathways.projections.timelines import create_read_models
+
+    if store.backend.has_table(TABLE):
+        return
+    with store.session(write=True, append=False) as session:
+        _table(session)
+        create_read_models(session)
+        _mark(session, CURRENT, "created")
+
+
+def history(backend: Backend) -> list[tuple[int, str, str]]:
+    """(version, applied at, description) of the migrations recorded in a store."""
+    if not backend.has_table(TABLE):
+        return []
+    rows = backend.rows(f"SELECT version, applied_at, description FROM {{p}}{TABLE} ORDER BY 1")
+    return [(int(r["version"]), r["applied_at"], r["description"]) for r in rows]
+
+
+def pending(store: Store) -> list[Migration]:
+    found = version(store.backend)
+    return [m for m in MIGRATIONS if m.version > found]
+
+
+def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list[Migration]:
+    """Apply the pending migrations, each in its own transaction, then rebuild the read
+    models if one asks for it. Run again, it does nothing; interrupted, it resumes at
+    the first migration not recorded."""
+    found = version(store.backend)
+    if found > CURRENT:
+        check(store)
+    applied = []
+    for migration in pending(store):
+        with store.session(write=True, append=True) as session:
+            _table(session)
+            migration.apply(session)
+            _mark(session, migration.version, migration.description)
+        applied.append(migration)
+    if any(m.rebuild for m in applied):
+        from pathways.projections.timelines import TimelinesProjection
+
+        TimelinesProjection(store).catch_up(progress)
+    return applied
+
+
+# --- the migrations ----------------------------------------------------------------------
+
+
+def _to_2(session: Session) -> None:
+    """The event-id index keeps each event's log position (a retraction's target is found
+    at once); the read models become generations of per-youth timelines."""
+    from pathways.projections.timelines import create_read_models
+
+    backend = session.backend
+    if backend.name == "postgresql":
+        session.execute(
+            "ALTER TABLE {p}pathways_event_ids ADD COLUMN IF NOT EXISTS position BIGINT"
+        )
+    else:
+        session.execute("ALTER TABLE {p}pathways_event_ids ADD COLUMN position BIGINT")
+    after = 0
+    while page := backend.read_raw(after, 10_000, None):
+        session.executemany(
+            "UPDATE {p}pathways_event_ids SET position = ? WHERE event_id = ?",
+            [(position, json.loads(state)["id"]) for position, _, state in page],
+        )
+        after = page[-1][0]
+    for old in ("pw_fact", "pw_youth", "pw_log", "pw_tracking"):
+        session.execute(f"DROP TABLE IF EXISTS {{p}}{old}")
+    create_read_models(session)
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        2, "event positions in the id index; read models by youth, in generations", _to_2, True
+    ),
+)

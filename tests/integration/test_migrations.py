@@ -1,0 +1,153 @@
+"""Schema versions: a store of another version is refused with what to do, and
+`pathways db upgrade` brings an old one to this program's version, losing nothing.
+
+The version-1 store is a real one, written by the program of that version
+(tests/fixtures/store-v1); a store of the current version made older by hand
+(its version table dropped, its event-id index without positions, the read
+models of version 1) runs the same migration on every backend.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from conftest import FIXTURES
+from pathways import migrations
+from pathways.cli import cli
+from pathways.projections.timelines import TimelinesProjection
+from pathways.store import open_store
+
+V1 = FIXTURES / "store-v1"
+
+
+class Old:
+    """A copy of the version-1 store, and the commands a user types on it."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.db = tmp_path / "old.sqlite3"
+        shutil.copyfile(V1 / "store.sqlite3", self.db)
+        key = tmp_path / "master.key"
+        shutil.copyfile(V1 / "master.key", key)
+        key.chmod(0o600)
+        self.env = {"PATHWAYS_DB": str(self.db), "PATHWAYS_KEY_FILE": str(key)}
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str) -> Result:
+        return self.runner.invoke(cli, list(args), env=self.env)
+
+    def ok(self, *args: str) -> str:
+        result = self(*args)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+
+@pytest.fixture
+def old(tmp_path: Path) -> Old:
+    return Old(tmp_path)
+
+
+def test_a_store_of_an_older_version_is_refused_with_what_to_do(old: Old) -> None:
+    record = ["record", "contact-made", "EX-1", "--on", "2026-03-20", "--channel", "phone"]
+    for command in (["alerts"], ["history", "Y-2026-0043"], record):
+        result = old(*command)
+        assert result.exit_code == 1, result.output
+        assert "has schema version 1, this program uses 2" in result.output
+        assert "pathways db upgrade" in result.output
+    assert "schema         1 (this program: 2" in old.ok("info")
+
+
+def test_db_status_says_what_is_pending(old: Old) -> None:
+    out = old.ok("db", "status")
+    assert "version 1 (this program: 2)" in out
+    assert "pending      2  event positions in the id index" in out
+    status = json.loads(old.ok("db", "status", "--json"))
+    assert (status["version"], status["program"], status["applied"]) == (1, 2, [])
+
+
+def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> None:
+    out = old.ok("db", "upgrade")
+    assert "applied 2: event positions in the id index" in out
+    assert "the store is at schema version 2" in out
+    expected = json.loads((V1 / "alerts-2026-03-31.json").read_text())
+    assert json.loads(old.ok("alerts", "--as-of", "2026-03-31", "--json")) == expected
+    history = json.loads((V1 / "history-Y-2026-0043.json").read_text())
+    assert json.loads(old.ok("history", "Y-2026-0043", "--json")) == history
+    # the contact retracted under version 1 stays retracted; the erased youth, erased
+    assert [r["retracted"] for r in history if r["type"] == "ContactMade"] == [True]
+    erased = json.loads(old.ok("history", "Y-2026-0044", "--json"))
+    assert erased[0]["erased"] is True
+    # the id index knows every event's position: retracting by id works at once
+    assert "nothing to do" in old.ok("db", "upgrade")
+    status = json.loads(old.ok("db", "status", "--json"))
+    assert (status["version"], status["pending"]) == (2, [])
+    assert [a["version"] for a in status["applied"]] == [2]
+
+
+def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:
+    old.ok("db", "upgrade")
+    old.ok("record", "contact-made", "EX-1", "--on", "2026-03-20", "--channel", "phone")
+    rows = json.loads(old.ok("history", "EX-1", "--json"))
+    released = next(r for r in rows if r["type"] == "Released")
+    old.ok("retract", released["id"], "--reason", "recorded twice")
+    alerts = json.loads(old.ok("alerts", "--as-of", "2026-03-31", "--json"))
+    assert {a["alert"] for a in alerts} >= {"release-overdue"}  # the release is gone
+    assert json.loads(old.ok("projections", "status", "--json"))[0]["lag"] == 0
+
+
+def test_a_store_newer_than_the_program_is_refused(old: Old) -> None:
+    old.ok("db", "upgrade")
+    store = open_store(str(old.db), Path(old.env["PATHWAYS_KEY_FILE"]))
+    with store.session(write=True, append=False) as session:
+        session.execute(
+            "INSERT INTO pathways_schema VALUES (?, ?, ?)", (3, "2030-01-01", "from the future")
+        )
+    store.close()
+    result = old("alerts")
+    assert result.exit_code == 1
+    assert "has schema version 3, newer than this program's (2)" in result.output
+    assert old("db", "upgrade").exit_code == 1
+
+
+# --- the same migration on every backend ---------------------------------------------------
+
+
+def _made_older(store: Any) -> None:
+    """A current store turned back into version 1's layout (what the migration finds)."""
+    backend = store.backend
+    with store.session(write=True, append=True) as session:
+        for table in ("pathways_schema", "pw_tracking", "pw1_youth", "pw1_follower", "pw1_log"):
+            session.execute(f"DROP TABLE {{p}}{table}")
+        session.execute("ALTER TABLE {p}pathways_event_ids DROP COLUMN position")
+        session.execute(
+            "CREATE TABLE {p}pw_tracking (name VARCHAR(40) PRIMARY KEY, position BIGINT)"
+        )
+        session.execute("CREATE TABLE {p}pw_fact (position BIGINT PRIMARY KEY)")
+    assert migrations.version(backend) == 1
+
+
+@pytest.fixture
+def upgraded(make_app: Any) -> Any:
+    app = make_app()
+    app.import_lines((FIXTURES / "worked-example.jsonl").read_text().splitlines(), "c-sm-1")
+    _made_older(app.store)
+    return app
+
+
+def test_the_migration_runs_on_every_backend(upgraded: Any) -> None:
+    store = upgraded.store
+    with pytest.raises(migrations.SchemaError, match="schema version 1"):
+        migrations.check(store)
+    applied = migrations.upgrade(store)
+    assert [m.version for m in applied] == [2]
+    migrations.check(store)
+    places = store.backend.event_places([str(r.event.id) for r in store.iter_log()])
+    assert sorted(position for _, position in places.values()) == list(range(1, store.head() + 1))
+    projection = TimelinesProjection(store)
+    assert projection.status().lag == 0
+    assert migrations.upgrade(store) == []
