@@ -33,6 +33,7 @@ from pathways.domain.facts import layout
 
 TOPIC_PREFIX = "pathways:"
 _DERIVED = frozenset(DERIVED_KEYS)
+_COMMON = frozenset({"id", "youth", "occurred_on", "recorded_by"})
 
 #: Seals a youth's personal fields (JSON values) into one blob.
 Seal = Callable[[dict[str, Any]], str]
@@ -92,25 +93,58 @@ def encode(
 ) -> bytes:
     """The stored JSON of an event. `meta_json` comes from `meta`; `seal` seals its
     personal fields; `derived`: clear keys derived from personal data (DERIVED_KEYS)."""
+    return written(event, meta_json, seal, derived)[0]
+
+
+def written(
+    event: Event,
+    meta_json: str,
+    seal: Seal,
+    derived: Mapping[str, Any] | None = None,
+    *,
+    actor: str = "",
+    recorded_at: datetime | None = None,
+) -> tuple[bytes, Stored]:
+    """The stored JSON of an event (`encode`), and what `read` would make of it, built
+    from the event itself: a write projects its own events without parsing them back.
+    Its `clear` holds the event's own values (a date is a date), where `read`'s holds
+    their JSON; `Layout.values` takes both."""
     cls = type(event)
     personal = cls.personal_fields()
     # pydantic's own JSON encoder is several times faster than model_dump + json.dumps;
     # the extra keys are spliced before the closing brace.
     clear = event.model_dump_json(exclude=set(personal) or None)
     extra: dict[str, Any] = {}
+    sealed: str | None = None
     if personal:
-        sealed = {n: value for n in personal if (value := getattr(event, n)) is not None}
-        if sealed:
-            extra["personal"] = seal({k: _json_value(v) for k, v in sealed.items()})
-    extra.update(event.derive())
+        found = {n: value for n in personal if (value := getattr(event, n)) is not None}
+        if found:
+            sealed = extra["personal"] = seal({k: _json_value(v) for k, v in found.items()})
+    keys = event.derive()
     if derived:
         if not derived.keys() <= _DERIVED:
             msg = f"not derived keys: {sorted(derived.keys() - _DERIVED)}"
             raise ValueError(msg)
-        extra.update(derived)
+        keys.update(derived)
+    extra.update(keys)
     tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
     state = f'{clear[:-1]},{tail}"meta":{meta_json[:-1]},"v":{cls.class_version}}}}}'
-    return state.encode()
+    values = event.__dict__
+    stored = Stored(
+        kind=cls.type_name(),
+        position=0,
+        id=str(event.id),
+        youth=values.get("youth"),
+        occurred_on=event.occurred_on,
+        recorded_by=event.recorded_by,
+        clear={k: v for k, v in values.items() if k not in _COMMON and k not in personal},
+        actor=actor,
+        recorded_at=recorded_at or datetime.min,
+        version=cls.class_version,
+        sealed=sealed,
+        derived=keys,
+    )
+    return state.encode(), stored
 
 
 def read(position: int, topic: str, blob: bytes | str) -> Stored:

@@ -43,9 +43,9 @@ from pathways.domain.events import DERIVED_KEYS, Event, YouthErased, YouthEvent,
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
 Clock = Callable[[], datetime]
-#: Sees the events an append has just written, in its session, before the commit:
-#: (session, [(position, topic, state)]). The inline projection of the read models.
-Projector = Callable[[Session, list[tuple[int, str, bytes]]], None]
+#: Sees the events an append has just written, in its session, before the commit, as
+#: `read` would give them (`codec.written`). The inline projection of the read models.
+Projector = Callable[[Session, list[codec.Stored]], None]
 
 
 @dataclass(frozen=True)
@@ -288,17 +288,32 @@ class Store:
     ) -> StoredEvent:
         """The stored form (see `pathways.codec`). `meta` (the JSON of who and when, the
         same for every event of an append) may be given once for all."""
+        return self._written(write, actor, recorded_at, meta)[0]
+
+    def _written(
+        self, write: Write, actor: str, recorded_at: datetime, meta: str | None = None
+    ) -> tuple[StoredEvent, codec.Stored]:
+        """The stored form, and what reading it back would give (`codec.written`)."""
         event = write.event
 
         def seal(fields: dict[str, Any]) -> str:
             return self.keys.seal(write.stream, event.id, fields)
 
-        return StoredEvent(
+        state, stored = codec.written(
+            event,
+            meta or codec.meta(actor, recorded_at),
+            seal,
+            write.derived,
+            actor=actor,
+            recorded_at=recorded_at,
+        )
+        row = StoredEvent(
             originator_id=write.stream,
             originator_version=write.version,
             topic=codec.topic(type(event)),
-            state=codec.encode(event, meta or codec.meta(actor, recorded_at), seal, write.derived),
+            state=state,
         )
+        return row, stored
 
     def decode(
         self, stream: uuid.UUID, version: int, position: int, topic: str, blob: bytes
@@ -346,11 +361,11 @@ class Store:
                     self._wrapped.found[write.stream] = new_keys[-1][1]
             session.on_rollback.append(lambda: self._forget_all(s for s, _ in new_keys))
             meta = codec.meta(actor, now)
-            stored = [self.encode(w, actor, now, meta) for w in writes]
+            encoded = [self._written(w, actor, now, meta) for w in writes]
             session.executemany(
                 "INSERT INTO {p}pathways_keys VALUES (?, ?)", [(s.hex, w) for s, w in new_keys]
             )
-            positions = session.insert_events(stored)
+            positions = session.insert_events([row for row, _ in encoded])
             session.executemany(
                 "INSERT INTO {p}pathways_event_ids VALUES (?, ?, ?)",
                 [
@@ -362,7 +377,10 @@ class Store:
             if erased:
                 session.delete_keys(erased)
                 session.after_commit.append(lambda: self._after_erasure(erased))
-            appended = [(p, s.topic, s.state) for p, s in zip(positions, stored, strict=True)]
+            appended = []
+            for position, (_, stored) in zip(positions, encoded, strict=True):
+                stored.position = position
+                appended.append(stored)
             for projector in self.projectors:
                 projector(session, appended)
         return positions

@@ -92,7 +92,12 @@ class Layout:
             if value is None and derived:
                 value = derived.get(name)
             if column == "d" and value is not None:
-                value = date.fromisoformat(value).toordinal()
+                # a stored state's JSON, or the event's own value (`codec.written`)
+                value = (
+                    value.toordinal()
+                    if isinstance(value, date)
+                    else date.fromisoformat(value).toordinal()
+                )
             elif column == "n" and name in self.bits:
                 value = sum(1 << i for i, bit in enumerate(self.bits) if state.get(bit))
             elif column == "n" and isinstance(value, int) and not -_INT32 <= value < _INT32:

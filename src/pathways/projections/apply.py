@@ -141,13 +141,16 @@ class Projector:
         self.pending: dict[str, YouthRow] = {}
         self.facts = 0
 
-    def apply(self, session: Session, page: Sequence[tuple[int, str, bytes]]) -> None:
-        """Apply a page of the log (in log order) in the session: the recording times and
-        the followers at once, the youths' rows when `flush`ed (a rebuild applies many
-        pages before it writes each youth once)."""
-        if not page:
+    def apply_raw(self, session: Session, page: Sequence[tuple[int, str, bytes]]) -> None:
+        """Apply a page of the log as stored rows (position, topic, state)."""
+        self.apply(session, [codec.read(position, topic, blob) for position, topic, blob in page])
+
+    def apply(self, session: Session, decoded: Sequence[Stored]) -> None:
+        """Apply events (in log order) in the session: the recording times and the
+        followers at once, the youths' rows when `flush`ed (a rebuild applies many pages
+        before it writes each youth once)."""
+        if not decoded:
             return
-        decoded = [codec.read(position, topic, blob) for position, topic, blob in page]
         self._log(session, decoded)
         youths = self._load(session, {s.youth for s in decoded if s.youth is not None})
         self.facts += len(decoded)
@@ -160,7 +163,7 @@ class Projector:
             row = youths[youth]
             row.last_pos = max(row.last_pos, stored.position)
             if stored.kind == RETRACTED:
-                target = targets.get(stored.clear["event_id"])
+                target = targets.get(str(stored.clear["event_id"]))
                 if target is not None:
                     packing.retract(row.facts, target, stored.position)
                 continue
@@ -239,7 +242,7 @@ class Projector:
     @staticmethod
     def _targets(session: Session, decoded: Sequence[Stored]) -> dict[str, int]:
         """The log position of each event that the page's retractions name."""
-        ids = [s.clear["event_id"] for s in decoded if s.kind == RETRACTED]
+        ids = [str(s.clear["event_id"]) for s in decoded if s.kind == RETRACTED]
         if not ids:
             return {}
         places = session.backend.event_places(ids)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pathways.backends.base import Session
+from pathways.codec import Stored
 from pathways.domain.errors import StoreError
 from pathways.perf import without_gc
 from pathways.projections.apply import Projector, table_names
@@ -123,7 +124,7 @@ class TimelinesProjection:
         return table_names(self.backend.prefix, generation)
 
     # bringing it level ------------------------------------------------------------
-    def inline(self, session: Session, appended: Sequence[tuple[int, str, bytes]]) -> None:
+    def inline(self, session: Session, appended: Sequence[Stored]) -> None:
         """Project a write's own events in its transaction, if the model was level
         before them (else a catch-up will, in log order)."""
         if not appended:
@@ -132,15 +133,16 @@ class TimelinesProjection:
         if found.layout != LAYOUT:
             return
         column, table = self.backend.position_column, self.backend.events_table
+        first = appended[0].position
         before = session.rows(
-            f"SELECT MAX({column}) AS head FROM {table} WHERE {column} < ?", (appended[0][0],)
+            f"SELECT MAX({column}) AS head FROM {table} WHERE {column} < ?", (first,)
         )[0]["head"]
         if found.position != int(before or 0):
             return
         projector = self.projector(found.generation)
         projector.apply(session, appended)
         projector.flush(session)
-        self._set(session, appended[-1][0])
+        self._set(session, appended[-1].position)
 
     @without_gc
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
@@ -154,7 +156,7 @@ class TimelinesProjection:
                 if not page:
                     return applied
                 projector = self.projector(found.generation)
-                projector.apply(session, page)
+                projector.apply_raw(session, page)
                 projector.flush(session)
                 self._set(session, page[-1][0])
             applied += len(page)
@@ -173,7 +175,7 @@ class TimelinesProjection:
             projector = Projector(self.store.unseal, self.backend.prefix, generation)
             position = 0
             while page := self.store.read_raw(position, PAGE):
-                projector.apply(session, page)
+                projector.apply_raw(session, page)
                 if projector.facts >= REBUILD_FLUSH:
                     projector.flush(session)
                 position = page[-1][0]
