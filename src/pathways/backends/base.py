@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -240,6 +241,22 @@ class Backend(ABC):
         return found
 
     def insert_events(self, stored: Sequence[StoredEvent], **ours: Any) -> list[int]:
-        """Append in one transaction, with our rows (`our_rows`); eventsourcing's
-        IntegrityError on a version conflict."""
+        """Append in one transaction, with our rows (`our_rows`), whatever their number;
+        the events' positions, in order; eventsourcing's IntegrityError on a version
+        conflict, and then nothing is stored."""
         return list(self.recorder.insert_events(stored, **ours) or [])
+
+    @contextmanager
+    def appending(self) -> Iterator[Callable[..., list[int]]]:
+        """Successive appends in one transaction: `insert(stored, **ours)` takes what
+        `insert_events` takes and gives those events' positions; everything commits
+        at the end of the block, or nothing if it raises (a conflict in any chunk is
+        eventsourcing's IntegrityError). The writers' lock is held from the first
+        insert to the end: keep the block to the writing."""
+        with self.datastore.transaction(commit=True) as cursor:
+
+            def insert(stored: Sequence[StoredEvent], **ours: Any) -> list[int]:
+                # Each backend's recorder writes one batch in a given transaction.
+                return list(self.recorder._insert_events(cursor, stored, **ours) or [])
+
+            yield insert

@@ -7,7 +7,7 @@ not pay.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, unquote, urlparse, urlunparse
 
@@ -24,12 +24,21 @@ if TYPE_CHECKING:
 
 def _recorder_class() -> type[Any]:
     """Built on demand, so that importing this module does not import psycopg."""
+    from eventsourcing.persistence import InterfaceError, OperationalError
     from eventsourcing.postgres import PostgresApplicationRecorder
+    from eventsourcing.utils import retry
     from psycopg import Cursor
     from psycopg.rows import DictRow
 
     class PostgresRecorder(PostgresApplicationRecorder):
-        """eventsourcing's PostgreSQL recorder, writing our index and keys in its transaction."""
+        """eventsourcing's PostgreSQL recorder, writing our index and keys in its
+        transaction, and the events with `COPY` instead of one pipelined statement.
+
+        eventsourcing sends a batch as one `unnest` array in pipeline mode: past about
+        20,000 events (~11 MB) the client and the server each wait for the other to
+        read, forever, holding the table lock. `COPY` streams the rows in one
+        transaction, whatever their number, and is the fastest way measured (~3.5
+        times chunked `unnest` inserts)."""
 
         def __init__(self, datastore: Any, *, events_table_name: str = "stored_events") -> None:
             from psycopg.sql import SQL
@@ -41,28 +50,72 @@ def _recorder_class() -> type[Any]:
             )
             self._prefix = prefix
 
-        def _insert_events(
+        @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+        def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> list[int]:
+            with self.datastore.transaction(commit=True) as curs:
+                return self._insert_events(curs, stored_events, **kwargs)
+
+        def _insert_events(  # type: ignore[override]
             self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-        ) -> None:
+        ) -> list[int]:
+            """Append inside the cursor's transaction; the positions, in order (as
+            eventsourcing's SQLite recorder gives them; its PostgreSQL one gives None
+            here, and its `insert_events`, which calls this, is replaced above)."""
+            # The table lock orders the appends: until this transaction ends, no one
+            # else takes a position, so ours are the ones above the head.
+            self._lock_table(curs)
+            self._notify_channel(curs)
             ids, keys, erase = our_rows(kwargs)
-            if keys:
-                curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_keys VALUES (%s, %s)",
-                    keys,
-                )
+            p = self._prefix
+            _copy(curs, f"{p}pathways_keys (stream, wrapped)", ("text", "bytea"), keys)
             if erase:
-                curs.executemany(
-                    f"DELETE FROM {self._prefix}pathways_keys WHERE stream = %s",
-                    erase,
-                )
-            if ids:
-                curs.executemany(
-                    f"INSERT INTO {self._prefix}pathways_event_ids VALUES (%s, %s)",
-                    ids,
-                )
-            super()._insert_events(curs, stored_events, **kwargs)
+                streams = [stream for (stream,) in erase]
+                curs.execute(f"DELETE FROM {p}pathways_keys WHERE stream = ANY(%s)", (streams,))
+            _copy(curs, f"{p}pathways_event_ids (event_id, stream)", ("text", "text"), ids)
+            if not stored_events:
+                return []
+            table = f"{p}{self.events_table_name}"
+            curs.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS head FROM {table}")
+            head = _one(curs)["head"]
+            rows = (
+                (s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events
+            )
+            columns = "(originator_id, originator_version, topic, state)"
+            types = (self.datastore.originator_id_type, "int8", "text", "bytea")
+            _copy(curs, f"{table} {columns}", types, rows)
+            # COPY takes the sequence's values row after row: the i-th row has the
+            # i-th position above the head.
+            curs.execute(
+                f"SELECT notification_id FROM {table} WHERE notification_id > %s "
+                "ORDER BY notification_id",
+                (head,),
+            )
+            positions = [int(row["notification_id"]) for row in curs.fetchall()]
+            if len(positions) != len(stored_events):  # pragma: no cover - the lock forbids it
+                msg = f"appended {len(stored_events)} events but found {len(positions)} new"
+                raise StoreError(msg)
+            return positions
 
     return PostgresRecorder
+
+
+def _copy(curs: Any, target: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """`COPY target FROM STDIN` in binary, the rows streamed (nothing if there are none)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return
+    with curs.copy(f"COPY {target} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(types))
+        copy.write_row(first)
+        for row in rows:
+            copy.write_row(row)
+
+
+def _one(curs: Any) -> Any:
+    found = curs.fetchone()
+    assert found is not None
+    return found
 
 
 class PostgresBackend(Backend):
