@@ -46,6 +46,27 @@ class Location:
     target: str  # file path, URL or name
 
 
+def driver_reason(error: BaseException) -> str:
+    """A database driver's own one-line reason for a failure, without the SQL, the
+    bound parameters or the detail lines that may quote rows (data).
+
+    SQLAlchemy wraps the driver's error (`orig`) and adds the SQL and its parameters
+    to the text; eventsourcing raises its own with the driver's as the cause.
+    PostgreSQL's errors keep their primary message apart (`diag.message_primary`);
+    libpq's connection errors have none, and their first line is the reason."""
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = getattr(error, "orig", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    text = primary if isinstance(primary, str) and primary else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
 class NoStore(StoreError):
     """No store exists where --db points (a mistyped path, or `pathways init` not run)."""
 

@@ -6,14 +6,20 @@ not pay.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import parse_qs, unquote, urlparse, urlunparse
 
 from eventsourcing.persistence import StoredEvent
 
-from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, our_rows
+from pathways.backends import postgres_url
+from pathways.backends.base import (
+    OUR_TABLES,
+    Backend,
+    Location,
+    NoStore,
+    driver_reason,
+    our_rows,
+)
 from pathways.domain.errors import StoreError
 
 if TYPE_CHECKING:
@@ -125,12 +131,11 @@ class PostgresBackend(Backend):
     schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres", "postgresql+psycopg")
     placeholder: ClassVar[str] = "%s"
     position_column: ClassVar[str] = "notification_id"
+    target: postgres_url.PostgresTarget  # what the URL names (set by `open`)
 
     @classmethod
     def locate(cls, value: str) -> Location:
-        parsed = urlparse(value)
-        shown = parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[-1]).geturl()
-        return Location(cls.name, shown, value)
+        return Location(cls.name, postgres_url.display(value), value)
 
     @property
     def description(self) -> str:
@@ -138,31 +143,24 @@ class PostgresBackend(Backend):
 
     def open(self, *, create: bool) -> None:
         from eventsourcing.postgres import PostgresDatastore
+        from psycopg.rows import dict_row
 
-        parsed = urlparse(self.location.target)
-        schema = parse_qs(parsed.query).get("schema", ["public"])[0]
-        if not schema.replace("_", "").isalnum():
-            msg = f"--db: schema '{schema}' must be letters, digits and underscores"
-            raise StoreError(msg)
-        try:
-            self.datastore = PostgresDatastore(
-                dbname=(parsed.path or "/").lstrip("/") or "postgres",
-                host=parsed.hostname or "127.0.0.1",
-                port=parsed.port or 5432,
-                user=unquote(parsed.username or os.environ.get("USER", "postgres")),
-                password=unquote(parsed.password or ""),
-                schema=schema,
-                pool_size=2,
-                max_overflow=4,
-            )
-            with self.datastore.transaction(commit=create) as curs:
-                if create:
-                    curs.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                curs.execute("SELECT to_regclass(%s) AS found", (f'"{schema}".stored_events',))
-                exists = curs.fetchone()["found"] is not None
-        except Exception as error:
-            msg = f"cannot reach PostgreSQL at {self.location.display}: {error}"
-            raise StoreError(msg) from None
+        self.target = postgres_url.parse(self.location.target)
+        schema = self.target.schema
+        exists = self._probe(create=create)
+        self.datastore = PostgresDatastore(
+            dbname="",
+            host="",
+            port="",
+            user="",
+            password="",
+            schema=schema,
+            pool_size=2,
+            max_overflow=4,
+        )
+        # eventsourcing makes its pool's connections from five of libpq's parameters:
+        # give them all of the URL's (sslmode, application_name, host lists...).
+        self.datastore.pool.kwargs = {**self.target.params, "row_factory": dict_row}
         self.schema = schema
         self.prefix = f'"{schema}".'
         self.recorder = _recorder_class()(self.datastore)
@@ -173,6 +171,27 @@ class PostgresBackend(Backend):
         else:
             self.datastore.register_type_adapters()
 
+    def _probe(self, *, create: bool) -> bool:
+        """Connect once, so that a failure says why (the pool would only time out);
+        with `create`, make the schema. Whether the store's events table is there."""
+        import psycopg
+
+        schema = self.target.schema
+        try:
+            with psycopg.connect(**self.target.params) as conn:  # commits on leaving
+                if create:
+                    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                found = conn.execute(
+                    "SELECT to_regclass(%s)", (f'"{schema}".stored_events',)
+                ).fetchone()
+        except psycopg.OperationalError as error:
+            msg = f"cannot connect to PostgreSQL at {self.location.display}: {driver_reason(error)}"
+            raise StoreError(msg) from None
+        except psycopg.Error as error:
+            msg = f"PostgreSQL at {self.location.display} refused: {driver_reason(error)}"
+            raise StoreError(msg) from None
+        return found is not None and found[0] is not None
+
     def stream_param(self, stream: uuid.UUID) -> Any:
         return stream  # a uuid column
 
@@ -180,10 +199,14 @@ class PostgresBackend(Backend):
         """One engine: a writer takes the lock with `SELECT ... FOR UPDATE`."""
         from sqlalchemy import create_engine
 
-        parsed = urlparse(self.location.target)
-        # SQLAlchemy maps the bare scheme to psycopg2, and knows no `schema` parameter.
-        url = urlunparse(parsed._replace(scheme="postgresql+psycopg", query=""))
-        engine = create_engine(url, pool_size=2, max_overflow=4)
+        # The connections of the events' (every libpq parameter of the URL), not a
+        # URL of SQLAlchemy's reading, which knows no host lists.
+        engine = create_engine(
+            "postgresql+psycopg://",
+            connect_args=dict(self.target.params),
+            pool_size=2,
+            max_overflow=4,
+        )
         return engine, engine
 
     def insert(self, table: Table) -> Any:
