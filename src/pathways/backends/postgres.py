@@ -78,31 +78,37 @@ def _recorder_class() -> type[Any]:
                 streams = [stream for (stream,) in erase]
                 curs.execute(f"DELETE FROM {p}pathways_keys WHERE stream = ANY(%s)", (streams,))
             _copy(curs, f"{p}pathways_event_ids (event_id, stream)", ("text", "text"), ids)
-            if not stored_events:
-                return []
             table = f"{p}{self.events_table_name}"
-            curs.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS head FROM {table}")
-            head = _one(curs)["head"]
-            rows = (
-                (s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events
-            )
-            columns = "(originator_id, originator_version, topic, state)"
-            types = (self.datastore.originator_id_type, "int8", "text", "bytea")
-            _copy(curs, f"{table} {columns}", types, rows)
-            # COPY takes the sequence's values row after row: the i-th row has the
-            # i-th position above the head.
-            curs.execute(
-                f"SELECT notification_id FROM {table} WHERE notification_id > %s "
-                "ORDER BY notification_id",
-                (head,),
-            )
-            positions = [int(row["notification_id"]) for row in curs.fetchall()]
-            if len(positions) != len(stored_events):  # pragma: no cover - the lock forbids it
-                msg = f"appended {len(stored_events)} events but found {len(positions)} new"
-                raise StoreError(msg)
-            return positions
+            return copy_events(curs, table, stored_events, self.datastore.originator_id_type)
 
     return PostgresRecorder
+
+
+def copy_events(
+    curs: Any, table: str, stored: Sequence[StoredEvent], id_type: str = "uuid"
+) -> list[int]:
+    """Append events to `table` with `COPY`, in the cursor's transaction, which must
+    hold the table's EXCLUSIVE lock (no one else then takes a position until it
+    ends); their positions, in order. A (stream, version) already stored raises
+    psycopg's UniqueViolation (eventsourcing's datastore makes it its IntegrityError)."""
+    if not stored:
+        return []
+    curs.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS head FROM {table}")
+    head = _one(curs)["head"]
+    rows = ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored)
+    columns = "(originator_id, originator_version, topic, state)"
+    _copy(curs, f"{table} {columns}", (id_type, "int8", "text", "bytea"), rows)
+    # COPY takes the sequence's values row after row: the i-th row has the i-th
+    # position above the head.
+    curs.execute(
+        f"SELECT notification_id FROM {table} WHERE notification_id > %s ORDER BY notification_id",
+        (head,),
+    )
+    positions = [int(row["notification_id"]) for row in curs.fetchall()]
+    if len(positions) != len(stored):  # pragma: no cover - the lock forbids it
+        msg = f"appended {len(stored)} events but found {len(positions)} new"
+        raise StoreError(msg)
+    return positions
 
 
 def _copy(curs: Any, target: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
