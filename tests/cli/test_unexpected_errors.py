@@ -139,3 +139,27 @@ def test_expected_failures_write_no_crash_log(
     assert "not UTF-8 text" in run(env, "import", str(binary)).output
     assert "No such file" in run(env, "import", str(tmp_path / "missing.jsonl")).output
     assert not crashes.exists()
+
+
+def test_a_database_failure_names_the_database_and_what_was_stored(
+    env: dict[str, str], crashes: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def locked(*_: object) -> None:
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(Store, "count_events", locked)
+    (message,) = run(env, "info").output.splitlines()
+    assert message == (
+        "Error: the store failed (OperationalError: database is locked) "
+        f"on {env['PATHWAYS_DB']}. Nothing was stored."
+    )
+
+
+def test_a_warning_is_one_plain_line_without_source(capsys: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    with warnings.catch_warnings():  # (restores Python's own display afterwards)
+        warnings.simplefilter("always")
+        pathways.cli.plain_warnings()
+        warnings.warn(f"the read models could not catch up\n{SECRET}", stacklevel=1)
+    assert capsys.readouterr().err == "warning: the read models could not catch up\n"

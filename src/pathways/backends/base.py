@@ -52,6 +52,27 @@ class Location:
     target: str  # file path, URL or name
 
 
+def driver_reason(error: BaseException) -> str:
+    """A database driver's own one-line reason for a failure, without the SQL, the
+    bound parameters or the detail lines that may quote rows (data).
+
+    SQLAlchemy wraps the driver's error (`orig`) and adds the SQL and its parameters
+    to the text; eventsourcing raises its own with the driver's as the cause.
+    PostgreSQL's errors keep their primary message apart (`diag.message_primary`);
+    libpq's connection errors have none, and their first line is the reason."""
+    seen: set[int] = set()
+    while id(error) not in seen:
+        seen.add(id(error))
+        inner = getattr(error, "orig", None) or error.__cause__
+        if not isinstance(inner, BaseException):
+            break
+        error = inner
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    text = primary if isinstance(primary, str) and primary else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
 class NoStore(StoreError):
     """No store exists where --db points (a mistyped path, or `pathways init` not run)."""
 
@@ -71,6 +92,8 @@ class Session(ABC):
         self.after_commit: list[Callable[[], None]] = []
         #: run if it rolls back (to forget what the program remembered of its writes)
         self.on_rollback: list[Callable[[], None]] = []
+        #: why the last savepoint was rolled back, if one was
+        self.refused: str | None = None
 
     def sql(self, text: str) -> str:
         return text.replace("{p}", self.backend.prefix).replace("?", self.backend.placeholder)
@@ -85,6 +108,27 @@ class Session(ABC):
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self.cursor.executemany(self.sql(sql), rows)
+
+    def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        """Insert rows into one of our tables (`types`: their PostgreSQL types, for a
+        backend that copies them in)."""
+        marks = ", ".join("?" * len(types))
+        self.executemany(f"INSERT INTO {{p}}{table} VALUES ({marks})", rows)
+
+    @contextmanager
+    def savepoint(self, name: str) -> Iterator[None]:
+        """A part of the session that may fail alone: if the database refuses it (a lock
+        not granted in time, a table it may not write), it is rolled back, `refused`
+        says why, and the rest of the session goes on. A bug (any other exception) is
+        not caught."""
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except self.backend.refusals() as error:
+            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+            self.refused = driver_reason(error)
+            return
+        self.execute(f"RELEASE SAVEPOINT {name}")
 
     @abstractmethod
     def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
@@ -198,6 +242,11 @@ class Backend(ABC):
     @abstractmethod
     def dialect(self) -> Dialect:
         """SQLAlchemy's dialect of the database (to compile the read models' DDL)."""
+
+    def refusals(self) -> tuple[type[BaseException], ...]:
+        """The driver's errors by which the database refuses a statement (a lock not
+        granted in time, a permission, a missing table), as opposed to a bug."""
+        return ()
 
     def lock_tracking_sql(self) -> str:
         """What a session adds to the SELECT of a read model's tracking row to hold it

@@ -44,6 +44,12 @@ class SQLiteSession(Session):
     """A transaction of a SQLite connection; a writing one begins IMMEDIATE, taking the
     database's write lock at once (a deferred one could fail to upgrade its read)."""
 
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        try:
+            super().executemany(sql, rows)
+        except sqlite3.IntegrityError as error:  # as eventsourcing's recorders say it
+            raise IntegrityError(error) from None
+
     def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
         # One executemany instead of the library's execute per event (to read each
         # lastrowid): inside this write transaction SQLite gives each new row the
@@ -174,6 +180,9 @@ class SQLiteBackend(Backend):
         from sqlalchemy.pool import QueuePool
 
         return QueuePool(creator)
+
+    def refusals(self) -> tuple[type[BaseException], ...]:
+        return (sqlite3.OperationalError,)
 
     def has_table(self, name: str) -> bool:
         found = self.rows(

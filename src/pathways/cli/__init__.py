@@ -103,7 +103,7 @@ class PathwaysGroup(click.Group):
             raise
         except Exception as error:
             if is_expected(error):
-                raise click.ClickException(expected_failure(error)) from None
+                raise click.ClickException(expected_failure(error, ctx)) from None
             if os.environ.get(DEBUG_ENV, "") not in ("", "0"):
                 raise  # the whole traceback on standard error
             from pathways.cli.common import finish_progress
@@ -144,12 +144,28 @@ def is_expected(error: Exception) -> bool:
     """Whether a failure is one of input or of the environment, told by a plain message:
     refused input (pydantic's ValidationError, a file that is not UTF-8), a file or
     folder that cannot be used (OSError), a database that fails to work (locked,
-    full, unreachable: the drivers' OperationalError). Anything else is a bug."""
+    full, unreachable: the drivers' OperationalError; or that refuses the store's
+    user: PostgreSQL's permission denied). Anything else is a bug."""
     from pydantic import ValidationError
 
     if isinstance(error, ValidationError | UnicodeDecodeError | OSError):
         return True
-    return isinstance(error, _operational_errors())
+    return _database_failure(error)
+
+
+def _database_failure(error: BaseException) -> bool:
+    """A driver's "it failed to work" error, or one wrapped in it (SQLAlchemy's `orig`,
+    eventsourcing's cause)."""
+    failures = _operational_errors()
+    seen: set[int] = set()
+    found: BaseException | None = error
+    while found is not None and id(found) not in seen:
+        if isinstance(found, failures):
+            return True
+        seen.add(id(found))
+        inner = getattr(found, "orig", None) or found.__cause__
+        found = inner if isinstance(inner, BaseException) else None
+    return False
 
 
 def _operational_errors() -> tuple[type[BaseException], ...]:
@@ -161,6 +177,7 @@ def _operational_errors() -> tuple[type[BaseException], ...]:
         ("eventsourcing.persistence", "OperationalError"),
         ("sqlalchemy.exc", "OperationalError"),
         ("psycopg", "OperationalError"),
+        ("psycopg.errors", "InsufficientPrivilege"),
     ):
         cls = getattr(sys.modules.get(module), name, None)
         if isinstance(cls, type) and issubclass(cls, BaseException):
@@ -207,13 +224,7 @@ def write_crash_log(error: BaseException, command: str | None) -> Path:
 def unexpected_failure(ctx: click.Context, error: Exception) -> str:
     """The one-line message for a bug: what it is, where its traceback is, and what was
     stored. The exception's own message is not shown: it may hold data."""
-    from pathways.cli.common import interrupted_message
-
-    try:
-        stored = interrupted_message(ctx)
-    except Exception:
-        stored = "whether anything was stored is unknown (`pathways history` shows it)"
-    stored = stored[:1].upper() + stored[1:]
+    stored = what_was_stored(ctx)
     try:
         where = f"its traceback is in {write_crash_log(error, ctx.invoked_subcommand)}"
     except OSError as problem:
@@ -227,10 +238,23 @@ def unexpected_failure(ctx: click.Context, error: Exception) -> str:
     )
 
 
-def expected_failure(error: Exception) -> str:
+def what_was_stored(ctx: click.Context) -> str:
+    """What the failed command stored, as a sentence ("Nothing was stored")."""
+    from pathways.cli.common import interrupted_message
+
+    try:
+        stored = interrupted_message(ctx)
+    except Exception:
+        stored = "whether anything was stored is unknown (`pathways history` shows it)"
+    return stored[:1].upper() + stored[1:]
+
+
+def expected_failure(error: Exception, ctx: click.Context | None = None) -> str:
     """A plain message for failures of the environment or of input (no traceback).
 
-    Values are not repeated: a refused field may be personal (a note, a reason)."""
+    Values are not repeated: a refused field may be personal (a note, a reason). A
+    database's failure says which database and the driver's one-line reason, never
+    the SQL or its parameters (SQLAlchemy's text holds both: youth references)."""
     from pydantic import ValidationError
 
     if isinstance(error, ValidationError):
@@ -245,10 +269,24 @@ def expected_failure(error: Exception) -> str:
         where = f" {error.filename}" if error.filename else ""
         return f"cannot use{where}: {error.strerror or error}"
     # a database that failed to work (see `is_expected`)
-    return (
-        f"the store failed ({type(error).__name__}: {error}). "
-        "Nothing was written unless a line above says so."
-    )
+    from pathways.backends.base import driver_reason
+
+    failed = f"the store failed ({type(error).__name__}: {driver_reason(error)})"
+    if ctx is None:
+        return f"{failed}. Nothing was written unless a line above says so."
+    return f"{failed}{_on_database(ctx)}. {what_was_stored(ctx)}."
+
+
+def _on_database(ctx: click.Context) -> str:
+    """' on DATABASE' (the store's location, without its password), or nothing."""
+    from pathways.backends import locate
+
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    try:
+        return f" on {locate(settings.get('db')).display}"
+    except Exception:  # (a --db value that failed to parse said so before)
+        return ""
 
 
 @click.group(cls=PathwaysGroup)
@@ -284,11 +322,25 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
     ctx.obj = {"db": db, "key_file": key_file}
 
 
+def plain_warnings() -> None:
+    """A library's warning is one line on standard error, "warning: MESSAGE" (its first
+    line), instead of Python's default, which adds the file, the line number and
+    that line of source: a message is for the user, and says no more."""
+    import warnings
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        lines = str(message).strip().splitlines() or [""]
+        click.echo(f"warning: {lines[0]}", err=True)
+
+    warnings.showwarning = show
+
+
 def main() -> None:
     """The `pathways` command. click's own handling, but for an interrupt that comes
     before a command has begun (while Python loads it), which click would call
     "Aborted!": it is said plainly, with the exit code of the signal."""
     _on_sigterm(_terminate)
+    plain_warnings()
     try:
         code = cli.main(prog_name="pathways", standalone_mode=False)
     except click.exceptions.Abort as abort:

@@ -126,9 +126,15 @@ class TimelinesProjection:
     # bringing it level ------------------------------------------------------------
     def inline(self, session: Session, appended: Sequence[Stored]) -> None:
         """Project a write's own events in its transaction, if the model was level
-        before them (else a catch-up will, in log order)."""
+        before them (else a catch-up will, in log order). If the database refuses (the
+        model's tables locked past the timeout, or not writable by this user), the
+        write goes on without it: the read models are behind, and a read catches up."""
         if not appended:
             return
+        with session.savepoint("inline"):
+            self._inline(session, appended)
+
+    def _inline(self, session: Session, appended: Sequence[Stored]) -> None:
         found = self.tracking(session, lock=True)
         if found.layout != LAYOUT:
             return
