@@ -6,20 +6,16 @@ $PATHWAYS_DB and $PATHWAYS_MASTER_KEY, always with `--as-of 2026-11-27`.
 
 The browser tests open the file in headless Chromium (Debian's `chromium`), each run
 with a fresh profile; they are skipped when it is missing, unless
-$PATHWAYS_REQUIRE_BROWSER is set (CI), in which case they fail.
+$PATHWAYS_REQUIRE_BROWSER is set (CI), in which case they fail (tests/reporting.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
 from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +31,11 @@ from pathways.domain.outcomes import RELEASE_INDICATORS
 from pathways.projections import attach
 from pathways.report.i18n import TEXT, label
 from pathways.store import open_store
+from reporting import Page, browse, chromium
 
 END = date(2026, 11, 27)
 PERIOD = ["--from", "2025-01-01", "--to", "2026-06-30", "--as-of", END.isoformat()]
 LANGS = ("fr", "en")
-CHROMIUM = Path(os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"))
-BROWSER_TIMEOUT = 60
 #: The only absolute URLs a report may hold: the namespaces of its inline SVG charts.
 SVG_NAMESPACES = {
     ("svg", "xmlns"): "http://www.w3.org/2000/svg",
@@ -135,82 +130,15 @@ def outcomes_json(built: Built) -> list[dict[str, Any]]:
 # --- reading the HTML --------------------------------------------------------------------
 
 
-class Page(HTMLParser):
-    """The report as blocks in document order (headings, tables, figures), and every tag."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.blocks: list[tuple[str, Any]] = []
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self.styles: list[str] = []
-        self._open: dict[str, list[Any]] = {}
-        self._attrs: dict[str, str | None] = {}
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style", "table", "figure"):
-            self._open[tag] = []
-        elif tag == "tr" and "table" in self._open:
-            self._open["table"].append([])
-        if tag == "script":
-            self._attrs = attributes
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in self._open:
-            return
-        content = self._open.pop(tag)
-        text = "".join(content).strip() if tag not in ("table", "figure") else ""
-        if tag in ("h1", "h2", "h3"):
-            self.blocks.append((tag, text))
-        elif tag in ("td", "th") and "table" in self._open:
-            self._open["table"][-1].append(text)
-        elif tag == "text" and "figure" in self._open:
-            self._open["figure"].append(text)
-        elif tag in ("table", "figure"):
-            self.blocks.append((tag, content))
-        elif tag == "script":
-            self.scripts.append((self._attrs, "".join(content)))
-        elif tag == "style":
-            self.styles.append(text)
-
-    def handle_data(self, data: str) -> None:
-        for tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style"):
-            if tag in self._open:
-                self._open[tag].append(data)
-
-    def island(self) -> dict[str, Any]:
-        found = [(a, s) for a, s in self.scripts if a.get("id") == "pathways-figures"]
-        assert len(found) == 1
-        assert found[0][0] == {"type": "application/json", "id": "pathways-figures"}
-        data: dict[str, Any] = json.loads(found[0][1])
-        return data
-
-    def section(self, title: str) -> list[tuple[str, Any]]:
-        """The blocks under the h2 `title`, up to the next h2."""
-        start = self.blocks.index(("h2", title))
-        rest = self.blocks[start + 1 :]
-        end = next((i for i, (kind, _) in enumerate(rest) if kind == "h2"), len(rest))
-        return rest[:end]
-
-    def by_heading(self, title: str) -> dict[str, dict[str, Any]]:
-        """In a section: h3 -> its first table (as {first cell: row}) and figure texts."""
-        found: dict[str, dict[str, Any]] = {}
-        current = None
-        for kind, content in self.section(title):
-            if kind == "h3":
-                current = found.setdefault(content, {})
-            elif current is not None and kind not in current:
-                current[kind] = {row[0]: row for row in content[1:]} if kind == "table" else content
-        return found
-
-
 @pytest.fixture(scope="module")
 def pages(reports: dict[str, Path]) -> dict[str, Page]:
     return {lang: Page(path.read_text(encoding="utf-8")) for lang, path in reports.items()}
+
+
+def quarter_name(code: str, lang: str) -> str:
+    """2026-Q1 as the report shows it: T1 2026, Q1 2026."""
+    year, quarter = code.split("-Q")
+    return f"T{quarter} {year}" if lang == "fr" else f"Q{quarter} {year}"
 
 
 def percent(value: float, lang: str) -> str:
@@ -220,64 +148,9 @@ def percent(value: float, lang: str) -> str:
 # --- in a browser --------------------------------------------------------------------------
 
 
-@dataclass
-class Browsed:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def console(self) -> list[str]:
-        """What the page wrote to the console (chromium logs it as `INFO:CONSOLE...`).
-
-        Chromium's own noise (D-Bus, GPU, sandbox warnings) never carries these markers.
-        """
-        return [
-            line for line in self.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
-        ]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Path:
-    if not CHROMIUM.exists():
-        message = f"no browser at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("PATHWAYS_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def browse(browser: Path, profile: Path, *args: str) -> Browsed:
-    """Run headless Chromium once, with a fresh profile; killed (all of it) after 60 s."""
-    command = [
-        str(browser),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=BROWSER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"chromium did not finish in {BROWSER_TIMEOUT} s:\n{stderr[-3000:]}")
-    assert process.returncode == 0, stderr[-3000:]
-    return Browsed(process.returncode, stdout, stderr)
+    return chromium()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -313,7 +186,7 @@ def test_every_chart_is_drawn_in_chromium_without_a_console_message(
     assert charts is not None, root.group(0)
     drawn, total = int(charts.group(1)), int(charts.group(2))
     assert drawn == total >= 10
-    assert total == reports[lang].read_text(encoding="utf-8").count('<figure class="chart">')
+    assert total == reports[lang].read_text(encoding="utf-8").count('<figure class="chart"')
 
 
 def test_the_console_check_sees_errors_and_blocked_loads(browser: Path, tmp_path: Path) -> None:
@@ -418,14 +291,16 @@ def test_no_reference_birth_date_name_or_individual_row(
             assert name.upper() not in text
     # The data island holds aggregates only.
     island = pages[lang].island()
-    assert set(island) == {"meta", "outcomes_by_territory", "outcomes_by_quarter",
-                           "compare_by_measure"}  # fmt: skip
+    assert set(island) == {"meta", "names", "outcomes_by_territory", "outcomes_by_quarter",
+                           "community_by_territory", "compare_by_measure"}  # fmt: skip
     allowed = {
         "indicator", "group", "territory", "quarter", "n", "window_days", "k", "rate",
         "ci_low", "ci_high", "suppressed", "median", "q1", "q3", "censored", "reference",
         "n_reference", "rate_reference", "difference", "flagged", "warning", "secondary",
     }  # fmt: skip
-    for key in ("outcomes_by_territory", "outcomes_by_quarter", "compare_by_measure"):
+    keys = ("outcomes_by_territory", "outcomes_by_quarter", "community_by_territory",
+            "compare_by_measure")  # fmt: skip
+    for key in keys:
         for row in island[key]:
             assert set(row) <= allowed, row
             assert row["suppressed"] or row["n"] >= island["meta"]["min_n"]
@@ -462,6 +337,7 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
 ) -> None:
     t = TEXT[lang]
     page = pages[lang]
+    names = page.island()["names"][lang]["territory"]  # the tables and charts show names
     found = page.by_heading(t["indicators"])
     checked = withheld = 0
     for code in RELEASE_INDICATORS:
@@ -470,7 +346,7 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
         table = blocks["table"]
         assert len(table) == len(rows)
         for row in rows:
-            name = t["department"] if row["group"] == "all" else row["group"]
+            name = t["department"] if row["group"] == "all" else names[row["group"]]
             cells = table[name]
             assert cells[1] == str(row["n"])
             if row["suppressed"]:
@@ -482,24 +358,36 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
                 checked += 1
         # The chart names the groups that are shown, and only them.
         groups = [r for r in rows if r["group"] != "all"]
-        visible = {r["group"] for r in groups if not r["suppressed"]}
+        visible = {names[r["group"]] for r in groups if not r["suppressed"]}
         if visible:
             texts = set(blocks["figure"])
             assert visible <= texts, code
-            assert not texts & {r["group"] for r in groups if r["suppressed"]}, code
+            assert not texts & {names[r["group"]] for r in groups if r["suppressed"]}, code
         else:
             assert "figure" not in blocks
     assert checked >= 20
     assert withheld >= 20
 
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_trend_cohort_and_curves_show_those_figures_small_groups_withheld(
+    pages: dict[str, Page], outcomes_json: list[dict[str, Any]], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    names = page.island()["names"][lang]["territory"]
+
     # The trend table: the rates by quarter, withheld quarters starred.
     quarters = pages[lang].island()["outcomes_by_quarter"]
     trend = next(c for k, c in page.section(t["trend"]) if k == "table")
     header, *lines = trend
+    shown = {quarter_name(r["group"], lang): r["group"] for r in quarters if r["group"] != "all"}
     for line in lines:
         code = next(c for c in RELEASE_INDICATORS if label(c, lang) == line[0])
         for quarter, cell in zip(header[1:], line[1:], strict=True):
-            row = next(r for r in quarters if r["indicator"] == code and r["group"] == quarter)
+            row = next(
+                r for r in quarters if r["indicator"] == code and r["group"] == shown[quarter]
+            )
             assert cell == ("*" if row["suppressed"] else percent(row["rate"], lang))
     assert any("*" in line for line in lines)
 
@@ -513,10 +401,10 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
             assert {name for name, n in sizes.items() if n >= 5} <= set(content)
             assert not {name for name, n in sizes.items() if n < 5} & set(content)
             bars += 1
-    assert bars == 4
+    assert bars == 5  # releases by territory, quarter and measure; community by two
     # ... and the survival curves the territories with under 5 releases.
     small = {
-        r["group"]
+        names[r["group"]]
         for r in outcomes_json
         if r["indicator"] == "met-before-release" and r["group"] != "all" and r["n"] < 5
     }
