@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -27,9 +28,11 @@ from pathways import demo
 from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.domain.events import Released, YouthRegistered
-from pathways.domain.outcomes import RELEASE_INDICATORS
+from pathways.domain.outcomes import COMMUNITY_INDICATORS, DELAYS, RELEASE_INDICATORS
 from pathways.projections import attach
+from pathways.report import glossary
 from pathways.report.i18n import TEXT, label
+from pathways.report.timing import TREND_INDICATORS
 from pathways.store import open_store
 from reporting import Page, browse, chromium
 
@@ -414,6 +417,181 @@ def test_the_trend_cohort_and_curves_show_those_figures_small_groups_withheld(
     for content in curves:
         assert t["department"] in content
         assert not set(content) & small
+
+
+# --- names, sections, comparisons ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_not_codes_wherever_a_reader_looks(pages: dict[str, Page], lang: str) -> None:
+    page = pages[lang]
+    text = page.text()  # tables, headings, sentences and the charts' text; not the island
+    names = page.island()["names"][lang]
+    assert names["territory"]["outside-35"] == (
+        "Hors Ille-et-Vilaine" if lang == "fr" else "Outside Ille-et-Vilaine"
+    )
+    shown = 0
+    for kind in ("territory", "organisation", "measure"):
+        for code, name in names[kind].items():
+            if name != code:
+                assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text), code
+            shown += name in text
+    for name in (
+        "Fougères",
+        "Vallons de Vilaine",
+        "Mission Locale du Pays de Saint-Malo",
+        "We Ker",
+        "Job dating at CP Rennes-Vezin",
+        names["territory"]["outside-35"],
+    ):
+        assert name in text, name  # fmt: skip
+    assert shown >= 15
+    assert ("T1 2026" if lang == "fr" else "Q1 2026") in text
+    assert "2026-Q1" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_community_supervision_has_its_own_section_with_the_figures_of_outcomes(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    rows = json.loads(
+        run(environment(built), "outcomes", *PERIOD, "--cohort", "community", "--by",
+            "territory", "--json")
+    )  # fmt: skip
+    assert page.island()["community_by_territory"] == rows
+    names = page.island()["names"][lang]["territory"]
+    found = page.by_heading(t["community_indicators"])
+    assert set(found) == {label(code, lang) for code in COMMUNITY_INDICATORS} | {t["delays"]}
+    for code in COMMUNITY_INDICATORS:
+        table = found[label(code, lang)]["table"]
+        for row in (r for r in rows if r["indicator"] == code):
+            cells = table[t["department"] if row["group"] == "all" else names[row["group"]]]
+            assert cells[1] == str(row["n"])
+            shown = "*" if row["suppressed"] else percent(row["rate"], lang)
+            assert cells[3] == shown, (code, cells)
+    assert "figure" in found[label("incarcerated-within-180d", lang)]
+    assert label("incarcerated-within-180d", lang) != label("reincarcerated-within-180d", lang)
+
+
+def _comparisons(built: Built) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows = json.loads(run(environment(built), "compare", *PERIOD, "--by", "measure", "--json"))
+    main = [r for r in rows if not r["suppressed"] and r["warning"] is None]
+    return main, [r for r in rows if r not in main]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_comparisons_without_enough_releases_leave_the_main_table(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    """In this small cohort no measure has 20 releases on both sides: no table, no chart,
+    a sentence instead (tests/integration/test_report_small.py fills the table)."""
+    t = TEXT[lang]
+    page = pages[lang]
+    main, others = _comparisons(built)
+    assert main == []
+    assert others
+    blocks = page.section(t["comparisons"])
+    assert [k for k, _ in blocks if k in ("table", "figure")] == []
+    paragraphs = [c for k, c in blocks if k == "p"]
+    assert t["no_chart_comparisons"].format(enough=20) in paragraphs
+    small = sum(not r["suppressed"] for r in others)
+    sentence = t["comparisons_others"].format(
+        others=len(others), small=small, suppressed=len(others) - small, enough=20, n=5
+    )
+    assert sentence in paragraphs
+    assert any(p.startswith("0 ") for p in paragraphs)  # the chance note: none in the table
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_others_are_in_the_annex_never_flagged(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    _, others = _comparisons(built)
+    measures = page.island()["names"][lang]["measure"]
+    header, *lines = next(c for k, c in page.section(t["annex"]) if k == "table")
+    assert "!" not in header
+    assert len(lines) == len(others)
+    for line, row in zip(lines, others, strict=True):
+        assert line[0] == measures[row["group"]]
+        assert "!" not in line
+        reason = (
+            t["suppressed_comparison"].format(n=5)
+            if row["suppressed"]
+            else t["small"].format(enough=20)
+        )
+        assert line[-1] == reason
+    assert page.h2()[-1] == t["annex"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_caseload_is_counted_on_the_last_day_of_the_period_and_says_so(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    end, as_of = ("30/06/2026", "27/11/2026") if lang == "fr" else ("2026-06-30", "2026-11-27")
+    title = t["caseload"].format(date=end)
+    assert title in page.h2()
+    blocks = page.section(title)
+    assert t["caseload_at_end"].format(date=end, as_of=as_of) in [c for k, c in blocks if k == "p"]
+    lines = json.loads(
+        run(environment(built), "caseload", "--as-of", "2026-06-30", "--json")
+    )  # the caseload of that day, as `caseload` gives it
+    followed = Counter(line["organisation"] for line in lines)
+    alerts: Counter[str] = Counter()
+    for line in lines:
+        alerts[line["organisation"]] += line["alerts"]
+    organisations = page.island()["names"][lang]["organisation"]
+    table = {row[0]: row for row in next(c for k, c in blocks if k == "table")[1:]}
+    assert len(table) == len(followed)
+    for organisation, n in followed.items():
+        row = table[t["none_org"] if organisation is None else organisations[organisation]]
+        assert row[1] == str(n)
+        assert row[2] == (str(alerts[organisation]) if n >= 5 else "*")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_definitions_explain_their_notation_in_words(pages: dict[str, Page], lang: str) -> None:
+    page = pages[lang]
+    text = page.text()
+    # No interval notation such as [s, r], [r, r + 30] or (r, r + 180].
+    assert not re.search(r"[\[(]\s*[a-z]\s*(\+\s*\d+)?\s*,\s*[a-z]", text)
+    for code, words in glossary.INDICATORS.items():
+        definition = words[lang][1]
+        assert not re.search(r"\[|\]", definition), code
+    blocks = page.by_heading(TEXT[lang]["definitions"])
+    assert set(blocks) == {TEXT[lang]["reading"], TEXT[lang]["indicator_list"]}
+    for code in (*RELEASE_INDICATORS, *COMMUNITY_INDICATORS, *DELAYS):
+        name, definition = glossary.INDICATORS[code][lang]
+        assert f"{name} {definition}" in text or (name in text and definition in text), code
+    for symbol in ("n", "k", "*", "Q1"):
+        assert any(symbol in entry[0] for entry in glossary.READING[lang])
+    for _, words in glossary.READING[lang]:
+        assert words.format(n=5) in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_trend_is_one_small_chart_per_indicator(pages: dict[str, Page], lang: str) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    quarters = page.island()["outcomes_by_quarter"]
+    figures = [c for k, c in page.section(t["trend"]) if k == "figure"]
+    assert len(figures) == 1
+    texts = figures[0]
+    drawn = [
+        code
+        for code in TREND_INDICATORS
+        if any(r["indicator"] == code and r["group"] != "all" and not r["suppressed"]
+               for r in quarters)
+    ]  # fmt: skip
+    assert len(drawn) == len(TREND_INDICATORS)
+    for code in drawn:
+        assert texts.count(label(code, lang)) == 1  # its panel's title
+    assert texts.count(t["rate"]) == 2  # two rows of panels, the rate on the left of each
 
 
 # --- languages and replays ---------------------------------------------------------------------

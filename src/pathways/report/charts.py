@@ -172,7 +172,7 @@ def trend(
         axes.vlines(alone, [lo[i] for i in alone], [hi[i] for i in alone], color=BLUE,
                     alpha=0.3, linewidth=4)  # fmt: skip
         axes.plot(xs, ys, marker="o", color=BLUE, markersize=3.5, linewidth=1.4, clip_on=False)
-        axes.set_title(_wrap(name, 30), fontsize=9)
+        axes.set_title(_wrap(name, 40), fontsize=9)
         axes.set_xticks(xs, quarters, rotation=tilt, ha="right" if tilt else "center")
         axes.set_xlim(-0.4, len(quarters) - 0.6)
         axes.set_ylim(0, 1)
