@@ -30,14 +30,16 @@ def caseload(inputs: Inputs, names: Names, t: dict[str, str]) -> str:
     if not counts:
         return parts[0] + paragraph(t["no_caseload"])
     organisations = names.order("organisation", counts)
-    codes = [c for c in ALERT_CODES if any(counts[o][c] for o in organisations)]
+    visible = [o for o in organisations if counts[o]["followed"] >= inputs.min_n]
+    # Only the alerts of organisations shown: a column would tell that a withheld
+    # organisation has that alert.
+    codes = [c for c in ALERT_CODES if any(counts[o][c] for o in visible)]
     rows = []
     for org in organisations:
         mine = counts[org]
         big = mine["followed"] >= inputs.min_n
         figures = (str(mine[c]) if big else WITHHELD for c in ("open_alerts", *codes))
         rows.append([esc(names.organisation(org)), str(mine["followed"]), *figures])
-    visible = [o for o in organisations if counts[o]["followed"] >= inputs.min_n]
     if visible:
         svg = charts().bars(
             [names.organisation(o) for o in visible],

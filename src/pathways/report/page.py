@@ -127,6 +127,7 @@ p.no-chart { color: var(--muted); font-style: italic; border-left: 3px solid var
 table { border-collapse: collapse; margin: 8px 0 12px; font-size: 13px; }
 th, td { padding: 4px 10px; border-bottom: 1px solid var(--line); text-align: left; }
 th { background: var(--bg); font-weight: 600; }
+#caseload td:first-child { min-width: 16em; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 figure.chart { margin: 8px 0; }
 figure.chart svg { width: 100%; height: auto; }
