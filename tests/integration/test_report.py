@@ -6,20 +6,17 @@ $PATHWAYS_DB and $PATHWAYS_MASTER_KEY, always with `--as-of 2026-11-27`.
 
 The browser tests open the file in headless Chromium (Debian's `chromium`), each run
 with a fresh profile; they are skipped when it is missing, unless
-$PATHWAYS_REQUIRE_BROWSER is set (CI), in which case they fail.
+$PATHWAYS_REQUIRE_BROWSER is set (CI), in which case they fail (tests/reporting.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import subprocess
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +28,17 @@ from pathways import demo
 from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.domain.events import Released, YouthRegistered
-from pathways.domain.outcomes import RELEASE_INDICATORS
+from pathways.domain.outcomes import COMMUNITY_INDICATORS, DELAYS, RELEASE_INDICATORS
 from pathways.projections import attach
+from pathways.report import glossary
 from pathways.report.i18n import TEXT, label
+from pathways.report.timing import TREND_INDICATORS
 from pathways.store import open_store
+from reporting import Page, browse, chromium
 
 END = date(2026, 11, 27)
 PERIOD = ["--from", "2025-01-01", "--to", "2026-06-30", "--as-of", END.isoformat()]
 LANGS = ("fr", "en")
-CHROMIUM = Path(os.environ.get("PATHWAYS_CHROMIUM", "/usr/bin/chromium"))
-BROWSER_TIMEOUT = 60
 #: The only absolute URLs a report may hold: the namespaces of its inline SVG charts.
 SVG_NAMESPACES = {
     ("svg", "xmlns"): "http://www.w3.org/2000/svg",
@@ -135,82 +133,15 @@ def outcomes_json(built: Built) -> list[dict[str, Any]]:
 # --- reading the HTML --------------------------------------------------------------------
 
 
-class Page(HTMLParser):
-    """The report as blocks in document order (headings, tables, figures), and every tag."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.blocks: list[tuple[str, Any]] = []
-        self.scripts: list[tuple[dict[str, str | None], str]] = []
-        self.styles: list[str] = []
-        self._open: dict[str, list[Any]] = {}
-        self._attrs: dict[str, str | None] = {}
-        self.feed(text)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        self.tags.append((tag, attributes))
-        if tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style", "table", "figure"):
-            self._open[tag] = []
-        elif tag == "tr" and "table" in self._open:
-            self._open["table"].append([])
-        if tag == "script":
-            self._attrs = attributes
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag not in self._open:
-            return
-        content = self._open.pop(tag)
-        text = "".join(content).strip() if tag not in ("table", "figure") else ""
-        if tag in ("h1", "h2", "h3"):
-            self.blocks.append((tag, text))
-        elif tag in ("td", "th") and "table" in self._open:
-            self._open["table"][-1].append(text)
-        elif tag == "text" and "figure" in self._open:
-            self._open["figure"].append(text)
-        elif tag in ("table", "figure"):
-            self.blocks.append((tag, content))
-        elif tag == "script":
-            self.scripts.append((self._attrs, "".join(content)))
-        elif tag == "style":
-            self.styles.append(text)
-
-    def handle_data(self, data: str) -> None:
-        for tag in ("h1", "h2", "h3", "td", "th", "text", "script", "style"):
-            if tag in self._open:
-                self._open[tag].append(data)
-
-    def island(self) -> dict[str, Any]:
-        found = [(a, s) for a, s in self.scripts if a.get("id") == "pathways-figures"]
-        assert len(found) == 1
-        assert found[0][0] == {"type": "application/json", "id": "pathways-figures"}
-        data: dict[str, Any] = json.loads(found[0][1])
-        return data
-
-    def section(self, title: str) -> list[tuple[str, Any]]:
-        """The blocks under the h2 `title`, up to the next h2."""
-        start = self.blocks.index(("h2", title))
-        rest = self.blocks[start + 1 :]
-        end = next((i for i, (kind, _) in enumerate(rest) if kind == "h2"), len(rest))
-        return rest[:end]
-
-    def by_heading(self, title: str) -> dict[str, dict[str, Any]]:
-        """In a section: h3 -> its first table (as {first cell: row}) and figure texts."""
-        found: dict[str, dict[str, Any]] = {}
-        current = None
-        for kind, content in self.section(title):
-            if kind == "h3":
-                current = found.setdefault(content, {})
-            elif current is not None and kind not in current:
-                current[kind] = {row[0]: row for row in content[1:]} if kind == "table" else content
-        return found
-
-
 @pytest.fixture(scope="module")
 def pages(reports: dict[str, Path]) -> dict[str, Page]:
     return {lang: Page(path.read_text(encoding="utf-8")) for lang, path in reports.items()}
+
+
+def quarter_name(code: str, lang: str) -> str:
+    """2026-Q1 as the report shows it: T1 2026, Q1 2026."""
+    year, quarter = code.split("-Q")
+    return f"T{quarter} {year}" if lang == "fr" else f"Q{quarter} {year}"
 
 
 def percent(value: float, lang: str) -> str:
@@ -220,64 +151,9 @@ def percent(value: float, lang: str) -> str:
 # --- in a browser --------------------------------------------------------------------------
 
 
-@dataclass
-class Browsed:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def console(self) -> list[str]:
-        """What the page wrote to the console (chromium logs it as `INFO:CONSOLE...`).
-
-        Chromium's own noise (D-Bus, GPU, sandbox warnings) never carries these markers.
-        """
-        return [
-            line for line in self.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line
-        ]
-
-
 @pytest.fixture(scope="module")
 def browser() -> Path:
-    if not CHROMIUM.exists():
-        message = f"no browser at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("PATHWAYS_REQUIRE_BROWSER"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
-
-
-def browse(browser: Path, profile: Path, *args: str) -> Browsed:
-    """Run headless Chromium once, with a fresh profile; killed (all of it) after 60 s."""
-    command = [
-        str(browser),
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--no-first-run",
-        "--disable-component-update",
-        "--disable-sync",
-        "--hide-scrollbars",
-        "--enable-logging=stderr",
-        "--v=0",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=BROWSER_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(f"chromium did not finish in {BROWSER_TIMEOUT} s:\n{stderr[-3000:]}")
-    assert process.returncode == 0, stderr[-3000:]
-    return Browsed(process.returncode, stdout, stderr)
+    return chromium()
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -313,7 +189,7 @@ def test_every_chart_is_drawn_in_chromium_without_a_console_message(
     assert charts is not None, root.group(0)
     drawn, total = int(charts.group(1)), int(charts.group(2))
     assert drawn == total >= 10
-    assert total == reports[lang].read_text(encoding="utf-8").count('<figure class="chart">')
+    assert total == reports[lang].read_text(encoding="utf-8").count('<figure class="chart"')
 
 
 def test_the_console_check_sees_errors_and_blocked_loads(browser: Path, tmp_path: Path) -> None:
@@ -418,14 +294,16 @@ def test_no_reference_birth_date_name_or_individual_row(
             assert name.upper() not in text
     # The data island holds aggregates only.
     island = pages[lang].island()
-    assert set(island) == {"meta", "outcomes_by_territory", "outcomes_by_quarter",
-                           "compare_by_measure"}  # fmt: skip
+    assert set(island) == {"meta", "names", "outcomes_by_territory", "outcomes_by_quarter",
+                           "community_by_territory", "compare_by_measure"}  # fmt: skip
     allowed = {
         "indicator", "group", "territory", "quarter", "n", "window_days", "k", "rate",
         "ci_low", "ci_high", "suppressed", "median", "q1", "q3", "censored", "reference",
         "n_reference", "rate_reference", "difference", "flagged", "warning", "secondary",
     }  # fmt: skip
-    for key in ("outcomes_by_territory", "outcomes_by_quarter", "compare_by_measure"):
+    keys = ("outcomes_by_territory", "outcomes_by_quarter", "community_by_territory",
+            "compare_by_measure")  # fmt: skip
+    for key in keys:
         for row in island[key]:
             assert set(row) <= allowed, row
             assert row["suppressed"] or row["n"] >= island["meta"]["min_n"]
@@ -462,6 +340,7 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
 ) -> None:
     t = TEXT[lang]
     page = pages[lang]
+    names = page.island()["names"][lang]["territory"]  # the tables and charts show names
     found = page.by_heading(t["indicators"])
     checked = withheld = 0
     for code in RELEASE_INDICATORS:
@@ -470,7 +349,7 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
         table = blocks["table"]
         assert len(table) == len(rows)
         for row in rows:
-            name = t["department"] if row["group"] == "all" else row["group"]
+            name = t["department"] if row["group"] == "all" else names[row["group"]]
             cells = table[name]
             assert cells[1] == str(row["n"])
             if row["suppressed"]:
@@ -482,24 +361,36 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
                 checked += 1
         # The chart names the groups that are shown, and only them.
         groups = [r for r in rows if r["group"] != "all"]
-        visible = {r["group"] for r in groups if not r["suppressed"]}
+        visible = {names[r["group"]] for r in groups if not r["suppressed"]}
         if visible:
             texts = set(blocks["figure"])
             assert visible <= texts, code
-            assert not texts & {r["group"] for r in groups if r["suppressed"]}, code
+            assert not texts & {names[r["group"]] for r in groups if r["suppressed"]}, code
         else:
             assert "figure" not in blocks
     assert checked >= 20
     assert withheld >= 20
 
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_trend_cohort_and_curves_show_those_figures_small_groups_withheld(
+    pages: dict[str, Page], outcomes_json: list[dict[str, Any]], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    names = page.island()["names"][lang]["territory"]
+
     # The trend table: the rates by quarter, withheld quarters starred.
     quarters = pages[lang].island()["outcomes_by_quarter"]
     trend = next(c for k, c in page.section(t["trend"]) if k == "table")
     header, *lines = trend
+    shown = {quarter_name(r["group"], lang): r["group"] for r in quarters if r["group"] != "all"}
     for line in lines:
         code = next(c for c in RELEASE_INDICATORS if label(c, lang) == line[0])
         for quarter, cell in zip(header[1:], line[1:], strict=True):
-            row = next(r for r in quarters if r["indicator"] == code and r["group"] == quarter)
+            row = next(
+                r for r in quarters if r["indicator"] == code and r["group"] == shown[quarter]
+            )
             assert cell == ("*" if row["suppressed"] else percent(row["rate"], lang))
     assert any("*" in line for line in lines)
 
@@ -513,10 +404,10 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
             assert {name for name, n in sizes.items() if n >= 5} <= set(content)
             assert not {name for name, n in sizes.items() if n < 5} & set(content)
             bars += 1
-    assert bars == 4
+    assert bars == 5  # releases by territory, quarter and measure; community by two
     # ... and the survival curves the territories with under 5 releases.
     small = {
-        r["group"]
+        names[r["group"]]
         for r in outcomes_json
         if r["indicator"] == "met-before-release" and r["group"] != "all" and r["n"] < 5
     }
@@ -526,6 +417,181 @@ def test_the_tables_and_charts_show_those_figures_small_groups_withheld(
     for content in curves:
         assert t["department"] in content
         assert not set(content) & small
+
+
+# --- names, sections, comparisons ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_names_not_codes_wherever_a_reader_looks(pages: dict[str, Page], lang: str) -> None:
+    page = pages[lang]
+    text = page.text()  # tables, headings, sentences and the charts' text; not the island
+    names = page.island()["names"][lang]
+    assert names["territory"]["outside-35"] == (
+        "Hors Ille-et-Vilaine" if lang == "fr" else "Outside Ille-et-Vilaine"
+    )
+    shown = 0
+    for kind in ("territory", "organisation", "measure"):
+        for code, name in names[kind].items():
+            if name != code:
+                assert not re.search(rf"(?<![\w-]){re.escape(code)}(?![\w-])", text), code
+            shown += name in text
+    for name in (
+        "Fougères",
+        "Vallons de Vilaine",
+        "Mission Locale du Pays de Saint-Malo",
+        "We Ker",
+        "Job dating at CP Rennes-Vezin",
+        names["territory"]["outside-35"],
+    ):
+        assert name in text, name  # fmt: skip
+    assert shown >= 15
+    assert ("T1 2026" if lang == "fr" else "Q1 2026") in text
+    assert "2026-Q1" not in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_community_supervision_has_its_own_section_with_the_figures_of_outcomes(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    rows = json.loads(
+        run(environment(built), "outcomes", *PERIOD, "--cohort", "community", "--by",
+            "territory", "--json")
+    )  # fmt: skip
+    assert page.island()["community_by_territory"] == rows
+    names = page.island()["names"][lang]["territory"]
+    found = page.by_heading(t["community_indicators"])
+    assert set(found) == {label(code, lang) for code in COMMUNITY_INDICATORS} | {t["delays"]}
+    for code in COMMUNITY_INDICATORS:
+        table = found[label(code, lang)]["table"]
+        for row in (r for r in rows if r["indicator"] == code):
+            cells = table[t["department"] if row["group"] == "all" else names[row["group"]]]
+            assert cells[1] == str(row["n"])
+            shown = "*" if row["suppressed"] else percent(row["rate"], lang)
+            assert cells[3] == shown, (code, cells)
+    assert "figure" in found[label("incarcerated-within-180d", lang)]
+    assert label("incarcerated-within-180d", lang) != label("reincarcerated-within-180d", lang)
+
+
+def _comparisons(built: Built) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    rows = json.loads(run(environment(built), "compare", *PERIOD, "--by", "measure", "--json"))
+    main = [r for r in rows if not r["suppressed"] and r["warning"] is None]
+    return main, [r for r in rows if r not in main]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_comparisons_without_enough_releases_leave_the_main_table(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    """In this small cohort no measure has 20 releases on both sides: no table, no chart,
+    a sentence instead (tests/integration/test_report_small.py fills the table)."""
+    t = TEXT[lang]
+    page = pages[lang]
+    main, others = _comparisons(built)
+    assert main == []
+    assert others
+    blocks = page.section(t["comparisons"])
+    assert [k for k, _ in blocks if k in ("table", "figure")] == []
+    paragraphs = [c for k, c in blocks if k == "p"]
+    assert t["no_chart_comparisons"].format(enough=20) in paragraphs
+    small = sum(not r["suppressed"] for r in others)
+    sentence = t["comparisons_others"].format(
+        others=len(others), small=small, suppressed=len(others) - small, enough=20, n=5
+    )
+    assert sentence in paragraphs
+    assert any(p.startswith("0 ") for p in paragraphs)  # the chance note: none in the table
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_others_are_in_the_annex_never_flagged(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    _, others = _comparisons(built)
+    measures = page.island()["names"][lang]["measure"]
+    header, *lines = next(c for k, c in page.section(t["annex"]) if k == "table")
+    assert "!" not in header
+    assert len(lines) == len(others)
+    for line, row in zip(lines, others, strict=True):
+        assert line[0] == measures[row["group"]]
+        assert "!" not in line
+        reason = (
+            t["suppressed_comparison"].format(n=5)
+            if row["suppressed"]
+            else t["small"].format(enough=20)
+        )
+        assert line[-1] == reason
+    assert page.h2()[-1] == t["annex"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_caseload_is_counted_on_the_last_day_of_the_period_and_says_so(
+    built: Built, pages: dict[str, Page], lang: str
+) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    end, as_of = ("30/06/2026", "27/11/2026") if lang == "fr" else ("2026-06-30", "2026-11-27")
+    title = t["caseload"].format(date=end)
+    assert title in page.h2()
+    blocks = page.section(title)
+    assert t["caseload_at_end"].format(date=end, as_of=as_of) in [c for k, c in blocks if k == "p"]
+    lines = json.loads(
+        run(environment(built), "caseload", "--as-of", "2026-06-30", "--json")
+    )  # the caseload of that day, as `caseload` gives it
+    followed = Counter(line["organisation"] for line in lines)
+    alerts: Counter[str] = Counter()
+    for line in lines:
+        alerts[line["organisation"]] += line["alerts"]
+    organisations = page.island()["names"][lang]["organisation"]
+    table = {row[0]: row for row in next(c for k, c in blocks if k == "table")[1:]}
+    assert len(table) == len(followed)
+    for organisation, n in followed.items():
+        row = table[t["none_org"] if organisation is None else organisations[organisation]]
+        assert row[1] == str(n)
+        assert row[2] == (str(alerts[organisation]) if n >= 5 else "*")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_definitions_explain_their_notation_in_words(pages: dict[str, Page], lang: str) -> None:
+    page = pages[lang]
+    text = page.text()
+    # No interval notation such as [s, r], [r, r + 30] or (r, r + 180].
+    assert not re.search(r"[\[(]\s*[a-z]\s*(\+\s*\d+)?\s*,\s*[a-z]", text)
+    for code, words in glossary.INDICATORS.items():
+        definition = words[lang][1]
+        assert not re.search(r"\[|\]", definition), code
+    blocks = page.by_heading(TEXT[lang]["definitions"])
+    assert set(blocks) == {TEXT[lang]["reading"], TEXT[lang]["indicator_list"]}
+    for code in (*RELEASE_INDICATORS, *COMMUNITY_INDICATORS, *DELAYS):
+        name, definition = glossary.INDICATORS[code][lang]
+        assert f"{name} {definition}" in text or (name in text and definition in text), code
+    for symbol in ("n", "k", "*", "Q1"):
+        assert any(symbol in entry[0] for entry in glossary.READING[lang])
+    for _, words in glossary.READING[lang]:
+        assert words.format(n=5) in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_trend_is_one_small_chart_per_indicator(pages: dict[str, Page], lang: str) -> None:
+    t = TEXT[lang]
+    page = pages[lang]
+    quarters = page.island()["outcomes_by_quarter"]
+    figures = [c for k, c in page.section(t["trend"]) if k == "figure"]
+    assert len(figures) == 1
+    texts = figures[0]
+    drawn = [
+        code
+        for code in TREND_INDICATORS
+        if any(r["indicator"] == code and r["group"] != "all" and not r["suppressed"]
+               for r in quarters)
+    ]  # fmt: skip
+    assert len(drawn) == len(TREND_INDICATORS)
+    for code in drawn:
+        assert texts.count(label(code, lang)) == 1  # its panel's title
+    assert texts.count(t["rate"]) == 2  # two rows of panels, the rate on the left of each
 
 
 # --- languages and replays ---------------------------------------------------------------------

@@ -270,15 +270,28 @@ def compare(
     "--output",
     "-o",
     type=click.Path(dir_okay=False, writable=True),
-    default="report.html",
-    show_default=True,
-    help="Where to write the report.",
+    help="Where to write the report.  [default: report.html, or report.pdf with --format pdf]",
 )
 @click.option(
     "--out", "out", type=click.Path(dir_okay=False, writable=True), hidden=True
 )  # the old name of --output, still accepted
 @click.option(
     "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "pdf"]),
+    default="html",
+    show_default=True,
+    help="HTML (opens offline in any browser) or PDF (printed by headless Chromium).",
+)
+@click.option(
+    "--chromium",
+    envvar="PATHWAYS_CHROMIUM",
+    metavar="PATH",
+    help="The browser that prints the PDF (default: $PATHWAYS_CHROMIUM, else chromium or "
+    "google-chrome on PATH).",
 )
 @click.pass_context
 def report(
@@ -289,21 +302,26 @@ def report(
     as_of: date | None,
     known_at: str | None,
     min_n: int | None,
-    output: str,
+    output: str | None,
     out: str | None,
     lang: str,
+    fmt: str,
+    chromium: str | None,
 ) -> None:
     """Write the evaluation report: one HTML file, with charts, that opens offline.
 
-    The cohort, every indicator per territory with its interval, Kaplan-Meier
-    curves, the trend by quarter, the comparison of pilot measures, the
-    caseload and alerts by organisation, and the definitions. French by
+    The cohort, every indicator per territory with its interval (releases, and
+    community supervision), Kaplan-Meier curves, the trend by quarter, the
+    comparison of pilot measures, the caseload and alerts by organisation on the
+    last day of the period, and the definitions; names, not codes. French by
     default. No personal data, no individual row; small groups withheld.
+    `--format pdf` prints the same page to PDF with headless Chromium.
 
     \b
     Example:
       pathways report --from 2025-01-01 --to 2025-12-31 -o rapport-2025.html
       pathways report --from 2025-01-01 --to 2025-12-31 --known-at 2026-01-15 --lang en
+      pathways report --from 2025-01-01 --to 2025-12-31 --format pdf -o rapport-2025.pdf
     """
     import time
 
@@ -313,24 +331,35 @@ def report(
         msg = f"--to {last} is before --from {first}"
         raise click.UsageError(msg)
     if out is not None:
-        if ctx.get_parameter_source("output") is not click.core.ParameterSource.DEFAULT:
+        if output is not None:
             raise click.UsageError("give --output or --out (its old name), not both")
         output = out
+    output = output or f"report.{fmt}"
+    browser = None
+    if fmt == "pdf":  # before any work: without a browser there is nothing to write
+        from pathways.report.pdf import find_browser
+
+        browser = find_browser(chromium)
     views = open_views(ctx)
     on_interrupt(ctx, lambda: "no report was written")
     progress = views.app.progress
     start = time.perf_counter()
     inputs = gather(views, first, last, as_of, known_at, min_n, progress)
     progress.phase("render", 1)
-    document = render(inputs, lang)
+    page = render(inputs, lang)
+    document: str | bytes = page
+    if browser is not None:
+        from pathways.report.pdf import print_pdf
+
+        document = print_pdf(page, browser)
     progress.advance()
     finish_progress(ctx)
     _write_whole(output, document)
-    size = len(document.encode()) / 1024
+    size = len(document if isinstance(document, bytes) else document.encode()) / 1024
     click.echo(f"report written to {output} ({size:,.0f} KiB, {time.perf_counter() - start:.1f} s)")
 
 
-def _write_whole(path: str, text: str) -> None:
+def _write_whole(path: str, content: str | bytes) -> None:
     """Write a file in one go: a temporary file beside it, renamed over it when complete,
     so that an interruption leaves the previous file (or none), never half a report."""
     import os
@@ -345,8 +374,9 @@ def _write_whole(path: str, text: str) -> None:
     except OSError as error:  # name the file asked for, not the temporary one
         raise type(error)(error.errno, error.strerror, path) from None
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        data = content.encode() if isinstance(content, str) else content
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
         os.chmod(temporary, 0o644 & ~_umask())
         os.replace(temporary, target)
     except BaseException:

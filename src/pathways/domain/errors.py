@@ -44,3 +44,7 @@ class MasterKeyError(PathwaysError):
 
 class StoreError(PathwaysError):
     """The store cannot be opened or reached."""
+
+
+class PrintError(PathwaysError):
+    """The report cannot be printed to PDF: no browser to print it, or the browser failed."""

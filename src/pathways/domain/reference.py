@@ -39,6 +39,54 @@ DEFAULT_FACILITIES: tuple[str, ...] = (
     "other",
 )
 
+#: The languages in which the reference data names its codes.
+LANGUAGES = ("fr", "en")
+#: The names of the codes shipped by default, for people (code -> language -> name).
+#: Proper names are the same in both languages. A code with no name (a territory added
+#: by a setting) is shown as the code itself: see `name_of`.
+TERRITORY_NAMES: dict[str, dict[str, str]] = {
+    "rennes": {"fr": "Rennes", "en": "Rennes"},
+    "saint-malo": {"fr": "Saint-Malo", "en": "Saint-Malo"},
+    "fougeres": {"fr": "Fougères", "en": "Fougères"},
+    "vitre": {"fr": "Vitré", "en": "Vitré"},
+    "redon": {"fr": "Redon", "en": "Redon"},
+    "broceliande": {"fr": "Brocéliande", "en": "Brocéliande"},
+    "vallons-de-vilaine": {"fr": "Vallons de Vilaine", "en": "Vallons de Vilaine"},
+    "outside-35": {"fr": "Hors Ille-et-Vilaine", "en": "Outside Ille-et-Vilaine"},
+}
+ORGANISATION_NAMES: dict[str, dict[str, str]] = {
+    code: {"fr": name, "en": name}
+    for code, name in {
+        "we-ker": "We Ker",
+        "ml-saint-malo": "Mission Locale du Pays de Saint-Malo",
+        "ml-fougeres": "Mission Locale du Pays de Fougères",
+        # Vitré's Mission Locale is called "Porte de Bretagne": the town keeps it recognisable.
+        "ml-vitre": "Mission Locale Porte de Bretagne (Vitré)",
+        "ml-redon": "Mission Locale du Pays de Redon et de Vilaine",
+        "ml-broceliande": "Mission Locale du Pays de Brocéliande",
+        "ml-vallons-de-vilaine": "Mission Locale des Vallons de Vilaine",
+        "spip-35": "SPIP 35",
+    }.items()
+}
+FACILITY_NAMES: dict[str, dict[str, str]] = {
+    "cp-rennes-vezin": {
+        "fr": "Centre pénitentiaire de Rennes-Vezin",
+        "en": "Centre pénitentiaire de Rennes-Vezin",
+    },
+    "cp-femmes-rennes": {
+        "fr": "Centre pénitentiaire pour femmes de Rennes",
+        "en": "Centre pénitentiaire pour femmes de Rennes",
+    },
+    "ma-saint-malo": {"fr": "Maison d'arrêt de Saint-Malo", "en": "Maison d'arrêt de Saint-Malo"},
+    "other": {"fr": "Autre établissement", "en": "Other facility"},
+}
+
+
+def name_of(names: dict[str, dict[str, str]], code: str, lang: str) -> str:
+    """The name of a code for people, in a language; a code with no name is its own name."""
+    return names.get(code, {}).get(lang, code)
+
+
 #: Thresholds in days (DOMAIN.md section 6) and the suppression threshold (section 7).
 #: The alerts' thresholds come from the alert catalogue (domain.alert_catalogue).
 DEFAULT_THRESHOLDS: dict[str, int] = {**ALERT_THRESHOLDS, "suppression.min-n": 5}
@@ -89,6 +137,20 @@ class ReferenceData:
     def organisations(self) -> list[str]:
         """Every organisation that may meet a young person (the SPIP included)."""
         return [*self.missions_locales, PROBATION_SERVICE]
+
+    def territory_name(self, code: str, lang: str) -> str:
+        return name_of(TERRITORY_NAMES, code, lang)
+
+    def organisation_name(self, code: str, lang: str) -> str:
+        return name_of(ORGANISATION_NAMES, code, lang)
+
+    def facility_name(self, code: str, lang: str) -> str:
+        return name_of(FACILITY_NAMES, code, lang)
+
+    def measure_name(self, code: str) -> str:
+        """The name a measure was launched with (its code, if it is unknown here)."""
+        measure = self.measures.get(code)
+        return code if measure is None else measure.name
 
     def serves(self, organisation: str, territory: str) -> bool:
         return self.territories.get(territory) == organisation

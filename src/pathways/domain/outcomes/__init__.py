@@ -15,6 +15,7 @@ bands), `cases`, `tables` and `comparisons`.
 from pathways.domain.outcomes.cases import CONTACTS_WINDOW, READS, Case, cases
 from pathways.domain.outcomes.comparisons import (
     COMPARISON_COLUMNS,
+    ENOUGH,
     Chance,
     ComparisonRow,
     chance,
@@ -52,6 +53,7 @@ __all__ = [
     "CONTACTS_WINDOW",
     "DELAYS",
     "DIMENSIONS",
+    "ENOUGH",
     "READS",
     "RELEASE_INDICATORS",
     "Case",

@@ -15,6 +15,9 @@ from pathways.domain.stats import newcombe
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
+#: Under this many cases on one side, a comparison carries the warning that it is too small
+#: to say anything (it is still computed when both sides reach the suppression threshold).
+ENOUGH = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,7 @@ def compare(
     min_n: int,
     reference: str | None,
     measure_territories: dict[str, str],
-    small: int = 20,
+    small: int = ENOUGH,
 ) -> list[ComparisonRow]:
     """Each group against its reference, for each indicator (Newcombe hybrid intervals).
 
