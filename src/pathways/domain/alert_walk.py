@@ -39,6 +39,7 @@ class State:
     registered: bool = False
     support_open: bool = False
     support_since: int | None = None
+    support_closed_on: int | None = None  # the last closure
     organisation: str | None = None
     counsellor: str | None = None
     custody_since: int | None = None
@@ -117,7 +118,7 @@ def walk(
         elif type(fact) is _Assigned:
             state.organisation, state.counsellor = fact.organisation, fact.counsellor
         elif type(fact) is _SupportClosed:
-            state.support_open = False
+            state.support_open, state.support_closed_on = False, fact.on
         elif type(fact) is _HandedOver:
             handed[fact.to_organisation or ""] = fact.to_counsellor
         elif type(fact) is _HandoverAcknowledged:

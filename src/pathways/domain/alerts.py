@@ -5,6 +5,15 @@ effective facts (retracted ones already left out): the live view, an as-of
 replay and a known-at replay all call it, on facts filtered differently.
 Definitions: DOMAIN.md section 6. Each alert is declared (code, thresholds,
 labels) in `pathways.domain.alert_catalogue`.
+
+Who has a line: every youth *followed* on the day (registered, and whose support
+is not closed: never started, or started again), with all the alerts; and, for
+`no-support` alone (issue 13), a youth whose support is closed and who is in
+custody or under community supervision: the SPIP must see them, so their line
+says the support is closed (`support="closed"`) and names no organisation nor
+counsellor, so that no Mission Locale's list shows them. `no-support` is
+anchored on the start of the custody (else of the supervision) or on the
+closure of the support if later; it is open from the anchor + N + 1.
 """
 
 from __future__ import annotations
@@ -75,7 +84,7 @@ class CaseloadLine:
     youth: str
     organisation: str | None
     counsellor: str | None
-    support: str  # active / not-started
+    support: str  # active / not-started / closed (then its only alert is no-support)
     custody: str  # in-custody / community / none
     last_contact_on: date | None
     alerts: tuple[Alert, ...]
@@ -102,15 +111,15 @@ def assess(
     *,
     ordered: bool = False,
 ) -> CaseloadLine | None:
-    """The caseload line and open alerts of a youth as of `day`; None if not followed."""
+    """The caseload line and open alerts of a youth as of `day`; None if not followed
+    (unless the support is closed and `no-support` is open: see the module's docstring)."""
     d = day.toordinal()
     timeline = [f for f in facts if f.on <= d]
     if not ordered:
         timeline = in_life_order(timeline)
     state, statements, plan_facts, acks = walk(timeline)
-    if not state.registered or (state.support_since is not None and not state.support_open):
+    if not state.registered:
         return None
-    plans: list[int] = [f.on for f in plan_facts]
     t = ref.thresholds
     found: list[Alert] = []
 
@@ -118,6 +127,66 @@ def assess(
         if acks.get(code, -1) < anchor:
             found.append(Alert(youth, code, _d(since), _d(anchor), reason))
 
+    _no_support(state, d, t["no-support.days"], raise_)
+    closed = state.support_since is not None and not state.support_open
+    if closed and not found:
+        return None
+    if not closed:
+        _followed_alerts(state, d, statements, [f.on for f in plan_facts], ref, raise_)
+        if birth_date is not None:
+            _ageing_out(birthday_26(birth_date).toordinal(), d, t["ageing-out.days"], raise_)
+    return _line(youth, state, found, closed)
+
+
+def _line(youth: str, state: State, found: list[Alert], closed: bool) -> CaseloadLine:
+    """A closed support's line names no organisation: no Mission Locale's list shows it."""
+    custody = (
+        "in-custody"
+        if state.custody_since is not None
+        else ("community" if state.supervision_since is not None else "none")
+    )
+    support = "closed" if closed else ("active" if state.support_open else "not-started")
+    return CaseloadLine(
+        youth=youth,
+        organisation=None if closed else state.organisation,
+        counsellor=None if closed else state.counsellor,
+        support=support,
+        custody=custody,
+        last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
+        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
+    )
+
+
+def _no_support(state: State, d: int, days: int, raise_: _Raiser) -> None:
+    """In custody (or else under supervision) with no open support for more than `days`,
+    counted from the start of the custody (of the supervision) or the closure if later."""
+    if state.support_open:
+        return
+    if state.custody_since is not None:
+        start = state.custody_since
+        where = f"in custody since {_d(start)} ({state.facility})"
+    elif state.supervision_since is not None:
+        start = state.supervision_since
+        where = f"under community supervision since {_d(start)}"
+    else:
+        return
+    closed = state.support_closed_on
+    anchor = start if closed is None else max(start, closed)
+    if d - anchor > days:
+        why = "no Mission Locale support" if closed is None else f"support closed on {_d(closed)}"
+        raise_("no-support", anchor, anchor + days + 1, f"{where}, {why}")
+
+
+def _followed_alerts(
+    state: State,
+    d: int,
+    statements: list[Statement],
+    plans: list[int],
+    ref: ReferenceData,
+    raise_: _Raiser,
+) -> None:
+    """The alerts of a followed youth, but ageing-out (DOMAIN.md section 6)."""
+    t = ref.thresholds
     s = state.custody_since
     if s is not None:
         _custody_alerts(state, s, d, statements, plans, t, raise_)
@@ -144,30 +213,17 @@ def assess(
                 else (f"no contact since the support began on {_d(a)}")
             )
             raise_("contact-lost", ref_day, ref_day + days + 1, why)
-    if birth_date is not None:
-        b = birthday_26(birth_date).toordinal()
-        days = t["ageing-out.days"]
-        if b - d <= days:
-            why = (
-                "is 26 and still followed: close or hand over to mainstream services"
-                if (b <= d)
-                else f"turns 26 within {days} days: prepare the move to mainstream services"
-            )
-            raise_("ageing-out", b - days, b - days, why)
-    custody = (
-        "in-custody"
-        if s is not None
-        else ("community" if state.supervision_since is not None else "none")
-    )
-    return CaseloadLine(
-        youth=youth,
-        organisation=state.organisation,
-        counsellor=state.counsellor,
-        support="active" if state.support_open else "not-started",
-        custody=custody,
-        last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
-        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
-    )
+
+
+def _ageing_out(b: int, d: int, days: int, raise_: _Raiser) -> None:
+    """`b`: the 26th birthday."""
+    if b - d <= days:
+        why = (
+            "is 26 and still followed: close or hand over to mainstream services"
+            if (b <= d)
+            else f"turns 26 within {days} days: prepare the move to mainstream services"
+        )
+        raise_("ageing-out", b - days, b - days, why)
 
 
 def _custody_alerts(

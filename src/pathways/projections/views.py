@@ -281,9 +281,9 @@ class Views:
     ) -> Any | None:
         """The youths who may be followed by an organisation (or a counsellor) on the
         date, as a SQL subquery: those with such a support step, effective and dated by
-        then. A superset (the support may have moved on since), so that SQL reads and
-        the computation runs for them only, not for the whole département; None when
-        there is no filter."""
+        then. A superset (the support may have moved on since; a closed support's line,
+        `no-support`, names no organisation), so that SQL reads and the computation runs
+        for them only, not for the whole département; None when there is no filter."""
         if organisation is None and counsellor is None:
             return None
         f = self.projection.tables.fact
@@ -315,8 +315,9 @@ class Views:
     def lines(
         self, point: Point, youths: Iterable[str] | None = None, *, among: Any | None = None
     ) -> list[CaseloadLine]:
-        """The caseload line (with its open alerts) of every youth followed on the date
-        (of the given youths; of those of the `among` subquery, see `candidates`)."""
+        """The caseload line (with its open alerts) of every youth followed on the date,
+        and of those whose support is closed who have `no-support` (of the given youths;
+        of those of the `among` subquery, see `candidates`)."""
         ref = self.reference(point)
         rows = self.youths(point, among=among)
         if youths is not None:
