@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from pathways.domain.errors import StoreError
+from pathways.projections.layout import LAYOUT
 
 if TYPE_CHECKING:
     from pathways.backends.base import Backend, Session
@@ -113,9 +114,12 @@ def pending(store: Store) -> list[Migration]:
 
 
 def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list[Migration]:
-    """Apply the pending migrations, each in its own transaction, then rebuild the read
-    models if one asks for it. Run again, it does nothing; interrupted, it resumes at
-    the first migration not recorded."""
+    """Apply the pending migrations, each in its own transaction, then bring the read
+    models level (rebuilt when their layout is not this program's: they are derived,
+    so a change of their shape is a rebuild, not a migration). Run again, it does
+    nothing; interrupted, it resumes at the first migration not recorded."""
+    from pathways.projections.timelines import TimelinesProjection
+
     found = version(store.backend)
     if found > CURRENT:
         check(store)
@@ -126,10 +130,12 @@ def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list
             migration.apply(session)
             _mark(session, migration.version, migration.description)
         applied.append(migration)
-    if any(m.rebuild for m in applied):
-        from pathways.projections.timelines import TimelinesProjection
-
-        TimelinesProjection(store).catch_up(progress)
+    projection = TimelinesProjection(store)
+    if projection.current().layout != LAYOUT:
+        projection.rebuild(progress)
+        applied.append(READ_MODELS)
+    else:
+        projection.catch_up(progress)
     return applied
 
 
@@ -159,6 +165,13 @@ def _to_2(session: Session) -> None:
         session.execute(f"DROP TABLE IF EXISTS {{p}}{old}")
     create_read_models(session)
 
+
+def _nothing(session: Session) -> None:
+    return
+
+
+#: What `upgrade` reports when it rebuilt read models of another layout.
+READ_MODELS = Migration(CURRENT, "read models rebuilt in this program's layout", _nothing)
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(

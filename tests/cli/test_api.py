@@ -231,7 +231,7 @@ def test_caseload_and_alerts_to_pandas(store: Store) -> None:
     caseload = store.caseload(as_of="2026-03-31").to_pandas()
     assert list(caseload.columns) == CASELOAD_COLUMNS
     assert len(caseload) > 10
-    assert set(caseload["support"]) <= {"active", "not-started"}
+    assert set(caseload["support"]) <= {"active", "not-started", "closed"}
     assert caseload["alerts"].dtype.kind == "i"
     alerts = store.alerts(as_of="2026-03-31").to_pandas()
     assert list(alerts.columns) == ALERT_COLUMNS

@@ -236,6 +236,88 @@ def test_caseload_with_meta_and_csv(three: Shell) -> None:
     assert len(text.splitlines()) == 4
 
 
+# --- a youth whose support is closed (no-support) ----------------------------------------------
+
+#: Y-4: followed by ml-saint-malo, in custody at Saint-Malo from 2026-02-01, support closed on
+#: 2026-03-01 while still in custody: without support from that day, no-support from 03-17.
+CLOSED = [
+    {
+        "type": "YouthRegistered",
+        "youth": "Y-4",
+        "occurred_on": "2026-01-10",
+        "birth_date": "2005-05-05",
+        "residence": "saint-malo",
+    },
+    {
+        "type": "SupportStarted",
+        "youth": "Y-4",
+        "occurred_on": "2026-01-10",
+        "organisation": "ml-saint-malo",
+        "counsellor": "c-sm-1",
+    },
+    {
+        "type": "Incarcerated",
+        "youth": "Y-4",
+        "occurred_on": "2026-02-01",
+        "facility": "ma-saint-malo",
+        "status": "sentenced",
+    },
+    {"type": "ContactMade", "youth": "Y-4", "occurred_on": "2026-02-02", "channel": "in-prison"},
+    {"type": "SupportClosed", "youth": "Y-4", "occurred_on": "2026-03-01", "reason": "moved"},
+]
+
+
+@pytest.fixture
+def closed(sh: Shell) -> Shell:
+    """The worked example and Y-4, whose support is closed while in custody."""
+    sh.load_rows(CLOSED)
+    return sh
+
+
+def test_a_closed_support_in_custody_is_in_the_departement_list_only(closed: Shell) -> None:
+    day = ("--as-of", "2026-03-31")
+    assert "Y-4" not in {row["youth"] for row in closed.json("alerts", "--as-of", "2026-03-16")}
+    rows = [row for row in closed.json("alerts", *day) if row["youth"] == "Y-4"]
+    assert rows == [
+        {
+            "youth": "Y-4",
+            "alert": "no-support",
+            "since": "2026-03-17",
+            "organisation": None,
+            "counsellor": None,
+            "reason": "in custody since 2026-02-01 (ma-saint-malo), support closed on 2026-03-01",
+        }
+    ]
+    line = next(r for r in closed.json("caseload", *day) if r["youth"] == "Y-4")
+    assert (line["support"], line["organisation"], line["custody"], line["alerts"]) == (
+        "closed",
+        None,
+        "in-custody",
+        1,
+    )
+    for where in (("--organisation", "ml-saint-malo"), ("--counsellor", "c-sm-1")):
+        for command in ("alerts", "caseload"):
+            assert "Y-4" not in {row["youth"] for row in closed.json(command, *day, *where)}
+    assert pairs(closed.json("alerts", *day, "--alert", "no-support")) == {
+        ("Y-4", "no-support", "2026-03-17")
+    }
+
+
+def test_the_no_support_of_a_closed_support_can_be_acknowledged(closed: Shell) -> None:
+    out = closed.fails("acknowledge", "Y-4", "contact-lost", "--on", "2026-03-31")
+    assert "Y-4 has no open 'contact-lost' alert on 2026-03-31 (open: no-support)" in out
+    closed.ok("acknowledge", "Y-4", "no-support", "--on", "2026-03-31")
+    assert "Y-4" not in {r["youth"] for r in closed.json("caseload", "--as-of", "2026-03-31")}
+    assert "Y-4" in {r["youth"] for r in closed.json("caseload", "--as-of", "2026-03-30")}
+
+
+def test_the_no_support_threshold_is_a_setting(closed: Shell) -> None:
+    assert thresholds(closed)["no-support.days"] == "15"
+    closed.ok("settings", "set", "no-support.days", "20")
+    rows = closed.json("alerts", "--as-of", "2026-03-31", "--alert", "no-support")
+    assert pairs(rows) == {("Y-4", "no-support", "2026-03-22")}
+
+
 # --- acknowledge -------------------------------------------------------------------------------
 
 

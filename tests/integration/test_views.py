@@ -37,12 +37,14 @@ from pathways.backends import memory
 from pathways.domain.alerts import CaseloadLine, assess
 from pathways.domain.events import (
     AlertAcknowledged,
+    CommunitySupervisionStarted,
     ContactMade,
     EventRetracted,
     Incarcerated,
     Released,
     ReleasePlanValidated,
     SettingChanged,
+    SupportClosed,
     YouthErased,
     YouthEvent,
     YouthRegistered,
@@ -404,6 +406,7 @@ THRESHOLDS = (
     "contact-lost.days",
     "handover-pending.days",
     "ageing-out.days",
+    "no-support.days",
 )
 
 
@@ -444,7 +447,8 @@ def pathway_rows(youth: str, registered: date) -> list[dict[str, Any]]:
 
 @st.composite
 def generated_pathway(draw: st.DrawFn, youth: str) -> list[dict[str, Any]]:
-    """A valid pathway (registration, support, custodies, contacts, plans, ...), drawn."""
+    """A valid pathway (registration, support, custodies, supervision, contacts, plans,
+    ...), drawn."""
 
     def day(low: date, most: int) -> date:
         return low + timedelta(days=draw(st.integers(0, most)))
@@ -524,12 +528,14 @@ def generated_pathway(draw: st.DrawFn, youth: str) -> list[dict[str, Any]]:
         rows.append(row("HandedOver", handed, to_organisation="we-ker"))
         rows.append(row("HandoverAcknowledged", day(handed, 30), organisation="we-ker"))
     if draw(st.booleans()):
+        v = day(registered - timedelta(days=30), 400)
+        rows.append(row("CommunitySupervisionStarted", v, measure="probation"))
+        if draw(st.booleans()):
+            rows.append(row("CommunitySupervisionEnded", day(v + timedelta(days=1), 300)))
+    if draw(st.booleans()):
+        codes = ("contact-lost", "dry-release", "no-first-contact", "no-support")
         rows.append(
-            row(
-                "AlertAcknowledged",
-                day(registered, 500),
-                alert=draw(st.sampled_from(("contact-lost", "dry-release", "no-first-contact"))),
-            )
+            row("AlertAcknowledged", day(registered, 500), alert=draw(st.sampled_from(codes)))
         )
     # Nothing in the future: what remains is a prefix of the life, hence still valid.
     return [r for r in rows if r["occurred_on"] <= TODAY]
@@ -624,10 +630,13 @@ class Scenario:
 
 
 def edges_of(store: Store) -> list[date]:
-    """Days near the custodies of a store, where the custody and release alerts change."""
+    """Days near the custodies, supervisions and closures of a store, where the custody,
+    release and no-support alerts change."""
     days = set()
     for recorded in store.iter_log():
-        if isinstance(recorded.event, Incarcerated | Released):
+        if isinstance(
+            recorded.event, Incarcerated | Released | CommunitySupervisionStarted | SupportClosed
+        ):
             for offset in (0, 16, 31, 100):
                 days.add(recorded.event.occurred_on + timedelta(days=offset))
     return sorted(days)[:16]

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import FIXTURES
-from pathways.domain.alerts import ALERT_CODES, CaseloadLine, assess, birthday_26
+from pathways.domain.alerts import ALERT_CODES, Alert, CaseloadLine, assess, birthday_26
 from pathways.domain.events import SettingChanged
 from pathways.domain.facts import Fact, fact_from_state
 from pathways.domain.reference import ReferenceData
@@ -596,6 +596,155 @@ def test_no_handover_pending_without_a_support_organisation() -> None:
     assert "handover-pending" not in life.alerts(plus(R, 20))
 
 
+# --- no-support -----------------------------------------------------------------------------
+
+
+def no_support(life: Life, day: date, ref: ReferenceData | None = None) -> Alert | None:
+    line = life.line(day, ref)
+    assert line is not None, "the youth has no line on that day"
+    return next((a for a in line.alerts if a.alert == "no-support"), None)
+
+
+def test_no_support_in_custody_is_raised_on_day_16_not_on_day_15() -> None:
+    life = Life().custody(S).contact(S)
+    assert no_support(life, plus(S, 15)) is None
+    found = no_support(life, plus(S, 16))
+    assert found is not None
+    assert (found.since, found.anchor) == (plus(S, 16), S)
+    assert found.reason == "in custody since 2026-01-05 (ma-saint-malo), no Mission Locale support"
+    assert life.alerts(plus(S, 300))["no-support"] == plus(S, 16)
+
+
+@pytest.mark.parametrize("started", [1, 15, 16, 40])
+def test_a_support_started_closes_no_support_from_its_day(started: int) -> None:
+    life = Life().custody(S).contact(S).support(plus(S, started))
+    for day in range(16, 60):
+        found = no_support(life, plus(S, day))
+        assert (found is not None) is (day < started), day
+
+
+def test_a_support_closed_while_in_custody_leaves_the_youth_without_support_from_that_day() -> None:
+    c = plus(S, 40)
+    life = Life(born=date(2001, 1, 1)).support(plus(S, -30)).custody(S, plus(S, 20)).contact(S)
+    life.add("SupportClosed", c)
+    assert life.line(c) is None  # not followed, and not yet more than 15 days
+    assert life.line(plus(c, 15)) is None
+    line = life.line(plus(c, 16))
+    assert line is not None
+    assert (line.support, line.organisation, line.counsellor, line.custody) == (
+        "closed",
+        None,
+        None,
+        "in-custody",
+    )
+    assert line.last_contact_on == S
+    # the other alerts are for followed youths only: release-overdue and ageing-out
+    # would be open on a followed youth's line
+    assert [(a.alert, a.since, a.anchor) for a in line.alerts] == [("no-support", plus(c, 16), c)]
+    assert line.alerts[0].reason == (
+        "in custody since 2026-01-05 (ma-saint-malo), support closed on 2026-02-14"
+    )
+
+
+def test_a_support_closed_before_the_custody_counts_from_the_custody() -> None:
+    life = Life().support(plus(S, -60))
+    life.add("SupportClosed", plus(S, -50))
+    life.custody(S)
+    assert life.line(plus(S, 15)) is None
+    assert no_support(life, plus(S, 16)) == no_support(life, plus(S, 100))
+    line = life.line(plus(S, 16))
+    assert line is not None
+    assert (line.support, [a.alert for a in line.alerts]) == ("closed", ["no-support"])
+    assert line.alerts[0].anchor == S
+
+
+def test_a_youth_whose_support_is_closed_has_no_line_once_released() -> None:
+    life = Life().support(plus(S, -60))
+    life.add("SupportClosed", plus(S, -50))
+    life.custody(S).release(plus(S, 30))
+    assert life.line(plus(S, 29)) is not None
+    assert life.line(plus(S, 30)) is None
+
+
+def test_a_support_started_again_gives_the_followed_line_back() -> None:
+    life = Life().support(plus(S, -60))
+    life.add("SupportClosed", plus(S, -50))
+    life.custody(S).contact(S).support(plus(S, 30), organisation="we-ker", counsellor="c-wk-1")
+    assert no_support(life, plus(S, 29)) is not None
+    line = life.line(plus(S, 30))
+    assert line is not None
+    assert (line.support, line.organisation, line.alerts) == ("active", "we-ker", ())
+
+
+def test_no_support_under_community_supervision_without_custody() -> None:
+    life = Life().contact(S)
+    life.add("CommunitySupervisionStarted", S)
+    assert no_support(life, plus(S, 15)) is None
+    found = no_support(life, plus(S, 16))
+    assert found is not None
+    assert (found.since, found.anchor) == (plus(S, 16), S)
+    assert found.reason == "under community supervision since 2026-01-05, no Mission Locale support"
+    life.add("CommunitySupervisionEnded", plus(S, 20))
+    assert no_support(life, plus(S, 20)) is None
+
+
+def test_a_support_closed_under_supervision_counts_from_the_closure() -> None:
+    life = Life().support(plus(S, -10)).contact(S)
+    life.add("CommunitySupervisionStarted", S)
+    life.add("SupportClosed", plus(S, 5))
+    assert life.line(plus(S, 20)) is None
+    line = life.line(plus(S, 21))
+    assert line is not None
+    assert (line.support, line.custody) == ("closed", "community")
+    assert [(a.alert, a.since) for a in line.alerts] == [("no-support", plus(S, 21))]
+
+
+def test_the_custody_gives_the_no_support_anchor_when_both_run() -> None:
+    life = Life().contact(S)
+    life.add("CommunitySupervisionStarted", plus(S, -40))
+    life.custody(S)
+    assert no_support(life, plus(S, 15)) is None
+    found = no_support(life, plus(S, 16))
+    assert found is not None
+    assert found.anchor == S
+    # released, still under supervision: counted from the supervision's start again
+    life.release(plus(S, 20))
+    after = no_support(life, plus(S, 20))
+    assert after is not None
+    assert (after.anchor, after.since) == (plus(S, -40), plus(S, -24))
+
+
+def test_no_support_is_silenced_by_an_acknowledgement_on_or_after_its_anchor() -> None:
+    life = Life().custody(S).contact(S).ack("no-support", plus(S, 20))
+    assert no_support(life, plus(S, 19)) is not None
+    assert no_support(life, plus(S, 20)) is None
+    assert no_support(life, plus(S, 300)) is None
+
+
+def test_an_acknowledged_no_support_comes_back_when_a_support_closes_later() -> None:
+    life = Life().custody(S).contact(S).ack("no-support", plus(S, 20))
+    life.support(plus(S, 30))
+    life.add("SupportClosed", plus(S, 40))
+    assert life.line(plus(S, 55)) is None
+    assert life.alerts(plus(S, 56)) == {"no-support": plus(S, 56)}
+
+
+def test_an_acknowledged_no_support_of_a_closed_support_leaves_no_line() -> None:
+    life = Life().support(plus(S, -60))
+    life.add("SupportClosed", plus(S, -50))
+    life.custody(S).ack("no-support", plus(S, 16))
+    assert life.line(plus(S, 15)) is None
+    assert life.line(plus(S, 16)) is None
+
+
+def test_a_changed_threshold_moves_the_edge_of_no_support() -> None:
+    ref = ReferenceData()
+    ref.thresholds["no-support.days"] = 30
+    life = Life().custody(S).contact(S)
+    assert no_support(life, plus(S, 30), ref) is None
+    assert life.alerts(plus(S, 31), ref)["no-support"] == plus(S, 31)
+
+
 # --- a release and a new custody on one day -----------------------------------------------
 
 
@@ -679,7 +828,8 @@ def test_a_new_contact_raises_an_acknowledged_contact_lost_again() -> None:
 
 
 def test_a_youth_whose_support_is_closed_is_not_followed() -> None:
-    life = Life().support(A).custody(S)
+    # (in custody, such a youth has a line for no-support alone: see that section)
+    life = Life().support(A)
     life.add("SupportClosed", plus(A, 10))
     assert life.line(plus(A, 9)) is not None
     assert life.line(plus(A, 10)) is None

@@ -173,3 +173,13 @@ def test_each_pair_family_has_one_opener_and_one_closer() -> None:
     }
     assert set(families) == {"custody", "support", "supervision", "programme", "situation"}
     assert all(issubclass(EVENT_TYPES[k], YouthEvent) for m in families.values() for k, _ in m)
+
+
+def test_every_event_of_the_catalogue_is_importable_from_the_package() -> None:
+    """The catalogue is found in the phase modules; each event class is also exported
+    (its module's `__all__`), so that `from pathways.domain.events import X` works."""
+    from pathways.domain import events
+
+    for name, cls in EVENT_TYPES.items():
+        assert getattr(events, name) is cls, name
+        assert cls.__module__ in {m.__name__ for m in events.PHASES}, name

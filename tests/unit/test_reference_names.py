@@ -82,5 +82,5 @@ def test_the_report_orders_groups_as_a_reader_expects() -> None:
     ]  # fmt: skip
     assert names.quarter("2026-Q1") == "T1 2026"
     assert Names(ref, "en").quarter("2026-Q1") == "Q1 2026"
-    assert names.organisation("") == "Pas encore d'accompagnement"
+    assert names.organisation("") == "(sans accompagnement : pas encore, ou clos)"
     assert names.measure("none") == "Sans mesure"

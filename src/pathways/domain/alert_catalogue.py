@@ -64,6 +64,12 @@ ALERTS: tuple[AlertKind, ...] = (
         en="Handover pending",
         fr="Relais non pris",
     ),
+    AlertKind(
+        "no-support",
+        {"no-support.days": 15},
+        en="No Mission Locale support",
+        fr="Sans accompagnement Mission Locale",
+    ),
 )
 
 #: The codes, in the order of a caseload line's alerts on the same day.

@@ -2,19 +2,31 @@
 
 `assess(youth, facts, day, ref, birth_date)` is a pure function of a youth's
 effective facts (retracted ones already left out): the live view, an as-of
-replay and a known-at replay all call it, on facts filtered differently.
+replay and a known-at replay all call it, on facts filtered differently. It is
+`judge(youth, situation(facts), day, ...)`: the walk through the facts
+(`alert_walk`), then what is open on the day; a read model keeps each youth's
+situation and judges it on the day asked.
 Definitions: DOMAIN.md section 6. Each alert is declared (code, thresholds,
 labels) in `pathways.domain.alert_catalogue`.
+
+Who has a line: every youth *followed* on the day (registered, and whose support
+is not closed: never started, or started again), with all the alerts; and, for
+`no-support` alone (issue 13), a youth whose support is closed and who is in
+custody or under community supervision: the SPIP must see them, so their line
+says the support is closed (`support="closed"`) and names no organisation nor
+counsellor, so that no Mission Locale's list shows them. `no-support` is
+anchored on the start of the custody (else of the supervision) or on the
+closure of the support if later; it is open from the anchor + N + 1.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from pathways.domain.alert_catalogue import ALERT_CODES
+from pathways.domain.alert_walk import SITUATION_FIELDS, Situation, situation
 from pathways.domain.events import (
     AlertAcknowledged,
     CommunitySupervisionEnded,
@@ -57,10 +69,6 @@ READS: tuple[type[Fact], ...] = (
     AlertAcknowledged.Fact,
 )
 CONTACT = ContactMade.Fact
-#: What the release dates of a custody are read from.
-_Statement = Incarcerated.Fact | ExpectedReleaseChanged.Fact
-
-
 #: raise_(code, anchor, since, reason): records an alert unless acknowledged.
 _Raiser = Callable[[str, int, int, str], None]
 
@@ -79,7 +87,7 @@ class CaseloadLine:
     youth: str
     organisation: str | None
     counsellor: str | None
-    support: str  # active / not-started
+    support: str  # active / not-started / closed (then its only alert is no-support)
     custody: str  # in-custody / community / none
     last_contact_on: date | None
     alerts: tuple[Alert, ...]
@@ -97,132 +105,6 @@ def _d(ordinal: int) -> date:
     return date.fromordinal(ordinal)
 
 
-@dataclass(slots=True)
-class Situation:
-    """What a walk through a youth's timeline learns (`situation`): everything the
-    alerts and the caseload line need on a day on or after the last fact walked. A
-    read model keeps the situation of each youth's whole timeline, so that a read on
-    a later day judges it (`judge`) without walking the facts again."""
-
-    registered: bool = False
-    support_open: bool = False
-    support_since: int | None = None
-    organisation: str | None = None
-    counsellor: str | None = None
-    custody_since: int | None = None
-    facility: str | None = None
-    supervision_since: int | None = None
-    release_on: int | None = None  # the last release
-    release_to: str | None = None  # its destination
-    release_custody_since: int | None = None
-    last_contact: int | None = None
-    last_entry: int | None = None  # ProgrammeEntered or SituationStarted
-    last_handover_ack: int | None = None
-    #: the expected release of the current custody (its latest statement)
-    expected: int | None = None
-    plans: list[int] = field(default_factory=list)  # days of ReleasePlanValidated
-    acks: dict[str, int] = field(default_factory=dict)  # alert code -> latest day
-
-    def dump(self) -> list[Any]:
-        """A compact JSON-able form (the fields in order)."""
-        return [getattr(self, name) for name in SITUATION_FIELDS]
-
-    @classmethod
-    def load(cls, values: Sequence[Any]) -> Situation:
-        return cls(*values)
-
-
-SITUATION_FIELDS = tuple(f.name for f in fields(Situation))
-
-
-def _handed_to(
-    facts: Sequence[Fact], ack: HandoverAcknowledged.Fact, handed: dict[str, str | None]
-) -> str | None:
-    """The counsellor named by the handover an acknowledgement answers. A handover
-    recorded after its acknowledgement of the same day still counts (as in the rules)."""
-    same_day = [
-        f
-        for f in facts
-        if isinstance(f, HandedOver.Fact)
-        and f.on == ack.on
-        and f.to_organisation == ack.organisation
-    ]
-    if same_day:
-        return same_day[-1].to_counsellor
-    return handed.get(ack.organisation or "")
-
-
-# The fact classes under plain names: `type(fact) is X` on a module global is several
-# times faster than `match` or a dotted name, and a read walks every fact of every youth.
-_Contact = ContactMade.Fact
-_Registered = YouthRegistered.Fact
-_Incarcerated = Incarcerated.Fact
-_Released = Released.Fact
-_ExpectedRelease = ExpectedReleaseChanged.Fact
-_Plan = ReleasePlanValidated.Fact
-_SupportStarted = SupportStarted.Fact
-_Assigned = CounsellorAssigned.Fact
-_SupportClosed = SupportClosed.Fact
-_HandedOver = HandedOver.Fact
-_HandoverAcknowledged = HandoverAcknowledged.Fact
-_SupervisionStarted = CommunitySupervisionStarted.Fact
-_SupervisionEnded = CommunitySupervisionEnded.Fact
-_ProgrammeEntered = ProgrammeEntered.Fact
-_SituationStarted = SituationStarted.Fact
-_Acknowledged = AlertAcknowledged.Fact
-
-
-def situation(facts: Sequence[Fact]) -> Situation:
-    """Walk a youth's effective facts, in life order (`in_life_order`)."""
-    state = Situation()
-    statements: list[_Statement] = []
-    plans, acks = state.plans, state.acks
-    handed: dict[str, str | None] = {}  # organisation -> its to_counsellor
-    for fact in facts:
-        if type(fact) is _Contact:
-            state.last_contact = fact.on
-        elif type(fact) is _Registered:
-            state.registered = True
-        elif type(fact) is _Incarcerated:
-            state.custody_since, state.facility = fact.on, fact.facility
-            statements.append(fact)
-        elif type(fact) is _Released:
-            state.release_on, state.release_to = fact.on, fact.destination
-            state.release_custody_since = state.custody_since
-            state.custody_since = None
-        elif type(fact) is _ExpectedRelease:
-            statements.append(fact)
-        elif type(fact) is _Plan:
-            plans.append(fact.on)
-        elif type(fact) is _SupportStarted:
-            state.support_open, state.support_since = True, fact.on
-            state.organisation, state.counsellor = fact.organisation, fact.counsellor
-        elif type(fact) is _Assigned:
-            state.organisation, state.counsellor = fact.organisation, fact.counsellor
-        elif type(fact) is _SupportClosed:
-            state.support_open = False
-        elif type(fact) is _HandedOver:
-            handed[fact.to_organisation or ""] = fact.to_counsellor
-        elif type(fact) is _HandoverAcknowledged:
-            state.last_handover_ack = fact.on
-            state.organisation = fact.organisation
-            state.counsellor = _handed_to(facts, fact, handed)
-        elif type(fact) is _SupervisionStarted:
-            state.supervision_since = fact.on
-        elif type(fact) is _SupervisionEnded:
-            state.supervision_since = None
-        elif type(fact) is _ProgrammeEntered or type(fact) is _SituationStarted:
-            state.last_entry = fact.on
-        elif type(fact) is _Acknowledged and fact.alert is not None:
-            acks[fact.alert] = max(acks.get(fact.alert, fact.on), fact.on)
-    s = state.custody_since
-    if s is not None:
-        current = [f for f in statements if f.on >= s]
-        if current:
-            state.expected = max(current, key=lambda f: (f.on, f.seq)).expected_release_on
-    return state
-
-
 def assess(
     youth: str,
     facts: Sequence[Fact],
@@ -232,7 +114,8 @@ def assess(
     *,
     ordered: bool = False,
 ) -> CaseloadLine | None:
-    """The caseload line and open alerts of a youth as of `day`; None if not followed."""
+    """The caseload line and open alerts of a youth as of `day`; None if not followed
+    (unless the support is closed and `no-support` is open: see the module's docstring)."""
     d = day.toordinal()
     timeline = [f for f in facts if f.on <= d]
     if not ordered:
@@ -248,8 +131,8 @@ def judge(
     birth_date: date | None = None,
 ) -> CaseloadLine | None:
     """The caseload line and open alerts on `day` of a youth in this situation (walked
-    from the facts dated on or before that day); None if not followed."""
-    if not state.registered or (state.support_since is not None and not state.support_open):
+    from the facts dated on or before that day); None if it has no line."""
+    if not state.registered:
         return None
     d = day.toordinal()
     t = ref.thresholds
@@ -260,6 +143,59 @@ def judge(
         if acks.get(code, -1) < anchor:
             found.append(Alert(youth, code, _d(since), _d(anchor), reason))
 
+    _no_support(state, d, t["no-support.days"], raise_)
+    closed = state.support_since is not None and not state.support_open
+    if closed and not found:
+        return None
+    if not closed:
+        _followed_alerts(state, d, ref, raise_)
+        if birth_date is not None:
+            _ageing_out(birthday_26(birth_date).toordinal(), d, t["ageing-out.days"], raise_)
+    return _line(youth, state, found, closed)
+
+
+def _line(youth: str, state: Situation, found: list[Alert], closed: bool) -> CaseloadLine:
+    """A closed support's line names no organisation: no Mission Locale's list shows it."""
+    custody = (
+        "in-custody"
+        if state.custody_since is not None
+        else ("community" if state.supervision_since is not None else "none")
+    )
+    support = "closed" if closed else ("active" if state.support_open else "not-started")
+    return CaseloadLine(
+        youth=youth,
+        organisation=None if closed else state.organisation,
+        counsellor=None if closed else state.counsellor,
+        support=support,
+        custody=custody,
+        last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
+        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
+    )
+
+
+def _no_support(state: Situation, d: int, days: int, raise_: _Raiser) -> None:
+    """In custody (or else under supervision) with no open support for more than `days`,
+    counted from the start of the custody (of the supervision) or the closure if later."""
+    if state.support_open:
+        return
+    if state.custody_since is not None:
+        start = state.custody_since
+        where = f"in custody since {_d(start)} ({state.facility})"
+    elif state.supervision_since is not None:
+        start = state.supervision_since
+        where = f"under community supervision since {_d(start)}"
+    else:
+        return
+    closed = state.support_closed_on
+    anchor = start if closed is None else max(start, closed)
+    if d - anchor > days:
+        why = "no Mission Locale support" if closed is None else f"support closed on {_d(closed)}"
+        raise_("no-support", anchor, anchor + days + 1, f"{where}, {why}")
+
+
+def _followed_alerts(state: Situation, d: int, ref: ReferenceData, raise_: _Raiser) -> None:
+    """The alerts of a followed youth, but ageing-out (DOMAIN.md section 6)."""
+    t = ref.thresholds
     s = state.custody_since
     if s is not None:
         _custody_alerts(state, s, d, t, raise_)
@@ -286,30 +222,17 @@ def judge(
                 else (f"no contact since the support began on {_d(a)}")
             )
             raise_("contact-lost", ref_day, ref_day + days + 1, why)
-    if birth_date is not None:
-        b = birthday_26(birth_date).toordinal()
-        days = t["ageing-out.days"]
-        if b - d <= days:
-            why = (
-                "is 26 and still followed: close or hand over to mainstream services"
-                if (b <= d)
-                else f"turns 26 within {days} days: prepare the move to mainstream services"
-            )
-            raise_("ageing-out", b - days, b - days, why)
-    custody = (
-        "in-custody"
-        if s is not None
-        else ("community" if state.supervision_since is not None else "none")
-    )
-    return CaseloadLine(
-        youth=youth,
-        organisation=state.organisation,
-        counsellor=state.counsellor,
-        support="active" if state.support_open else "not-started",
-        custody=custody,
-        last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
-        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
-    )
+
+
+def _ageing_out(b: int, d: int, days: int, raise_: _Raiser) -> None:
+    """`b`: the 26th birthday."""
+    if b - d <= days:
+        why = (
+            "is 26 and still followed: close or hand over to mainstream services"
+            if (b <= d)
+            else f"turns 26 within {days} days: prepare the move to mainstream services"
+        )
+        raise_("ageing-out", b - days, b - days, why)
 
 
 def _custody_alerts(
@@ -391,3 +314,17 @@ def _release_alerts(
             r + days + 1,
             f"released {_d(r)} to {where}{to}, followed by {org}: no handover acknowledged",
         )
+
+
+__all__ = [
+    "CONTACT",
+    "READS",
+    "SITUATION_FIELDS",
+    "Alert",
+    "CaseloadLine",
+    "Situation",
+    "assess",
+    "birthday_26",
+    "judge",
+    "situation",
+]

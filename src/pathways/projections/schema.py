@@ -41,9 +41,6 @@ from sqlalchemy import (
     Text,
 )
 
-#: The shape of the generation tables: a program that finds another layout in a store
-#: asks for `pathways db upgrade`, which rebuilds the read models in this one.
-LAYOUT = 2
 #: A position column: SQLite's INTEGER PRIMARY KEY is the table's rowid (no second
 #: index); elsewhere a BIGINT.
 Position = BigInteger().with_variant(Integer(), "sqlite")

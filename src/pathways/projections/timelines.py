@@ -28,7 +28,7 @@ from pathways.codec import Stored
 from pathways.domain.errors import StoreError
 from pathways.perf import without_gc
 from pathways.projections.apply import Projector, table_names
-from pathways.projections.schema import LAYOUT
+from pathways.projections.layout import LAYOUT
 from pathways.store import Store
 
 #: Events per catch-up transaction.

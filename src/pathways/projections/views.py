@@ -220,9 +220,9 @@ class Views:
     ) -> Any | None:
         """The youths who may be followed by an organisation (or a counsellor), as a SQL
         subquery: those with a support step that ever named it. A superset (the support
-        may have moved on, or not begun by the date), so that SQL reads and the
-        computation runs for them only, not for the whole département; None when there
-        is no filter."""
+        may have moved on, or not begun by the date; a closed support's line,
+        `no-support`, names no organisation), so that SQL reads and the computation runs
+        for them only, not for the whole département; None when there is no filter."""
         if organisation is None and counsellor is None:
             return None
         f = self.tables(point.generation).follower
@@ -238,8 +238,9 @@ class Views:
     def lines(
         self, point: Point, youths: Iterable[str] | None = None, *, among: Any | None = None
     ) -> list[CaseloadLine]:
-        """The caseload line (with its open alerts) of every youth followed on the date
-        (of the given youths; of those of the `among` subquery, see `candidates`).
+        """The caseload line (with its open alerts) of every youth followed on the date,
+        and of those whose support is closed who have `no-support` (of the given youths;
+        of those of the `among` subquery, see `candidates`).
 
         A youth whose whole timeline is dated by then and known at the position is
         judged from the situation its row keeps; the others' facts are walked."""

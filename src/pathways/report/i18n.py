@@ -126,7 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_caseload": "Aucun jeune suivi ce jour-là.",
         "followed": "Jeunes suivis",
         "open_alerts": "Alertes ouvertes",
-        "none_org": "Pas encore d'accompagnement",
+        "none_org": "(sans accompagnement : pas encore, ou clos)",
         "no_chart_sizes": "Pas de graphique : chaque groupe compte moins de {n} cas (secret "
         "statistique).",
         "no_chart_rates": "Pas de graphique : les taux de chaque territoire sont masqués "
@@ -255,7 +255,7 @@ TEXT: dict[str, dict[str, str]] = {
         "no_caseload": "No young person followed that day.",
         "followed": "Young people followed",
         "open_alerts": "Open alerts",
-        "none_org": "No support yet",
+        "none_org": "(no support: not yet, or closed)",
         "no_chart_sizes": "No chart: every group has fewer than {n} cases (small groups are "
         "withheld).",
         "no_chart_rates": "No chart: the rate of every territory is withheld (fewer than {n} "

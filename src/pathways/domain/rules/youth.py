@@ -1,0 +1,122 @@
+"""The events of one young person that a batch adds, checked against the stored ones as
+a whole: registration, erasure, each event, retractions, the timeline, acknowledgements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from pathways.domain.errors import Violation
+from pathways.domain.events import UNRETRACTABLE, EventRetracted, YouthErased, YouthRegistered
+from pathways.domain.reference import ReferenceData
+from pathways.domain.rules.acknowledgements import check_acknowledgements
+from pathways.domain.rules.common import describe
+from pathways.domain.rules.event import check_codes, check_dates, check_plausible
+from pathways.domain.rules.pairs import check_timeline
+from pathways.domain.timeline import Entry, sort_entries
+
+
+@dataclass(frozen=True)
+class YouthCheck:
+    """What a batch does to one youth: the violations, and the effective timeline."""
+
+    violations: list[Violation]
+    timeline: list[Entry]
+
+
+def check_youth(
+    youth: str,
+    stored: Sequence[Entry],
+    new: Sequence[Entry],
+    ref: ReferenceData,
+    today: date,
+) -> YouthCheck:
+    """Check the new events of one youth against the stored ones, as a whole."""
+    violations: list[Violation] = []
+    everything = [*stored, *new]
+    by_id = {e.event.id: e for e in everything}
+
+    registrations = [e for e in everything if isinstance(e.event, YouthRegistered)]
+    erased = next((e for e in stored if isinstance(e.event, YouthErased)), None)
+    for extra in registrations[1:]:
+        violations.append(
+            Violation(extra.event.id, f"{describe(extra.event)}, but {youth} is already registered")
+        )
+    if erased is not None:
+        for entry in new:
+            violations.append(
+                Violation(entry.event.id, f"{describe(entry.event)}, but {youth} has been erased")
+            )
+        return YouthCheck(violations, [])
+    if not registrations:
+        for entry in new:
+            violations.append(
+                Violation(
+                    entry.event.id,
+                    f"{describe(entry.event)}, but {youth} is not registered "
+                    f"(record YouthRegistered first)",
+                )
+            )
+        return YouthCheck(violations, [])
+    erasure_seq = next((e.seq for e in new if isinstance(e.event, YouthErased)), None)
+    if erasure_seq is not None:
+        for entry in new:
+            if entry.seq > erasure_seq:
+                violations.append(
+                    Violation(
+                        entry.event.id, f"{describe(entry.event)}, but it comes after the erasure"
+                    )
+                )
+
+    registration = registrations[0].event
+    assert isinstance(registration, YouthRegistered)
+    birth = registration.birth_date
+    for entry in new:
+        for problem in [
+            *check_codes(entry.event, ref),
+            *check_plausible(entry.event, ref),
+            *check_dates(entry.event, today, birth, ref),
+        ]:
+            violations.append(Violation(entry.event.id, f"{describe(entry.event)}: {problem}"))
+
+    retracted = _retracted_ids(stored)
+    for entry in new:
+        event = entry.event
+        if not isinstance(event, EventRetracted):
+            continue
+        target = by_id.get(event.event_id)
+        if target is None:
+            violations.append(
+                Violation(event.id, f"{describe(event)}: no event {event.event_id} of {youth}")
+            )
+        elif target.event.type_name() in UNRETRACTABLE:
+            violations.append(
+                Violation(
+                    event.id,
+                    f"{describe(event)}: {target.event.type_name()} events cannot be retracted",
+                )
+            )
+        elif event.event_id in retracted:
+            violations.append(
+                Violation(
+                    event.id, f"{describe(event)}: event {event.event_id} is already retracted"
+                )
+            )
+        else:
+            retracted.add(event.event_id)
+
+    effective = [
+        e
+        for e in everything
+        if e.event.id not in retracted and not isinstance(e.event, EventRetracted | YouthErased)
+    ]
+    timeline = sort_entries(effective)
+    violations.extend(check_timeline(timeline))
+    violations.extend(check_acknowledgements(youth, timeline, new, ref))
+    return YouthCheck(violations, timeline)
+
+
+def _retracted_ids(entries: Sequence[Entry]) -> set[uuid.UUID]:
+    return {e.event.event_id for e in entries if isinstance(e.event, EventRetracted)}
