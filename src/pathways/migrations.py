@@ -90,7 +90,7 @@ def _mark(session: Session, version: int, description: str) -> None:
 def create(store: Store) -> None:
     """The rest of a new store's schema (`pathways init`, after the events table and
     ours): the version table and the read models, level with the empty log."""
-    from pathways.projections.timelines import create_read_models
+    from pathways.projections.ddl import create_read_models
 
     if store.backend.has_table(TABLE):
         return
@@ -145,7 +145,7 @@ def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list
 def _to_2(session: Session) -> None:
     """The event-id index keeps each event's log position (a retraction's target is found
     at once); the read models become generations of per-youth timelines."""
-    from pathways.projections.timelines import create_read_models
+    from pathways.projections.ddl import create_read_models
 
     backend = session.backend
     if backend.name == "postgresql":

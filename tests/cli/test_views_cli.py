@@ -399,12 +399,16 @@ def test_a_threshold_must_be_a_whole_number(sh: Shell) -> None:
 # --- projections ----------------------------------------------------------------------------------
 
 
+#: What `projections status` says of the first generation with no worker nor rebuild.
+IDLE = {"generation": 1, "worker": None, "rebuild": None}
+
+
 def test_a_write_projects_its_own_events_when_the_read_models_are_level(sh: Shell) -> None:
     # (the import of the fixture left them level, as every write does)
     assert sh.json("projections", "status")[0]["lag"] == 0
     sh.ok("settings", "set", "no-first-contact.days", "20")
     rows = sh.json("projections", "status")
-    assert rows == [{"name": "timelines", "position": 7, "head": 7, "lag": 0}]
+    assert rows == [{"name": "timelines", "position": 7, "head": 7, "lag": 0, **IDLE}]
 
 
 def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
@@ -418,7 +422,7 @@ def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
     assert sh.json("projections", "status")[0]["lag"] == 1
     sh.ok("settings", "set", "no-first-contact.days", "21")  # still behind: no projection
     rows = sh.json("projections", "status")
-    assert rows == [{"name": "timelines", "position": 6, "head": 8, "lag": 2}]
+    assert rows == [{"name": "timelines", "position": 6, "head": 8, "lag": 2, **IDLE}]
     sh.json("alerts", "--as-of", "2026-03-31")
     assert sh.json("projections", "status")[0]["lag"] == 0
 

@@ -4,8 +4,8 @@ A backend opens (or creates) a store at a `Location` and gives `Session`s: one
 transaction on one connection, in which the store reads what a batch needs,
 appends its events with our own tables (the event-id index, the wrapped keys) and
 the read models project them, all or nothing. A writing session holds the append
-lock from its start (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's `LOCK TABLE ... IN
-EXCLUSIVE MODE`, as eventsourcing takes it), so what a batch is checked against
+lock from its start (SQLite's `BEGIN IMMEDIATE`, PostgreSQL's advisory lock of the
+store), so what a batch is checked against
 cannot change before it commits, and log positions follow the commit order.
 
 The SQL that the store runs on its own tables is written once here, in the

@@ -21,7 +21,7 @@ from pathways.backends.base import (
     Session,
     driver_reason,
 )
-from pathways.domain.errors import StoreError
+from pathways.domain.errors import StoreError, Unreachable
 
 if TYPE_CHECKING:
     import uuid
@@ -57,9 +57,9 @@ LOCK_TIMEOUT = 30
 
 
 class PostgresSession(Session):
-    """A transaction of a psycopg connection; a writing one takes the events table's
-    EXCLUSIVE lock first (as eventsourcing does), which orders the appends and lets
-    readers read."""
+    """A transaction of a psycopg connection; one that may append takes the store's
+    append lock first (an advisory lock: see `PostgresBackend._session`), which orders
+    the appends and lets readers read."""
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         for start in range(0, len(rows), MANY):
@@ -88,8 +88,8 @@ class PostgresSession(Session):
 
 def copy_events(curs: Any, table: str, stored: Sequence[StoredEvent]) -> list[int]:
     """Append events to `table` with `COPY`, in the cursor's transaction, which must
-    hold the table's EXCLUSIVE lock (no one else then takes a position until it
-    ends); their positions, in order. A (stream, version) already stored raises
+    hold the store's append lock (no one else then takes a position until it ends);
+    their positions, in order. A (stream, version) already stored raises
     psycopg's UniqueViolation.
 
     COPY streams the rows, whatever their number (eventsourcing's one pipelined
@@ -135,7 +135,7 @@ def _one(curs: Any) -> Any:
 
 
 class PostgresBackend(Backend):
-    """A PostgreSQL schema; the events table's lock orders the appends."""
+    """A PostgreSQL schema; an advisory lock orders the appends."""
 
     name = "postgresql"
     schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres", "postgresql+psycopg")
@@ -196,7 +196,7 @@ class PostgresBackend(Backend):
                 ).fetchone()
         except psycopg.OperationalError as error:
             msg = f"cannot connect to PostgreSQL at {self.location.display}: {driver_reason(error)}"
-            raise StoreError(msg) from None
+            raise Unreachable(msg) from None
         except psycopg.Error as error:
             msg = f"PostgreSQL at {self.location.display} refused: {driver_reason(error)}"
             raise StoreError(msg) from None
@@ -226,6 +226,10 @@ class PostgresBackend(Backend):
 
         return psycopg.dialect()  # type: ignore[no-untyped-call]
 
+    @property
+    def _lock_name(self) -> str:
+        return f"pathways:append:{self.schema}"
+
     def refusals(self) -> tuple[type[BaseException], ...]:
         import psycopg
 
@@ -239,8 +243,13 @@ class PostgresBackend(Backend):
         with self.datastore.get_connection() as connection, connection.transaction():
             cursor = connection.cursor()
             if append:
+                # One appender at a time per store, so that positions are given in the
+                # order of the commits (a reader never passes a gap that a slower
+                # transaction fills later). An advisory lock rather than eventsourcing's
+                # LOCK TABLE ... EXCLUSIVE, which needs the UPDATE privilege on the
+                # events: the offices' role may append, never alter (docs/deployment.md).
                 cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}s'")
-                cursor.execute(f"LOCK TABLE {self.events_table} IN EXCLUSIVE MODE")
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_name,))
             yield PostgresSession(self, cursor, write=write, append=append)
 
     def after_erasure(self) -> None:

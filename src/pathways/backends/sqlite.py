@@ -15,7 +15,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, Session
-from pathways.domain.errors import StoreError
+from pathways.domain.errors import StoreError, Unreachable
 
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
@@ -224,7 +224,7 @@ def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:
             f"the store {location.display} is busy: another command has held it for "
             f"{LOCK_TIMEOUT} s (a long import or rebuild?); try again when it has finished"
         )
-        return StoreError(msg)
+        return Unreachable(msg)
     return error
 
 

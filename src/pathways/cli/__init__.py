@@ -38,7 +38,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "caseload": ("pathways.cli.views", "caseload"),
     "alerts": ("pathways.cli.views", "alerts"),
     "acknowledge": ("pathways.cli.views", "acknowledge"),
-    "projections": ("pathways.cli.views", "projections"),
+    "projections": ("pathways.cli.projections", "projections"),
     "outcomes": ("pathways.cli.outcomes", "outcomes"),
     "compare": ("pathways.cli.outcomes", "compare"),
     "report": ("pathways.cli.outcomes", "report"),

@@ -19,6 +19,7 @@ from pathways.progress import SILENT, Progress
 
 if TYPE_CHECKING:
     from pathways.projections import Views
+    from pathways.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -104,6 +105,39 @@ def open_app(ctx: click.Context) -> Pathways:
     return found
 
 
+def reopen_store(settings: dict[str, Any]) -> Store:
+    """A new store on the command's --db and key (a worker's, after the database was
+    lost); the caller closes it."""
+    from pathways.store import open_store
+
+    key_file = settings.get("key_file")
+    return open_store(settings.get("db"), Path(key_file) if key_file else None)
+
+
+def _wait_for(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None:
+        return
+    text = value.removeprefix("@")
+    if not text.isdigit():
+        msg = f"'{value}' is not a log position (@N, as a write's receipt prints it)"
+        raise click.BadParameter(msg, ctx=ctx, param=param)
+    root = ctx.find_root()
+    if isinstance(root.obj, dict):
+        root.obj["wait_for"] = int(text)
+
+
+def wait_for_option(func: F) -> F:
+    """`--wait-for @N` on a read of the read models: read once they have reached N."""
+    return click.option(
+        "--wait-for",
+        metavar="@N",
+        expose_value=False,
+        callback=_wait_for,
+        help="Read once the read models have reached log position N (a write's receipt "
+        "gives it): while a worker keeps them level, a read waits for it.",
+    )(func)
+
+
 def open_views(ctx: click.Context) -> Views:
     """The read models of the command's application; reads catch them up first."""
     from pathways.projections import attach
@@ -113,6 +147,7 @@ def open_views(ctx: click.Context) -> Views:
     if "views" not in settings:
         views = attach(open_app(ctx))
         root.call_on_close(views.close)
+        views.wait_for = settings.get("wait_for")
         settings["views"] = views
     found: Views = settings["views"]
     return found

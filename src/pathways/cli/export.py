@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from pathways.cli.common import DATE, finish_progress, open_app, open_views
+from pathways.cli.common import DATE, finish_progress, open_app, open_views, wait_for_option
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.progress import SILENT, Progress
 
@@ -261,6 +261,7 @@ def _read(app: Any, work: Any) -> Any:
 @click.option("--to", "last", type=DATE, help="Last day of the period (default: the as-of date).")
 @click.option("--as-of", type=DATE, help="Follow-up up to then (default: today).")
 @known_at_option
+@wait_for_option
 @click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
 @_output_option
 @click.pass_context

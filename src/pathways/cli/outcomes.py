@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pathways.cli.common import DATE, finish_progress, on_interrupt, open_views
+from pathways.cli.common import DATE, finish_progress, on_interrupt, open_views, wait_for_option
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
@@ -24,6 +24,7 @@ def _evaluation_options(func: Any) -> Any:
         help="Suppress groups under this size (can raise the store's setting, never lower it).",
     )(func)
     func = known_at_option(func)
+    func = wait_for_option(func)
     func = click.option("--as-of", type=DATE, help="Count only steps dated up to then.")(func)
     func = click.option(
         "--cohort",
@@ -261,6 +262,7 @@ def compare(
 @click.option("--to", "last", type=DATE, required=True, help="Last day of the period.")
 @click.option("--as-of", type=DATE, help="Count only steps dated up to then.")
 @known_at_option
+@wait_for_option
 @click.option(
     "--min-n",
     type=click.IntRange(min=1),

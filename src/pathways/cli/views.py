@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
@@ -12,12 +11,11 @@ from pathways.cli.common import (
     DATE,
     actor_given,
     actor_option,
-    finish_progress,
-    on_interrupt,
     open_app,
     open_views,
     print_receipt,
     read_actor_option,
+    wait_for_option,
 )
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
@@ -30,6 +28,7 @@ def _view_options(func: Any) -> Any:
         func
     )
     func = known_at_option(func)
+    func = wait_for_option(func)
     return click.option(
         "--as-of", type=DATE, help="The state on that date (default: today, or T's date)."
     )(func)
@@ -163,54 +162,3 @@ def acknowledge(
     """
     receipt = open_app(ctx).acknowledge(youth, alert, actor, on, note)
     print_receipt(receipt, verb="acknowledged")
-
-
-@click.group()
-def projections() -> None:
-    """The read models: how far behind the log they are, and rebuilding them.
-
-    \b
-    Example:
-      pathways projections status
-      pathways projections rebuild
-    """
-
-
-@projections.command()
-@output_options
-@click.pass_context
-def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
-    """Each read model's position against the head of the log.
-
-    \b
-    Example:
-      pathways projections status --json
-    """
-    views = open_views(ctx)
-    found = views.projection.status()
-    rows = [{"name": found.name, "position": found.position, "head": found.head, "lag": found.lag}]
-    emit(rows, fmt, with_meta=with_meta, columns=["name", "position", "head", "lag"])
-
-
-@projections.command()
-@click.argument("name", required=False, type=click.Choice(["timelines"]))
-@click.pass_context
-def rebuild(ctx: click.Context, /, name: str | None) -> None:
-    """Rebuild a read model (all of them by default) from the first event.
-
-    Readers keep seeing the previous view until the new one is complete.
-
-    \b
-    Example:
-      pathways projections rebuild timelines
-    """
-    views = open_views(ctx)
-    on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
-    progress = views.app.progress
-    start = time.perf_counter()
-    progress.phase("rebuild", views.app.store.head())
-    count = views.projection.rebuild(progress.advance)
-    finish_progress(ctx)
-    seconds = time.perf_counter() - start
-    rate = count / seconds if seconds > 0 else 0.0
-    click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")

@@ -46,5 +46,10 @@ class StoreError(PathwaysError):
     """The store cannot be opened or reached."""
 
 
+class Unreachable(StoreError):
+    """The database does not answer (down, restarting, a connection cut) or is busy past
+    the wait: trying again later may work."""
+
+
 class PrintError(PathwaysError):
     """The report cannot be printed to PDF: no browser to print it, or the browser failed."""

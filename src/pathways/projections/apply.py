@@ -137,8 +137,11 @@ class Projector:
             f"ON CONFLICT (youth) DO UPDATE SET {updates}"
         )
         self.select = f"SELECT {columns} FROM {names['youth']} WHERE youth IN ({{marks}})"
-        #: the rows applied and not yet written, and how many events they took
+        #: what was applied and not yet written: the youths' rows, the followers, the runs
+        #: of recording times, and how many events they took
         self.pending: dict[str, YouthRow] = {}
+        self.followers: set[tuple[str, str, str]] = set()
+        self.runs: list[tuple[int, float]] = []
         self.facts = 0
 
     def apply_raw(self, session: Session, page: Sequence[tuple[int, str, bytes]]) -> None:
@@ -146,16 +149,16 @@ class Projector:
         self.apply(session, [codec.read(position, topic, blob) for position, topic, blob in page])
 
     def apply(self, session: Session, decoded: Sequence[Stored]) -> None:
-        """Apply events (in log order) in the session: the recording times and the
-        followers at once, the youths' rows when `flush`ed (a rebuild applies many pages
-        before it writes each youth once)."""
+        """Apply events (in log order): the session is only read (the youths' rows, the
+        retractions' targets); what they change is written by `flush` (a rebuild applies
+        many pages, outside any write transaction, before it writes each youth once)."""
         if not decoded:
             return
-        self._log(session, decoded)
+        self._runs(decoded)
         youths = self._load(session, {s.youth for s in decoded if s.youth is not None})
         self.facts += len(decoded)
         targets = self._targets(session, decoded)
-        followers: set[tuple[str, str, str]] = set()
+        followers = self.followers
         for stored in decoded:
             youth = stored.youth
             if youth is None:
@@ -181,43 +184,48 @@ class Projector:
                     followers.add((kind, columns[column], youth))
             on = stored.occurred_on.toordinal()
             row.facts.append(packing.pack(stored.kind, on, stored.position, columns))
-        session.executemany(
-            f"INSERT INTO {self.names['follower']} VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-            sorted(followers),
-        )
 
     def flush(self, session: Session) -> None:
-        """Write the youths' rows applied since the last flush (their situation walked
-        again once)."""
+        """Write what was applied since the last flush: the youths' rows (each one's
+        situation walked again once), the followers, the recording times."""
         session.executemany(self.upsert, [row.values() for row in self.pending.values()])
+        session.executemany(
+            f"INSERT INTO {self.names['follower']} VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            sorted(self.followers),
+        )
+        self._write_runs(session)
         self.pending.clear()
+        self.followers.clear()
         self.facts = 0
 
-    def _log(self, session: Session, decoded: Sequence[Stored]) -> None:
+    def _runs(self, decoded: Sequence[Stored]) -> None:
         """The recording time of the last position of each run of one moment (an append
-        is one moment): a run that a page boundary cut is joined again, so that the
-        table is the same however the log was paged."""
-        table = self.names["log"]
-        last = session.rows(
-            f"SELECT position, recorded_at FROM {table} ORDER BY position DESC LIMIT 1"
-        )
-        runs: list[tuple[int, float]] = []
-        if last:
-            runs.append((int(last[0]["position"]), float(last[0]["recorded_at"])))
+        is one moment)."""
+        runs = self.runs
         for stored in decoded:
             stamp = stored.recorded_at.timestamp()
             if runs and runs[-1][1] == stamp:
                 runs[-1] = (stored.position, stamp)
             else:
                 runs.append((stored.position, stamp))
-        if last:
-            position, stamp = runs.pop(0)
-            if position != last[0]["position"]:
-                session.execute(
-                    f"UPDATE {table} SET position = ? WHERE position = ?",
-                    (position, last[0]["position"]),
-                )
+
+    def _write_runs(self, session: Session) -> None:
+        """The runs, a run that a page or a flush cut being joined again to the table's
+        last one: the table is the same however the log was paged."""
+        runs, table = self.runs, self.names["log"]
+        if not runs:
+            return
+        last = session.rows(
+            f"SELECT position, recorded_at FROM {table} ORDER BY position DESC LIMIT 1"
+        )
+        if last and float(last[0]["recorded_at"]) == runs[0][1]:
+            session.execute(
+                f"UPDATE {table} SET position = ? WHERE position = ?",
+                (runs[0][0], last[0]["position"]),
+            )
+            runs = runs[1:]
         session.executemany(f"INSERT INTO {table} VALUES (?, ?)", runs)
+        self.runs = []
 
     def _load(self, session: Session, youths: set[str]) -> dict[str, YouthRow]:
         """The rows of these youths: pending, else read from the table, else new."""

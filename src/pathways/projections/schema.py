@@ -1,9 +1,12 @@
 """The read-model tables (SQLAlchemy Core), in the same database as the events.
 
-- `pw_tracking`: each read model's position in the log, its *generation* (the
+- `pw_tracking`: the read model's position in the log, its *generation* (the
   suffix of its tables: a rebuild fills a new generation, then switches to it) and
-  its *layout* (the shape of those tables, `LAYOUT`), written in the same
-  transaction as its rows.
+  its *layout* (the shape of those tables, `projections.layout.LAYOUT`), written in
+  the same transaction as its rows; and who works on it: a row `rebuild` while a
+  rebuild fills the next generation (how far it is), a row `worker` while a worker
+  keeps it level (`projections.worker`), each with its owner (host:pid) and when it
+  was last seen.
 - `pw{g}_youth`: one row per youth: its registration (date, position, birth year,
   residence, sex, and its personal fields *still sealed* under the youth's key,
   with the event id they are bound to), the position of its erasure, and its
@@ -63,6 +66,9 @@ def tracking_table(metadata: MetaData) -> Table:
         Column("position", BigInteger, nullable=False),
         Column("generation", Integer, nullable=False),
         Column("layout", Integer, nullable=False),
+        # who works on the read models, and when it was last seen (a worker, a rebuild)
+        Column("owner", String(120)),
+        Column("seen_at", Float),
     )
 
 

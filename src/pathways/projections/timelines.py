@@ -19,9 +19,11 @@ session of the store:
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from pathways.backends.base import Session
 from pathways.codec import Stored
@@ -33,8 +35,6 @@ from pathways.store import Store
 
 #: Events per catch-up transaction.
 PAGE = 20_000
-#: A rebuild writes the youths it holds once they carry this many events.
-REBUILD_FLUSH = 250_000
 NAME = "timelines"
 
 
@@ -55,6 +55,38 @@ class Tracking:
     position: int
     generation: int
     layout: int
+
+
+#: The rows of the tracking table of who works on the read models.
+WORKER, REBUILD = "worker", "rebuild"
+#: A worker or a rebuild not seen for this long (seconds) is taken for gone.
+STALE = 15.0
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A worker or a rebuild at work on the read models (a row of the tracking table)."""
+
+    name: str
+    owner: str  # host:pid
+    seen_at: float  # POSIX seconds
+    position: int
+    generation: int
+
+    def alive(self, now: float | None = None) -> bool:
+        """Seen lately, and (when it runs on this machine) its process still there: one
+        killed here is gone at once, not STALE seconds later."""
+        if (now if now is not None else time.time()) - self.seen_at >= STALE:
+            return False
+        host, _, pid = self.owner.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+            except ProcessLookupError:
+                return False
+            except PermissionError:  # another user's process: it is there
+                return True
+        return True
 
 
 class OutOfDate(StoreError):
@@ -135,6 +167,8 @@ class TimelinesProjection:
             self._inline(session, appended)
 
     def _inline(self, session: Session, appended: Sequence[Stored]) -> None:
+        if self.worker(session) is not None:
+            return  # a worker keeps the read models level: the write leaves it to it
         found = self.tracking(session, lock=True)
         if found.layout != LAYOUT:
             return
@@ -151,50 +185,69 @@ class TimelinesProjection:
         self._set(session, appended[-1].position)
 
     @without_gc
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event after the tracking position, a page per transaction."""
+    def catch_up(
+        self,
+        progress: Callable[[int], None] | None = None,
+        *,
+        on_page: Callable[[Session, int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """Apply every event after the tracking position, a page per transaction.
+
+        `on_page(session, position)` runs in each page's transaction (a worker's
+        heartbeat); `stop()`, asked between pages, ends it early."""
         applied = 0
-        while True:
+        while stop is None or not stop():
             with self.store.session(write=True, append=False) as session:
                 found = self.tracking(session, lock=True)
                 check_layout(found, self.backend.location.display)
                 page = self.store.read_raw(found.position, PAGE)
-                if not page:
-                    return applied
-                projector = self.projector(found.generation)
-                projector.apply_raw(session, page)
-                projector.flush(session)
-                self._set(session, page[-1][0])
+                if page:
+                    projector = self.projector(found.generation)
+                    projector.apply_raw(session, page)
+                    projector.flush(session)
+                    self._set(session, page[-1][0])
+                if on_page is not None:
+                    on_page(session, page[-1][0] if page else found.position)
+            if not page:
+                return applied
             applied += len(page)
             if progress is not None:
                 progress(len(page))
+        return applied
 
-    @without_gc
     def rebuild(self, progress: Callable[[int], None] | None = None) -> int:
-        """Replay the whole log into a new generation of the tables and switch to it, in
-        one transaction; the previous generation's tables are dropped with it."""
-        applied = 0
-        with self.store.session(write=True, append=False) as session:
-            found = self.tracking(session, lock=True)
-            generation = found.generation + 1
-            create_generation(session, generation)
-            projector = Projector(self.store.unseal, self.backend.prefix, generation)
-            position = 0
-            while page := self.store.read_raw(position, PAGE):
-                projector.apply_raw(session, page)
-                if projector.facts >= REBUILD_FLUSH:
-                    projector.flush(session)
-                position = page[-1][0]
-                applied += len(page)
-                if progress is not None:
-                    progress(len(page))
-            projector.flush(session)
-            self._set(session, position, generation)
-            # The generation before the previous one: readers that began on the previous
-            # one keep it until the next rebuild.
-            drop_generation(session, found.generation - 1)
+        """Replay the whole log into a new generation of the tables, then switch to it
+        (`projections.rebuild`): readers keep the current one meanwhile, and writers are
+        not held."""
+        from pathways.projections.rebuild import rebuild
+
+        applied = rebuild(self, progress)
         self._projectors.clear()
         return applied
+
+    # who works on it ------------------------------------------------------------------
+    def presence(self, session: Session, name: str) -> Presence | None:
+        """The `worker` or `rebuild` row of the tracking table, if any."""
+        found = session.rows(
+            "SELECT position, generation, owner, seen_at FROM {p}pw_tracking WHERE name = ?",
+            (name,),
+        )
+        if not found:
+            return None
+        row = found[0]
+        return Presence(
+            name, row["owner"] or "", float(row["seen_at"] or 0), int(row["position"]),
+            int(row["generation"]),
+        )  # fmt: skip
+
+    def worker(self, session: Session | None = None) -> Presence | None:
+        """The worker that keeps the read models level, if one was seen lately."""
+        if session is None:
+            with self.store.session(write=False) as fresh:
+                return self.worker(fresh)
+        found = self.presence(session, WORKER)
+        return found if found is not None and found.alive() else None
 
 
 UPGRADE = "run `pathways db upgrade` (after a backup) to make them for this version"
@@ -207,50 +260,6 @@ def check_layout(found: Tracking, where: str) -> None:
             f"{LAYOUT}: {UPGRADE}"
         )
         raise OutOfDate(msg)
-
-
-def _ddl(session: Session, generation: int) -> tuple[Any, Any]:
-    from sqlalchemy.schema import CreateIndex, CreateTable
-
-    from pathways.projections.schema import make_tables
-
-    dialect = session.backend.dialect()
-    tables = make_tables(session.backend.schema, generation)
-    return tables, (dialect, CreateTable, CreateIndex)
-
-
-def create_generation(session: Session, generation: int) -> None:
-    """Create the tables of a generation (dropping any left by an interrupted rebuild:
-    a rolled-back transaction leaves none, but a crash of PostgreSQL's DDL may)."""
-    drop_generation(session, generation)
-    tables, (dialect, create_table, create_index) = _ddl(session, generation)
-    for table in tables.metadata.sorted_tables:
-        session.cursor.execute(str(create_table(table).compile(dialect=dialect)))
-        for index in table.indexes:
-            session.cursor.execute(str(create_index(index).compile(dialect=dialect)))
-
-
-def drop_generation(session: Session, generation: int) -> None:
-    for name in table_names(session.backend.prefix, generation).values():
-        session.cursor.execute(f"DROP TABLE IF EXISTS {name}")
-
-
-def create_read_models(session: Session) -> None:
-    """The read models of a store (`pathways init`, `pathways db upgrade`): the tracking
-    table and the first generation of the tables, at position 0 (a catch-up fills them)."""
-    from sqlalchemy import MetaData
-    from sqlalchemy.schema import CreateTable
-
-    from pathways.projections.schema import tracking_table
-
-    backend = session.backend
-    table = tracking_table(MetaData(schema=backend.schema))
-    session.cursor.execute(str(CreateTable(table).compile(dialect=backend.dialect())))
-    create_generation(session, 1)
-    session.execute(
-        "INSERT INTO {p}pw_tracking (name, position, generation, layout) VALUES (?, ?, ?, ?)",
-        (NAME, 0, 1, LAYOUT),
-    )
 
 
 def attach_inline(store: Store) -> TimelinesProjection:

@@ -10,6 +10,7 @@ the pure `domain.alerts.assess`.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
 
 #: A read that finds the read models this far behind the log says that it is catching up.
 NOTICE_LAG = 5000
+#: Seconds a read waits for the worker to reach the head before it catches up itself.
+WAIT = 10.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class Views:
         self.projection = projection
         self._tables: dict[int, Tables] = {}
         self.reader = app.store.backend.engine()
+        #: the log position a read waits for (`--wait-for @N`); None: the head
+        self.wait_for: int | None = None
 
     def close(self) -> None:
         self.reader.dispose()
@@ -104,18 +109,44 @@ class Views:
             yield conn
 
     def catch_up(self, *, notice: bool = True) -> int:
-        """Bring the read models level with the log, telling the app's progress how far.
+        """Bring the read models level with the log (or with `wait_for`), telling the
+        app's progress how far.
 
-        Before a read, a large lag (left by an interrupted catch-up) is noted, since
-        the read waits for it; a write's own catch-up is not."""
+        When a worker keeps them level, the read waits for it to get there (up to
+        `WAIT` seconds, then catches up itself, saying so). Before a read, a large lag
+        (left by an interrupted catch-up) is noted, since the read waits for it; a
+        write's own catch-up is not."""
         progress = self.app.progress
         status = self.projection.status()
+        target = status.head if self.wait_for is None else min(self.wait_for, status.head)
+        if status.position >= target:
+            return 0
+        worker = self.projection.worker()
+        if worker is not None:
+            if self._wait(target):
+                return 0
+            progress.note(
+                f"the worker ({worker.owner}) has not reached @{target} within {WAIT:.0f} s: "
+                "catching up here"
+            )
+            status = self.projection.status()
         if notice and status.lag > NOTICE_LAG:
             progress.note(f"catching up the read models: {status.lag:,} events behind…")
         if status.lag <= 0:
             return 0
         progress.phase("catch up", status.lag)
         return self.projection.catch_up(progress.advance)
+
+    def _wait(self, target: int) -> bool:
+        """Whether the read models reach a position within `WAIT` seconds."""
+        end = time.monotonic() + WAIT
+        delay = 0.02
+        while time.monotonic() < end:
+            if self.projection.position() >= target:
+                return True
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+        return self.projection.position() >= target
 
     def point(self, as_of: date | None = None, known_at: str | None = None) -> Point:
         """Resolve `--as-of` / `--known-at` after bringing the view up to date."""

@@ -1,0 +1,146 @@
+"""`pathways projections`: the read models' state, a rebuild, and the worker."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import click
+
+from pathways.cli.common import finish_progress, on_interrupt, open_views, progress_for
+from pathways.cli.output import emit, output_options
+
+
+@click.group()
+def projections() -> None:
+    """The read models: how far behind the log they are, rebuilding them, and the
+    worker that keeps them level.
+
+    \b
+    Example:
+      pathways projections status
+      pathways projections rebuild
+      pathways projections run --follow
+    """
+
+
+@projections.command()
+@output_options
+@click.pass_context
+def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
+    """Each read model's position against the head of the log, the worker that keeps
+    it level (if one runs) and a rebuild under way (if any).
+
+    \b
+    Example:
+      pathways projections status --json
+    """
+    from pathways.projections.timelines import REBUILD, WORKER
+
+    projection = open_views(ctx).projection
+    found = projection.status()
+    with projection.store.session(write=False) as session:
+        worker = projection.presence(session, WORKER)
+        rebuild = projection.presence(session, REBUILD)
+    now = time.time()
+    row: dict[str, Any] = {
+        "name": found.name,
+        "position": found.position,
+        "head": found.head,
+        "lag": found.lag,
+        "generation": found.generation,
+        "worker": None if worker is None else _seen(worker.owner, worker.seen_at, now),
+        "rebuild": None
+        if rebuild is None
+        else f"@{rebuild.position} of {found.head}, " + _seen(rebuild.owner, rebuild.seen_at, now),
+    }
+    if worker is not None and not worker.alive(now):
+        row["worker"] += " (gone: not seen lately)"
+    columns = ["name", "position", "head", "lag", "generation", "worker", "rebuild"]
+    emit([row], fmt, with_meta=with_meta, columns=columns)
+
+
+def _seen(owner: str, seen_at: float, now: float) -> str:
+    return f"{owner}, seen {max(0.0, now - seen_at):.0f} s ago"
+
+
+@projections.command()
+@click.argument("name", required=False, type=click.Choice(["timelines"]))
+@click.pass_context
+def rebuild(ctx: click.Context, /, name: str | None) -> None:
+    """Rebuild a read model (all of them by default) from the first event.
+
+    The new tables are filled beside the current ones, a page at a time: readers
+    keep reading the current ones, writers are not held, and the switch happens at
+    the end, at once.
+
+    \b
+    Example:
+      pathways projections rebuild timelines
+    """
+    views = open_views(ctx)
+    on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
+    progress = views.app.progress
+    start = time.perf_counter()
+    progress.phase("rebuild", views.app.store.head())
+    count = views.projection.rebuild(progress.advance)
+    finish_progress(ctx)
+    seconds = time.perf_counter() - start
+    rate = count / seconds if seconds > 0 else 0.0
+    click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+
+
+@projections.command()
+@click.option("--follow", is_flag=True, help="Keep running: wait for new events, apply them.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 60),
+    default=2.0,
+    show_default=True,
+    help="Seconds between two looks at the log when nothing is notified.",
+)
+@click.pass_context
+def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
+    """Keep the read models level with the log: a worker.
+
+    Without --follow, it catches up once and stops. With --follow it runs until
+    SIGTERM or Ctrl-C (it finishes the page under way, then stops); on PostgreSQL it
+    is woken by each append, and looks anyway every --interval seconds. While it
+    runs, writes leave the read models to it and reads wait for it. After a crash it
+    starts again where it stopped; a lost database is waited out.
+
+    \b
+    Example:
+      pathways projections run --follow
+    """
+    from pathways.backends import locate
+    from pathways.cli.common import reopen_store
+    from pathways.projections.worker import Worker
+
+    settings = ctx.find_root().obj or {}
+    progress = progress_for(ctx)
+    worker = Worker(
+        lambda: reopen_store(settings),
+        follow=follow,
+        interval=interval,
+        say=lambda text: click.echo(text, err=True),
+        progress=progress.advance,
+    )
+    on_interrupt(ctx, lambda: f"the worker stopped after {worker.applied:,} events")
+    if follow:
+        where = locate(settings.get("db")).display
+        click.echo(f"worker {worker.me} keeping the read models of {where} level", err=True)
+    applied = worker.run()
+    finish_progress(ctx)
+    click.echo(f"applied {applied:,} events; the read models are at @{_position(ctx)}")
+
+
+def _position(ctx: click.Context) -> int:
+    from pathways.cli.common import reopen_store
+    from pathways.projections.timelines import TimelinesProjection
+
+    store = reopen_store(ctx.find_root().obj or {})
+    try:
+        return TimelinesProjection(store).position()
+    finally:
+        store.close()
