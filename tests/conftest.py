@@ -30,6 +30,25 @@ from pathways.store import Store, open_store
 TODAY = date(2026, 11, 27)
 # Files the tests read (the worked example of DOMAIN.md section 6): see fixtures/README.md.
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def worked_example_facts() -> list[Any]:
+    """The facts of the worked example, numbered in the order of its file (recording
+    order), its birth year derived as the store derives it."""
+    import json
+
+    from pathways.domain.facts import fact_from_state
+
+    facts = []
+    lines = (FIXTURES / "worked-example.jsonl").read_text().splitlines()
+    for position, text in enumerate(lines, start=1):
+        state = json.loads(text)
+        if state["type"] == "YouthRegistered":
+            state["birth_year"] = int(state["birth_date"][:4])
+        facts.append(fact_from_state(state["type"], state, position))
+    return facts
+
+
 POSTGRES_URL = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

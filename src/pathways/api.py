@@ -14,13 +14,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from pathways.application import Pathways
 from pathways.projections import Views, attach, attach_inline
 from pathways.store import open_store
+
+if TYPE_CHECKING:
+    from pathways.queries import YouthCard
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -71,6 +74,9 @@ class CaseloadRow(Row):
     custody: str
     last_contact_on: date | None
     alerts: int
+    facility: str | None = None
+    expected_release_on: date | None = None
+    territory: str | None = None
 
 
 class AlertRow(Row):
@@ -146,29 +152,74 @@ class Store:
         as_of: date | str | None = None,
         known_at: date | datetime | str | None = None,
         organisation: str | None = None,
+        *,
+        counsellor: str | None = None,
+        youth: str | None = None,
+        releasing_within: int | None = None,
+        no_counsellor: bool = False,
+        facility: str | None = None,
+        territory: str | None = None,
     ) -> Rows[CaseloadRow]:
-        from pathways.queries import caseload_rows
+        """The caseload of a work list, as `pathways caseload --json` gives it (the
+        filters of `pathways.queries.WorkList`, which combine; one that cannot hold
+        raises `BadFilter`). `organisation="spip-35"` is the probation service's list."""
+        from pathways.queries import WorkList, caseload
 
-        lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
-        return Rows(
-            (
-                CaseloadRow(**row.as_dict())
-                for row in caseload_rows(lines)
-                if organisation is None or row.organisation == organisation
-            ),
-            CaseloadRow,
+        point = self.views.point(_day(as_of), _moment(known_at))
+        work = WorkList(
+            organisation, counsellor, youth, releasing_within, no_counsellor, facility, territory
         )
+        rows = caseload(self.views, point, work).rows
+        return Rows((CaseloadRow(**row.as_dict()) for row in rows), CaseloadRow)
 
     def alerts(
         self,
         as_of: date | str | None = None,
         known_at: date | datetime | str | None = None,
         alert: str | None = None,
+        *,
+        since: date | str | None = None,
+        organisation: str | None = None,
+        counsellor: str | None = None,
+        youth: str | None = None,
+        releasing_within: int | None = None,
+        no_counsellor: bool = False,
+        facility: str | None = None,
+        territory: str | None = None,
     ) -> Rows[AlertRow]:
-        from pathways.queries import alert_rows
+        """The open alerts of a work list, most urgent first, as `pathways alerts --json`
+        gives them (the filters of `caseload`, and `since`: open since that day or later)."""
+        from pathways.queries import WorkList, alerts
 
-        lines = self.views.lines(self.views.point(_day(as_of), _moment(known_at)))
-        return Rows((AlertRow(**row.as_dict()) for row in alert_rows(lines, alert)), AlertRow)
+        point = self.views.point(_day(as_of), _moment(known_at))
+        work = WorkList(
+            organisation,
+            counsellor,
+            youth,
+            releasing_within,
+            no_counsellor,
+            facility,
+            territory,
+            since=_day(since),
+            alert=alert,
+        )
+        rows = alerts(self.views, point, work).rows
+        return Rows((AlertRow(**row.as_dict()) for row in rows), AlertRow)
+
+    def youth(
+        self,
+        youth: str,
+        as_of: date | str | None = None,
+        known_at: date | datetime | str | None = None,
+        *,
+        with_personal: bool = False,
+    ) -> YouthCard:
+        """One young person at a glance (`pathways youth`): `.as_dict()` is what
+        `--json` prints; `UnknownYouth` if no view shows them at that point."""
+        from pathways.queries import youth_card
+
+        point = self.views.point(_day(as_of), _moment(known_at))
+        return youth_card(self.views, point, youth, with_personal=with_personal)
 
     def outcomes(
         self,

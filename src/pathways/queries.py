@@ -7,11 +7,12 @@ that `--json` prints (`as_dict`, keys in the order of the columns).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.alerts import CaseloadLine
 from pathways.domain.outcomes import (
     COMPARISON_COLUMNS,
@@ -29,10 +30,15 @@ from pathways.domain.outcomes import (
 )
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import KnownAt
+from pathways.worklists import WorkList, select
+from pathways.youth_card import YouthCard, youth_card
 
 if TYPE_CHECKING:
     from pathways.application import Pathways
+    from pathways.projections.views import Point, Views
     from pathways.store import Recorded
+
+R = TypeVar("R")
 
 
 # --- history ------------------------------------------------------------------------------
@@ -106,7 +112,10 @@ def _iso(day: date | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class CaseloadRow:
-    """A youth followed on the date: support, custody, last contact, open alerts."""
+    """A youth followed on the date: support, custody, last contact, open alerts; in
+    custody, where and the expected release; the youth's territory (`Situation.territory`).
+    The columns added since the first version come last, so that a CSV read by
+    position keeps its meaning."""
 
     youth: str
     organisation: str | None
@@ -115,6 +124,9 @@ class CaseloadRow:
     custody: str
     last_contact_on: date | None
     alerts: int
+    facility: str | None = None
+    expected_release_on: date | None = None
+    territory: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +137,9 @@ class CaseloadRow:
             "custody": self.custody,
             "last_contact_on": _iso(self.last_contact_on),
             "alerts": self.alerts,
+            "facility": self.facility,
+            "expected_release_on": _iso(self.expected_release_on),
+            "territory": self.territory,
         }
 
 
@@ -164,21 +179,57 @@ def caseload_rows(lines: Iterable[CaseloadLine]) -> list[CaseloadRow]:
             line.custody,
             line.last_contact_on,
             len(line.alerts),
+            line.facility,
+            line.expected_release_on,
+            line.territory,
         )
         for line in lines
     ]
 
 
-def alert_rows(lines: Iterable[CaseloadLine], code: str | None = None) -> list[AlertRow]:
-    """The open alerts (of one code if given), by date, youth and code."""
+def alert_rows(
+    lines: Iterable[CaseloadLine],
+    code: str | None = None,
+    *,
+    since: date | None = None,
+    codes: Collection[str] | None = None,
+) -> list[AlertRow]:
+    """The open alerts (of one code if given; of these codes; open since a day or later),
+    most urgent first: the one open the longest first (the earliest `since`), then by
+    youth and code, as the first version listed them (docs/alerts.md)."""
     rows = [
         AlertRow(line.youth, a.alert, a.since, line.organisation, line.counsellor, a.reason)
         for line in lines
         for a in line.alerts
-        if code is None or a.alert == code
+        if (code is None or a.alert == code)
+        and (codes is None or a.alert in codes)
+        and (since is None or a.since >= since)
     ]
     rows.sort(key=lambda r: (r.since, r.youth, r.alert))
     return rows
+
+
+def caseload(views: Views, point: Point, work: WorkList) -> Listed[CaseloadRow]:
+    """The caseload of a work list (`worklists`): by youth, or by expected release."""
+    selection = select(views, point, work)
+    return Listed(caseload_rows(selection.lines), selection.warnings)
+
+
+def alerts(views: Views, point: Point, work: WorkList) -> Listed[AlertRow]:
+    """The open alerts of a work list, most urgent first (`alert_rows`); the probation
+    service's are those of `SPIP_ALERTS`."""
+    selection = select(views, point, work, for_alerts=True)
+    codes = SPIP_ALERTS if work.spip else None
+    rows = alert_rows(selection.lines, work.alert, since=work.since, codes=codes)
+    return Listed(rows, selection.warnings)
+
+
+@dataclass(frozen=True)
+class Listed(Generic[R]):
+    """The rows of a read, and what the reader should be told about them."""
+
+    rows: list[R]
+    warnings: tuple[str, ...] = ()
 
 
 # --- outcomes and comparisons -------------------------------------------------------------
@@ -217,13 +268,19 @@ __all__ = [
     "DelayRow",
     "History",
     "HistoryRow",
+    "Listed",
     "OutcomeRow",
     "RateRow",
+    "WorkList",
+    "YouthCard",
     "alert_rows",
+    "alerts",
+    "caseload",
     "caseload_rows",
     "chance",
     "comparison_rows",
     "dicts",
     "history",
     "outcome_rows",
+    "youth_card",
 ]

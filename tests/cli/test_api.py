@@ -24,7 +24,7 @@ from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 from pathways.demo import write_demo
-from pathways.domain.errors import MasterKeyError, PathwaysError
+from pathways.domain.errors import BadFilter, MasterKeyError, PathwaysError, UnknownYouth
 from pathways.store import open_store
 
 TODAY = date(2026, 11, 27)
@@ -37,6 +37,10 @@ CASELOAD_COLUMNS = [
     "custody",
     "last_contact_on",
     "alerts",
+    # added by the work lists, after the first ones
+    "facility",
+    "expected_release_on",
+    "territory",
 ]
 HISTORY_COLUMNS = [
     "type",
@@ -211,6 +215,53 @@ def test_filters_are_the_cli_ones(demo: Demo, store: Store) -> None:
     dry = store.alerts(as_of=day, alert="no-first-contact")
     assert as_json(dry) == cli_json(demo, "alerts", "--as-of", day, "--alert", "no-first-contact")
     assert {row.alert for row in dry} <= {"no-first-contact"}
+
+
+@pytest.mark.parametrize(
+    ("options", "flags"),
+    [
+        ({"releasing_within": 60}, ["--releasing-within", "60"]),
+        ({"no_counsellor": True}, ["--no-counsellor"]),
+        ({"facility": "cp-rennes-vezin"}, ["--facility", "cp-rennes-vezin"]),
+        ({"territory": "rennes", "counsellor": "c-wk-01"}, ["--territory", "rennes"]),
+        ({"organisation": "spip-35"}, ["--organisation", "spip-35"]),
+    ],
+)
+def test_work_lists_are_the_cli_ones(
+    demo: Demo, store: Store, options: dict[str, Any], flags: list[str]
+) -> None:
+    day = "2026-03-31"
+    if "counsellor" in options:
+        flags = [*flags, "--counsellor", options["counsellor"]]
+    caseload = store.caseload(as_of=day, **options)
+    assert caseload
+    assert as_json(caseload) == cli_json(demo, "caseload", "--as-of", day, *flags)
+    alerts = store.alerts(as_of=day, since="2026-03-01", **options)
+    assert as_json(alerts) == cli_json(
+        demo, "alerts", "--as-of", day, "--since", "2026-03-01", *flags
+    )
+    assert all(row.since >= date(2026, 3, 1) for row in alerts)
+
+
+def test_a_filter_that_cannot_hold_raises_bad_filter(store: Store) -> None:
+    with pytest.raises(BadFilter, match="'nowhere' is not a known facility") as raised:
+        store.caseload(facility="nowhere")
+    assert raised.value.option == "facility"
+    with pytest.raises(BadFilter, match="not registered"):
+        store.alerts(youth="Y-1999-9999")
+
+
+def test_the_youth_card_is_the_cli_one(demo: Demo, store: Store) -> None:
+    day = "2026-03-31"
+    found = store.youth(demo.example, as_of=day)
+    assert found.as_dict() == cli_json(demo, "youth", demo.example, "--as-of", day)
+    personal = store.youth(demo.example, as_of=day, with_personal=True)
+    assert personal.age is not None
+    assert personal.as_dict() == cli_json(
+        demo, "youth", demo.example, "--as-of", day, "--with-personal"
+    )
+    with pytest.raises(UnknownYouth, match="not registered"):
+        store.youth("Y-1999-9999")
 
 
 def test_known_at_replays_what_was_known(demo: Demo, store: Store) -> None:

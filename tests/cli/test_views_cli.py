@@ -22,7 +22,9 @@ EXAMPLES = FIXTURES
 WORKED = EXAMPLES / "worked-example.jsonl"
 EXPECTED = json.loads((EXAMPLES / "worked-example.alerts.json").read_text())
 ALERT_KEYS = ["youth", "alert", "since", "organisation", "counsellor", "reason"]
-CASELOAD_KEYS = [
+#: The keys of the first caseload, which stay first and in this order (a CSV read by
+#: position keeps its meaning); the work lists added theirs after them.
+FIRST_CASELOAD_KEYS = [
     "youth",
     "organisation",
     "counsellor",
@@ -31,6 +33,7 @@ CASELOAD_KEYS = [
     "last_contact_on",
     "alerts",
 ]
+CASELOAD_KEYS = [*FIRST_CASELOAD_KEYS, "facility", "expected_release_on", "territory"]
 
 #: Two more youths: Y-2 followed by we-ker (released without a plan on 2026-03-20),
 #: Y-3 followed by ml-fougeres (no custody, no alert on 2026-03-31).
@@ -201,6 +204,9 @@ def test_caseload_as_json(three: Shell) -> None:
         "custody": "none",
         "last_contact_on": None,
         "alerts": 4,
+        "facility": None,
+        "expected_release_on": None,
+        "territory": "rennes",
     }
     assert by_youth["Y-2"]["last_contact_on"] == "2026-02-03"
     assert by_youth["Y-3"]["alerts"] == 0

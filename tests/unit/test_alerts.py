@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, worked_example_facts
 from pathways.domain.alerts import ALERT_CODES, Alert, CaseloadLine, assess, birthday_26
 from pathways.domain.events import SettingChanged
 from pathways.domain.facts import Fact, fact_from_state
@@ -115,17 +115,6 @@ class Life:
 
 
 # --- the worked example -------------------------------------------------------------
-
-
-def worked_example_facts() -> list[Fact]:
-    facts = []
-    lines = (EXAMPLES / "worked-example.jsonl").read_text().splitlines()
-    for position, text in enumerate(lines, start=1):
-        state = json.loads(text)
-        if state["type"] == "YouthRegistered":
-            state["birth_year"] = int(state["birth_date"][:4])
-        facts.append(fact_from_state(state["type"], state, position))
-    return facts
 
 
 EXPECTED = json.loads((EXAMPLES / "worked-example.alerts.json").read_text())

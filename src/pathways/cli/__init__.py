@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "erase": ("pathways.cli.write", "erase"),
     "import": ("pathways.cli.write", "import_"),
     "history": ("pathways.cli.read", "history"),
+    "youth": ("pathways.cli.youth", "youth"),
     "info": ("pathways.cli.read", "info"),
     "settings": ("pathways.cli.read", "settings"),
     "init": ("pathways.cli.init", "init"),

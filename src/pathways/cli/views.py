@@ -1,7 +1,8 @@
-"""What needs attention: `caseload`, `alerts`, `acknowledge`, and `projections`."""
+"""What needs attention: `caseload`, `alerts` (and their work lists), `acknowledge`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -21,42 +22,70 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alert_catalogue import ALERT_CODES
 
+#: What a caseload table shows for a youth no Mission Locale follows.
+NONE = "none"
+
 
 def _view_options(func: Any) -> Any:
-    func = click.option("--counsellor", help="Only the youths of this counsellor.")(func)
-    func = click.option("--organisation", help="Only the youths followed by this organisation.")(
-        func
-    )
-    func = known_at_option(func)
-    func = wait_for_option(func)
-    return click.option(
-        "--as-of", type=DATE, help="The state on that date (default: today, or T's date)."
-    )(func)
-
-
-def _followed(views: Any, point: Any, organisation: str | None, who: str | None) -> list[Any]:
-    """The caseload lines on the point, for an organisation and a counsellor if given.
-
-    The filters are checked like a write's fields: an unknown organisation is a usage
-    error naming the valid codes; a counsellor nobody has is said, not an empty table."""
-    if organisation is not None:
-        valid = views.reference(point).organisations
-        if organisation not in valid:
-            msg = f"'{organisation}' is not a known organisation (valid: {', '.join(valid)})"
-            raise click.BadParameter(msg, param_hint="--organisation")
-    # Computed only for the youths such a filter may keep (a superset, found in SQL);
-    # the exact filter follows.
-    # (a counsellor's youths are found before the organisation's filter: whether anyone
-    # has that counsellor is said whatever the organisation asked for)
-    lines = views.lines(point, among=views.candidates(point, None if who else organisation, who))
-    if who is not None and all(line.counsellor != who for line in lines):
-        click.echo(f"Warning: no young person has counsellor {who} on that date", err=True)
-    return [
-        line
-        for line in lines
-        if (organisation is None or line.organisation == organisation)
-        and (who is None or line.counsellor == who)
+    """The filters of a work list, shared by `caseload` and `alerts` (all combine)."""
+    options: list[Callable[[Any], Any]] = [
+        click.option(
+            "--as-of", type=DATE, help="The state on that date (default: today, or T's date)."
+        ),
+        known_at_option,
+        wait_for_option,
+        click.option(
+            "--organisation",
+            help="Only the youths followed by this organisation; spip-35: the probation "
+            "service's list (see docs/alerts.md).",
+        ),
+        click.option("--counsellor", help="Only the youths of this counsellor."),
+        click.option("--youth", metavar="REF", help="Only this young person."),
+        click.option(
+            "--releasing-within",
+            type=click.IntRange(min=0),
+            metavar="DAYS",
+            help="Only the youths in custody whose expected release is within DAYS days "
+            "(or has passed unrecorded), sorted by that date.",
+        ),
+        click.option(
+            "--no-counsellor",
+            is_flag=True,
+            help="Only the followed youths with no named counsellor.",
+        ),
+        click.option("--facility", help="Only the youths in custody in this facility."),
+        click.option(
+            "--territory",
+            help="Only the youths of this territory: where their last release sent them, "
+            "else their registered residence.",
+        ),
     ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _work_list(ctx: click.Context, options: dict[str, Any], actor: str, **more: Any) -> Any:
+    """The work list the options describe (`--mine` is the acting user's counsellor code)."""
+    from pathways.queries import WorkList
+
+    mine = options.pop("mine")
+    options["counsellor"] = _mine(ctx, options["counsellor"], mine, actor)
+    return WorkList(**options, **more)
+
+
+def _read(views: Any, point: Any, query: Any, work: Any) -> list[Any]:
+    """Run a work-list query; a filter that cannot hold is a usage error naming its
+    option, and what the reader should be told goes to standard error."""
+    from pathways.domain.errors import BadFilter
+
+    try:
+        listed = query(views, point, work)
+    except BadFilter as error:
+        raise click.BadParameter(str(error), param_hint=f"--{error.option}") from None
+    for warning in listed.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    return list(listed.rows)
 
 
 def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) -> str | None:
@@ -80,31 +109,43 @@ def caseload(
     /,
     as_of: date | None,
     known_at: str | None,
-    organisation: str | None,
-    counsellor: str | None,
-    mine: bool,
     actor: str,
     fmt: str | None,
     with_meta: bool,
+    **filters: Any,
 ) -> None:
-    """The young people followed on a date: support, custody, last contact, open alerts.
+    """The young people followed on a date: support, custody, last contact, open alerts,
+    and in custody where and until when.
+
+    Sorted by young person; with --releasing-within, by expected release. With
+    `--organisation spip-35`, the probation service's list: every young person in
+    custody or under community supervision, followed or not (organisation: none).
 
     \b
     Example:
       pathways caseload --organisation we-ker
+      pathways caseload --releasing-within 30 --facility cp-rennes-vezin
+      pathways caseload --organisation spip-35 --facility ma-saint-malo
       pathways caseload --as-of 2026-03-31 --known-at 2026-04-15 --json --with-meta
     """
-    from pathways.queries import CASELOAD_COLUMNS, caseload_rows, dicts
+    from pathways.queries import CASELOAD_COLUMNS, caseload, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    rows = dicts(caseload_rows(lines))
+    rows = dicts(_read(views, point, caseload, _work_list(ctx, filters, actor)))
+    if fmt is None:  # a table names the youths no Mission Locale follows
+        rows = [{**row, "organisation": row["organisation"] or NONE} for row in rows]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 
 @click.command()
 @_view_options
+@click.option(
+    "--since",
+    type=DATE,
+    metavar="DATE",
+    help="Only the alerts open since that date or later (new since your last look).",
+)
 @click.option("--alert", "code", type=click.Choice(ALERT_CODES), help="Only this alert.")
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
 @read_actor_option
@@ -115,30 +156,33 @@ def alerts(
     /,
     as_of: date | None,
     known_at: str | None,
-    organisation: str | None,
-    counsellor: str | None,
+    since: date | None,
     code: str | None,
-    mine: bool,
     actor: str,
     fmt: str | None,
     with_meta: bool,
+    **filters: Any,
 ) -> None:
-    """Who needs attention and why: the open alerts ("ruptures de parcours") on a date.
+    """Who needs attention and why: the open alerts ("ruptures de parcours") on a date,
+    most urgent first (open the longest first).
 
     An alert stays open until what it asks for is recorded, or until it is
-    acknowledged (`pathways acknowledge`). See docs/alerts.md.
+    acknowledged (`pathways acknowledge`). With `--organisation spip-35`, the
+    alerts about the preparation of releases, whoever follows the young person.
+    See docs/alerts.md.
 
     \b
     Example:
-      pathways alerts --mine --actor c-wk-07
+      pathways alerts --mine --actor c-wk-07 --since 2026-11-23
       pathways alerts --alert dry-release --as-of 2026-03-31 --csv
+      pathways alerts --organisation spip-35 --facility cp-rennes-vezin
     """
-    from pathways.queries import ALERT_COLUMNS, alert_rows, dicts
+    from pathways.queries import ALERT_COLUMNS, alerts, dicts
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    lines = _followed(views, point, organisation, _mine(ctx, counsellor, mine, actor))
-    rows = dicts(alert_rows(lines, code))
+    work = _work_list(ctx, filters, actor, since=since, alert=code)
+    rows = dicts(_read(views, point, alerts, work))
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
 

@@ -16,12 +16,15 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class AlertKind:
-    """One alert: its code, its thresholds (setting name -> default) and labels."""
+    """One alert: its code, its thresholds (setting name -> default) and labels; `spip`
+    when it concerns the preparation of a release, which the probation service (SPIP)
+    shares with the Mission Locale: its `alerts --organisation spip-35`."""
 
     code: str
     thresholds: dict[str, int]
     en: str
     fr: str
+    spip: bool = False
 
 
 ALERTS: tuple[AlertKind, ...] = (
@@ -30,20 +33,25 @@ ALERTS: tuple[AlertKind, ...] = (
         {"no-first-contact.days": 15},
         en="No first contact",
         fr="Pas de premier contact",
+        spip=True,
     ),
     AlertKind(
         "release-unprepared",
         {"release-unprepared.days": 30},
         en="Release unprepared",
         fr="Sortie non préparée",
+        spip=True,
     ),
     AlertKind(
         "release-overdue",
         {"release-overdue.days": 7},
         en="Release overdue",
         fr="Date de sortie dépassée",
+        spip=True,
     ),
-    AlertKind("dry-release", {"dry-release.days": 30}, en="Dry release", fr="Sortie sèche"),
+    AlertKind(
+        "dry-release", {"dry-release.days": 30}, en="Dry release", fr="Sortie sèche", spip=True
+    ),
     AlertKind(
         "no-contact-after-release",
         {"no-contact-after-release.days": 15, "no-contact-after-release.until": 90},
@@ -69,11 +77,14 @@ ALERTS: tuple[AlertKind, ...] = (
         {"no-support.days": 15},
         en="No Mission Locale support",
         fr="Sans accompagnement Mission Locale",
+        spip=True,
     ),
 )
 
 #: The codes, in the order of a caseload line's alerts on the same day.
 ALERT_CODES: tuple[str, ...] = tuple(a.code for a in ALERTS)
+#: The alerts of the probation service's list (`spip`), in the order of the catalogue.
+SPIP_ALERTS: tuple[str, ...] = tuple(a.code for a in ALERTS if a.spip)
 #: Every alert threshold (setting name -> default), in the order of the alerts.
 ALERT_THRESHOLDS: dict[str, int] = {
     name: days for alert in ALERTS for name, days in alert.thresholds.items()

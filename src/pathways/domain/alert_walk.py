@@ -1,6 +1,7 @@
 """What a walk through a youth's timeline learns for the alerts and the caseload line
 (`pathways.domain.alerts`): the support, the custody, the supervision, the last release,
-contact and entry, the expected release, the plans and the acknowledgements.
+contact and entry, the expected release, the plans, the acknowledgements and the
+registered residence (with the last release's destination, the youth's territory).
 
 `situation(facts)` is that walk; its `Situation` holds all that `alerts.judge` needs
 on any day on or after the last fact walked, so a read model can keep it.
@@ -62,6 +63,13 @@ class Situation:
     expected: int | None = None
     plans: list[int] = field(default_factory=list)  # days of ReleasePlanValidated
     acks: dict[str, int] = field(default_factory=dict)  # alert code -> latest day
+    residence: str | None = None  # the registered residence
+
+    @property
+    def territory(self) -> str | None:
+        """The territory a counsellor means by the young person's: where the last release
+        sent them (the latest address the pathway knows), else the registered residence."""
+        return self.release_to if self.release_to is not None else self.residence
 
     def dump(self) -> list[Any]:
         """A compact JSON-able form (the fields in order)."""
@@ -75,7 +83,7 @@ class Situation:
 SITUATION_FIELDS = tuple(f.name for f in fields(Situation))
 
 
-def _handed_to(
+def handed_to(
     facts: Sequence[Fact], ack: HandoverAcknowledged.Fact, handed: dict[str, str | None]
 ) -> str | None:
     """The counsellor named by the handover an acknowledgement answers. A handover
@@ -122,7 +130,7 @@ def situation(facts: Sequence[Fact]) -> Situation:
         if type(fact) is _Contact:
             state.last_contact = fact.on
         elif type(fact) is _Registered:
-            state.registered = True
+            state.registered, state.residence = True, fact.residence
         elif type(fact) is _Incarcerated:
             state.custody_since, state.facility = fact.on, fact.facility
             statements.append(fact)
@@ -146,7 +154,7 @@ def situation(facts: Sequence[Fact]) -> Situation:
         elif type(fact) is _HandoverAcknowledged:
             state.last_handover_ack = fact.on
             state.organisation = fact.organisation
-            state.counsellor = _handed_to(facts, fact, handed)
+            state.counsellor = handed_to(facts, fact, handed)
         elif type(fact) is _SupervisionStarted:
             state.supervision_since = fact.on
         elif type(fact) is _SupervisionEnded:

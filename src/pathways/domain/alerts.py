@@ -91,6 +91,9 @@ class CaseloadLine:
     custody: str  # in-custody / community / none
     last_contact_on: date | None
     alerts: tuple[Alert, ...]
+    facility: str | None = None  # in custody: where
+    expected_release_on: date | None = None  # in custody: the expected release, if stated
+    territory: str | None = None  # `Situation.territory`
 
 
 def birthday_26(birth: date) -> date:
@@ -161,7 +164,8 @@ def _line(youth: str, state: Situation, found: list[Alert], closed: bool) -> Cas
         if state.custody_since is not None
         else ("community" if state.supervision_since is not None else "none")
     )
-    support = "closed" if closed else ("active" if state.support_open else "not-started")
+    support = support_status(state)
+    inside = state.custody_since is not None
     return CaseloadLine(
         youth=youth,
         organisation=None if closed else state.organisation,
@@ -170,7 +174,35 @@ def _line(youth: str, state: Situation, found: list[Alert], closed: bool) -> Cas
         custody=custody,
         last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
         alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
+        facility=state.facility if inside else None,
+        expected_release_on=_d(state.expected) if inside and state.expected is not None else None,
+        territory=state.territory,
     )
+
+
+def support_status(state: Situation) -> str:
+    """active, not-started (never started) or closed (closed and not started again)."""
+    if state.support_open:
+        return "active"
+    return "not-started" if state.support_since is None else "closed"
+
+
+def supervised(
+    youth: str,
+    state: Situation,
+    day: date,
+    ref: ReferenceData,
+    birth_date: date | None = None,
+) -> CaseloadLine | None:
+    """The line of a youth in custody or under community supervision on `day`, whether a
+    Mission Locale follows them or not (the probation service's list); None otherwise.
+
+    A youth whose support is closed and who has no alert open (`no-support` not open
+    yet, or acknowledged) has no caseload line: theirs says the support is closed."""
+    if not state.registered or (state.custody_since is None and state.supervision_since is None):
+        return None
+    line = judge(youth, state, day, ref, birth_date)
+    return line if line is not None else _line(youth, state, [], closed=True)
 
 
 def _no_support(state: Situation, d: int, days: int, raise_: _Raiser) -> None:
@@ -327,4 +359,6 @@ __all__ = [
     "birthday_26",
     "judge",
     "situation",
+    "supervised",
+    "support_status",
 ]

@@ -53,3 +53,16 @@ class Unreachable(StoreError):
 
 class PrintError(PathwaysError):
     """The report cannot be printed to PDF: no browser to print it, or the browser failed."""
+
+
+class BadFilter(PathwaysError):
+    """A filter of a read (`caseload`, `alerts`) names what does not exist, or cannot
+    hold: a usage error on the command line, where `option` is the option's name."""
+
+    def __init__(self, option: str, message: str) -> None:
+        self.option = option
+        super().__init__(message)
+
+
+class UnknownYouth(PathwaysError):
+    """No young person of that reference is known at the point of a read."""

@@ -20,8 +20,8 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, case, func, or_, select
 
 from pathways.domain import outcomes
-from pathways.domain.alerts import CaseloadLine, Situation, judge, situation
-from pathways.domain.events import CommunitySupervisionStarted, Released
+from pathways.domain.alerts import CaseloadLine, Situation, judge, situation, supervised
+from pathways.domain.events import FACT_TYPES, CommunitySupervisionStarted, Fact, Released
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
@@ -35,6 +35,9 @@ from pathways.store import Store
 
 #: The kinds of facts that the indicators look at.
 OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
+
+#: Every kind of fact (what one youth's card looks at).
+ALL_KINDS = frozenset(FACT_TYPES)
 
 #: A read that finds the read models this far behind the log says that it is catching up.
 NOTICE_LAG = 5000
@@ -68,6 +71,16 @@ class YouthRow:
     sex: str | None
     event_id: str
     sealed: str | None
+
+
+@dataclass(frozen=True)
+class YouthRecord:
+    """One youth's row of the read model as known at a point, and their facts then."""
+
+    row: YouthRow
+    registered_on: date
+    erased: bool  # erased by the point
+    facts: list[Fact]  # every kind, effective at the point, dated by its as-of date
 
 
 class Host(Protocol):
@@ -246,6 +259,13 @@ class Views:
                 found[row.youth] = date.fromisoformat(personal["birth_date"])
         return found
 
+    def personal(self, row: YouthRow) -> dict[str, Any] | None:
+        """A youth's personal fields (birth date, name), decrypted with their key; None
+        once the key is destroyed."""
+        if row.sealed is None:
+            return None
+        return self.app.store.unseal(row.youth, row.event_id, row.sealed)
+
     def candidates(
         self, point: Point, organisation: str | None = None, counsellor: str | None = None
     ) -> Any | None:
@@ -265,16 +285,53 @@ class Views:
             query = found if query is None else query.where(f.c.youth.in_(found))
         return query
 
+    def record(self, point: Point, youth: str) -> YouthRecord | None:
+        """A youth's row and facts as known at the point (None if not registered by
+        then), erased or not: the caller says what an erasure means to it."""
+        y = self.tables(point.generation).youth
+        query = select(
+            y.c.birth_year,
+            y.c.residence,
+            y.c.sex,
+            y.c.event_id,
+            y.c.sealed,
+            y.c.registered_on,
+            y.c.erased_pos,
+            y.c.facts,
+        ).where(y.c.youth == youth, y.c.registered_pos <= point.position)
+        with self.reading() as conn:
+            found = conn.execute(query).first()
+        if found is None:
+            return None
+        year, residence, sex, event_id, sealed, registered_on, erased_pos, facts = found
+        timeline = packing.effective(
+            packing.loads(facts), ALL_KINDS, upto=point.position, day=point.as_of.toordinal()
+        )
+        return YouthRecord(
+            YouthRow(youth, year, residence, sex, event_id, sealed),
+            date.fromordinal(registered_on),
+            erased_pos is not None and erased_pos <= point.position,
+            timeline,
+        )
+
     @without_gc
     def lines(
-        self, point: Point, youths: Iterable[str] | None = None, *, among: Any | None = None
+        self,
+        point: Point,
+        youths: Iterable[str] | None = None,
+        *,
+        among: Any | None = None,
+        supervised_only: bool = False,
     ) -> list[CaseloadLine]:
         """The caseload line (with its open alerts) of every youth followed on the date,
         and of those whose support is closed who have `no-support` (of the given youths;
-        of those of the `among` subquery, see `candidates`).
+        of those of the `among` subquery, see `candidates`). With `supervised_only`, the
+        line of every youth in custody or under community supervision on the date,
+        followed or not, and of no one else (`alerts.supervised`: the SPIP's list).
 
         A youth whose whole timeline is dated by then and known at the position is
         judged from the situation its row keeps; the others' facts are walked."""
+        rule = supervised if supervised_only else judge
         ref = self.reference(point)
         y = self.tables(point.generation).youth
         d, p = point.as_of.toordinal(), point.position
@@ -311,7 +368,7 @@ class Views:
         births = self.birth_dates(rows, point, ref.thresholds["ageing-out.days"])
         lines = []
         for row in sorted(rows, key=lambda r: r.youth):
-            line = judge(row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth))
+            line = rule(row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth))
             if line is not None:
                 lines.append(line)
         return lines
