@@ -106,6 +106,23 @@ def raw_read(url: str) -> tuple[int, float]:
         return count, count / (time.perf_counter() - start)
 
 
+def sizes(url: str) -> tuple[int, int]:
+    """Bytes on disk (tables, indexes, TOAST) of the log and our tables, and of the
+    read models."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        found = conn.execute(
+            "SELECT c.relname, pg_total_relation_size(c.oid) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = %s AND c.relkind = 'r'",
+            (SCHEMA,),
+        ).fetchall()
+    log = sum(size for name, size in found if name.startswith(("stored_events", "pathways_")))
+    views = sum(size for name, size in found if name.startswith("pw"))
+    return log, views
+
+
 def youths_that_take(url: str, wanted: int) -> list[str]:
     """Youths of the store on whom `record contact-made` is accepted (each tried once:
     a warm-up, not measured)."""
@@ -218,6 +235,10 @@ def bench_postgres(args: argparse.Namespace, import_file: Callable[[Any], Path])
     row("  its wall time", duration(done.wall))
     row("  read-model lag after it", str(lag(url)), aim="0")
     row("  pathways init before it (not counted)", duration(made.wall))
+
+    log, views = sizes(base)
+    row("  the log on disk, per event", f"{log / len(lines):,.0f} B")
+    row("  the read models on disk, per event", f"{views / len(lines):,.0f} B")
 
     count, read = raw_read(base)
     rebuilt = cli("projections", "rebuild", store=url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import pathways.crypto
-from conftest import POSTGRES_URL
+from conftest import FIXTURES, POSTGRES_URL
 from pathways import migrate as migration
 from pathways.cli import cli
 from pathways.store import open_store
@@ -291,3 +292,30 @@ def test_verify_only_on_no_store_and_an_old_target_say_what_to_do(
     out = office.fails("migrate", "--to", db_url)
     assert "has schema version 1" in out
     assert "pathways db upgrade" in out
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_source_of_an_older_version_is_refused_with_what_to_do(
+    db_url: str, tmp_path: Path
+) -> None:
+    old = tmp_path / "old.sqlite3"
+    shutil.copyfile(FIXTURES / "store-v1" / "store.sqlite3", old)
+    key = tmp_path / "master.key"
+    shutil.copyfile(FIXTURES / "store-v1" / "master.key", key)
+    key.chmod(0o600)
+    env = {"PATHWAYS_DB": str(old), "PATHWAYS_KEY_FILE": str(key), "PATHWAYS_MASTER_KEY": None}
+    result = CliRunner().invoke(cli, ["migrate", "--to", db_url], env=env)
+    assert result.exit_code == 1, result.output
+    assert "has schema version 1" in result.output
+    assert "pathways db upgrade" in result.output
+    assert _no_store(db_url)
+
+
+def _no_store(db: str) -> bool:
+    """Nothing was made where the URL points."""
+    schema = db.rsplit("schema=", 1)[1]
+    with psycopg.connect(POSTGRES_URL) as conn:
+        found = conn.execute(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()
+    return found is None

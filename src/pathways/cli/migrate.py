@@ -70,7 +70,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
             raise click.ClickException(f"the stores differ: {'; '.join(check.differences)}")
         click.echo(f"the copy in {where} is exact")
         return
-    reached = [0]
+    reached = [target.head()]
 
     def interrupted() -> str:
         return (
