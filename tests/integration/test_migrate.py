@@ -6,10 +6,12 @@ PostgreSQL, never a mock."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -319,3 +321,64 @@ def _no_store(db: str) -> bool:
             "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (schema,)
         ).fetchone()
     return found is None
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_table_a_later_schema_adds_is_copied_too(
+    office: Office, db_url: str, tmp_path: Path
+) -> None:
+    """Tables of the store's own are copied generically: one with a `position` column
+    with the events of each chunk (e.g. a hash chain of the log), any other whole."""
+    db = tmp_path / "office.sqlite3"
+    shutil.copyfile(office.db, db)
+    head = _head(str(db))
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE pathways_chain (position BIGINT PRIMARY KEY, hash BLOB)")
+        conn.executemany(
+            "INSERT INTO pathways_chain VALUES (?, ?)",
+            [(p, hashlib.sha256(str(p).encode()).digest()) for p in range(1, head + 1)],
+        )
+        conn.execute("CREATE TABLE pathways_notes (name TEXT PRIMARY KEY, note TEXT)")
+        conn.execute("INSERT INTO pathways_notes VALUES ('office', 'ml-redon')")
+    source, target = open_store(str(db)), open_store(db_url, create=True)
+    schema = db_url.rsplit("schema=", 1)[1]
+    with psycopg.connect(POSTGRES_URL) as conn:
+        conn.execute(
+            f'CREATE TABLE "{schema}".pathways_chain (position BIGINT PRIMARY KEY, hash BYTEA)'
+        )
+        conn.execute(f'CREATE TABLE "{schema}".pathways_notes (name TEXT PRIMARY KEY, note TEXT)')
+    try:
+        part = migration.migrate(source, target, chunk=100, upto=250)
+        with psycopg.connect(POSTGRES_URL) as conn:
+            found = conn.execute(f'SELECT MAX(position) FROM "{schema}".pathways_chain').fetchone()
+        assert found == (250,)  # the chain's rows went with their events
+        assert part.last == 250
+        done = migration.migrate(source, target, chunk=100)
+    finally:
+        source.close()
+        target.close()
+    assert "pathways_chain" in done.tables
+    assert "pathways_notes" in done.tables
+    assert done.check.exact, done.check.differences
+    assert done.check.counts["pathways_chain"] == (head, head)
+    assert done.check.counts["pathways_notes"] == (1, 1)
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_target_without_a_table_of_the_source_is_refused(
+    office: Office, db_url: str, tmp_path: Path
+) -> None:
+    db = tmp_path / "office.sqlite3"
+    shutil.copyfile(office.db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE pathways_chain (position BIGINT PRIMARY KEY, hash BLOB)")
+    source, target = open_store(str(db)), open_store(db_url, create=True)
+    try:
+        with pytest.raises(
+            migration.MigrationError, match="the target has no table pathways_chain"
+        ):
+            migration.migrate(source, target)
+        assert target.head() == 0
+    finally:
+        source.close()
+        target.close()
