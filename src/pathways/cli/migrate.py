@@ -47,9 +47,9 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
 
     \b
     Example:
-      pathways --db ml-redon.sqlite3 migrate --to "postgresql://pathways@db.example/dd35?schema=dd35"
-      pathways --db ml-redon.sqlite3 migrate --to "postgresql://db.example/dd35?schema=dd35" \
-        --verify-only
+      pathways --db ml-redon.sqlite3 migrate --to "postgresql://db.example/dd35?schema=ml_redon"
+      pathways --db ml-redon.sqlite3 migrate --verify-only \\
+        --to "postgresql://db.example/dd35?schema=ml_redon"
     """
     from pathways import migrate as migration
     from pathways.store import open_store
