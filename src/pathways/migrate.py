@@ -279,8 +279,9 @@ def open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
     except MigrationError:
         raise
     except StoreError as error:
-        text = str(error)
-        raise type(error)(text.replace("--db:", "--to:", 1)) from None
+        text = str(error).replace("--db:", "--to:", 1)
+        text = text.replace("`pathways db upgrade`", "`pathways --db URL db upgrade` on the target")
+        raise type(error)(text) from None
 
 
 __all__ = ["CHUNK", "Check", "MigrationError", "Result", "compare", "migrate", "open_target"]

@@ -293,7 +293,7 @@ def test_verify_only_on_no_store_and_an_old_target_say_what_to_do(
         conn.execute(f'DROP TABLE "{schema}".pathways_schema')
     out = office.fails("migrate", "--to", db_url)
     assert "has schema version 1" in out
-    assert "pathways db upgrade" in out
+    assert "`pathways --db URL db upgrade` on the target" in out
 
 
 @pytest.mark.parametrize("db_url", PG, indirect=True)
