@@ -284,4 +284,13 @@ def open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
         raise type(error)(text) from None
 
 
-__all__ = ["CHUNK", "Check", "MigrationError", "Result", "compare", "migrate", "open_target"]
+__all__ = [
+    "CHUNK",
+    "Check",
+    "MigrationError",
+    "Result",
+    "Source",
+    "compare",
+    "migrate",
+    "open_target",
+]

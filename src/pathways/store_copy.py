@@ -49,15 +49,20 @@ class Source:
     """A SQLite store read in one read transaction (a snapshot of the whole copy)."""
 
     def __init__(self, store: Store) -> None:
+        self.check(store)
+        self.store = store
+        self.connection = sqlite3.connect(sqlite_uri(store.location.target, "ro"), uri=True)
+        self.connection.execute("BEGIN")  # every read below sees the same log
+
+    @staticmethod
+    def check(store: Store) -> None:
+        """Refuse a store that is not a SQLite file (said before the target is opened)."""
         if store.backend.name != "sqlite":
             msg = (
                 f"the store to copy must be a SQLite file (--db PATH); "
                 f"{store.location.display} is {store.backend.description}"
             )
             raise MigrationError(msg)
-        self.store = store
-        self.connection = sqlite3.connect(sqlite_uri(store.location.target, "ro"), uri=True)
-        self.connection.execute("BEGIN")  # every read below sees the same log
 
     def close(self) -> None:
         self.connection.rollback()

@@ -382,3 +382,14 @@ def test_a_target_without_a_table_of_the_source_is_refused(
     finally:
         source.close()
         target.close()
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_source_that_is_not_a_sqlite_file_is_refused_before_the_target_is_made(
+    office: Office, db_url: str
+) -> None:
+    office.ok("init", db=db_url)
+    elsewhere = db_url.replace("schema=", "schema=x")
+    out = office.fails("migrate", "--to", elsewhere, db=db_url)
+    assert "the store to copy must be a SQLite file (--db PATH)" in out
+    assert _no_store(elsewhere)

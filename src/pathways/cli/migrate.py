@@ -58,6 +58,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
     key_file = Path(settings["key_file"]) if settings.get("key_file") else None
     source = open_store(settings.get("db"), key_file)
     ctx.find_root().call_on_close(source.close)
+    migration.Source.check(source)  # before the target is made
     target = migration.open_target(url, key_file, create=not verify_only)
     ctx.find_root().call_on_close(target.close)
     where = target.location.display
