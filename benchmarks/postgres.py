@@ -50,6 +50,13 @@ def server() -> tuple[str, str]:
     return url, ""
 
 
+def shown(url: str) -> str:
+    """The URL without its user or password."""
+    from pathways.backends.postgres_url import display
+
+    return display(url)
+
+
 def store_url(url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}schema={SCHEMA}"
 
@@ -210,14 +217,14 @@ def bench_postgres(args: argparse.Namespace, import_file: Callable[[Any], Path])
     print("\n== PostgreSQL: import, rebuild, 4 concurrent writers")
     base, problem = server()
     if problem:
-        print(f"  skipped: no PostgreSQL server answers at {base} ({problem});")
+        print(f"  skipped: no PostgreSQL server answers at {shown(base)} ({problem});")
         print(f"  set ${URL_ENV} to a server where the schema {SCHEMA} may be dropped")
         return
     url = store_url(base)
     fresh_schema(base)
     path = import_file(args)
     lines = path.read_text().splitlines()
-    print(f"  server {base}, schema {SCHEMA} (dropped first); file of {len(lines):,} events")
+    print(f"  server {shown(base)}, schema {SCHEMA} (dropped first); file of {len(lines):,} events")
 
     raw = raw_copy(base, lines)
     made = cli("init", store=url)
