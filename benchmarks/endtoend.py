@@ -30,7 +30,7 @@ PATHWAYS = [
 PASS = [sys.executable, "-c", "pass"]
 
 
-def environment(store: Path | None = None) -> dict[str, str]:
+def environment(store: Path | str | None = None) -> dict[str, str]:
     """The environment of a child: this checkout first on the path, the benchmark key."""
     paths = [str(SRC), *filter(None, [os.environ.get("PYTHONPATH")])]
     env = {
@@ -51,7 +51,7 @@ class Run:
     stdout: str
 
 
-def run(command: list[str], store: Path | None = None, *, check: bool = True) -> Run:
+def run(command: list[str], store: Path | str | None = None, *, check: bool = True) -> Run:
     """Run one command to its end; its wall time and its own peak memory (wait4)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -69,15 +69,15 @@ def run(command: list[str], store: Path | None = None, *, check: bool = True) ->
     return Run(wall, usage.ru_maxrss * 1024, stdout)  # ru_maxrss is in KiB on Linux
 
 
-def cli(*args: str, store: Path | None = None) -> Run:
+def cli(*args: str, store: Path | str | None = None) -> Run:
     return run([*PATHWAYS, *args], store)
 
 
-def median_wall(command: list[str], runs: int, store: Path | None = None) -> float:
+def median_wall(command: list[str], runs: int, store: Path | str | None = None) -> float:
     return statistics.median(run(command, store).wall for _ in range(runs))
 
 
-def lag(store: Path) -> int:
+def lag(store: Path | str) -> int:
     """How far the read models are behind the log (`projections status` does not catch up)."""
     rows = json.loads(cli("projections", "status", "--json", store=store).stdout)
     return int(rows[0]["lag"])
@@ -93,7 +93,7 @@ def measured_tree() -> str:
 
 
 def rate(value: float) -> str:
-    return f"{value:,.0f}/s"
+    return f"{value:,.2f}/s" if value < 10 else f"{value:,.0f}/s"
 
 
 def duration(value: float) -> str:

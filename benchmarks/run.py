@@ -3,6 +3,7 @@
     python benchmarks/run.py            # everything (builds two 1,000,000-event stores once)
     python benchmarks/run.py --quick    # smaller sizes, for a smoke run
     python benchmarks/run.py import record views
+    python benchmarks/run.py postgres   # the PostgreSQL column (skipped if no server answers)
 
 Whole commands are run as a user runs them (a new process: start-up, imports and
 read-model catch-up included, see endtoend.py), beside the in-process figure and a
@@ -46,6 +47,7 @@ from endtoend import (  # noqa: E402
     row,
 )
 from endtoend import run as run_command  # noqa: E402
+from postgres import bench_postgres  # noqa: E402
 
 END = date(2026, 11, 27)
 # The demo generator gives ~40 events per youth over its default two years: a
@@ -532,6 +534,7 @@ BENCHES: dict[str, Callable[[argparse.Namespace], None]] = {
     "record-big": lambda a: bench_record(
         big_store(a.store_youths), a.runs, f"a store of {a.store_youths:,} youths"
     ),
+    "postgres": lambda a: bench_postgres(a, import_file),
 }
 
 

@@ -7,11 +7,13 @@ the fixed date of the Makefile). Each `$ ` line is run by bash with the
 project's `pathways` first on the PATH; every line shown under it must be a line
 of what it printed, in the same order. After `<!-- run: demo python -->`, the
 block is Python run by the project's interpreter in the same folder, and the
-block that follows it shows what it prints. Only what changes from run to run is
-masked: event ids, recording times, pseudonyms and speeds; the folder the commands
-run in is shown as `/home/me/pathways-tour`, and the OS user (the default acting
-user) is `me`. A shown line holding `...` is an elision and
-is not compared. `export NAME=VALUE` lines set the environment of the commands
+block that follows it shows what it prints. `<!-- run: demo postgres -->` marks a
+block that also needs the local PostgreSQL server of the tests: where none answers
+its steps are skipped, said (failed under PATHWAYS_REQUIRE_POSTGRES=1). Only what
+changes from run to run is masked: event ids, recording times, pseudonyms and
+speeds; the folder the commands run in is shown as `/home/me/pathways-tour`, and
+the OS user (the default acting user) is `me`. A shown line holding `...` is an
+elision and is not compared. `export NAME=VALUE` lines set the environment of the commands
 that follow.
 """
 
@@ -32,7 +34,7 @@ DEMO_END = re.search(r"^DEMO_END \?= (\S+)$", MAKEFILE, re.M).group(1)  # type: 
 DEMO_YOUTH = re.search(r"^YOUTH \?= (\d+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
 DOCUMENTS = ("README.md", "docs/analysts.md", "docs/alerts.md")
 SHOWN_FOLDER = "/home/me/pathways-tour"
-MARK = re.compile(r"<!-- run: (tour|demo)( python)? -->")
+MARK = re.compile(r"<!-- run: (tour|demo)( python| postgres)? -->")
 MASKS = (
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<id>"),
     (re.compile(r"P-[A-Z2-7]{16}"), "<pseudonym>"),  # keyed by the store's master key
@@ -52,6 +54,7 @@ class Step:
     line: int
     command: str
     shown: list[str]
+    postgres: bool = False  # needs the local PostgreSQL server
 
 
 def steps(document: str, store: str) -> list[Step]:
@@ -67,7 +70,7 @@ def steps(document: str, store: str) -> list[Step]:
         assert lines[index].startswith("```"), f"{document}:{index}: a mark must precede a block"
         start = index + 1
         index = _end_of_block(lines, start)
-        if mark.group(2):  # Python, and what it prints in the next block
+        if mark.group(2) == " python":  # Python, and what it prints in the next block
             code = "\n".join(lines[start:index])
             index += 1
             while not lines[index].strip():
@@ -79,7 +82,8 @@ def steps(document: str, store: str) -> list[Step]:
             continue
         for number in range(start, index):
             if lines[number].startswith("$ "):
-                found.append(Step(document, number + 1, lines[number][2:], []))
+                postgres = mark.group(2) == " postgres"
+                found.append(Step(document, number + 1, lines[number][2:], [], postgres))
             elif found and found[-1].line - 1 >= start:
                 found[-1].shown.append(lines[number])
     return found
@@ -174,10 +178,30 @@ def test_the_tour_prints_what_the_document_shows(document: str, tmp_path: Path) 
         check(step, shell.run(step.command))
 
 
+def no_postgres() -> str:
+    """Why the PostgreSQL steps cannot run ("" when the tests' server answers)."""
+    import psycopg
+
+    from conftest import POSTGRES_URL
+
+    try:
+        psycopg.connect(POSTGRES_URL.split("?", 1)[0], connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL not reachable at {POSTGRES_URL}: {error}"
+    return ""
+
+
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_the_demo_prints_what_the_document_shows(document: str, demo_shell: Shell) -> None:
+    skipped = ""
     for step in steps(document, "demo"):
+        if step.postgres and (skipped or (skipped := no_postgres())):
+            continue
         check(step, demo_shell.run(step.command))
+    if skipped:
+        if os.environ.get("PATHWAYS_REQUIRE_POSTGRES"):
+            pytest.fail(skipped)
+        pytest.skip(f"{document}: its PostgreSQL steps did not run ({skipped})")
 
 
 def test_every_document_has_checked_blocks() -> None:

@@ -46,6 +46,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("pathways.cli.export", "export"),
     "demo": ("pathways.cli.admin", "demo"),
     "db": ("pathways.cli.db", "db"),
+    "migrate": ("pathways.cli.migrate", "migrate"),
 }
 
 

@@ -184,6 +184,8 @@ UNITS = {
     "catch up": "events",
     "rebuild": "events",
     "load": "events",
+    "copy": "events",
+    "verify": "events",
 }
 
 
