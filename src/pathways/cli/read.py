@@ -119,19 +119,20 @@ def info(ctx: click.Context, as_json: bool) -> None:
       pathways --db postgresql://127.0.0.1/test info --json
     """
     import json
-    from pathlib import Path
 
     from pathways import migrations
     from pathways.application import Pathways
+    from pathways.cli.common import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
-    key_file = settings.get("key_file")
+    key_file, chain_key_file = key_files(settings)
     store = open_store(
         settings.get("db"),
-        Path(key_file) if key_file else None,
+        key_file,
         need_key=False,
         check_schema=False,
+        chain_key_file=chain_key_file,
     )
     ctx.find_root().call_on_close(store.close)
     registered = store.count_registered()
