@@ -37,7 +37,7 @@ from pathways.crypto import KEY_FILE_ENV, MAX_KEY_FILE_BYTES, default_key_file
 from pathways.domain.errors import PathwaysError
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Session
+    from pathways.backends.base import Backend, Session
 
 CHAIN_KEY_ENV = "PATHWAYS_CHAIN_KEY"
 CHAIN_KEY_FILE_ENV = "PATHWAYS_CHAIN_KEY_FILE"
@@ -135,6 +135,19 @@ def load_chain_key(chain_key_file: Path | None = None, key_file: Path | None = N
     return key
 
 
+def chain_key_for(
+    chain_key_file: Path | None, key_file: Path | None, master: bytes | None
+) -> tuple[bytes | None, str]:
+    """The chain key of a store opened with this master key, or why there is none."""
+    try:
+        key = load_chain_key(chain_key_file, key_file)
+    except ChainKeyError as error:
+        return None, str(error)
+    if key == master:
+        return None, "the chain key is the master key: it must be a key of its own"
+    return key, ""
+
+
 # --- the hashes --------------------------------------------------------------------------
 
 
@@ -196,6 +209,37 @@ class Chain:
         last_global = bytes(found[0]["global_hash"]) if found else START
         last_youth = last_youth_hashes(session, list(dict.fromkeys(x.stream for x in links)))
         session.insert_rows(TABLE, TYPES, self.entries(links, last_global, last_youth))
+
+
+def mismatch(where: str) -> str:
+    return (
+        f"the chain key does not match the store {where}: it is not the key its chain was "
+        f"made with (check --chain-key-file, ${CHAIN_KEY_FILE_ENV} or ${CHAIN_KEY_ENV}), or "
+        "the store's key check was altered"
+    )
+
+
+def check_on_open(backend: Backend, chain: Chain, where: str, *, create: bool) -> tuple[bool, str]:
+    """Whether the store holds a check value of the chain key (`pathways init` writes it),
+    and the problem if it is not this key's."""
+    if create:
+        backend.set_meta(CHECK_NAME, chain.check_value())
+    found = backend.meta(CHECK_NAME)
+    if found is not None and not chain.opens(found):
+        return True, mismatch(where)
+    return found is not None, ""
+
+
+def check_in_append(session: Session, chain: Chain, where: str) -> None:
+    """In an append to a store that had no check value of the chain key when it was
+    opened: write it (the first key to append is the store's), or refuse another key."""
+    found = session.rows("SELECT value FROM {p}pathways_meta WHERE name = ?", (CHECK_NAME,))
+    if not found:
+        session.execute(
+            "INSERT INTO {p}pathways_meta VALUES (?, ?)", (CHECK_NAME, chain.check_value())
+        )
+    elif not chain.opens(bytes(found[0]["value"])):  # written by another process since
+        raise ChainKeyError(mismatch(where))
 
 
 def last_youth_hashes(session: Session, streams: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:

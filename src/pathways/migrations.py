@@ -174,7 +174,7 @@ def _to_3(session: Session, store: Store) -> None:
     """The chain of tamper evidence (`pathways.chain`): a table, and a row for every event
     already stored, under the chain key, whose check value the store keeps."""
     from pathways.backends.base import CHAIN_TABLE
-    from pathways.chain import CHECK_NAME, TABLE, TYPES, START, Link
+    from pathways.chain import CHECK_NAME, START, TABLE, TYPES, Link
 
     backend = session.backend
     chain = store.chain
@@ -183,7 +183,8 @@ def _to_3(session: Session, store: Store) -> None:
         session.execute(statement.format(p="{p}", blob=backend.blob_type))
     session.execute("DELETE FROM {p}pathways_meta WHERE name = ?", (CHECK_NAME,))
     session.execute("INSERT INTO {p}pathways_meta VALUES (?, ?)", (CHECK_NAME, chain.check_value()))
-    last_global, last_youth = START, {}
+    last_global = START
+    last_youth: dict[uuid.UUID, bytes] = {}
     column = backend.position_column
     after = 0
     while page := session.rows(

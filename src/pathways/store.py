@@ -38,7 +38,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 from pathways import codec
 from pathways.backends import DB_ENV, Backend, Location, NoStore, backend_for, locate
 from pathways.backends.base import Session
-from pathways.chain import CHECK_NAME, Chain, ChainKeyError, Link
+from pathways.chain import Chain, ChainKeyError, Link, check_in_append, check_on_open
 from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
@@ -200,33 +200,13 @@ class Store:
         return "" if self._chain is not None else self._chain_problem
 
     def _check_chain_key(self, *, create: bool) -> None:
-        """Tell a chain key that is not the store's at once (the first one to append to a
-        store without a check value writes it, like the master key's)."""
-        if self._chain is None:
-            return
-        if create:
-            self.backend.set_meta(CHECK_NAME, self._chain.check_value())
-        found = self.backend.meta(CHECK_NAME)
-        self._chain_checked = found is not None
-        if found is not None and not self._chain.opens(found):
-            self._chain = None
-            self._chain_problem = (
-                f"the chain key does not match the store {self.location.display}: it is not "
-                "the key its chain was made with (check --chain-key-file, "
-                "$PATHWAYS_CHAIN_KEY_FILE or $PATHWAYS_CHAIN_KEY), or the store's key check "
-                "was altered"
+        """Tell a chain key that is not the store's at once (`chain.check_on_open`)."""
+        if self._chain is not None:
+            self._chain_checked, problem = check_on_open(
+                self.backend, self._chain, self.location.display, create=create
             )
-
-    def _write_chain_check(self, session: Session, chain: Chain) -> None:
-        """In the first append to a store that has no chain key check yet, write it."""
-        found = session.rows("SELECT value FROM {p}pathways_meta WHERE name = ?", (CHECK_NAME,))
-        if not found:
-            session.execute(
-                "INSERT INTO {p}pathways_meta VALUES (?, ?)", (CHECK_NAME, chain.check_value())
-            )
-        elif not chain.opens(bytes(found[0]["value"])):  # written by another process since
-            raise ChainKeyError(f"the chain key does not match the store {self.location.display}")
-        session.after_commit.append(lambda: setattr(self, "_chain_checked", True))
+            if problem:
+                self._chain, self._chain_problem = None, problem
 
     @property
     def has_key(self) -> bool:
@@ -408,7 +388,8 @@ class Store:
         now = self.clock()
         with self.session() as session:
             if not self._chain_checked:
-                self._write_chain_check(session, chain)
+                check_in_append(session, chain, self.location.display)
+                session.after_commit.append(lambda: setattr(self, "_chain_checked", True))
             new_keys: list[tuple[uuid.UUID, bytes]] = []
             for write in writes:
                 if isinstance(write.event, YouthRegistered) and not self._data_key(write.stream):
@@ -472,7 +453,7 @@ def open_store(
     `need_key=False` a missing or unreadable master key is not an error: the store
     opens for what needs no key (`pathways info`). A missing chain key never is: the
     store opens for all but appending and verifying (`Store.chain`)."""
-    from pathways.chain import load_chain_key
+    from pathways.chain import chain_key_for
     from pathways.crypto import load_master_key
 
     location = locate(db)
@@ -486,13 +467,7 @@ def open_store(
         if need_key:
             raise
         master, problem = None, str(error)
-    chain: bytes | None = None
-    try:
-        chain, chain_problem = load_chain_key(chain_key_file, key_file), ""
-    except ChainKeyError as error:
-        chain_problem = str(error)
-    if chain is not None and chain == master:
-        chain, chain_problem = None, "the chain key is the master key: it must be a key of its own"
+    chain, chain_problem = chain_key_for(chain_key_file, key_file, master)
     return Store(
         location,
         master,
@@ -508,8 +483,8 @@ def open_store(
 
 __all__ = [
     "DB_ENV",
-    "ChainKeyError",
     "DERIVED_KEYS",
+    "ChainKeyError",
     "IntegrityError",
     "Location",
     "MasterKeyError",

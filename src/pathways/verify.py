@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from pathways.chain import CHECK_NAME, START, Chain, ChainKeyError, Entry, Link
+from pathways.chain import CHECK_NAME, START, Chain, ChainKeyError, Entry, Link, mismatch
 
 if TYPE_CHECKING:
     from pathways.backends.base import Backend
@@ -74,9 +74,8 @@ def verify(store: Store) -> Report:
         if backend.name == "postgresql":
             session.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         found = backend.meta(CHECK_NAME)
-        if found is not None and not chain.opens(found):
-            msg = f"the chain key does not match the store {store.location.display}"
-            raise ChainKeyError(msg)
+        if found is not None and not chain.opens(found):  # changed since the store was opened
+            raise ChainKeyError(mismatch(store.location.display))
         return _Checker(chain).run(_events(backend), _entries(backend))
 
 
@@ -88,9 +87,7 @@ class _Checker:
         self.youths: dict[str, list[bytes]] = {}
         self.versions: dict[uuid.UUID, int] = {}  # the last version seen of each stream
 
-    def run(
-        self, events: Iterator[tuple[Link, str]], entries: Iterator[Entry]
-    ) -> Report:
+    def run(self, events: Iterator[tuple[Link, str]], entries: Iterator[Entry]) -> Report:
         streams: set[str] = set()
         event = next(events, None)
         entry = next(entries, None)
