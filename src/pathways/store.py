@@ -401,6 +401,7 @@ class Store:
             session.executemany(
                 "INSERT INTO {p}pathways_keys VALUES (?, ?)", [(s.hex, w) for s, w in new_keys]
             )
+            heads = chain.heads(session, [w.stream for w in writes])
             positions = session.insert_events([row for row, _ in encoded])
             session.executemany(
                 "INSERT INTO {p}pathways_event_ids VALUES (?, ?, ?)",
@@ -411,6 +412,7 @@ class Store:
             )
             chain.append(
                 session,
+                heads,
                 [
                     Link(p, w.event.id, w.stream, w.version, row.topic, row.state)
                     for w, p, (row, _) in zip(writes, positions, encoded, strict=True)

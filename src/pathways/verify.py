@@ -59,6 +59,10 @@ class Problem:
 class Report:
     events: int = 0  # events in the log
     youths: int = 0  # young people's streams among them
+    #: the last chain entry: its position and global-chain hash (hex), which covers the
+    #: whole log before it; noted elsewhere, it tells a later log cut short (truncated)
+    head_position: int = 0
+    head_hash: str = ""
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -99,9 +103,11 @@ class _Checker:
                 event = next(events, None)
             elif event is None or entry.position < event[0].position:
                 self._removed(entry)
+                self._head(entry)
                 entry = next(entries, None)
             else:
                 self._both(event[0], event[1], entry)
+                self._head(entry)
                 streams.add(event[0].stream.hex)
                 event, entry = next(events, None), next(entries, None)
         from pathways.store import REGISTRY_STREAM
@@ -129,6 +135,10 @@ class _Checker:
         self.youths[stream] = _keep(before + youths)
         self.versions[link.stream] = link.version
         self.globals = _keep(self.globals + globals_)
+
+    def _head(self, entry: Entry) -> None:
+        self.report.head_position = entry.position
+        self.report.head_hash = entry.global_hash.hex()
 
     def _removed(self, entry: Entry) -> None:
         self._problem(

@@ -134,6 +134,12 @@ def test_an_intact_store_is_said_intact_in_one_line(office: Office) -> None:
         True,
         [],
     )
+    # the head: what a later verify compares, to tell a log cut short
+    (last,) = office.raw.sql(
+        "SELECT position, global_hash FROM pathways_chain ORDER BY position DESC LIMIT 1"
+    )
+    assert found["head"] == {"position": store.head(), "global_hash": bytes(last[1]).hex()}
+    assert last[0] == store.head()
 
 
 @on_both

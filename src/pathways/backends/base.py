@@ -35,7 +35,6 @@ CHAIN_TABLE = (
     "CREATE TABLE IF NOT EXISTS {p}pathways_chain ("
     " position BIGINT PRIMARY KEY, event_id TEXT NOT NULL, stream TEXT NOT NULL,"
     " youth_hash {blob} NOT NULL, global_hash {blob} NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS pathways_chain_stream ON {p}pathways_chain (stream, position)",
 )
 #: Our tables beside eventsourcing's `stored_events`, in every backend
 #: (`{p}`: the schema prefix, `{blob}`: the binary type).

@@ -39,6 +39,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
             "events": report.events,
             "youths": report.youths,
             "intact": report.intact,
+            "head": {"position": report.head_position, "global_hash": report.head_hash},
             "problems": [p.as_dict() for p in report.problems],
         }
         click.echo(json.dumps(row, ensure_ascii=False, indent=1))
