@@ -225,7 +225,7 @@ def _events(backend: Backend) -> Iterator[tuple[Link, str]]:
         (after, PAGE),
     ):
         for row in page:
-            state = bytes(row["state"])
+            state = _bytes(row["state"])
             event_id = _event_id(state)
             chained = uuid.UUID(event_id) if event_id != "(unreadable)" else uuid.UUID(int=0)
             yield (
@@ -234,12 +234,18 @@ def _events(backend: Backend) -> Iterator[tuple[Link, str]]:
                     chained,
                     _stream(backend, row["stream"]),
                     int(row["version"]),
-                    str(row["topic"]),
+                    str(row["topic"]),  # (a number written by hand: text again)
                     state,
                 ),
                 event_id,
             )
         after = int(page[-1]["position"])
+
+
+def _bytes(value: Any) -> bytes:
+    """Stored bytes, also when a hand-made UPDATE left text in the column (SQLite's
+    `replace()` gives text)."""
+    return value.encode() if isinstance(value, str) else bytes(value)
 
 
 def _stream(backend: Backend, value: Any) -> uuid.UUID:
