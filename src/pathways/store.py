@@ -199,6 +199,11 @@ class Store:
         """Why there is no usable chain key (empty when there is one)."""
         return "" if self._chain is not None else self._chain_problem
 
+    @property
+    def chain_checked(self) -> bool:
+        """Whether the chain key was checked against the store's (which holds a check)."""
+        return self._chain is not None and self._chain_checked
+
     def _check_chain_key(self, *, create: bool) -> None:
         """Tell a chain key that is not the store's at once (`chain.check_on_open`)."""
         if self._chain is not None:

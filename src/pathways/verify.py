@@ -267,7 +267,7 @@ def _entries(backend: Backend) -> Iterator[Entry]:
                 int(row["position"]),
                 str(row["event_id"]),
                 str(row["stream"]),
-                bytes(row["youth_hash"]),
-                bytes(row["global_hash"]),
+                _bytes(row["youth_hash"]),
+                _bytes(row["global_hash"]),
             )
         after = int(page[-1]["position"])

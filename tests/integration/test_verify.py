@@ -299,6 +299,10 @@ def test_a_wrong_chain_key_is_said_plainly_and_writes_are_refused(office: Office
     )
     assert "it is not the key its chain was made with" in result.output
     assert "position" not in result.output  # not a list of every event
+    info = office.runner.invoke(cli, ["--db", office.db, "info", "--json"], env=other)
+    assert json.loads(info.output)["chain_key"].startswith("the chain key does not match")
+    info = office.runner.invoke(cli, ["--db", office.db, "info", "--json"])
+    assert json.loads(info.output)["chain_key"] == "matches this store's chain"
     head = office.app.store.head()
     record = ["--db", office.db, "record", "contact-made", "EX-1", "--on", "2026-03-20"]
     refused = office.runner.invoke(cli, [*record, "--channel", "phone"], env=other)

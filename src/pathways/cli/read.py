@@ -111,7 +111,8 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 def info(ctx: click.Context, as_json: bool) -> None:
     """Where the store is, its backend, its log head, and what it holds.
 
-    Needs no master key: without one it says so, and shows the rest.
+    Needs no master key: without one it says so, and shows the rest (and so for
+    the chain key, which writes and `pathways verify` need).
 
     \b
     Example:
@@ -144,6 +145,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
         if version == migrations.CURRENT
         else f"{version} (this program: {migrations.CURRENT}; see `pathways db status`)",
         "master_key": "opens this store" if store.has_key else store.key_problem,
+        "chain_key": (
+            "matches this store's chain"
+            if store.chain_checked
+            else store.chain_problem or "given, not checked: the store has no chain yet"
+        ),
         "head_position": store.head(),
         "events": store.count_events(),
         "youths": registered,
