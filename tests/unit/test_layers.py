@@ -46,3 +46,42 @@ def test_a_known_at_filters_by_position_only() -> None:
     with pytest.raises(PathwaysError, match="resolve it to a log position"):
         _ = moment.upto
     assert KnownAt(position=0).upto == 0
+
+
+def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
+    """`pathways record` must stay quick to start: opening the store (its schema and
+    read-model layout check) and recording import neither SQLAlchemy nor the views."""
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    key = tmp_path / "master.key"
+    key.write_bytes(Fernet.generate_key())
+    key.chmod(0o600)
+    env = {
+        "PATHWAYS_DB": str(tmp_path / "s.sqlite3"),
+        "PATHWAYS_KEY_FILE": str(key),
+        "PATHWAYS_ACTOR": "tester",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    init = [sys.executable, "-c", "from pathways.cli import main; main()", "init"]
+    assert subprocess.run(init, check=False, env=env, capture_output=True).returncode == 0
+    script = (
+        "import sys\n"
+        "from pathways.cli import cli\n"
+        "try:\n"
+        "    cli.main(['record', 'youth-registered', 'Y-2026-0001', '--on', '2026-01-05',"
+        " '--birth-date', '2004-02-03', '--residence', 'saint-malo'], standalone_mode=False)\n"
+        "finally:\n"
+        "    loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
+        " 'pathways.projections.views')))\n"
+        "    print('LOADED', loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True
+    )
+    assert "stored: 1 event" in done.stdout, done.stdout + done.stderr
+    assert "LOADED []" in done.stdout

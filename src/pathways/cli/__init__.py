@@ -359,6 +359,10 @@ def main() -> None:
     "Aborted!": it is said plainly, with the exit code of the signal."""
     _on_sigterm(_terminate)
     plain_warnings()
+    # pydantic looks for plugins in every installed package's metadata the first time
+    # a model is built (tens of milliseconds of each command); pathways uses none.
+    # A user who wants one sets the variable (to "" or a list) themselves.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         code = cli.main(prog_name="pathways", standalone_mode=False)
     except click.exceptions.Abort as abort:

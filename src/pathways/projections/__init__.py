@@ -1,15 +1,41 @@
-"""Read models: SQL tables kept level with the event log, and the views over them."""
+"""Read models: SQL tables kept level with the event log, and the views over them.
+
+The names below are loaded on first use: a write opens the store, whose schema
+check reads `projections.layout`, and must not import the read side (SQLAlchemy,
+the views) for it."""
 
 from __future__ import annotations
 
-from pathways.projections.timelines import Status, TimelinesProjection, attach_inline
-from pathways.projections.views import Host, Point, Views
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathways.projections.timelines import Status, TimelinesProjection, attach_inline
+    from pathways.projections.views import Host, Point, Views
+
+_LAZY = {
+    "Status": "pathways.projections.timelines",
+    "TimelinesProjection": "pathways.projections.timelines",
+    "attach_inline": "pathways.projections.timelines",
+    "Host": "pathways.projections.views",
+    "Point": "pathways.projections.views",
+    "Views": "pathways.projections.views",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pathways.projections' has no attribute {name!r}")
 
 
 def attach(app: Host) -> Views:
     """The views of an application. Reads bring the read models level before they
     answer (a write projects its own events when `attach_inline` was called on its
     store, and the read models were level)."""
+    from pathways.projections.timelines import TimelinesProjection
+    from pathways.projections.views import Views
+
     return Views(app, TimelinesProjection(app.store))
 
 
