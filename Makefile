@@ -9,7 +9,7 @@ YOUTH ?= 300
 # A fixed end date: the same cohort, the same figures, on any machine and any day (README).
 DEMO_END ?= 2026-11-30
 
-.PHONY: demo test bench lint docs clean
+.PHONY: demo verify test bench lint docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: $(STAMP)
 	@$(DEMO_ENV) $(VENV)/bin/pathways alerts --organisation ml-saint-malo --as-of $(DEMO_END)
 	@echo
 	@echo "To explore it:  export $(DEMO_ENV)  (then: .venv/bin/pathways --help)"
+
+## verify: the tamper evidence of the demo store (docs/tamper-evidence.md); exit 1 if changed
+verify: $(STAMP)
+	$(DEMO_ENV) $(VENV)/bin/pathways verify
 
 ## test: the whole test suite (PostgreSQL tests use $$PATHWAYS_TEST_POSTGRES)
 test: $(STAMP)

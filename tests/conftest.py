@@ -54,6 +54,22 @@ POSTGRES_URL = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@1
 
 # --- keys and stores -----------------------------------------------------------
 
+#: The chain key of every store the tests make (`pathways.chain`): apart from the master
+#: key like in use, the same for the whole session so that module-wide stores take writes.
+CHAIN_KEY = pathways.crypto.new_master_key()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the user's own key files: the config directory (where the
+    default master and chain key files are) is a temporary one, and the chain key comes
+    from $PATHWAYS_CHAIN_KEY (a test of key files removes it)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+        patch.setenv("PATHWAYS_CHAIN_KEY", CHAIN_KEY)
+        patch.delenv("PATHWAYS_CHAIN_KEY_FILE", raising=False)
+        yield
+
 
 @pytest.fixture
 def master_key(monkeypatch: pytest.MonkeyPatch) -> str:

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from pathways.api import Store
 
 
-def open(db: Any = None, key_file: Any = None) -> Store:
+def open(db: Any = None, key_file: Any = None, chain_key_file: Any = None) -> Store:
     """Open a store for analysis (see `pathways.api`)."""
     from pathways.api import open as open_api
 
-    return open_api(db, key_file)
+    return open_api(db, key_file, chain_key_file)
 
 
 __all__ = ["__version__", "open"]

@@ -250,10 +250,17 @@ class Store:
         return sorted(self.views.youths(self.views.point(), for_statistics=True))
 
 
-def open(db: str | Path | None = None, key_file: str | Path | None = None) -> Store:
-    """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's)."""
+def open(
+    db: str | Path | None = None,
+    key_file: str | Path | None = None,
+    chain_key_file: str | Path | None = None,
+) -> Store:
+    """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's). Writes
+    need the chain key too (by default beside the master key file)."""
     store = open_store(
-        None if db is None else str(db), None if key_file is None else Path(key_file)
+        None if db is None else str(db),
+        None if key_file is None else Path(key_file),
+        chain_key_file=None if chain_key_file is None else Path(chain_key_file),
     )
     attach_inline(store)
     app = Pathways(store)

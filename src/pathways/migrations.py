@@ -20,6 +20,7 @@ would wrap that without doing any of it.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from pathways.store import Store
 
 #: The version of the schema this program reads and writes.
-CURRENT = 2
+CURRENT = 3
 TABLE = "pathways_schema"
 
 
@@ -45,8 +46,9 @@ class SchemaError(StoreError):
 class Migration:
     version: int  # the version it brings the store to
     description: str
-    apply: Callable[[Session], None]
+    apply: Callable[[Session, Store], None]
     rebuild: bool = False  # the read models are rebuilt after it
+    chain: bool = False  # it needs the chain key (`pathways.chain`)
 
 
 def version(backend: Backend) -> int:
@@ -123,11 +125,13 @@ def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list
     found = version(store.backend)
     if found > CURRENT:
         check(store)
+    if any(m.chain for m in pending(store)):
+        store.chain  # noqa: B018 - no chain key: refused before anything is changed
     applied = []
     for migration in pending(store):
         with store.session(write=True, append=True) as session:
             _table(session)
-            migration.apply(session)
+            migration.apply(session, store)
             _mark(session, migration.version, migration.description)
         applied.append(migration)
     projection = TimelinesProjection(store)
@@ -142,7 +146,7 @@ def upgrade(store: Store, progress: Callable[[int], None] | None = None) -> list
 # --- the migrations ----------------------------------------------------------------------
 
 
-def _to_2(session: Session) -> None:
+def _to_2(session: Session, store: Store) -> None:
     """The event-id index keeps each event's log position (a retraction's target is found
     at once); the read models become generations of per-youth timelines."""
     from pathways.projections.ddl import create_read_models
@@ -166,7 +170,46 @@ def _to_2(session: Session) -> None:
     create_read_models(session)
 
 
-def _nothing(session: Session) -> None:
+def _to_3(session: Session, store: Store) -> None:
+    """The chain of tamper evidence (`pathways.chain`): a table, and a row for every event
+    already stored, under the chain key, whose check value the store keeps."""
+    from pathways.backends.base import CHAIN_TABLE
+    from pathways.chain import CHECK_NAME, START, TABLE, TYPES, Link
+
+    backend = session.backend
+    chain = store.chain
+    session.execute("DROP TABLE IF EXISTS {p}pathways_chain")
+    for statement in CHAIN_TABLE:
+        session.execute(statement.format(p="{p}", blob=backend.blob_type))
+    session.execute("DELETE FROM {p}pathways_meta WHERE name = ?", (CHECK_NAME,))
+    session.execute("INSERT INTO {p}pathways_meta VALUES (?, ?)", (CHECK_NAME, chain.check_value()))
+    last_global = START
+    last_youth: dict[uuid.UUID, bytes] = {}
+    column = backend.position_column
+    after = 0
+    while page := session.rows(
+        f"SELECT {column} AS position, originator_id AS stream, originator_version AS version,"
+        f" topic, state FROM {backend.events_table} WHERE {column} > ? ORDER BY {column} LIMIT ?",
+        (after, 10_000),
+    ):
+        links = [
+            Link(
+                int(r["position"]),
+                uuid.UUID(json.loads(bytes(r["state"]))["id"]),
+                backend.stream_value(r["stream"]),
+                int(r["version"]),
+                r["topic"],
+                bytes(r["state"]),
+            )
+            for r in page
+        ]
+        rows = chain.entries(links, last_global, last_youth)
+        session.insert_rows(TABLE, TYPES, rows)
+        last_global = rows[-1][4]
+        after = links[-1].position
+
+
+def _nothing(session: Session, store: Store) -> None:
     return
 
 
@@ -177,4 +220,5 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "event positions in the id index; read models by youth, in generations", _to_2, True
     ),
+    Migration(3, "the chain of tamper evidence over every event", _to_3, chain=True),
 )

@@ -7,7 +7,10 @@ table, the store keeps, written in the *same transaction* as the events:
 - `pathways_event_ids`: event id -> stream, so that replays are recognised and
   `retract` / `amend` find an event by its id;
 - `pathways_keys`: each young person's data key, wrapped by the master key;
-- `pathways_meta`: a check value that tells a wrong master key at once.
+- `pathways_meta`: a check value that tells a wrong master key at once (and one
+  for the chain key);
+- `pathways_chain`: each event's place in the chains of tamper evidence, an HMAC
+  under the chain key (`pathways.chain`, checked by `pathways verify`).
 
 An event is stored as JSON with its non-personal fields in clear (they count in
 anonymous statistics even after erasure) and its personal fields sealed with the
@@ -35,6 +38,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 from pathways import codec
 from pathways.backends import DB_ENV, Backend, Location, NoStore, backend_for, locate
 from pathways.backends.base import Session
+from pathways.chain import Chain, ChainKeyError, Link, check_in_append, check_on_open
 from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
@@ -136,16 +140,22 @@ class Store:
         key_problem: str = "no master key",
         key_required: bool = True,
         check_schema: bool = True,
+        chain_key: bytes | None = None,
+        chain_problem: str = "no chain key",
     ) -> None:
         """Open the store at `location`; with `create`, make it first if it does not
         exist (that is `pathways init`: no other command creates a store).
 
         Without a master key (`None`) the store opens for what needs none (counts,
         the log head, the registry); anything that needs a key then raises a
-        MasterKeyError saying `key_problem`."""
+        MasterKeyError saying `key_problem`. Without a chain key, it opens for all but
+        appending (and `verify`), which raise a ChainKeyError saying `chain_problem`."""
         self.location = location
         self._keys = KeyRing(master_key) if master_key is not None else None
         self._key_problem = key_problem
+        self._chain = Chain(chain_key) if chain_key is not None else None
+        self._chain_problem = chain_problem
+        self._chain_checked = False  # the store's chain key check is known to be there
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.backend = backend_for(location)
         self._wrapped = _WrappedKeys(self.backend)
@@ -161,6 +171,7 @@ class Store:
             migrations.create(self)
         elif check_schema:
             migrations.check(self)
+        self._check_chain_key(create=create)
         if self._keys is not None:
             try:
                 _check_master_key(self.backend, self._keys)
@@ -175,6 +186,32 @@ class Store:
         if self._keys is None:
             raise MasterKeyError(self._key_problem)
         return self._keys
+
+    @property
+    def chain(self) -> Chain:
+        """The chain of tamper evidence under the chain key (needed to append)."""
+        if self._chain is None:
+            raise ChainKeyError(self._chain_problem)
+        return self._chain
+
+    @property
+    def chain_problem(self) -> str:
+        """Why there is no usable chain key (empty when there is one)."""
+        return "" if self._chain is not None else self._chain_problem
+
+    @property
+    def chain_checked(self) -> bool:
+        """Whether the chain key was checked against the store's (which holds a check)."""
+        return self._chain is not None and self._chain_checked
+
+    def _check_chain_key(self, *, create: bool) -> None:
+        """Tell a chain key that is not the store's at once (`chain.check_on_open`)."""
+        if self._chain is not None:
+            self._chain_checked, problem = check_on_open(
+                self.backend, self._chain, self.location.display, create=create
+            )
+            if problem:
+                self._chain, self._chain_problem = None, problem
 
     @property
     def has_key(self) -> bool:
@@ -352,8 +389,12 @@ class Store:
         erased (crypto-shredding); then the `projectors` see the new events."""
         if not writes:
             return []
+        chain = self.chain  # no chain key: refused before anything is written
         now = self.clock()
         with self.session() as session:
+            if not self._chain_checked:
+                check_in_append(session, chain, self.location.display)
+                session.after_commit.append(lambda: setattr(self, "_chain_checked", True))
             new_keys: list[tuple[uuid.UUID, bytes]] = []
             for write in writes:
                 if isinstance(write.event, YouthRegistered) and not self._data_key(write.stream):
@@ -365,12 +406,21 @@ class Store:
             session.executemany(
                 "INSERT INTO {p}pathways_keys VALUES (?, ?)", [(s.hex, w) for s, w in new_keys]
             )
+            heads = chain.heads(session, [w.stream for w in writes])
             positions = session.insert_events([row for row, _ in encoded])
             session.executemany(
                 "INSERT INTO {p}pathways_event_ids VALUES (?, ?, ?)",
                 [
                     (str(w.event.id), w.stream.hex, p)
                     for w, p in zip(writes, positions, strict=True)
+                ],
+            )
+            chain.append(
+                session,
+                heads,
+                [
+                    Link(p, w.event.id, w.stream, w.version, row.topic, row.state)
+                    for w, p, (row, _) in zip(writes, positions, encoded, strict=True)
                 ],
             )
             erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
@@ -402,12 +452,15 @@ def open_store(
     create: bool = False,
     need_key: bool = True,
     check_schema: bool = True,
+    chain_key_file: Path | None = None,
 ) -> Store:
     """Open the store named by `db` (or $PATHWAYS_DB, or the default file).
 
     It must exist, unless `create` (what `pathways init` does). With
     `need_key=False` a missing or unreadable master key is not an error: the store
-    opens for what needs no key (`pathways info`)."""
+    opens for what needs no key (`pathways info`). A missing chain key never is: the
+    store opens for all but appending and verifying (`Store.chain`)."""
+    from pathways.chain import chain_key_for
     from pathways.crypto import load_master_key
 
     location = locate(db)
@@ -421,6 +474,7 @@ def open_store(
         if need_key:
             raise
         master, problem = None, str(error)
+    chain, chain_problem = chain_key_for(chain_key_file, key_file, master)
     return Store(
         location,
         master,
@@ -429,12 +483,15 @@ def open_store(
         key_problem=problem,
         key_required=need_key,
         check_schema=check_schema,
+        chain_key=chain,
+        chain_problem=chain_problem,
     )
 
 
 __all__ = [
     "DB_ENV",
     "DERIVED_KEYS",
+    "ChainKeyError",
     "IntegrityError",
     "Location",
     "MasterKeyError",

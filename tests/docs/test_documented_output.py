@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MAKEFILE = (ROOT / "Makefile").read_text()
 DEMO_END = re.search(r"^DEMO_END \?= (\S+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
 DEMO_YOUTH = re.search(r"^YOUTH \?= (\d+)$", MAKEFILE, re.M).group(1)  # type: ignore[union-attr]
-DOCUMENTS = ("README.md", "docs/analysts.md", "docs/alerts.md")
+DOCUMENTS = ("README.md", "docs/analysts.md", "docs/alerts.md", "docs/tamper-evidence.md")
 SHOWN_FOLDER = "/home/me/pathways-tour"
 MARK = re.compile(r"<!-- run: (tour|demo)( python| postgres)? -->")
 MASKS = (
@@ -209,6 +209,7 @@ def test_every_document_has_checked_blocks() -> None:
     assert steps("README.md", "demo"), "the README's demo figures are not checked"
     assert steps("docs/analysts.md", "demo"), "docs/analysts.md is not checked"
     assert steps("docs/alerts.md", "demo"), "docs/alerts.md is not checked"
+    assert steps("docs/tamper-evidence.md", "tour"), "docs/tamper-evidence.md is not checked"
 
 
 def test_a_wrong_figure_is_caught() -> None:

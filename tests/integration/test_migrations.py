@@ -22,6 +22,7 @@ from pathways import migrations
 from pathways.cli import cli
 from pathways.projections.timelines import TimelinesProjection
 from pathways.store import open_store
+from pathways.verify import verify
 
 V1 = FIXTURES / "store-v1"
 
@@ -35,7 +36,13 @@ class Old:
         key = tmp_path / "master.key"
         shutil.copyfile(V1 / "master.key", key)
         key.chmod(0o600)
-        self.env = {"PATHWAYS_DB": str(self.db), "PATHWAYS_KEY_FILE": str(key)}
+        # no chain key yet: `db upgrade` makes one beside the master key (master.chain.key)
+        self.env = {
+            "PATHWAYS_DB": str(self.db),
+            "PATHWAYS_KEY_FILE": str(key),
+            "PATHWAYS_CHAIN_KEY": None,
+        }
+        self.chain_key = tmp_path / "master.chain.key"
         self.runner = CliRunner()
 
     def __call__(self, *args: str) -> Result:
@@ -57,23 +64,30 @@ def test_a_store_of_an_older_version_is_refused_with_what_to_do(old: Old) -> Non
     for command in (["alerts"], ["history", "Y-2026-0043"], record):
         result = old(*command)
         assert result.exit_code == 1, result.output
-        assert "has schema version 1, this program uses 2" in result.output
+        assert "has schema version 1, this program uses 3" in result.output
         assert "pathways db upgrade" in result.output
-    assert "schema         1 (this program: 2" in old.ok("info")
+    assert "schema         1 (this program: 3" in old.ok("info")
 
 
 def test_db_status_says_what_is_pending(old: Old) -> None:
     out = old.ok("db", "status")
-    assert "version 1 (this program: 2)" in out
+    assert "version 1 (this program: 3)" in out
     assert "pending      2  event positions in the id index" in out
+    assert "pending      3  the chain of tamper evidence over every event" in out
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["program"], status["applied"]) == (1, 2, [])
+    assert (status["version"], status["program"], status["applied"]) == (1, 3, [])
 
 
 def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> None:
+    assert not old.chain_key.exists()
     out = old.ok("db", "upgrade")
+    assert f"chain key written to {old.chain_key} (readable by you only)" in out
     assert "applied 2: event positions in the id index" in out
-    assert "the store is at schema version 2" in out
+    assert "applied 3: the chain of tamper evidence over every event" in out
+    assert "the store is at schema version 3" in out
+    assert old.chain_key.stat().st_mode & 0o777 == 0o600
+    # every event stored under version 1 is chained: verify finds the log intact
+    assert old.ok("verify").endswith(": the log is intact\n")
     expected = json.loads((V1 / "alerts-2026-03-31.json").read_text())
     assert json.loads(old.ok("alerts", "--as-of", "2026-03-31", "--json")) == expected
     history = json.loads((V1 / "history-Y-2026-0043.json").read_text())
@@ -85,8 +99,8 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     # the id index knows every event's position: retracting by id works at once
     assert "nothing to do" in old.ok("db", "upgrade")
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["pending"]) == (2, [])
-    assert [a["version"] for a in status["applied"]] == [2]
+    assert (status["version"], status["pending"]) == (3, [])
+    assert [a["version"] for a in status["applied"]] == [2, 3]
 
 
 def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:
@@ -98,19 +112,20 @@ def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:
     alerts = json.loads(old.ok("alerts", "--as-of", "2026-03-31", "--json"))
     assert {a["alert"] for a in alerts} >= {"release-overdue"}  # the release is gone
     assert json.loads(old.ok("projections", "status", "--json"))[0]["lag"] == 0
+    assert old.ok("verify").endswith(": the log is intact\n")
 
 
 def test_a_store_newer_than_the_program_is_refused(old: Old) -> None:
     old.ok("db", "upgrade")
-    store = open_store(str(old.db), Path(old.env["PATHWAYS_KEY_FILE"]))
+    store = open_store(str(old.db), Path(str(old.env["PATHWAYS_KEY_FILE"])))
     with store.session(write=True, append=False) as session:
         session.execute(
-            "INSERT INTO pathways_schema VALUES (?, ?, ?)", (3, "2030-01-01", "from the future")
+            "INSERT INTO pathways_schema VALUES (?, ?, ?)", (4, "2030-01-01", "from the future")
         )
     store.close()
     result = old("alerts")
     assert result.exit_code == 1
-    assert "has schema version 3, newer than this program's (2)" in result.output
+    assert "has schema version 4, newer than this program's (3)" in result.output
     assert old("db", "upgrade").exit_code == 1
 
 
@@ -121,7 +136,8 @@ def _made_older(store: Any) -> None:
     """A current store turned back into version 1's layout (what the migration finds)."""
     backend = store.backend
     with store.session(write=True, append=True) as session:
-        for table in ("pathways_schema", "pw_tracking", "pw1_youth", "pw1_follower", "pw1_log"):
+        tables = ("pathways_schema", "pathways_chain", "pw_tracking", "pw1_youth", "pw1_follower")
+        for table in (*tables, "pw1_log"):
             session.execute(f"DROP TABLE {{p}}{table}")
         session.execute("ALTER TABLE {p}pathways_event_ids DROP COLUMN position")
         session.execute(
@@ -144,10 +160,12 @@ def test_the_migration_runs_on_every_backend(upgraded: Any) -> None:
     with pytest.raises(migrations.SchemaError, match="schema version 1"):
         migrations.check(store)
     applied = migrations.upgrade(store)
-    assert [m.version for m in applied] == [2]
+    assert [m.version for m in applied] == [2, 3]
     migrations.check(store)
     places = store.backend.event_places([str(r.event.id) for r in store.iter_log()])
     assert sorted(position for _, position in places.values()) == list(range(1, store.head() + 1))
     projection = TimelinesProjection(store)
     assert projection.status().lag == 0
     assert migrations.upgrade(store) == []
+    assert verify(store).intact
+    assert verify(store).events == store.count_events()

@@ -58,6 +58,7 @@ TODAY = date(2026, 11, 27)
 START = date(2024, 1, 1)
 ACTOR = "c-rn-1"
 MASTER_KEY = base64.urlsafe_b64decode(new_master_key())
+CHAIN_KEY = base64.urlsafe_b64decode(new_master_key())
 MISSIONS_LOCALES = sorted({o for o in DEFAULT_TERRITORIES.values() if o is not None})
 TERRITORIES = sorted(DEFAULT_TERRITORIES)
 
@@ -254,7 +255,7 @@ def canonical(pathway: list[YouthEvent]) -> list[tuple[Any, ...]]:
 @contextmanager
 def fresh_app(factory: pytest.TempPathFactory) -> Iterator[Pathways]:
     path = factory.mktemp("prop") / "s.sqlite3"
-    store = Store(locate(str(path)), MASTER_KEY, create=True)
+    store = Store(locate(str(path)), MASTER_KEY, create=True, chain_key=CHAIN_KEY)
     try:
         yield Pathways(store, today=lambda: TODAY)
     finally:

@@ -30,6 +30,12 @@ from pathways.domain.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
 
+#: The chain of tamper evidence (`pathways.chain`): a row per event, by position.
+CHAIN_TABLE = (
+    "CREATE TABLE IF NOT EXISTS {p}pathways_chain ("
+    " position BIGINT PRIMARY KEY, event_id TEXT NOT NULL, stream TEXT NOT NULL,"
+    " youth_hash {blob} NOT NULL, global_hash {blob} NOT NULL)",
+)
 #: Our tables beside eventsourcing's `stored_events`, in every backend
 #: (`{p}`: the schema prefix, `{blob}`: the binary type).
 OUR_TABLES = (
@@ -38,6 +44,7 @@ OUR_TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}pathways_keys ("
     " stream TEXT PRIMARY KEY, wrapped {blob} NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {p}pathways_meta ( name TEXT PRIMARY KEY, value {blob} NOT NULL)",
+    *CHAIN_TABLE,
 )
 #: Rows of an `IN (...)` list per query.
 CHUNK = 500
@@ -153,6 +160,8 @@ class Backend(ABC):
     placeholder: ClassVar[str] = "?"
     #: the column of `stored_events` that holds the log position
     position_column: ClassVar[str] = "rowid"
+    #: the type of binary columns in our tables
+    blob_type: ClassVar[str] = "BLOB"
 
     def __init__(self, location: Location) -> None:
         self.location = location

@@ -141,6 +141,7 @@ class PostgresBackend(Backend):
     schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres", "postgresql+psycopg")
     placeholder: ClassVar[str] = "%s"
     position_column: ClassVar[str] = "notification_id"
+    blob_type: ClassVar[str] = "BYTEA"
     target: postgres_url.PostgresTarget  # what the URL names (set by `open`)
 
     @classmethod

@@ -47,6 +47,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("pathways.cli.admin", "demo"),
     "db": ("pathways.cli.db", "db"),
     "migrate": ("pathways.cli.migrate", "migrate"),
+    "verify": ("pathways.cli.verify", "verify"),
 }
 
 
@@ -90,10 +91,10 @@ class PathwaysGroup(click.Group):
         except PathwaysError as error:
             raise click.ClickException(str(error)) from None
         except click.NoSuchOption as error:
-            if error.option_name in ("--db", "--key-file"):
+            if error.option_name in ROOT_OPTIONS:
                 # `pathways alerts --db X`: the most natural thing to type
                 name = error.option_name
-                env = "PATHWAYS_DB" if name == "--db" else "PATHWAYS_KEY_FILE"
+                env = ROOT_OPTIONS[name]
                 command = ctx.invoked_subcommand or "COMMAND"
                 msg = (
                     f"{name} goes before the command: pathways {name} VALUE {command} ..."
@@ -140,6 +141,12 @@ def _quiet_stdout() -> None:
 
 
 DEBUG_ENV = "PATHWAYS_DEBUG"
+#: The options of the root group (before the command), and their variables.
+ROOT_OPTIONS = {
+    "--db": "PATHWAYS_DB",
+    "--key-file": "PATHWAYS_KEY_FILE",
+    "--chain-key-file": "PATHWAYS_CHAIN_KEY_FILE",
+}
 
 
 def is_expected(error: Exception) -> bool:
@@ -307,9 +314,19 @@ def _on_database(ctx: click.Context) -> str:
     help="The master key file (default: $PATHWAYS_KEY_FILE, else in your config directory; "
     "$PATHWAYS_MASTER_KEY wins over both).",
 )
+@click.option(
+    "--chain-key-file",
+    envvar="PATHWAYS_CHAIN_KEY_FILE",
+    type=click.Path(dir_okay=False),
+    help="The chain key file, which appends and `verify` need (default: "
+    "$PATHWAYS_CHAIN_KEY_FILE, else NAME.chain.key beside the master key file NAME.key; "
+    "$PATHWAYS_CHAIN_KEY wins over both).",
+)
 @click.version_option(package_name="pathways")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
+def cli(
+    ctx: click.Context, db: str | None, key_file: str | None, chain_key_file: str | None
+) -> None:
     """Track the pathways of young people under justice supervision (Dedans-Dehors, 35).
 
     Every step is an immutable event; personal fields are encrypted with a key
@@ -321,7 +338,7 @@ def cli(ctx: click.Context, db: str | None, key_file: str | None) -> None:
         --kind end-of-sentence --destination rennes
       pathways alerts --organisation we-ker
     """
-    ctx.obj = {"db": db, "key_file": key_file}
+    ctx.obj = {"db": db, "key_file": key_file, "chain_key_file": chain_key_file}
 
 
 def plain_warnings() -> None:

@@ -92,8 +92,8 @@ def open_app(ctx: click.Context) -> Pathways:
     root = ctx.find_root()
     settings = root.obj if isinstance(root.obj, dict) else {}
     if "app" not in settings:
-        key_file = settings.get("key_file")
-        store = open_store(settings.get("db"), Path(key_file) if key_file else None)
+        key_file, chain_key_file = key_files(settings)
+        store = open_store(settings.get("db"), key_file, chain_key_file=chain_key_file)
         root.call_on_close(store.close)
         from pathways.projections.timelines import attach_inline
 
@@ -110,8 +110,17 @@ def reopen_store(settings: dict[str, Any]) -> Store:
     lost); the caller closes it."""
     from pathways.store import open_store
 
-    key_file = settings.get("key_file")
-    return open_store(settings.get("db"), Path(key_file) if key_file else None)
+    key_file, chain_key_file = key_files(settings)
+    return open_store(settings.get("db"), key_file, chain_key_file=chain_key_file)
+
+
+def key_files(settings: dict[str, Any]) -> tuple[Path | None, Path | None]:
+    """The master key file and the chain key file given before the command (or None)."""
+    key_file, chain_key_file = settings.get("key_file"), settings.get("chain_key_file")
+    return (
+        Path(key_file) if key_file else None,
+        Path(chain_key_file) if chain_key_file else None,
+    )
 
 
 def _wait_for(ctx: click.Context, param: click.Parameter, value: str | None) -> None:

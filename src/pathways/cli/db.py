@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -16,11 +15,14 @@ if TYPE_CHECKING:
 
 def _open(ctx: click.Context) -> Store:
     """The store, whatever its schema version (these commands are for that)."""
+    from pathways.cli.common import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
-    key_file = settings.get("key_file")
-    store = open_store(settings.get("db"), Path(key_file) if key_file else None, check_schema=False)
+    key_file, chain_key_file = key_files(settings)
+    store = open_store(
+        settings.get("db"), key_file, check_schema=False, chain_key_file=chain_key_file
+    )
     ctx.find_root().call_on_close(store.close)
     return store
 
@@ -88,8 +90,14 @@ def upgrade(ctx: click.Context, /) -> None:
       pathways db upgrade
     """
     from pathways import migrations
+    from pathways.cli.common import key_files
+    from pathways.cli.init import write_chain_key
 
     store = _open(ctx)
+    if store.chain_problem and any(m.chain for m in migrations.pending(store)):
+        write_chain_key(*key_files(ctx.find_root().obj or {}))  # if there is none yet
+        store.close()
+        store = _open(ctx)
     before = migrations.version(store.backend)
     progress = progress_for(ctx)
     progress.phase("catch up", store.head())

@@ -11,13 +11,15 @@ import click
 @click.command()
 @click.pass_context
 def init(ctx: click.Context) -> None:
-    """Create a store (and a master key, if none exists yet).
+    """Create a store (and a master key and a chain key, if none exists yet).
 
     The store is made where --db (or $PATHWAYS_DB) points.
 
     No other command creates a store: a mistyped path is refused, never taken
     for an empty store. A SQLite file is created readable by you only, like the
-    key. Run again on an existing store, it changes nothing.
+    key. The chain key (`NAME.chain.key` beside the master key file `NAME.key`)
+    makes the log tamper-evident (`pathways verify`). Run again on an existing
+    store, it changes nothing.
 
     \b
     Example:
@@ -25,15 +27,16 @@ def init(ctx: click.Context) -> None:
       pathways --db ~/pathways/ml-redon.sqlite3 init
       pathways --db "postgresql://pathways@db.example/pathways?schema=dd35" init
     """
+    from pathways.cli.common import key_files
     from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
     from pathways.domain.errors import MasterKeyError
     from pathways.store import NoStore, open_store
 
     settings = ctx.find_root().obj or {}
     db = settings.get("db")
-    key_file = Path(settings["key_file"]) if settings.get("key_file") else None
+    key_file, chain_key_file = key_files(settings)
     try:
-        store = open_store(db, key_file, need_key=False)
+        store = open_store(db, key_file, need_key=False, chain_key_file=chain_key_file)
     except NoStore:
         made = _missing_folder(db)
         key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
@@ -41,7 +44,8 @@ def init(ctx: click.Context) -> None:
             write_key_file(key_path)
             click.echo(f"master key written to {key_path} (readable by you only): keep it out of")
             click.echo("  the database and its backups; without it no personal field can be read")
-        store = open_store(db, key_file, create=True)
+        write_chain_key(key_file, chain_key_file)
+        store = open_store(db, key_file, create=True, chain_key_file=chain_key_file)
         created = True
         if made is not None:  # said, so that a typo in a folder name does not go unseen
             click.echo(f"created the folder {made}")
@@ -60,6 +64,19 @@ def init(ctx: click.Context) -> None:
             click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
     finally:
         store.close()
+
+
+def write_chain_key(key_file: Path | None, chain_key_file: Path | None) -> None:
+    """Write a chain key where one is looked for, if there is none (and say so)."""
+    from pathways.chain import chain_key_in_environment, chain_key_path
+    from pathways.crypto import write_key_file
+
+    path = chain_key_path(chain_key_file, key_file)
+    if chain_key_in_environment() or path.exists():
+        return
+    write_key_file(path)
+    click.echo(f"chain key written to {path} (readable by you only): keep it apart from")
+    click.echo("  the database and the master key; `pathways verify` needs it")
 
 
 def _missing_folder(db: str | None) -> Path | None:

@@ -111,7 +111,8 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 def info(ctx: click.Context, as_json: bool) -> None:
     """Where the store is, its backend, its log head, and what it holds.
 
-    Needs no master key: without one it says so, and shows the rest.
+    Needs no master key: without one it says so, and shows the rest (and so for
+    the chain key, which writes and `pathways verify` need).
 
     \b
     Example:
@@ -119,19 +120,20 @@ def info(ctx: click.Context, as_json: bool) -> None:
       pathways --db postgresql://127.0.0.1/test info --json
     """
     import json
-    from pathlib import Path
 
     from pathways import migrations
     from pathways.application import Pathways
+    from pathways.cli.common import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
-    key_file = settings.get("key_file")
+    key_file, chain_key_file = key_files(settings)
     store = open_store(
         settings.get("db"),
-        Path(key_file) if key_file else None,
+        key_file,
         need_key=False,
         check_schema=False,
+        chain_key_file=chain_key_file,
     )
     ctx.find_root().call_on_close(store.close)
     registered = store.count_registered()
@@ -143,6 +145,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
         if version == migrations.CURRENT
         else f"{version} (this program: {migrations.CURRENT}; see `pathways db status`)",
         "master_key": "opens this store" if store.has_key else store.key_problem,
+        "chain_key": (
+            "matches this store's chain"
+            if store.chain_checked
+            else store.chain_problem or "given, not checked: the store has no chain yet"
+        ),
         "head_position": store.head(),
         "events": store.count_events(),
         "youths": registered,

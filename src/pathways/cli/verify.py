@@ -1,0 +1,65 @@
+"""`pathways verify`: check the chains of tamper evidence of the whole log."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@click.pass_context
+def verify(ctx: click.Context, as_json: bool) -> None:
+    """Check that no event was altered, removed or inserted outside pathways.
+
+    Every event is chained, under the chain key, to the previous event of its
+    young person and to the previous event of the log (see
+    docs/tamper-evidence.md). Each event found altered, removed, inserted or
+    moved is listed with its log position and id, and the exit code is 1; when
+    all is well, one line says so. Needs the chain key, not the master key.
+
+    \b
+    Example:
+      pathways verify
+      pathways --chain-key-file /secure/pathways.chain.key verify --json
+    """
+    import json
+
+    from pathways.cli.common import key_files
+    from pathways.store import open_store
+    from pathways.verify import verify as check
+
+    settings = ctx.find_root().obj or {}
+    key_file, chain_key_file = key_files(settings)
+    store = open_store(settings.get("db"), key_file, need_key=False, chain_key_file=chain_key_file)
+    ctx.find_root().call_on_close(store.close)
+    report = check(store)
+    if as_json:
+        row = {
+            "store": store.location.display,
+            "events": report.events,
+            "youths": report.youths,
+            "intact": report.intact,
+            "head": {"position": report.head_position, "global_hash": report.head_hash},
+            "problems": [p.as_dict() for p in report.problems],
+        }
+        click.echo(json.dumps(row, ensure_ascii=False, indent=1))
+    else:
+        for problem in report.problems:
+            click.echo(
+                f"position {problem.position}  event {problem.event_id}  "
+                f"{problem.problem}: {problem.detail}"
+            )
+        counted = f"{_count(report.events, 'event')} of {_count(report.youths, 'youth')}"
+        if report.intact:
+            click.echo(f"verified {counted}: the log is intact")
+        else:
+            click.echo(
+                f"{_count(len(report.problems), 'problem')} in {counted}: the log was changed "
+                "outside pathways (see docs/tamper-evidence.md)"
+            )
+    if not report.intact:
+        ctx.exit(1)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
