@@ -24,6 +24,10 @@ from pathways.projections.timelines import TimelinesProjection
 from pathways.store import open_store
 
 V1 = FIXTURES / "store-v1"
+CURRENT = migrations.CURRENT
+AUDIT = migrations.AUDIT_VERSION
+#: Every migration, in order (the versions a version-1 store goes through).
+VERSIONS = [m.version for m in migrations.MIGRATIONS]
 
 
 class Old:
@@ -57,23 +61,25 @@ def test_a_store_of_an_older_version_is_refused_with_what_to_do(old: Old) -> Non
     for command in (["alerts"], ["history", "Y-2026-0043"], record):
         result = old(*command)
         assert result.exit_code == 1, result.output
-        assert "has schema version 1, this program uses 2" in result.output
+        assert f"has schema version 1, this program uses {CURRENT}" in result.output
         assert "pathways db upgrade" in result.output
-    assert "schema         1 (this program: 2" in old.ok("info")
+    assert f"schema         1 (this program: {CURRENT}" in old.ok("info")
 
 
 def test_db_status_says_what_is_pending(old: Old) -> None:
     out = old.ok("db", "status")
-    assert "version 1 (this program: 2)" in out
+    assert f"version 1 (this program: {CURRENT})" in out
     assert "pending      2  event positions in the id index" in out
+    assert f"pending      {AUDIT}  the audit log of reads" in out
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["program"], status["applied"]) == (1, 2, [])
+    assert (status["version"], status["program"], status["applied"]) == (1, CURRENT, [])
 
 
 def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> None:
     out = old.ok("db", "upgrade")
     assert "applied 2: event positions in the id index" in out
-    assert "the store is at schema version 2" in out
+    assert f"applied {AUDIT}: the audit log of reads" in out
+    assert f"the store is at schema version {CURRENT}" in out
     expected = json.loads((V1 / "alerts-2026-03-31.json").read_text())
     assert json.loads(old.ok("alerts", "--as-of", "2026-03-31", "--json")) == expected
     history = json.loads((V1 / "history-Y-2026-0043.json").read_text())
@@ -85,8 +91,8 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     # the id index knows every event's position: retracting by id works at once
     assert "nothing to do" in old.ok("db", "upgrade")
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["pending"]) == (2, [])
-    assert [a["version"] for a in status["applied"]] == [2]
+    assert (status["version"], status["pending"]) == (CURRENT, [])
+    assert [a["version"] for a in status["applied"]] == VERSIONS
 
 
 def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:
@@ -105,12 +111,15 @@ def test_a_store_newer_than_the_program_is_refused(old: Old) -> None:
     store = open_store(str(old.db), Path(old.env["PATHWAYS_KEY_FILE"]))
     with store.session(write=True, append=False) as session:
         session.execute(
-            "INSERT INTO pathways_schema VALUES (?, ?, ?)", (3, "2030-01-01", "from the future")
+            "INSERT INTO pathways_schema VALUES (?, ?, ?)",
+            (CURRENT + 1, "2030-01-01", "from the future"),
         )
     store.close()
     result = old("alerts")
     assert result.exit_code == 1
-    assert "has schema version 3, newer than this program's (2)" in result.output
+    assert (
+        f"has schema version {CURRENT + 1}, newer than this program's ({CURRENT})" in result.output
+    )
     assert old("db", "upgrade").exit_code == 1
 
 
@@ -121,7 +130,14 @@ def _made_older(store: Any) -> None:
     """A current store turned back into version 1's layout (what the migration finds)."""
     backend = store.backend
     with store.session(write=True, append=True) as session:
-        for table in ("pathways_schema", "pw_tracking", "pw1_youth", "pw1_follower", "pw1_log"):
+        for table in (
+            "pathways_schema",
+            "pathways_audit",
+            "pw_tracking",
+            "pw1_youth",
+            "pw1_follower",
+            "pw1_log",
+        ):
             session.execute(f"DROP TABLE {{p}}{table}")
         session.execute("ALTER TABLE {p}pathways_event_ids DROP COLUMN position")
         session.execute(
@@ -144,7 +160,7 @@ def test_the_migration_runs_on_every_backend(upgraded: Any) -> None:
     with pytest.raises(migrations.SchemaError, match="schema version 1"):
         migrations.check(store)
     applied = migrations.upgrade(store)
-    assert [m.version for m in applied] == [2]
+    assert [m.version for m in applied] == VERSIONS
     migrations.check(store)
     places = store.backend.event_places([str(r.event.id) for r in store.iter_log()])
     assert sorted(position for _, position in places.values()) == list(range(1, store.head() + 1))

@@ -46,6 +46,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("pathways.cli.export", "export"),
     "demo": ("pathways.cli.admin", "demo"),
     "db": ("pathways.cli.db", "db"),
+    "audit": ("pathways.cli.privacy", "audit"),
+    "retention": ("pathways.cli.privacy", "retention"),
+    "keys": ("pathways.cli.keys", "keys"),
 }
 
 
