@@ -197,3 +197,7 @@ def retention(
         ):
             receipt = app.erase(row.youth, "retention-expired", actor)
         print_receipt(receipt, verb=f"erased {row.youth}")
+    if app.store.erasure_pending:
+        from pathways.backends.sqlite import PENDING_MESSAGE
+
+        click.echo(f"warning: {PENDING_MESSAGE.format(path=app.store.location.display)}", err=True)
