@@ -195,7 +195,6 @@ def test_the_audit_log_is_append_only_in_the_database(sh: Cli) -> None:
     sh.ok("history", "EX-1", "--actor", "c-sm-1")
     before = sh.reads()
     store = open_store(sh.db)
-    refused = pytest.raises(Exception, match=APPEND_ONLY)
     statements = ["UPDATE {p}pathways_audit SET actor = 'nobody'", "DELETE FROM {p}pathways_audit"]
     if store.backend.name == "postgresql":
         statements.append("TRUNCATE {p}pathways_audit")
