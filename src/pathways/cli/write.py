@@ -238,6 +238,10 @@ def erase(
         click.echo(f"warning: {PENDING_MESSAGE.format(path=app.store.location.display)}", err=True)
 
 
+#: Seconds `erase --finish` waits for the readers that keep an erasure pending.
+FINISH_WAIT = 30.0
+
+
 def _finish(ctx: click.Context, youth: str | None) -> None:
     """`erase --finish`: the pending erasure's checkpoint, waiting for the readers."""
     if youth is not None:
@@ -247,10 +251,11 @@ def _finish(ctx: click.Context, youth: str | None) -> None:
     if not backend.erasure_pending():
         click.echo("no erasure is pending")
         return
-    if not backend.after_erasure(wait=30.0):
+    if not backend.after_erasure(wait=FINISH_WAIT):
         msg = (
             "the erasure is still pending: a connection has been reading the store for "
-            "more than 30 s; end it (a long export, an open sqlite3 shell?) and try again"
+            f"more than {FINISH_WAIT:.0f} s; end it (a long export, an open sqlite3 shell?) "
+            "and try again"
         )
         raise click.ClickException(msg)
     click.echo("the pending erasure is finished: no copy of the destroyed keys remains")
