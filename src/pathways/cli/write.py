@@ -207,9 +207,13 @@ def erase(
 
     Their data key is destroyed in the same transaction as the YouthErased
     event: birth date, name and notes can no longer be read in the store. A
-    backup taken before still holds the key until it expires. The
-    non-personal steps stay, and still count in anonymous statistics. Nothing
-    can be recorded for them afterwards.
+    backup taken before still holds the key, until the master key is rotated
+    (`pathways keys rotate`) and the old one destroyed. The non-personal steps
+    stay, and still count in anonymous statistics. Nothing can be recorded for
+    them afterwards. The erasure is audited. If another connection is reading
+    the store, the key's last bytes stay in SQLite's write-ahead log until it
+    ends: the erasure says it is pending, and the next command (or --finish)
+    completes it.
 
     \b
     Example:
