@@ -17,11 +17,17 @@ if TYPE_CHECKING:
     from pathways.api import Store
 
 
-def open(db: Any = None, key_file: Any = None, chain_key_file: Any = None) -> Store:
-    """Open a store for analysis (see `pathways.api`)."""
+def open(
+    db: Any = None,
+    key_file: Any = None,
+    chain_key_file: Any = None,
+    *,
+    actor: str | None = None,
+) -> Store:
+    """Open a store for analysis (see `pathways.api`); `actor`: who reads, for the audit."""
     from pathways.api import open as open_api
 
-    return open_api(db, key_file, chain_key_file)
+    return open_api(db, key_file, chain_key_file, actor=actor)
 
 
 __all__ = ["__version__", "open"]

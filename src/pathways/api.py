@@ -11,18 +11,24 @@ models, the same suppression of small groups.
 
 from __future__ import annotations
 
+import os
+import re
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from pathways.application import Pathways
+from pathways.application import Pathways, default_actor
+from pathways.domain.errors import UnknownYouth
+from pathways.domain.events.fields import CODE_PATTERN
 from pathways.projections import Views, attach, attach_inline
 from pathways.store import open_store
 
 if TYPE_CHECKING:
+    from pathways.audit import Trail
     from pathways.queries import YouthCard
 
 M = TypeVar("M", bound=BaseModel)
@@ -114,11 +120,33 @@ def _moment(value: date | datetime | str | None) -> str | None:
 
 
 class Store:
-    """A store opened for analysis (and for writing, through `app`)."""
+    """A store opened for analysis (and for writing, through `app`).
 
-    def __init__(self, app: Pathways, views: Views) -> None:
+    Every read of youths' pathways (`history`, `caseload`, `alerts`, `youth`, `youths`)
+    is audited as the command line's are (`pathways audit`): by `actor`, with the
+    `reason` given to the call, if any."""
+
+    def __init__(self, app: Pathways, views: Views, actor: str | None = None) -> None:
         self.app = app
         self.views = views
+        self.actor = actor or default_actor()
+
+    def _audited(
+        self, what: str, options: dict[str, Any], reason: str | None, youths: Sequence[str] = ()
+    ) -> AbstractContextManager[Trail]:
+        from pathways import audit
+
+        if reason is not None and not re.fullmatch(CODE_PATTERN, reason):
+            msg = f"reason '{reason}' is not a short code (e.g. urgent-court-request)"
+            raise ValueError(msg)
+        return audit.reading(
+            self.app.store,
+            actor=self.actor,
+            command=f"api {what}",
+            options=options,
+            reason=reason,
+            youths=youths,
+        )
 
     def close(self) -> None:
         self.views.close()
@@ -135,12 +163,22 @@ class Store:
         youth: str,
         as_of: date | str | None = None,
         known_at: date | datetime | str | None = None,
+        *,
+        reason: str | None = None,
     ) -> Rows[HistoryEvent]:
         from pathways import queries
+        from pathways.worklists import reference_problem
 
-        at = self.views.known_at(_moment(known_at))
+        options = {"as_of": _day(as_of), "known_at": _moment(known_at)}
+        with self._audited("history", options, reason) as trail:
+            problem = reference_problem(youth)
+            if problem is not None:
+                raise UnknownYouth(problem)
+            trail.saw([youth])
+            at = self.views.known_at(_moment(known_at))
+            found = queries.history(self.app, youth, _day(as_of), at)
         rows: Rows[HistoryEvent] = Rows(model=HistoryEvent)
-        for row in queries.history(self.app, youth, _day(as_of), at).rows:
+        for row in found.rows:
             data = row.as_dict()
             if data.pop("erased", False):
                 data["erased"] = True  # the last extra field, after `actor`
@@ -159,17 +197,21 @@ class Store:
         no_counsellor: bool = False,
         facility: str | None = None,
         territory: str | None = None,
+        reason: str | None = None,
     ) -> Rows[CaseloadRow]:
         """The caseload of a work list, as `pathways caseload --json` gives it (the
         filters of `pathways.queries.WorkList`, which combine; one that cannot hold
         raises `BadFilter`). `organisation="spip-35"` is the probation service's list."""
         from pathways.queries import WorkList, caseload
 
-        point = self.views.point(_day(as_of), _moment(known_at))
         work = WorkList(
             organisation, counsellor, youth, releasing_within, no_counsellor, facility, territory
         )
-        rows = caseload(self.views, point, work).rows
+        options = {"as_of": _day(as_of), "known_at": _moment(known_at), **_filters(work)}
+        with self._audited("caseload", options, reason) as trail:
+            point = self.views.point(_day(as_of), _moment(known_at))
+            rows = caseload(self.views, point, work).rows
+            trail.saw(row.youth for row in rows)
         return Rows((CaseloadRow(**row.as_dict()) for row in rows), CaseloadRow)
 
     def alerts(
@@ -186,12 +228,12 @@ class Store:
         no_counsellor: bool = False,
         facility: str | None = None,
         territory: str | None = None,
+        reason: str | None = None,
     ) -> Rows[AlertRow]:
         """The open alerts of a work list, most urgent first, as `pathways alerts --json`
         gives them (the filters of `caseload`, and `since`: open since that day or later)."""
         from pathways.queries import WorkList, alerts
 
-        point = self.views.point(_day(as_of), _moment(known_at))
         work = WorkList(
             organisation,
             counsellor,
@@ -203,7 +245,11 @@ class Store:
             since=_day(since),
             alert=alert,
         )
-        rows = alerts(self.views, point, work).rows
+        options = {"as_of": _day(as_of), "known_at": _moment(known_at), **_filters(work)}
+        with self._audited("alerts", options, reason) as trail:
+            point = self.views.point(_day(as_of), _moment(known_at))
+            rows = alerts(self.views, point, work).rows
+            trail.saw(row.youth for row in rows)
         return Rows((AlertRow(**row.as_dict()) for row in rows), AlertRow)
 
     def youth(
@@ -213,13 +259,25 @@ class Store:
         known_at: date | datetime | str | None = None,
         *,
         with_personal: bool = False,
+        reason: str | None = None,
     ) -> YouthCard:
         """One young person at a glance (`pathways youth`): `.as_dict()` is what
         `--json` prints; `UnknownYouth` if no view shows them at that point."""
         from pathways.queries import youth_card
+        from pathways.worklists import reference_problem
 
-        point = self.views.point(_day(as_of), _moment(known_at))
-        return youth_card(self.views, point, youth, with_personal=with_personal)
+        options = {
+            "as_of": _day(as_of),
+            "known_at": _moment(known_at),
+            "with_personal": with_personal,
+        }
+        with self._audited("youth", options, reason) as trail:
+            problem = reference_problem(youth)
+            if problem is not None:
+                raise UnknownYouth(problem)
+            trail.saw([youth])
+            point = self.views.point(_day(as_of), _moment(known_at))
+            return youth_card(self.views, point, youth, with_personal=with_personal)
 
     def outcomes(
         self,
@@ -245,18 +303,36 @@ class Store:
         rows = outcome_rows(cases, dimensions, cohort, threshold)
         return Rows((OutcomeRow(**row.as_dict()) for row in rows), OutcomeRow)
 
-    def youths(self) -> list[str]:
+    def youths(self, *, reason: str | None = None) -> list[str]:
         """The references of the registered youths (as known now)."""
-        return sorted(self.views.youths(self.views.point(), for_statistics=True))
+        with self._audited("youths", {}, reason) as trail:
+            found = sorted(self.views.youths(self.views.point(), for_statistics=True))
+            trail.saw(found)
+        return found
+
+
+def _filters(work: Any) -> dict[str, Any]:
+    """The filters of a work list, as the audit keeps them."""
+    from dataclasses import asdict
+
+    from pathways.worklists import reference_problem
+
+    found = {k: v for k, v in asdict(work).items() if v not in (None, False)}
+    if "youth" in found and reference_problem(found["youth"]) is not None:
+        found["youth"] = "(not a reference)"  # maybe a name: not kept
+    return found
 
 
 def open(
     db: str | Path | None = None,
     key_file: str | Path | None = None,
     chain_key_file: str | Path | None = None,
+    *,
+    actor: str | None = None,
 ) -> Store:
     """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's). Writes
-    need the chain key too (by default beside the master key file)."""
+    need the chain key too (by default beside the master key file). `actor` is who
+    reads, for the audit (default: $PATHWAYS_ACTOR, else the OS user name)."""
     store = open_store(
         None if db is None else str(db),
         None if key_file is None else Path(key_file),
@@ -264,7 +340,7 @@ def open(
     )
     attach_inline(store)
     app = Pathways(store)
-    return Store(app, attach(app))
+    return Store(app, attach(app), actor or os.environ.get("PATHWAYS_ACTOR"))
 
 
 def references(rows: Iterable[BaseModel]) -> list[str]:

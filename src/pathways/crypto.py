@@ -12,6 +12,13 @@
   reference always gives the same stream, but the id cannot be computed from
   a reference without the master key (unlike a uuid5). The reference itself is
   pseudonymous and stays in clear in the events, as DOMAIN.md section 3 has it.
+- **Rotation** (`pathways keys rotate`, `pathways.rotation`) re-wraps every data key
+  under a new master key, so that a backup taken before an erasure is useless once
+  the old master key is destroyed. Stream ids and export pseudonyms must not change,
+  and must not need the old key: a rotated key is 96 bytes, the new master key then
+  the two *identity keys* (`IDENTITY_PURPOSES`) that the first master key derived.
+  Neither unwraps a data key (HKDF is one-way), so keeping them keeps no old backup
+  readable.
 """
 
 from __future__ import annotations
@@ -43,6 +50,16 @@ KEY_CHECK_PLAINTEXT = b"pathways master key check v1"
 #: not a key, and is not read further.
 KEY_CHARACTERS = 44
 MAX_KEY_FILE_BYTES = 256
+#: A first master key, and a rotated one (the master key, then the identity keys).
+KEY_BYTES = 32
+ROTATED_KEY_BYTES = 96
+#: The keys derived for purposes that must survive a rotation, in the order a rotated
+#: key holds them (a new purpose that must survive one is added here, at the end).
+IDENTITY_PURPOSES = (b"pathways: stream ids", b"pathways: export pseudonyms")
+
+
+class KeyFileWarning(UserWarning):
+    """A key file that others may read."""
 
 
 def default_key_file() -> Path:
@@ -51,15 +68,23 @@ def default_key_file() -> Path:
 
 def new_master_key() -> str:
     """A fresh master key, as the base64 text kept in a key file or the environment."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    return key_text(secrets.token_bytes(KEY_BYTES))
 
 
-def write_key_file(path: Path) -> None:
-    """Create a key file readable by its owner only; never overwrite one."""
+def key_text(key: bytes) -> str:
+    """A key as the text of a key file (or of $PATHWAYS_MASTER_KEY)."""
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def write_key_file(path: Path, text: str | None = None) -> None:
+    """Create a key file readable by its owner only (a new key, or `text`); never
+    overwrite one. Flushed to the disk before it returns."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(new_master_key() + "\n")
+        handle.write((text or new_master_key()) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def load_master_key(key_file: Path | None = None) -> bytes:
@@ -71,6 +96,7 @@ def load_master_key(key_file: Path | None = None) -> bytes:
         source = str(path)
         try:
             with path.open("rb") as handle:  # a few bytes only: the path may be /dev/zero
+                _warn_if_shared(path, os.fstat(handle.fileno()).st_mode)
                 raw = handle.read(MAX_KEY_FILE_BYTES + 1)
         except FileNotFoundError:
             msg = (
@@ -94,10 +120,24 @@ def load_master_key(key_file: Path | None = None) -> bytes:
         key = base64.urlsafe_b64decode(text.strip().encode())
     except (binascii.Error, ValueError):
         key = b""
-    if len(key) != 32:
+    if len(key) not in (KEY_BYTES, ROTATED_KEY_BYTES):
         msg = f"the master key in {source} is malformed (expected 32 bytes in base64)"
         raise MasterKeyError(msg)
     return key
+
+
+def _warn_if_shared(path: Path, mode: int) -> None:
+    """A key file that the group or others may read is used, with a warning: the key
+    opens every young person's data."""
+    import stat
+    import warnings
+
+    if stat.S_ISREG(mode) and mode & 0o077:
+        msg = (
+            f"the master key file {path} may be read by others (mode "
+            f"{stat.S_IMODE(mode):04o}): make it yours alone with `chmod 600 {path}`"
+        )
+        warnings.warn(msg, KeyFileWarning, stacklevel=3)
 
 
 def _derive(master: bytes, purpose: bytes) -> bytes:
@@ -107,16 +147,41 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
 class KeyRing:
     """Everything the store does with keys."""
 
-    def __init__(self, master: bytes) -> None:
-        self._master = master
+    def __init__(self, key: bytes) -> None:
+        master = key[:KEY_BYTES]
+        if len(key) == ROTATED_KEY_BYTES:
+            kept = [key[i : i + KEY_BYTES] for i in range(KEY_BYTES, len(key), KEY_BYTES)]
+            self._identity = dict(zip(IDENTITY_PURPOSES, kept, strict=True))
+        else:
+            self._identity = {p: _derive(master, p) for p in IDENTITY_PURPOSES}
         self._wrap = AESGCM(_derive(master, b"pathways: wrapping data keys"))
-        self._ids = _derive(master, b"pathways: stream ids")
+        self._ids = self._identity[IDENTITY_PURPOSES[0]]
         self._check = AESGCM(_derive(master, b"pathways: key check"))
         self._cache: dict[uuid.UUID, AESGCM] = {}
 
     def derived(self, purpose: bytes) -> bytes:
-        """A key for one purpose (e.g. export pseudonyms), derived from the master key."""
-        return _derive(self._master, purpose)
+        """A key for one purpose (e.g. export pseudonyms) that survives rotations."""
+        found = self._identity.get(purpose)
+        if found is None:  # a bug: a new purpose must be in IDENTITY_PURPOSES
+            msg = f"no key for the purpose {purpose!r}: add it to IDENTITY_PURPOSES"
+            raise ValueError(msg)
+        return found
+
+    def rotated(self) -> bytes:
+        """A new key (96 bytes): a fresh master key, and this ring's identity keys."""
+        return secrets.token_bytes(KEY_BYTES) + b"".join(
+            self._identity[p] for p in IDENTITY_PURPOSES
+        )
+
+    def rewrap(self, stream: uuid.UUID, wrapped: bytes, other: KeyRing) -> bytes:
+        """A data key wrapped by this ring, wrapped by `other` instead."""
+        try:
+            key = self._wrap.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], stream.bytes)
+        except InvalidTag:
+            msg = "the master key does not open the data keys of this store"
+            raise MasterKeyError(msg) from None
+        nonce = secrets.token_bytes(NONCE_BYTES)
+        return nonce + other._wrap.encrypt(nonce, key, stream.bytes)
 
     # stream ids -------------------------------------------------------------
     def stream_id(self, reference: str) -> uuid.UUID:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from pathways import audit
 from pathways.domain.errors import StoreError
 from pathways.projections.layout import LAYOUT
 
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from pathways.backends.base import Backend, Session
     from pathways.store import Store
 
-#: The version of the schema this program reads and writes.
-CURRENT = 3
 TABLE = "pathways_schema"
 
 
@@ -99,6 +98,7 @@ def create(store: Store) -> None:
     with store.session(write=True, append=False) as session:
         _table(session)
         create_read_models(session)
+        audit.create_table(session)
         _mark(session, CURRENT, "created")
 
 
@@ -209,16 +209,29 @@ def _to_3(session: Session, store: Store) -> None:
         after = links[-1].position
 
 
+def _audit(session: Session, store: Store) -> None:
+    """The append-only audit log of reads (`pathways_audit`, issue 12)."""
+    audit.create_table(session)
+
+
 def _nothing(session: Session, store: Store) -> None:
     return
 
 
-#: What `upgrade` reports when it rebuilt read models of another layout.
-READ_MODELS = Migration(CURRENT, "read models rebuilt in this program's layout", _nothing)
+#: The audit log's migration. Numbered 4: version 3 (the chained hashes of issue 12) is
+#: made on another branch; a renumbering is this constant alone.
+AUDIT_VERSION = 4
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "event positions in the id index; read models by youth, in generations", _to_2, True
     ),
     Migration(3, "the chain of tamper evidence over every event", _to_3, chain=True),
+    Migration(AUDIT_VERSION, "the audit log of reads (pathways_audit, append-only)", _audit),
 )
+
+#: The version of the schema this program reads and writes: its last migration's.
+CURRENT = MIGRATIONS[-1].version
+
+#: What `upgrade` reports when it rebuilt read models of another layout.
+READ_MODELS = Migration(CURRENT, "read models rebuilt in this program's layout", _nothing)

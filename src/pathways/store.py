@@ -120,10 +120,19 @@ def _check_master_key(backend: Backend, keys: KeyRing) -> None:
             _check_master_key(backend, keys)  # another process wrote it first
         return
     if not keys.verify_key_check(found):
-        msg = (
-            f"the master key does not open the store {backend.location.display}: "
-            f"it was created with another key (check $PATHWAYS_MASTER_KEY or the key file)"
-        )
+        rotated = backend.meta("key-rotated")
+        if rotated is not None:
+            msg = (
+                f"the master key does not open the store {backend.location.display}: its "
+                f"master key was rotated at {rotated.decode()[:19]} UTC (`pathways keys "
+                f"rotate`), and this key is not the new one. Give the new key file (the "
+                f"old key, kept as KEYFILE.old until it is destroyed, no longer opens it)"
+            )
+        else:
+            msg = (
+                f"the master key does not open the store {backend.location.display}: "
+                f"it was created with another key (check $PATHWAYS_MASTER_KEY or the key file)"
+            )
         raise MasterKeyError(msg)
 
 
@@ -160,6 +169,9 @@ class Store:
         self.backend = backend_for(location)
         self._wrapped = _WrappedKeys(self.backend)
         self.projectors: list[Projector] = []
+        #: the last erasure's bytes may remain in the database's files (a reader kept
+        #: them: `Backend.after_erasure`), until a later command or `erase --finish`
+        self.erasure_pending = False
         try:
             self.backend.open(create=create)
         except PersistenceError as error:
@@ -186,6 +198,11 @@ class Store:
         if self._keys is None:
             raise MasterKeyError(self._key_problem)
         return self._keys
+
+    def rekey(self, key: bytes) -> None:
+        """Use a new master key (after a rotation: `pathways.rotation`)."""
+        self._keys = KeyRing(key)
+        self._wrapped = _WrappedKeys(self.backend)
 
     @property
     def chain(self) -> Chain:
@@ -401,6 +418,10 @@ class Store:
                     new_keys.append((write.stream, self.keys.new_data_key(write.stream)))
                     self._wrapped.found[write.stream] = new_keys[-1][1]
             session.on_rollback.append(lambda: self._forget_all(s for s, _ in new_keys))
+            if new_keys:
+                # Under the append lock: a key rotated since this store was opened would
+                # leave these data keys wrapped by a destroyed key.
+                _check_master_key(self.backend, self.keys)
             meta = codec.meta(actor, now)
             encoded = [self._written(w, actor, now, meta) for w in writes]
             session.executemany(
@@ -441,7 +462,7 @@ class Store:
 
     def _after_erasure(self, streams: Sequence[uuid.UUID]) -> None:
         self._forget_all(streams)
-        self.backend.after_erasure()
+        self.erasure_pending = not self.backend.after_erasure()
 
 
 def open_store(

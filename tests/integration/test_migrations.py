@@ -25,6 +25,10 @@ from pathways.store import open_store
 from pathways.verify import verify
 
 V1 = FIXTURES / "store-v1"
+CURRENT = migrations.CURRENT
+AUDIT = migrations.AUDIT_VERSION
+#: Every migration, in order (the versions a version-1 store goes through).
+VERSIONS = [m.version for m in migrations.MIGRATIONS]
 
 
 class Old:
@@ -64,18 +68,19 @@ def test_a_store_of_an_older_version_is_refused_with_what_to_do(old: Old) -> Non
     for command in (["alerts"], ["history", "Y-2026-0043"], record):
         result = old(*command)
         assert result.exit_code == 1, result.output
-        assert "has schema version 1, this program uses 3" in result.output
+        assert f"has schema version 1, this program uses {CURRENT}" in result.output
         assert "pathways db upgrade" in result.output
-    assert "schema         1 (this program: 3" in old.ok("info")
+    assert f"schema         1 (this program: {CURRENT}" in old.ok("info")
 
 
 def test_db_status_says_what_is_pending(old: Old) -> None:
     out = old.ok("db", "status")
-    assert "version 1 (this program: 3)" in out
+    assert f"version 1 (this program: {CURRENT})" in out
     assert "pending      2  event positions in the id index" in out
     assert "pending      3  the chain of tamper evidence over every event" in out
+    assert f"pending      {AUDIT}  the audit log of reads" in out
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["program"], status["applied"]) == (1, 3, [])
+    assert (status["version"], status["program"], status["applied"]) == (1, CURRENT, [])
 
 
 def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> None:
@@ -84,7 +89,8 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     assert f"chain key written to {old.chain_key} (readable by you only)" in out
     assert "applied 2: event positions in the id index" in out
     assert "applied 3: the chain of tamper evidence over every event" in out
-    assert "the store is at schema version 3" in out
+    assert f"applied {AUDIT}: the audit log of reads" in out
+    assert f"the store is at schema version {CURRENT}" in out
     assert old.chain_key.stat().st_mode & 0o777 == 0o600
     # every event stored under version 1 is chained: verify finds the log intact
     assert old.ok("verify").endswith(": the log is intact\n")
@@ -99,8 +105,8 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     # the id index knows every event's position: retracting by id works at once
     assert "nothing to do" in old.ok("db", "upgrade")
     status = json.loads(old.ok("db", "status", "--json"))
-    assert (status["version"], status["pending"]) == (3, [])
-    assert [a["version"] for a in status["applied"]] == [2, 3]
+    assert (status["version"], status["pending"]) == (CURRENT, [])
+    assert [a["version"] for a in status["applied"]] == VERSIONS
 
 
 def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:
@@ -120,12 +126,15 @@ def test_a_store_newer_than_the_program_is_refused(old: Old) -> None:
     store = open_store(str(old.db), Path(str(old.env["PATHWAYS_KEY_FILE"])))
     with store.session(write=True, append=False) as session:
         session.execute(
-            "INSERT INTO pathways_schema VALUES (?, ?, ?)", (4, "2030-01-01", "from the future")
+            "INSERT INTO pathways_schema VALUES (?, ?, ?)",
+            (CURRENT + 1, "2030-01-01", "from the future"),
         )
     store.close()
     result = old("alerts")
     assert result.exit_code == 1
-    assert "has schema version 4, newer than this program's (3)" in result.output
+    assert (
+        f"has schema version {CURRENT + 1}, newer than this program's ({CURRENT})" in result.output
+    )
     assert old("db", "upgrade").exit_code == 1
 
 
@@ -136,8 +145,15 @@ def _made_older(store: Any) -> None:
     """A current store turned back into version 1's layout (what the migration finds)."""
     backend = store.backend
     with store.session(write=True, append=True) as session:
-        tables = ("pathways_schema", "pathways_chain", "pw_tracking", "pw1_youth", "pw1_follower")
-        for table in (*tables, "pw1_log"):
+        for table in (
+            "pathways_schema",
+            "pathways_audit",
+            "pathways_chain",
+            "pw_tracking",
+            "pw1_youth",
+            "pw1_follower",
+            "pw1_log",
+        ):
             session.execute(f"DROP TABLE {{p}}{table}")
         session.execute("ALTER TABLE {p}pathways_event_ids DROP COLUMN position")
         session.execute(
@@ -160,7 +176,7 @@ def test_the_migration_runs_on_every_backend(upgraded: Any) -> None:
     with pytest.raises(migrations.SchemaError, match="schema version 1"):
         migrations.check(store)
     applied = migrations.upgrade(store)
-    assert [m.version for m in applied] == [2, 3]
+    assert [m.version for m in applied] == VERSIONS
     migrations.check(store)
     places = store.backend.event_places([str(r.event.id) for r in store.iter_log()])
     assert sorted(position for _, position in places.values()) == list(range(1, store.head() + 1))

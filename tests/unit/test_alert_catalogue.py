@@ -30,6 +30,7 @@ def test_every_threshold_of_an_alert_is_a_setting_with_its_default() -> None:
     assert set(reference.DEFAULT_THRESHOLDS) == {
         *alert_catalogue.ALERT_THRESHOLDS,
         "suppression.min-n",
+        "retention.days",
     }
 
 

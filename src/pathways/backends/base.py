@@ -142,6 +142,11 @@ class Session(ABC):
         """Insert events in this order; their log positions. A (stream, version) already
         stored raises eventsourcing's IntegrityError (the session then rolls back)."""
 
+    def update_keys(self, rows: Sequence[tuple[bytes, str]]) -> None:
+        """Replace wrapped keys ((wrapped, stream hex) rows: a master-key rotation); a
+        backend that can overwrite the old bytes says so first."""
+        self.executemany("UPDATE {p}pathways_keys SET wrapped = ? WHERE stream = ?", rows)
+
     def delete_keys(self, streams: Sequence[uuid.UUID]) -> None:
         """Destroy wrapped keys (crypto-shredding); a backend that can overwrite the freed
         bytes says so first (SQLite's `secure_delete`)."""
@@ -264,9 +269,15 @@ class Backend(ABC):
 
     # erasure ----------------------------------------------------------------------
     @abstractmethod
-    def after_erasure(self) -> None:
+    def after_erasure(self, wait: float | None = None) -> bool:
         """Run after an erasure has committed, to remove what remains of the destroyed
-        key's bytes in the database's files (its docstring says what it does)."""
+        key's bytes in the database's files (its docstring says what it does), waiting
+        up to `wait` seconds for what stands in the way; False if it is still pending."""
+
+    def erasure_pending(self) -> bool:
+        """Whether an erasure's bytes may remain in the database's files (see
+        `after_erasure`)."""
+        return False
 
     # SQL on the store's tables: `?` and `{p}` become the placeholder and the prefix --
     def stream_param(self, stream: uuid.UUID) -> Any:

@@ -168,10 +168,13 @@ class MemoryBackend(SQLiteBackend):
         event.listen(pool, "checkin", lambda *_: _release(lock))
         return pool
 
-    def after_erasure(self) -> None:
+    def after_erasure(self, wait: float | None = None) -> bool:
         """Nothing to do: the database has no file nor write-ahead log; the deletion ran
         with `secure_delete`, which overwrites the freed bytes in memory."""
-        return
+        return True
+
+    def erasure_pending(self) -> bool:
+        return False
 
 
 BACKEND = MemoryBackend

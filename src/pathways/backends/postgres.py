@@ -253,11 +253,11 @@ class PostgresBackend(Backend):
                 cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock_name,))
             yield PostgresSession(self, cursor, write=write, append=append)
 
-    def after_erasure(self) -> None:
+    def after_erasure(self, wait: float | None = None) -> bool:
         """Nothing: the deleted key's row stays in its page (and in the write-ahead
         log) until PostgreSQL reuses the space after a VACUUM; the key itself is
         unreadable without the master key, like in any backup."""
-        return
+        return True
 
 
 BACKEND = PostgresBackend

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,6 +77,10 @@ class SQLiteSession(Session):
         self.cursor.execute("PRAGMA secure_delete = ON")
         super().delete_keys(streams)
 
+    def update_keys(self, rows: Sequence[tuple[bytes, str]]) -> None:
+        self.cursor.execute("PRAGMA secure_delete = ON")
+        super().update_keys(rows)
+
 
 class SQLiteBackend(Backend):
     """A SQLite file: the events, our tables and the read models in one file."""
@@ -127,6 +132,10 @@ class SQLiteBackend(Backend):
         self._open_datastore(create=create)
         if create:
             return
+        if self.erasure_pending() and not self.after_erasure(wait=0.2):
+            import warnings
+
+            warnings.warn(PENDING_MESSAGE.format(path=path), ErasurePending, stacklevel=2)
         try:
             found = self.rows(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
@@ -202,19 +211,64 @@ class SQLiteBackend(Backend):
 
         return sqlite.dialect()
 
-    def after_erasure(self) -> None:
+    @property
+    def pending_file(self) -> Path:
+        """Beside the store while an erasure's bytes may remain in its write-ahead log."""
+        return Path(self.location.target + PENDING_SUFFIX)
+
+    def erasure_pending(self) -> bool:
+        return self.pending_file.exists()
+
+    def after_erasure(self, wait: float | None = None) -> bool:
         """Copy the write-ahead log into the database and empty it, so that the old
         page holding a destroyed key does not linger in the -wal file (the deletion
-        itself ran with `secure_delete`, which overwrites the freed bytes)."""
-        connection = sqlite3.connect(self.uri, uri=True, timeout=30)
+        itself ran with `secure_delete`, which overwrites the freed bytes).
+
+        A connection reading an older snapshot keeps the log from being emptied:
+        SQLite then answers the checkpoint "busy". It is tried again for `wait`
+        seconds (`ERASURE_WAIT`); if readers remain, the erasure is *pending*: a file
+        beside the store says so, every later opening of the store tries again, and
+        `pathways erase --finish` waits for it. False while it is pending."""
+        done = self._checkpoint(ERASURE_WAIT if wait is None else wait)
+        if done:
+            self.pending_file.unlink(missing_ok=True)
+        elif not self.pending_file.exists():
+            os.close(os.open(self.pending_file, os.O_WRONLY | os.O_CREAT, 0o600))
+        return done
+
+    def _checkpoint(self, wait: float) -> bool:
+        """PRAGMA wal_checkpoint(TRUNCATE) until it is complete (busy = 0), or `wait`."""
+        deadline = time.monotonic() + wait
+        connection = sqlite3.connect(self.uri, uri=True, timeout=min(max(wait, 0.01), 1.0))
         try:
-            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            while True:
+                try:
+                    busy, _, _ = connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+                except sqlite3.OperationalError:  # locked by a writer past the timeout
+                    busy = 1
+                if busy == 0:
+                    return True
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(0.05)
         finally:
             connection.close()
 
 
 #: Seconds a write waits for another's lock before it fails (SQLite's busy timeout).
 LOCK_TIMEOUT = 30
+#: Seconds an erasure waits for the readers that keep its write-ahead log from emptying.
+ERASURE_WAIT = 10.0
+PENDING_SUFFIX = ".erasure-pending"
+PENDING_MESSAGE = (
+    "an erasure is pending: another connection has been reading {path} since before it, "
+    "so the destroyed key's bytes may remain in its write-ahead log; it is finished by "
+    "the next command once that reader ends, or by `pathways erase --finish`"
+)
+
+
+class ErasurePending(UserWarning):
+    """An erasure whose key's bytes may remain in the write-ahead log (see above)."""
 
 
 def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:

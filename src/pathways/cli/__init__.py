@@ -48,6 +48,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "db": ("pathways.cli.db", "db"),
     "migrate": ("pathways.cli.migrate", "migrate"),
     "verify": ("pathways.cli.verify", "verify"),
+    "audit": ("pathways.cli.privacy", "audit"),
+    "retention": ("pathways.cli.privacy", "retention"),
+    "keys": ("pathways.cli.keys", "keys"),
 }
 
 

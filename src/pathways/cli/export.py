@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -11,7 +12,16 @@ from typing import Any, TypeVar
 
 import click
 
-from pathways.cli.common import DATE, finish_progress, open_app, open_views, wait_for_option
+from pathways.audit import EVERY_YOUTH
+from pathways.cli.auditing import audited, reason_option
+from pathways.cli.common import (
+    DATE,
+    finish_progress,
+    open_app,
+    open_views,
+    read_actor_option,
+    wait_for_option,
+)
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.progress import SILENT, Progress
 
@@ -32,12 +42,26 @@ def _privacy_options(func: Any) -> Any:
 
 
 def _output_option(func: Any) -> Any:
+    """`--output`, and who exports and why (every export is audited: `pathways audit`)."""
+    func = reason_option(read_actor_option(func))
     return click.option(
         "--output",
         "-o",
         type=click.Path(dir_okay=False, writable=True),
         help="The file to write (default: standard output; required for Parquet).",
     )(func)
+
+
+def _audited(ctx: click.Context, what: str, options: dict[str, Any], **given: Any) -> Any:
+    """The audit of an export: every youth of the log (up to the position it reads)."""
+    return audited(
+        ctx,
+        f"export {what}",
+        options,
+        actor=given["actor"],
+        reason=given["reason"],
+        youths=[EVERY_YOUTH],
+    )
 
 
 @contextmanager
@@ -47,14 +71,24 @@ def _opened(output: str | None, private: bool = False) -> Any:
         yield sys.stdout
         return
     if private:
-        import os
-
-        descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        handle = os.fdopen(descriptor, "w", encoding="utf-8", newline="")
+        handle = os.fdopen(_owner_only(output), "w", encoding="utf-8", newline="")
     else:
         handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115
     with handle:
         yield handle
+
+
+def _owner_only(output: str) -> int:
+    """Open (create, or empty) a file readable by its owner only, whatever mode it had:
+    `O_CREAT`'s mode applies to a new file only, so an existing 0644 file is narrowed
+    before anything is written into it. The open descriptor."""
+    descriptor = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    except OSError:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def _counted(rows: Iterator[T], progress: Progress, total: int | None) -> Iterator[T]:
@@ -121,6 +155,8 @@ def events(
     with_personal: bool,
     with_references: bool,
     output: str | None,
+    actor: str,
+    reason: str | None,
 ) -> None:
     """The event log: every event with its id, type, fields, recorded at/by and position.
 
@@ -141,22 +177,30 @@ def events(
         write_parquet,
     )
 
-    at = resolve_known_at(ctx, known_at)
-    app = open_app(ctx)
-    privacy = Privacy(personal=with_personal, references=with_references)
+    options: dict[str, Any] = {
+        "format": fmt,
+        "as_of": as_of,
+        "known_at": known_at,
+        "with_personal": with_personal,
+        "with_references": with_references,
+    }
+    with _audited(ctx, "events", options, actor=actor, reason=reason):
+        at = resolve_known_at(ctx, known_at)
+        app = open_app(ctx)
+        privacy = Privacy(personal=with_personal, references=with_references)
+        if fmt == "parquet" and output is None:
+            msg = "--output is required for Parquet"
+            raise click.UsageError(msg)
+        options["upto"] = at.upto if at is not None else app.store.head()
     whole = at is None and as_of is None and app.progress is not SILENT
     total = app.store.count_events() if whole else None
     rows = _counted(iter_log(app.store, privacy, at, as_of), app.progress, total)
     start = time.perf_counter()
     if fmt == "parquet":
-        if output is None:
-            msg = "--output is required for Parquet"
-            raise click.UsageError(msg)
-        count = write_parquet(rows, output, log_columns(privacy))
+        assert output is not None
         if with_personal:
-            import os
-
-            os.chmod(output, 0o600)
+            os.close(_owner_only(output))  # before a byte of personal data is written
+        count = write_parquet(rows, output, log_columns(privacy))
     else:
         with _opened(output, private=with_personal) as handle:
             if fmt == "jsonl":
@@ -178,7 +222,15 @@ def events(
 @click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
 @_output_option
 @click.pass_context
-def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: str | None) -> None:
+def process_log(
+    ctx: click.Context,
+    /,
+    fmt: str,
+    with_references: bool,
+    output: str | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     """A process-mining event log: one row per step, one case per young person.
 
     Columns case:concept:name, concept:name (the event type), time:timestamp
@@ -192,9 +244,13 @@ def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: 
     from pathways.exports import Privacy
     from pathways.mining import pathways, write_process_csv, write_xes
 
-    app = open_app(ctx)
-    start = time.perf_counter()
-    found, _measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
+    options: dict[str, Any] = {"format": fmt, "with_references": with_references}
+    with _audited(ctx, "process-log", options, actor=actor, reason=reason):
+        app = open_app(ctx)
+        start = time.perf_counter()
+        privacy = Privacy(references=with_references)
+        found, _measures = _read(app, lambda: pathways(app.store, privacy))
+        options["upto"] = app.store.head()
     app.progress.phase("write", None)
     with _opened(output) as handle:
         count = (write_xes if fmt == "xes" else write_process_csv)(found, handle)
@@ -206,7 +262,14 @@ def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: 
 @click.option("--with-references", is_flag=True, help="Youths named by reference, not pseudonym.")
 @_output_option
 @click.pass_context
-def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> None:
+def ocel_(
+    ctx: click.Context,
+    /,
+    with_references: bool,
+    output: str | None,
+    actor: str,
+    reason: str | None,
+) -> None:
     """An object-centric event log (OCEL 2.0 JSON): youths, custodies, programmes, measures.
 
     \b
@@ -218,9 +281,13 @@ def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> N
     from pathways.exports import Privacy
     from pathways.mining import ocel, pathways
 
-    app = open_app(ctx)
-    start = time.perf_counter()
-    found, measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
+    options: dict[str, Any] = {"with_references": with_references}
+    with _audited(ctx, "ocel", options, actor=actor, reason=reason):
+        app = open_app(ctx)
+        start = time.perf_counter()
+        privacy = Privacy(references=with_references)
+        found, measures = _read(app, lambda: pathways(app.store, privacy))
+        options["upto"] = app.store.head()
     app.progress.phase("write", None)
     document = ocel(found, measures)
     # json.dumps, not json.dump: only the one-shot encoder is the C one (3x faster).
@@ -276,6 +343,8 @@ def survival(
     known_at: str | None,
     with_references: bool,
     output: str | None,
+    actor: str,
+    reason: str | None,
 ) -> None:
     """A survival table for lifelines: one row per release, a duration and an observed flag.
 
@@ -290,10 +359,21 @@ def survival(
     from pathways.exports import Privacy, Pseudonyms
     from pathways.mining import SURVIVAL_COLUMNS, survival_rows
 
-    views = open_views(ctx)
-    point = views.point(as_of, known_at)
-    start = time.perf_counter()
-    cases = views.cases(point, first, last or point.as_of, cohort)
+    options: dict[str, Any] = {
+        "outcome": outcome,
+        "cohort": cohort,
+        "from": first,
+        "to": last,
+        "as_of": as_of,
+        "known_at": known_at,
+        "with_references": with_references,
+    }
+    with _audited(ctx, "survival", options, actor=actor, reason=reason):
+        views = open_views(ctx)
+        point = views.point(as_of, known_at)
+        start = time.perf_counter()
+        cases = views.cases(point, first, last or point.as_of, cohort)
+        options["upto"] = point.position
     pseudonym = Pseudonyms(views.app.store, Privacy(references=with_references))
     rows = _counted(survival_rows(cases, outcome, cohort, pseudonym), views.app.progress, None)
     with _opened(output) as handle:

@@ -10,7 +10,15 @@ import click
 if TYPE_CHECKING:
     from pathways.domain.time import KnownAt
 
-from pathways.cli.common import DATE, actor_option, open_app, open_views, print_receipt
+from pathways.cli.auditing import audited, reason_option
+from pathways.cli.common import (
+    DATE,
+    actor_option,
+    open_app,
+    open_views,
+    print_receipt,
+    read_actor_option,
+)
 from pathways.cli.output import emit, output_options
 
 
@@ -48,6 +56,8 @@ def known_at_option(func: Any) -> Any:
     "--as-of", type=DATE, help="The pathway as it stood on that date (retracted steps left out)."
 )
 @known_at_option
+@read_actor_option
+@reason_option
 @output_options
 @click.pass_context
 def history(
@@ -55,6 +65,8 @@ def history(
     youth: str,
     as_of: date | None,
     known_at: str | None,
+    actor: str,
+    reason: str | None,
     fmt: str | None,
     with_meta: bool,
 ) -> None:
@@ -71,9 +83,16 @@ def history(
       pathways history Y-2026-0042 --nl > y42.jsonl
     """
     from pathways.queries import HISTORY_COLUMNS, history
+    from pathways.worklists import reference_problem
 
-    at = resolve_known_at(ctx, known_at)
-    found = history(open_app(ctx), youth, as_of, at)
+    options = {"as_of": as_of, "known_at": known_at, "format": fmt}
+    with audited(ctx, "history", options, actor=actor, reason=reason) as trail:
+        problem = reference_problem(youth)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="YOUTH")
+        trail.saw([youth])
+        at = resolve_known_at(ctx, known_at)
+        found = history(open_app(ctx), youth, as_of, at)
     rows = [row.as_dict() for row in found.rows]
     if fmt is None:
         rows = [_table_row(row) for row in rows]

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from pathways.cli.auditing import audited, reason_option
 from pathways.cli.common import (
     DATE,
     actor_given,
@@ -21,6 +22,7 @@ from pathways.cli.common import (
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alert_catalogue import ALERT_CODES
+from pathways.worklists import reference_problem
 
 #: What a caseload table shows for a youth no Mission Locale follows.
 NONE = "none"
@@ -102,6 +104,7 @@ def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) ->
 @_view_options
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
 @read_actor_option
+@reason_option
 @output_options
 @click.pass_context
 def caseload(
@@ -110,6 +113,7 @@ def caseload(
     as_of: date | None,
     known_at: str | None,
     actor: str,
+    reason: str | None,
     fmt: str | None,
     with_meta: bool,
     **filters: Any,
@@ -130,9 +134,13 @@ def caseload(
     """
     from pathways.queries import CASELOAD_COLUMNS, caseload, dicts
 
-    views = open_views(ctx)
-    point = views.point(as_of, known_at)
-    rows = dicts(_read(views, point, caseload, _work_list(ctx, filters, actor)))
+    options = {"as_of": as_of, "known_at": known_at, **filters}
+    with audited(ctx, "caseload", options, actor=actor, reason=reason) as trail:
+        views = open_views(ctx)
+        point = views.point(as_of, known_at)
+        listed = _read(views, point, caseload, _work_list(ctx, filters, actor))
+        trail.saw(row.youth for row in listed)
+    rows = dicts(listed)
     if fmt is None:  # a table names the youths no Mission Locale follows
         rows = [{**row, "organisation": row["organisation"] or NONE} for row in rows]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
@@ -149,6 +157,7 @@ def caseload(
 @click.option("--alert", "code", type=click.Choice(ALERT_CODES), help="Only this alert.")
 @click.option("--mine", is_flag=True, help="Only my youths (the counsellor code is --actor).")
 @read_actor_option
+@reason_option
 @output_options
 @click.pass_context
 def alerts(
@@ -159,6 +168,7 @@ def alerts(
     since: date | None,
     code: str | None,
     actor: str,
+    reason: str | None,
     fmt: str | None,
     with_meta: bool,
     **filters: Any,
@@ -179,10 +189,14 @@ def alerts(
     """
     from pathways.queries import ALERT_COLUMNS, alerts, dicts
 
-    views = open_views(ctx)
-    point = views.point(as_of, known_at)
-    work = _work_list(ctx, filters, actor, since=since, alert=code)
-    rows = dicts(_read(views, point, alerts, work))
+    options = {"as_of": as_of, "known_at": known_at, "since": since, "alert": code, **filters}
+    with audited(ctx, "alerts", options, actor=actor, reason=reason) as trail:
+        views = open_views(ctx)
+        point = views.point(as_of, known_at)
+        work = _work_list(ctx, filters, actor, since=since, alert=code)
+        listed = _read(views, point, alerts, work)
+        trail.saw(row.youth for row in listed)
+    rows = dicts(listed)
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
 
@@ -192,9 +206,17 @@ def alerts(
 @click.option("--on", "on", type=DATE, help="Date of the acknowledgement (default: today).")
 @click.option("--note", help="What was done (personal: encrypted with the youth's key).")
 @actor_option
+@reason_option
 @click.pass_context
 def acknowledge(
-    ctx: click.Context, /, youth: str, alert: str, on: date | None, note: str | None, actor: str
+    ctx: click.Context,
+    /,
+    youth: str,
+    alert: str,
+    on: date | None,
+    note: str | None,
+    actor: str,
+    reason: str | None,
 ) -> None:
     """Acknowledge an open alert: it disappears until its anchor changes.
 
@@ -204,5 +226,12 @@ def acknowledge(
     Example:
       pathways acknowledge Y-2026-0042 handover-pending --note "called ML Redon"
     """
-    receipt = open_app(ctx).acknowledge(youth, alert, actor, on, note)
+    # the note is personal: the audit says only that one was given
+    options = {"alert": alert, "on": on, "note": "given" if note else None}
+    with audited(ctx, "acknowledge", options, actor=actor, reason=reason) as trail:
+        problem = reference_problem(youth)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="YOUTH")
+        trail.saw([youth])
+        receipt = open_app(ctx).acknowledge(youth, alert, actor, on, note)
     print_receipt(receipt, verb="acknowledged")

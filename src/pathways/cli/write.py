@@ -9,6 +9,8 @@ from typing import Any
 import click
 
 from pathways.application import decoded
+from pathways.backends.sqlite import PENDING_MESSAGE
+from pathways.cli.auditing import audited
 from pathways.cli.common import (
     DATE,
     actor_option,
@@ -176,32 +178,88 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
 
 
 @click.command()
-@click.argument("youth")
+@click.argument("youth", required=False)
 @click.option(
     "--reason",
-    required=True,
-    help="Why, as a short code (e.g. request, retention-expired); no free text.",
+    help="Why, as a short code (e.g. request, retention-expired); no free text. Required.",
 )
 @click.option("--on", "on", type=DATE, help="Date of the erasure (default: today).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--finish",
+    is_flag=True,
+    help="Finish a pending erasure (whose key's bytes a reader kept in the write-ahead "
+    "log), waiting up to 30 s for the readers; no YOUTH.",
+)
 @actor_option
 @click.pass_context
 def erase(
-    ctx: click.Context, /, youth: str, reason: str, on: date | None, yes: bool, actor: str
+    ctx: click.Context,
+    /,
+    youth: str | None,
+    reason: str | None,
+    on: date | None,
+    yes: bool,
+    finish: bool,
+    actor: str,
 ) -> None:
     """Erase a young person's personal data for good (crypto-shredding).
 
     Their data key is destroyed in the same transaction as the YouthErased
     event: birth date, name and notes can no longer be read in the store. A
-    backup taken before still holds the key until it expires. The
-    non-personal steps stay, and still count in anonymous statistics. Nothing
-    can be recorded for them afterwards.
+    backup taken before still holds the key, until the master key is rotated
+    (`pathways keys rotate`) and the old one destroyed. The non-personal steps
+    stay, and still count in anonymous statistics. Nothing can be recorded for
+    them afterwards. The erasure is audited. If another connection is reading
+    the store, the key's last bytes stay in SQLite's write-ahead log until it
+    ends: the erasure says it is pending, and the next command (or --finish)
+    completes it.
 
     \b
     Example:
       pathways erase Y-2026-0042 --reason request
+      pathways erase --finish
     """
+    from pathways.guard import require_admin
+
+    if finish:
+        _finish(ctx, youth)
+        return
+    if youth is None or reason is None:
+        missing = "YOUTH" if youth is None else "--reason"
+        msg = f"missing {missing}: pathways erase YOUTH --reason CODE (or --finish)"
+        raise click.UsageError(msg)
+    app = open_app(ctx)
+    require_admin(actor, store=app.store)
     if not yes:
         click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
-    receipt = open_app(ctx).erase(youth, reason, actor, on)
+    with audited(
+        ctx, "erase", {"on": on}, actor=actor, reason=reason, youths=[youth], outcome="erased"
+    ):
+        receipt = app.erase(youth, reason, actor, on)
     print_receipt(receipt, verb="erased")
+    if app.store.erasure_pending:
+        click.echo(f"warning: {PENDING_MESSAGE.format(path=app.store.location.display)}", err=True)
+
+
+#: Seconds `erase --finish` waits for the readers that keep an erasure pending.
+FINISH_WAIT = 30.0
+
+
+def _finish(ctx: click.Context, youth: str | None) -> None:
+    """`erase --finish`: the pending erasure's checkpoint, waiting for the readers."""
+    if youth is not None:
+        msg = "--finish takes no YOUTH: it finishes the erasures already recorded"
+        raise click.UsageError(msg)
+    backend = open_app(ctx).store.backend
+    if not backend.erasure_pending():
+        click.echo("no erasure is pending")
+        return
+    if not backend.after_erasure(wait=FINISH_WAIT):
+        msg = (
+            "the erasure is still pending: a connection has been reading the store for "
+            f"more than {FINISH_WAIT:.0f} s; end it (a long export, an open sqlite3 shell?) "
+            "and try again"
+        )
+        raise click.ClickException(msg)
+    click.echo("the pending erasure is finished: no copy of the destroyed keys remains")

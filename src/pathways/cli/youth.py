@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pathways.cli.common import DATE, open_views
+from pathways.cli.auditing import audited, reason_option
+from pathways.cli.common import DATE, open_views, read_actor_option
 from pathways.cli.read import known_at_option
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ LABEL = 14
     "the young person's key.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@read_actor_option
+@reason_option
 @click.pass_context
 def youth(
     ctx: click.Context,
@@ -42,6 +45,8 @@ def youth(
     known_at: str | None,
     with_personal: bool,
     as_json: bool,
+    actor: str,
+    reason: str | None,
 ) -> None:
     """One young person at a glance: residence, age, support, custody or supervision,
     release plan, rights obtained and missing, care referrals, programme or situation
@@ -58,11 +63,15 @@ def youth(
     from pathways.queries import youth_card
     from pathways.worklists import reference_problem
 
-    problem = reference_problem(reference)
-    if problem is not None:
-        raise click.BadParameter(problem, param_hint="YOUTH")
-    views = open_views(ctx)
-    found = youth_card(views, views.point(as_of, known_at), reference, with_personal=with_personal)
+    options = {"as_of": as_of, "known_at": known_at, "with_personal": with_personal}
+    with audited(ctx, "youth", options, actor=actor, reason=reason) as trail:
+        problem = reference_problem(reference)
+        if problem is not None:
+            raise click.BadParameter(problem, param_hint="YOUTH")
+        trail.saw([reference])
+        views = open_views(ctx)
+        point = views.point(as_of, known_at)
+        found = youth_card(views, point, reference, with_personal=with_personal)
     if as_json:
         click.echo(json.dumps(found.as_dict(), ensure_ascii=False, indent=1))
         return

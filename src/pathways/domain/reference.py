@@ -89,7 +89,13 @@ def name_of(names: dict[str, dict[str, str]], code: str, lang: str) -> str:
 
 #: Thresholds in days (DOMAIN.md section 6) and the suppression threshold (section 7).
 #: The alerts' thresholds come from the alert catalogue (domain.alert_catalogue).
-DEFAULT_THRESHOLDS: dict[str, int] = {**ALERT_THRESHOLDS, "suppression.min-n": 5}
+#: `retention.days`: how long a young person's data is kept after their last contact
+#: (two years, the French social-sector guidance; `pathways retention`).
+DEFAULT_THRESHOLDS: dict[str, int] = {
+    **ALERT_THRESHOLDS,
+    "suppression.min-n": 5,
+    "retention.days": 730,
+}
 #: Date settings: no date of an event (but a birth date) may be before `dates.floor`,
 #: so that a pathway shifted to the year 0001 by a broken export is refused.
 DEFAULT_DATES: dict[str, date] = {"dates.floor": date(2000, 1, 1)}
