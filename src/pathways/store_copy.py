@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from pathways.backends.postgres import PostgresBackend
 
 EVENTS = "stored_events"
-#: Not copied: the schema's history (the target's own), the read models (rebuilt).
-SKIPPED = re.compile(r"pathways_schema|pw\d*_.*|sqlite_.*")
+#: Not copied: the schema's history (the target's own), the read models (rebuilt), and
+#: the audit of reads: the target keeps its own (append-only: never replaced, its ids
+#: its own); the office's stays in its file, which is archived (README).
+SKIPPED = re.compile(r"pathways_schema|pathways_audit|pw\d*_.*|sqlite_.*")
 #: Rows read from either side at a time.
 PAGE = 10_000
 EVENT_COLUMNS = ("originator_id", "originator_version", "topic", "state")
