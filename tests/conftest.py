@@ -61,6 +61,7 @@ def master_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = pathways.crypto.new_master_key()
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", key)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)  # the CLI and the API act as the admin
     return key
 
 
@@ -70,6 +71,21 @@ def app(master_key: str, tmp_path: Path) -> Iterator[Pathways]:
     store = open_store(str(tmp_path / "s.sqlite3"), create=True)
     yield Pathways(store, today=lambda: TODAY)
     store.close()
+
+
+#: The first admin of the stores the tests make through `pathways init` or `add_admin`.
+ADMIN = "tester"
+
+
+def add_admin(app: Pathways, name: str = ADMIN) -> None:
+    """Make a store made in-process usable by the command line and the Python API: its
+    first admin (who acts through $PATHWAYS_ACTOR, set by the `master_key` fixture)."""
+    from pathways.domain.events import UserAdded
+
+    event = UserAdded(user=name, organisation="spip-35", role="admin", occurred_on=date(2020, 1, 1))
+    from pathways.application import Item
+
+    app.commit([Item(event, "")], name)
 
 
 def stored_events(target: Pathways | Store) -> int:

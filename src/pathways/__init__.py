@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from pathways.api import Store
 
 
-def open(db: Any = None, key_file: Any = None) -> Store:
-    """Open a store for analysis (see `pathways.api`)."""
+def open(db: Any = None, key_file: Any = None, actor: str | None = None) -> Store:
+    """Open a store for analysis, acting as a user of it (see `pathways.api`)."""
     from pathways.api import open as open_api
 
-    return open_api(db, key_file)
+    return open_api(db, key_file, actor)
 
 
 __all__ = ["__version__", "open"]

@@ -250,13 +250,29 @@ class Store:
         return sorted(self.views.youths(self.views.point(), for_statistics=True))
 
 
-def open(db: str | Path | None = None, key_file: str | Path | None = None) -> Store:
-    """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's)."""
+def open(
+    db: str | Path | None = None, key_file: str | Path | None = None, actor: str | None = None
+) -> Store:
+    """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's), acting
+    as a user of the store (`actor`, else $PATHWAYS_ACTOR, else the OS user name): every
+    read is scoped to that user's rights, as on the command line (`pathways.access`);
+    an unknown or disabled user raises `AccessRefused` before anything else is read."""
+    import os
+
+    from pathways.access import authenticate
+    from pathways.application import default_actor
+
     store = open_store(
         None if db is None else str(db), None if key_file is None else Path(key_file)
     )
+    try:
+        app = Pathways(store)
+        name = actor or os.environ.get("PATHWAYS_ACTOR") or default_actor()
+        app.access = authenticate(app.reference(), name, "api")
+    except BaseException:
+        store.close()
+        raise
     attach_inline(store)
-    app = Pathways(store)
     return Store(app, attach(app))
 
 

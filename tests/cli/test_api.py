@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 import pathways
+from conftest import ADMIN, add_admin
 from pathways.api import AlertRow, CaseloadRow, HistoryEvent, OutcomeRow, Rows, Store, references
 from pathways.application import Pathways
 from pathways.cli import cli
@@ -70,6 +71,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         path = tmp_path_factory.mktemp("api") / "demo.sqlite3"
         app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
+        add_admin(app)
         summary = write_demo(app, youth=120, seed=35, end=TODAY)
         head = app.store.head()
         app.store.close()
@@ -79,13 +81,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 @pytest.fixture
 def store(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", demo.key)
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
     with pathways.open(demo.path) as opened:
         yield opened
 
 
 def cli_json(demo: Demo, *args: str) -> Any:
-    env = {"PATHWAYS_DB": str(demo.path), "PATHWAYS_MASTER_KEY": demo.key}
+    env = {"PATHWAYS_DB": str(demo.path), "PATHWAYS_MASTER_KEY": demo.key, "PATHWAYS_ACTOR": ADMIN}
     result = CliRunner().invoke(cli, [*args, "--json"], env=env)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return json.loads(result.stdout)

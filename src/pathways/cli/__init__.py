@@ -46,6 +46,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("pathways.cli.export", "export"),
     "demo": ("pathways.cli.admin", "demo"),
     "db": ("pathways.cli.db", "db"),
+    "users": ("pathways.cli.users", "users"),
+    "access": ("pathways.cli.users", "access"),
 }
 
 

@@ -11,7 +11,15 @@ from typing import Any, TypeVar
 
 import click
 
-from pathways.cli.common import DATE, finish_progress, open_app, open_views, wait_for_option
+from pathways.access import check_export
+from pathways.cli.common import (
+    DATE,
+    acting_option,
+    finish_progress,
+    open_app,
+    open_views,
+    wait_for_option,
+)
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.progress import SILENT, Progress
 
@@ -111,6 +119,7 @@ def export() -> None:
 @known_at_option
 @_privacy_options
 @_output_option
+@acting_option
 @click.pass_context
 def events(
     ctx: click.Context,
@@ -143,6 +152,7 @@ def events(
 
     at = resolve_known_at(ctx, known_at)
     app = open_app(ctx)
+    check_export(app.access, app.reference(at), with_personal, with_references)
     privacy = Privacy(personal=with_personal, references=with_references)
     whole = at is None and as_of is None and app.progress is not SILENT
     total = app.store.count_events() if whole else None
@@ -177,6 +187,7 @@ def events(
 )
 @click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
 @_output_option
+@acting_option
 @click.pass_context
 def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: str | None) -> None:
     """A process-mining event log: one row per step, one case per young person.
@@ -193,6 +204,7 @@ def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: 
     from pathways.mining import pathways, write_process_csv, write_xes
 
     app = open_app(ctx)
+    check_export(app.access, app.reference(), False, with_references)
     start = time.perf_counter()
     found, _measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
     app.progress.phase("write", None)
@@ -205,6 +217,7 @@ def process_log(ctx: click.Context, /, fmt: str, with_references: bool, output: 
 @export.command("ocel")
 @click.option("--with-references", is_flag=True, help="Youths named by reference, not pseudonym.")
 @_output_option
+@acting_option
 @click.pass_context
 def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> None:
     """An object-centric event log (OCEL 2.0 JSON): youths, custodies, programmes, measures.
@@ -219,6 +232,7 @@ def ocel_(ctx: click.Context, /, with_references: bool, output: str | None) -> N
     from pathways.mining import ocel, pathways
 
     app = open_app(ctx)
+    check_export(app.access, app.reference(), False, with_references)
     start = time.perf_counter()
     found, measures = _read(app, lambda: pathways(app.store, Privacy(references=with_references)))
     app.progress.phase("write", None)
@@ -264,6 +278,7 @@ def _read(app: Any, work: Any) -> Any:
 @wait_for_option
 @click.option("--with-references", is_flag=True, help="Cases named by reference, not pseudonym.")
 @_output_option
+@acting_option
 @click.pass_context
 def survival(
     ctx: click.Context,
@@ -292,6 +307,7 @@ def survival(
 
     views = open_views(ctx)
     point = views.point(as_of, known_at)
+    check_export(views.app.access, views.reference(point), False, with_references)
     start = time.perf_counter()
     cases = views.cases(point, first, last or point.as_of, cohort)
     pseudonym = Pseudonyms(views.app.store, Privacy(references=with_references))

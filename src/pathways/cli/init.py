@@ -9,8 +9,20 @@ import click
 
 
 @click.command()
+@click.option(
+    "--admin",
+    callback=lambda ctx, param, value: _admin_name(value),
+    show_default="your OS user name",
+    help="The name of the store's first admin (a user who manages the users).",
+)
+@click.option(
+    "--admin-organisation",
+    default="spip-35",
+    show_default=True,
+    help="The organisation of the first admin.",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
     """Create a store (and a master key, if none exists yet).
 
     The store is made where --db (or $PATHWAYS_DB) points.
@@ -55,11 +67,29 @@ def init(ctx: click.Context) -> None:
         if not created:
             click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
             return
+        from pathways.application import Pathways
+
+        Pathways(store).add_user(admin, admin_organisation, "admin", admin)
         click.echo(f"store created at {where} ({store.backend.description})")
+        click.echo(
+            f"  first admin: {admin} ({admin_organisation}); add users with pathways users add"
+        )
         if not settings.get("db") and not os.environ.get("PATHWAYS_DB"):
             click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
     finally:
         store.close()
+
+
+def _admin_name(value: str | None) -> str:
+    import re
+
+    from pathways.application import default_actor
+
+    name = value or default_actor()
+    if not re.fullmatch(r"[A-Za-z0-9._@-]{1,60}", name):
+        msg = f"'{name}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        raise click.BadParameter(msg, param_hint="--admin")
+    return name
 
 
 def _missing_folder(db: str | None) -> Path | None:

@@ -10,7 +10,14 @@ import click
 if TYPE_CHECKING:
     from pathways.domain.time import KnownAt
 
-from pathways.cli.common import DATE, actor_option, open_app, open_views, print_receipt
+from pathways.cli.common import (
+    DATE,
+    acting_option,
+    actor_option,
+    open_app,
+    open_views,
+    print_receipt,
+)
 from pathways.cli.output import emit, output_options
 
 
@@ -49,6 +56,7 @@ def known_at_option(func: Any) -> Any:
 )
 @known_at_option
 @output_options
+@acting_option
 @click.pass_context
 def history(
     ctx: click.Context,
@@ -107,6 +115,7 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@acting_option
 @click.pass_context
 def info(ctx: click.Context, as_json: bool) -> None:
     """Where the store is, its backend, its log head, and what it holds.
@@ -134,6 +143,10 @@ def info(ctx: click.Context, as_json: bool) -> None:
         check_schema=False,
     )
     ctx.find_root().call_on_close(store.close)
+    from pathways.access import authenticate
+    from pathways.cli.common import acting_user
+
+    authenticate(Pathways(store).reference(), acting_user(ctx), "info")  # a known user
     registered = store.count_registered()
     version = migrations.version(store.backend)
     row = {
@@ -159,6 +172,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @click.group(invoke_without_command=True)
 @known_at_option
 @output_options
+@acting_option
 @click.pass_context
 def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_meta: bool) -> None:
     """The settings in force: territories and their Missions Locales, facilities,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pathways.cli.common import DATE, open_views
+from pathways.cli.common import DATE, acting_option, open_views
 from pathways.cli.read import known_at_option
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ LABEL = 14
     "the young person's key.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@acting_option
 @click.pass_context
 def youth(
     ctx: click.Context,
