@@ -13,7 +13,7 @@ import secrets
 import types
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -182,6 +182,10 @@ def _strategy(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
         return _strategy(base, [*metadata, *extra])
     if origin is Literal:
         return st.sampled_from(get_args(annotation))
+    if annotation is datetime:
+        return st.datetimes(
+            datetime(1990, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC)
+        )
     if annotation is date:
         return st.dates(date(1990, 1, 1), date(2030, 12, 31))
     if annotation is uuid.UUID:

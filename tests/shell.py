@@ -14,7 +14,6 @@ from click.testing import CliRunner, Result
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 
-
 #: The first admin of the tests' stores, the acting user of their commands.
 ADMIN = "tester"
 

@@ -67,7 +67,8 @@ def test_an_unknown_or_disabled_actor_is_refused_before_anything(sh: Shell, acto
         code, out = as_(sh, actor, *args)
         assert code == 1, (args, out)
         assert ("is not a user of this store" in out) or ("is disabled" in out), out
-        assert SM not in out and BIRTH not in out
+        assert SM not in out
+        assert BIRTH not in out
     assert sh.events() == before
 
 
@@ -101,11 +102,13 @@ def test_init_creates_the_first_admin_and_says_so(tmp_path: Path) -> None:
     code, out = as_(
         sh, "tester", "users", "add", "c-1", "--organisation", "spip-35", "--role", "counsellor"
     )
-    assert code == 1 and "a counsellor works for a Mission Locale" in out
+    assert code == 1
+    assert "a counsellor works for a Mission Locale" in out
     code, out = as_(
         sh, "tester", "users", "add", "c-1", "--organisation", "nowhere", "--role", "analyst"
     )
-    assert code == 1 and "'nowhere' is not a known organisation" in out
+    assert code == 1
+    assert "'nowhere' is not a known organisation" in out
 
 
 def test_only_an_admin_manages_users(sh: Shell) -> None:
@@ -113,9 +116,11 @@ def test_only_an_admin_manages_users(sh: Shell) -> None:
     code, out = as_(
         sh, "c-sm-1", "users", "add", "x", "--organisation", "we-ker", "--role", "admin"
     )
-    assert code == 1 and "an admin's act" in out
+    assert code == 1
+    assert "an admin's act" in out
     code, out = as_(sh, "c-sm-1", "users", "list")
-    assert code == 1 and "c-wk-1" not in out
+    assert code == 1
+    assert "c-wk-1" not in out
     code, out = as_(sh, "c-sm-1", "users", "disable", "c-wk-1")
     assert code == 1
     assert sh.events() == before
@@ -140,12 +145,15 @@ def test_a_counsellor_cannot_read_another_organisations_youth(sh: Shell) -> None
         code, out = as_(sh, "c-wk-1", *args)
         assert code == 1, (args, out)
         assert REFUSED_SM in out, (args, out)
-        assert BIRTH not in out and "ma-saint-malo" not in out
+        assert BIRTH not in out
+        assert "ma-saint-malo" not in out
     code, out = as_(sh, "c-wk-1", "caseload", "--organisation", "ml-saint-malo")
-    assert code == 1 and "another organisation's list; you are we-ker" in out
+    assert code == 1
+    assert "another organisation's list; you are we-ker" in out
     for args in (["export", "events"], ["export", "process-log"], ["export", "ocel"]):
         code, out = as_(sh, "c-wk-1", *args)
-        assert code == 1 and "an export is for the roles admin, analyst" in out, out
+        assert code == 1, out
+        assert "an export is for the roles admin, analyst" in out
         assert SM not in out
     assert sh.events() == before
 
@@ -155,9 +163,11 @@ def test_a_counsellors_lists_are_their_organisations(sh: Shell) -> None:
     assert code == 0, out
     assert [row["youth"] for row in json.loads(out)] == [WK]
     code, out = as_(sh, "c-wk-1", "alerts", "--json", "--as-of", "2026-03-01")
-    assert code == 0 and SM not in out
+    assert code == 0
+    assert SM not in out
     code, out = as_(sh, "c-sm-1", "youth", SM, "--json", "--with-personal")
-    assert code == 0 and BIRTH in out
+    assert code == 0
+    assert BIRTH in out
 
 
 def test_the_python_api_is_scoped_alike(sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -202,22 +212,28 @@ def test_a_cpip_reads_the_youths_in_custody_but_not_the_notes(sh: Shell) -> None
     code, out = as_(sh, "cp-1", "caseload", "--as-of", "2026-02-01", "--json")
     assert [row["youth"] for row in json.loads(out)] == [SM]
     code, out = as_(sh, "cp-1", "caseload", "--organisation", "we-ker")
-    assert code == 1 and "another organisation's list" in out
+    assert code == 1
+    assert "another organisation's list" in out
 
 
 def test_an_analyst_reads_aggregates_and_no_reference(sh: Shell) -> None:
     for args in (["history", SM], ["youth", SM], ["caseload"], ["alerts"]):
         code, out = as_(sh, "an-1", *args)
-        assert code == 1 and "analysts read aggregates" in out, (args, out)
+        assert code == 1, out
+        assert "analysts read aggregates" in out, (args, out)
         assert SM not in out.replace(f"{SM};", "")  # (a refused youth is named only as asked)
     code, out = as_(sh, "an-1", "outcomes", "--from", "2026-01-01", "--to", "2026-06-30")
     assert code == 0, out
     code, out = as_(sh, "an-1", "export", "events")
-    assert code == 0 and "Y-2026" not in out and BIRTH not in out
+    assert code == 0
+    assert "Y-2026" not in out
+    assert BIRTH not in out
     for flag in ("--with-references", "--with-personal"):
         code, out = as_(sh, "an-1", "export", "events", flag)
-        assert code == 1 and "analysts export pseudonymised data only" in out
-        assert "Y-2026" not in out.replace(SM, "") and BIRTH not in out
+        assert code == 1
+        assert "analysts export pseudonymised data only" in out
+        assert "Y-2026" not in out.replace(SM, "")
+        assert BIRTH not in out
 
 
 # --- handovers and known-at ------------------------------------------------------------------
@@ -231,12 +247,15 @@ def test_a_handover_moves_the_boundary_on_its_acknowledgement(sh: Shell) -> None
     assert as_(sh, "c-sm-1", "youth", SM, "--as-of", "2026-02-05")[0] == 0
     assert as_(sh, "c-wk-1", "youth", SM, "--as-of", "2026-02-10")[0] == 0
     code, out = as_(sh, "c-sm-1", "history", SM, "--as-of", "2026-02-10")
-    assert code == 1 and f"{SM} is followed by we-ker; you are ml-saint-malo" in out
+    assert code == 1
+    assert f"{SM} is followed by we-ker; you are ml-saint-malo" in out
     # as known before the acknowledgement was recorded, Saint-Malo still followed them
     code, out = as_(sh, "c-wk-1", "youth", SM, "--as-of", "2026-02-10", "--known-at", f"@{head}")
-    assert code == 1 and REFUSED_SM in out
+    assert code == 1
+    assert REFUSED_SM in out
     code, out = as_(sh, "c-wk-1", "history", SM, "--as-of", "2026-02-10", "--known-at", f"@{head}")
-    assert code == 1 and REFUSED_SM in out
+    assert code == 1
+    assert REFUSED_SM in out
     assert as_(sh, "c-sm-1", "youth", SM, "--as-of", "2026-02-10", "--known-at", f"@{head}")[0] == 0
 
 
@@ -245,7 +264,8 @@ def test_a_handover_moves_the_boundary_on_its_acknowledgement(sh: Shell) -> None
 
 def test_break_the_glass_widens_then_ends(sh: Shell) -> None:
     code, out = as_(sh, "c-wk-1", "access", "grant", "c-wk-1", SM, "--reason", "x")
-    assert code == 1 and "an admin's act" in out
+    assert code == 1
+    assert "an admin's act" in out
     out = sh.ok("access", "grant", "c-wk-1", SM, "--reason", "urgent: housing", "--hours", "2")
     grant = out.split("grant id ")[1].split()[0]
     assert as_(sh, "c-wk-1", "youth", SM)[0] == 0
@@ -257,7 +277,8 @@ def test_break_the_glass_widens_then_ends(sh: Shell) -> None:
     assert "urgent" not in json.dumps(listed)
     sh.ok("access", "revoke", grant)
     code, out = as_(sh, "c-wk-1", "youth", SM)
-    assert code == 1 and REFUSED_SM in out
+    assert code == 1
+    assert REFUSED_SM in out
     assert sh.json("access", "list")[0]["status"] == "revoked"
     assert "already revoked" in sh.fails("access", "revoke", grant)
 
@@ -268,7 +289,8 @@ def test_a_grant_expires_by_itself(sh: Shell) -> None:
     assert as_(sh, "c-wk-1", "youth", SM)[0] == 0
     time.sleep(2.2)
     code, out = as_(sh, "c-wk-1", "youth", SM)
-    assert code == 1 and REFUSED_SM in out
+    assert code == 1
+    assert REFUSED_SM in out
     assert sh.json("access", "list")[0]["status"] == "expired"
     past = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
     assert "must be in the future" in sh.fails(
@@ -283,12 +305,14 @@ def test_a_grant_expires_by_itself(sh: Shell) -> None:
 def test_erasure_is_an_admins_act_whatever_the_channel(sh: Shell, tmp_path: Path) -> None:
     before = sh.events()
     code, out = as_(sh, "c-sm-1", "erase", SM, "--reason", "request", "--yes")
-    assert code == 1 and "YouthErased: an admin's act" in out
+    assert code == 1
+    assert "YouthErased: an admin's act" in out
     line = {"type": "YouthErased", "youth": SM, "occurred_on": "2026-02-01", "reason": "request"}
     path = tmp_path / "erase.jsonl"
     path.write_text(json.dumps(line) + "\n")
     code, out = as_(sh, "c-sm-1", "import", str(path))
-    assert code == 1 and "YouthErased: an admin's act" in out
+    assert code == 1
+    assert "YouthErased: an admin's act" in out
     assert sh.events() == before
     assert BIRTH in sh.ok("youth", SM, "--with-personal")
 
@@ -305,7 +329,8 @@ def test_sql_like_text_is_refused_or_kept_as_data(sh: Shell) -> None:
     assert "is not a young person's reference" in as_(sh, "c-sm-1", "caseload", "--youth", nasty)[1]
     assert as_(sh, "c-sm-1", "history", nasty)[0] == 1
     code, out = as_(sh, "c-sm-1", "caseload", "--organisation", nasty)
-    assert code != 0 and "stored_events" not in out.replace(nasty, "")
+    assert code != 0
+    assert "stored_events" not in out.replace(nasty, "")
     assert sh.events() == before
     sh.ok("access", "grant", "c-wk-1", SM, "--reason", nasty)
     assert nasty in sh.ok("history", SM, "--json")  # data, sealed with the youth's key

@@ -45,7 +45,13 @@ def users() -> None:
 @click.pass_context
 def add(ctx: click.Context, /, name: str, organisation: str, role: str, actor: str) -> None:
     """Add a user (an admin's act). On a store with no user yet (made before users
-    existed), the first admin may be added by whoever holds the store and its key."""
+    existed), the first admin may be added by whoever holds the store and its key.
+
+    \b
+    Example:
+      pathways users add c-sm-1 --organisation ml-saint-malo --role counsellor
+      pathways users add cpip-1 --organisation spip-35 --role cpip
+    """
     _check_name(name)
     app = open_app(ctx, authenticate=False)
     if app.reference().users:
@@ -74,7 +80,12 @@ def _check_name(name: str) -> None:
 @acting_option
 @click.pass_context
 def list_(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
-    """The users, their organisation, role and whether they may act (admins only)."""
+    """The users, their organisation, role and whether they may act (admins only).
+
+    \b
+    Example:
+      pathways users list --json
+    """
     app = open_app(ctx)
     if app.access is not None:
         app.access.require({"admin"}, "the list of users")
@@ -90,7 +101,12 @@ def list_(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
 @actor_option
 @click.pass_context
 def disable(ctx: click.Context, /, name: str, actor: str) -> None:
-    """Disable a user: they can no longer act; their past events still name them."""
+    """Disable a user: they can no longer act; their past events still name them.
+
+    \b
+    Example:
+      pathways users disable c-sm-1
+    """
     _check_name(name)
     print_receipt(open_app(ctx).disable_user(name, actor))
 
@@ -100,7 +116,12 @@ def disable(ctx: click.Context, /, name: str, actor: str) -> None:
 @actor_option
 @click.pass_context
 def enable(ctx: click.Context, /, name: str, actor: str) -> None:
-    """Enable a disabled user again."""
+    """Enable a disabled user again.
+
+    \b
+    Example:
+      pathways users enable c-sm-1
+    """
     _check_name(name)
     print_receipt(open_app(ctx).disable_user(name, actor, enable=True))
 
@@ -131,7 +152,14 @@ def grant(
     ctx: click.Context, /, user: str, youth: str, reason: str, until_: str | None,
     hours: int | None, actor: str,
 ) -> None:  # fmt: skip
-    """Grant a counsellor access to one youth until a time."""
+    """Grant a counsellor access to one youth of another organisation until a time
+    (24 hours by default, 30 days at most).
+
+    \b
+    Example:
+      pathways access grant c-wk-1 Y-2026-0042 --reason "on call" --hours 4
+      pathways access grant c-wk-1 Y-2026-0042 --reason "court" --until 2026-12-04T18:00+01:00
+    """
     from pathways.worklists import reference_problem
 
     _check_name(user)
@@ -160,7 +188,12 @@ def grant(
 @actor_option
 @click.pass_context
 def revoke(ctx: click.Context, /, grant_id: uuid.UUID, actor: str) -> None:
-    """End a grant before its time."""
+    """End a grant before its time.
+
+    \b
+    Example:
+      pathways access revoke 3f2a9c1e-0d7b-4e55-9a61-2b8f0c4d7e19
+    """
     print_receipt(open_app(ctx).revoke(grant_id, actor))
 
 
@@ -170,7 +203,12 @@ def revoke(ctx: click.Context, /, grant_id: uuid.UUID, actor: str) -> None:
 @click.pass_context
 def list_grants(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     """Every grant: its id, youth, user, end, who granted it, and whether it is active,
-    expired or revoked (admins only; the reasons are not shown)."""
+    expired or revoked (admins only; the reasons are not shown).
+
+    \b
+    Example:
+      pathways access list --json
+    """
     app = open_app(ctx)
     if app.access is not None:
         app.access.require({"admin"}, "the list of grants")
