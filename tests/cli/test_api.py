@@ -110,6 +110,7 @@ def test_open_is_the_package_entry_point(demo: Demo, store: Store) -> None:
 
 
 def test_open_with_a_key_file(demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     monkeypatch.delenv("PATHWAYS_MASTER_KEY", raising=False)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
     key_file = tmp_path / "master.key"
@@ -382,10 +383,11 @@ def test_history_of_an_erased_youth_is_the_cli_one(
             "custody": "open",
         },
     ]
-    env = {"PATHWAYS_DB": str(small.path), "PATHWAYS_MASTER_KEY": key}
+    env = {"PATHWAYS_DB": str(small.path), "PATHWAYS_MASTER_KEY": key, "PATHWAYS_ACTOR": ADMIN}
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     text = "".join(json.dumps(line) + "\n" for line in lines)
     runner = CliRunner()
-    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["init", "--admin", ADMIN], env=env).exit_code == 0
     assert runner.invoke(cli, ["import", "-"], input=text, env=env).exit_code == 0
     result = runner.invoke(cli, ["erase", "Y-1", "--reason", "request", "--yes"], env=env)
     assert result.exit_code == 0, result.output

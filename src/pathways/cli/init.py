@@ -68,7 +68,9 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
             click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
             return
         from pathways.application import Pathways
+        from pathways.projections.timelines import attach_inline
 
+        attach_inline(store)  # the read models stay level with the log
         Pathways(store).add_user(admin, admin_organisation, "admin", admin)
         click.echo(f"store created at {where} ({store.backend.description})")
         click.echo(

@@ -130,9 +130,10 @@ def caseload(
     """
     from pathways.queries import CASELOAD_COLUMNS, caseload, dicts
 
+    work = _work_list(ctx, filters, actor)  # (a usage error before the store is opened)
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    rows = dicts(_read(views, point, caseload, _work_list(ctx, filters, actor)))
+    rows = dicts(_read(views, point, caseload, work))
     if fmt is None:  # a table names the youths no Mission Locale follows
         rows = [{**row, "organisation": row["organisation"] or NONE} for row in rows]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
@@ -179,9 +180,9 @@ def alerts(
     """
     from pathways.queries import ALERT_COLUMNS, alerts, dicts
 
+    work = _work_list(ctx, filters, actor, since=since, alert=code)
     views = open_views(ctx)
     point = views.point(as_of, known_at)
-    work = _work_list(ctx, filters, actor, since=since, alert=code)
     rows = dicts(_read(views, point, alerts, work))
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
