@@ -183,9 +183,7 @@ def _strategy(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
     if origin is Literal:
         return st.sampled_from(get_args(annotation))
     if annotation is datetime:
-        return st.datetimes(
-            datetime(1990, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC)
-        )
+        return st.datetimes(datetime(1990, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC))
     if annotation is date:
         return st.dates(date(1990, 1, 1), date(2030, 12, 31))
     if annotation is uuid.UUID:
