@@ -172,7 +172,7 @@ def test_fast_enough_for_benchmarks() -> None:
 def test_demo_command_keeps_personal_data_out_of_the_file(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite3"
     runner = CliRunner()
-    assert runner.invoke(cli, ["--db", str(db), "init"]).exit_code == 0
+    assert runner.invoke(cli, ["--db", str(db), "init", "--admin", "tester"]).exit_code == 0
     args = ["--db", str(db), "demo", "--youth", "40", "--seed", "3", "--end", END.isoformat()]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output

@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from conftest import ADMIN, add_admin
 from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
@@ -50,7 +51,11 @@ class Demo:
     head: int
 
     def env(self) -> dict[str, str]:
-        return {"PATHWAYS_DB": str(self.path), "PATHWAYS_MASTER_KEY": self.key}
+        return {
+            "PATHWAYS_DB": str(self.path),
+            "PATHWAYS_MASTER_KEY": self.key,
+            "PATHWAYS_ACTOR": ADMIN,
+        }
 
 
 def run(demo: Demo, *args: str, input: str | None = None) -> Result:
@@ -66,6 +71,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         path = tmp_path_factory.mktemp("exports") / "demo.sqlite3"
         app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
+        add_admin(app)
         summary = write_demo(app, youth=120, seed=35, end=TODAY)
         births = {}
         for youth in summary.references:
@@ -102,7 +108,7 @@ def copy(demo: Demo, full_log: Path, tmp_path_factory: pytest.TempPathFactory) -
         demo.births,
         demo.head,
     )
-    run(target, "init")
+    run(target, "init", "--admin", ADMIN)
     result = run(target, "import", str(full_log))
     assert f"stored: {demo.head} event(s)" in result.output
     return target
