@@ -24,6 +24,7 @@ END = date(2025, 12, 31)
 @pytest.fixture(autouse=True)
 def master_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", pathways.crypto.new_master_key())
+    monkeypatch.setenv("PATHWAYS_ACTOR", "tester")  # the first admin of `init --admin tester`
 
 
 def app_at(path: Path, today: date = END) -> Pathways:
