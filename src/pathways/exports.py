@@ -117,8 +117,7 @@ RETRACTION = EventRetracted.type_name()
 #: The events of who may read: left out of the event log (a re-import into another
 #: store, which has its own users, would clash with them).
 ACCESS_TYPES = frozenset(
-    cls.type_name()
-    for cls in (UserAdded, UserDisabled, UserEnabled, AccessGranted, AccessRevoked)
+    cls.type_name() for cls in (UserAdded, UserDisabled, UserEnabled, AccessGranted, AccessRevoked)
 )
 
 

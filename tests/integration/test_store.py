@@ -362,7 +362,7 @@ BAD_LINES: dict[str, tuple[Callable[[Pathways], str], str]] = {
     "malformed-json": (lambda _: '{"type": "ContactMade", "youth": ', "line 2: not valid JSON"),
     "unknown-type": (
         lambda _: json.dumps({"type": "Escaped", "youth": Y, "occurred_on": "2026-02-02"}),
-        "line 2: unknown event type 'Escaped' (valid: AccessGranted, AccessRevoked, AlertAcknowledged,",
+        "line 2: unknown event type 'Escaped' (valid: AccessGranted, AccessRevoked,",
     ),
     "unknown-field": (
         lambda _: y_line(ContactMade, "2026-02-02", channel="phone")[:-1] + ', "offence": "theft"}',
