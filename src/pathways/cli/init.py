@@ -11,8 +11,9 @@ import click
 @click.command()
 @click.option(
     "--admin",
+    envvar="PATHWAYS_ACTOR",
     callback=lambda ctx, param, value: _admin_name(value),
-    show_default="your OS user name",
+    show_default="$PATHWAYS_ACTOR, else your OS user name",
     help="The name of the store's first admin (a user who manages the users).",
 )
 @click.option(

@@ -146,7 +146,9 @@ def info(ctx: click.Context, as_json: bool) -> None:
     from pathways.access import authenticate
     from pathways.cli.common import acting_user
 
-    authenticate(Pathways(store).reference(), acting_user(ctx), "info")  # a known user
+    ref = Pathways(store).reference()
+    if ref.users:  # (a store made before users existed says what it is, to upgrade it)
+        authenticate(ref, acting_user(ctx), "info")  # a known user
     registered = store.count_registered()
     version = migrations.version(store.backend)
     row = {
