@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(VENV)/bin/pathways init
 	$(DEMO_ENV) $(VENV)/bin/pathways demo --youth $(YOUTH) --end $(DEMO_END)
 	@echo
-	@echo "Who needs attention on $(DEMO_END) at the Mission Locale of Saint-Malo:"
-	@$(DEMO_ENV) $(VENV)/bin/pathways alerts --organisation ml-saint-malo --as-of $(DEMO_END)
+	@echo "Who needs attention on $(DEMO_END) at the Mission Locale of Saint-Malo (as its counsellor c-sm-01):"
+	@$(DEMO_ENV) PATHWAYS_ACTOR=c-sm-01 $(VENV)/bin/pathways alerts --as-of $(DEMO_END)
 	@echo
 	@echo "To explore it:  export $(DEMO_ENV)  (then: .venv/bin/pathways --help)"
 

@@ -13,7 +13,7 @@ import secrets
 import types
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -77,6 +77,7 @@ def master_key(monkeypatch: pytest.MonkeyPatch) -> str:
     key = pathways.crypto.new_master_key()
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", key)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)  # the CLI and the API act as the admin
     return key
 
 
@@ -86,6 +87,21 @@ def app(master_key: str, tmp_path: Path) -> Iterator[Pathways]:
     store = open_store(str(tmp_path / "s.sqlite3"), create=True)
     yield Pathways(store, today=lambda: TODAY)
     store.close()
+
+
+#: The first admin of the stores the tests make through `pathways init` or `add_admin`.
+ADMIN = "tester"
+
+
+def add_admin(app: Pathways, name: str = ADMIN) -> None:
+    """Make a store made in-process usable by the command line and the Python API: its
+    first admin (who acts through $PATHWAYS_ACTOR, set by the `master_key` fixture)."""
+    from pathways.domain.events import UserAdded
+
+    event = UserAdded(user=name, organisation="spip-35", role="admin", occurred_on=date(2020, 1, 1))
+    from pathways.application import Item
+
+    app.commit([Item(event, "")], name)
 
 
 def stored_events(target: Pathways | Store) -> int:
@@ -182,6 +198,8 @@ def _strategy(annotation: Any, metadata: list[Any]) -> st.SearchStrategy[Any]:
         return _strategy(base, [*metadata, *extra])
     if origin is Literal:
         return st.sampled_from(get_args(annotation))
+    if annotation is datetime:
+        return st.datetimes(datetime(1990, 1, 1), datetime(2030, 12, 31), timezones=st.just(UTC))
     if annotation is date:
         return st.dates(date(1990, 1, 1), date(2030, 12, 31))
     if annotation is uuid.UUID:

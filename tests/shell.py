@@ -14,6 +14,9 @@ from click.testing import CliRunner, Result
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 
+#: The first admin of the tests' stores, the acting user of their commands.
+ADMIN = "tester"
+
 
 class Shell:
     def __init__(self, tmp_path: Path) -> None:
@@ -23,10 +26,18 @@ class Shell:
             "PATHWAYS_DB": self.db,
             "PATHWAYS_MASTER_KEY": new_master_key(),
             "PATHWAYS_KEY_FILE": str(tmp_path / "no.key"),
+            # every command acts as a known user: the tests act as the store's first admin
+            "PATHWAYS_ACTOR": ADMIN,
         }
         self.runner = CliRunner()
-        created = self.runner.invoke(cli, ["init"], env=self.env)
+        created = self.runner.invoke(cli, ["init", "--admin", ADMIN], env=self.env)
         assert created.exit_code == 0, created.output
+        self.baseline = int(json.loads(self.ok("info", "--json"))["events"])
+
+    def add_user(self, name: str, organisation: str, role: str = "counsellor") -> None:
+        """A user of the store (added by the admin)."""
+        self.ok("users", "add", name, "--organisation", organisation, "--role", role)
+        self.baseline += 1
 
     def __call__(
         self, *args: str, stdin: str | None = None, env: dict[str, str] | None = None
@@ -47,10 +58,11 @@ class Shell:
         return result.output
 
     def events(self) -> int:
-        return int(json.loads(self.ok("info", "--json"))["events"])
+        """The events stored since the store was made (its users left out)."""
+        return int(json.loads(self.ok("info", "--json"))["events"]) - self.baseline
 
     def load(self, path: Path) -> None:
-        self.ok("import", str(path), "--actor", "c-sm-1")
+        self.ok("import", str(path))
 
     def load_rows(self, rows: list[dict[str, Any]]) -> None:
         path = self.tmp_path / "others.jsonl"

@@ -24,7 +24,8 @@ def open(
     *,
     actor: str | None = None,
 ) -> Store:
-    """Open a store for analysis (see `pathways.api`); `actor`: who reads, for the audit."""
+    """Open a store for analysis (see `pathways.api`); `actor`: who reads (their rights
+    scope every read; the audit names them)."""
     from pathways.api import open as open_api
 
     return open_api(db, key_file, chain_key_file, actor=actor)

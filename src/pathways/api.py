@@ -332,15 +332,25 @@ def open(
 ) -> Store:
     """Open a store (a SQLite file or a postgresql:// URL; default as the CLI's). Writes
     need the chain key too (by default beside the master key file). `actor` is who
-    reads, for the audit (default: $PATHWAYS_ACTOR, else the OS user name)."""
+    reads (default: $PATHWAYS_ACTOR, else the OS user name): every read is scoped to
+    that user's rights, as on the command line (`pathways.access`), and audited; an
+    unknown or disabled user raises `AccessRefused` before anything else is read."""
+    from pathways.access import authenticate
+
     store = open_store(
         None if db is None else str(db),
         None if key_file is None else Path(key_file),
         chain_key_file=None if chain_key_file is None else Path(chain_key_file),
     )
+    try:
+        app = Pathways(store)
+        name = actor or os.environ.get("PATHWAYS_ACTOR") or default_actor()
+        app.access = authenticate(app.reference(), name, "api")
+    except BaseException:
+        store.close()
+        raise
     attach_inline(store)
-    app = Pathways(store)
-    return Store(app, attach(app), actor or os.environ.get("PATHWAYS_ACTOR"))
+    return Store(app, attach(app), name)
 
 
 def references(rows: Iterable[BaseModel]) -> list[str]:

@@ -81,7 +81,7 @@ def events_markdown() -> str:
         if rows:
             out += ["| field | type | meaning |", "|---|---|---|", *rows, ""]
         if not issubclass(cls, YouthEvent):
-            out += ["No `youth`: a pilot measure belongs to a territory.", ""]
+            out += ["No `youth`: it belongs to the registry of the département.", ""]
         out += _read_side(cls)
         if cls.type_name() in SPECIAL_TYPES:
             command = {
@@ -89,6 +89,11 @@ def events_markdown() -> str:
                 "AlertAcknowledged": "pathways acknowledge YOUTH ALERT [--note TEXT]",
                 "YouthErased": "pathways erase YOUTH --reason CODE",
                 "SettingChanged": "pathways settings set NAME VALUE",
+                "UserAdded": "pathways users add NAME --organisation ORG --role ROLE",
+                "UserDisabled": "pathways users disable NAME",
+                "UserEnabled": "pathways users enable NAME",
+                "AccessGranted": "pathways access grant USER YOUTH --reason TEXT [--hours N]",
+                "AccessRevoked": "pathways access revoke GRANT_ID",
             }[cls.type_name()]
             out += [f"Command: `{command}`", ""]
         else:

@@ -5,7 +5,8 @@ Privacy first: personal fields are left out unless asked for, and youth
 references are replaced by a keyed pseudonym (an HMAC under a key derived from
 the master key: stable within one store, not reversible without the key)
 unless asked for. The event log in JSON Lines is the import format: with both
-flags, an export imported into a new store gives the same histories.
+flags, an export imported into a new store gives the same histories. The users and
+the break-the-glass grants are left out: they belong to the store.
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from types import UnionType
 from typing import IO, Annotated, Any, Union, get_args, get_origin
 
 from pathways import codec
-from pathways.domain.events import EVENT_TYPES, EventRetracted
+from pathways.domain.events import (
+    EVENT_TYPES,
+    AccessGranted,
+    AccessRevoked,
+    EventRetracted,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
+)
 from pathways.domain.time import KnownAt
 from pathways.perf import without_gc
 from pathways.store import Store
@@ -83,6 +92,8 @@ def iter_log(
     for position, topic, blob in store.iter_raw(upto):
         stored = codec.read(position, topic, blob)
         kind = stored.kind
+        if kind in ACCESS_TYPES:
+            continue  # who may read (users, grants) belongs to the store, not the pathways
         is_retracted = stored.id in retracted
         if as_of is not None and (stored.occurred_on > as_of or is_retracted or kind == RETRACTION):
             continue
@@ -103,6 +114,11 @@ def iter_log(
 
 
 RETRACTION = EventRetracted.type_name()
+#: The events of who may read: left out of the event log (a re-import into another
+#: store, which has its own users, would clash with them).
+ACCESS_TYPES = frozenset(
+    cls.type_name() for cls in (UserAdded, UserDisabled, UserEnabled, AccessGranted, AccessRevoked)
+)
 
 
 # --- writers ----------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 """Who may run the admin commands (`audit`, `retention`, `keys rotate`, `erase`).
 
-`require_admin` is the one place that decides it. Users and roles are built on
-another branch (issue 12 item 1: `pathways users`, `pathways access`, the
-`AccessRefused` error): until they are merged, every actor is accepted here, and
-this module says so rather than pretending to check. The lead engineer wires it to
-the users' roles (admin, and the data-protection officer for `audit`) when merging
-that branch; every admin command already calls it, before it reads or writes.
+`require_admin` is the one place that decides it, on the users of the store
+(`pathways users`, `pathways.access`): the acting user must be known, enabled and an
+admin. Every admin command calls it before it reads or writes. The data-protection
+officer reads the audit as a user of the role admin (there is no role of its own yet).
 """
 
 from __future__ import annotations
@@ -17,9 +15,10 @@ if TYPE_CHECKING:
 
 
 def require_admin(actor: str, *, store: Store, purpose: str = "admin") -> None:
-    """Refuse an actor who may not run an admin command (`purpose`: "admin", or
-    "audit" where the data-protection officer may too).
+    """Refuse (`AccessRefused`) an actor who is not a known, enabled admin of the store
+    (`purpose`: what they asked for, named in the refusal)."""
+    from pathways.access import ADMIN, authenticate
+    from pathways.application import Pathways
 
-    SEAM (issue 12, branch of users and roles): accepts any actor today. Wire it to
-    the users' roles there, raising that branch's `AccessRefused`."""
-    del actor, store, purpose  # accepted: no roles exist on this branch
+    access = authenticate(Pathways(store).reference(), actor, purpose)
+    access.require({ADMIN}, f"`pathways {purpose}`")

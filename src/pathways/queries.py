@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from datetime import date
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from pathways.access import notes_of, withholds_notes
 from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.alerts import CaseloadLine
 from pathways.domain.outcomes import (
@@ -50,6 +51,8 @@ class HistoryRow:
 
     recorded: Recorded
     retracted: bool
+    #: Fields shown as "withheld": a Mission Locale's notes read by a CPIP (`access`).
+    withheld: frozenset[str] = frozenset()
 
     def as_dict(self) -> dict[str, Any]:
         """The interchange format of the event (what `pathways import` reads back), then
@@ -58,6 +61,9 @@ class HistoryRow:
 
         r = self.recorded
         row = to_dict(r.event)
+        for name in self.withheld:
+            if row.get(name) is not None:
+                row[name] = WITHHELD
         if r.erased:
             row["erased"] = True
         row["recorded_at"] = r.recorded_at.isoformat()
@@ -67,6 +73,9 @@ class HistoryRow:
         row["retracted"] = self.retracted
         return row
 
+
+#: What stands in for a field the reader may not see.
+WITHHELD = "withheld"
 
 #: The columns of every history row (an empty history in CSV has this header; the event
 #: fields vary with the types).
@@ -97,9 +106,17 @@ def history(
     app: Pathways, youth: str, as_of: date | None = None, known_at: KnownAt | None = None
 ) -> History:
     """A youth's pathway (`known_at` resolved to a position: `Views.known_at`)."""
-    lines = app.history(youth, as_of=as_of, known_at=known_at)
+    lines = app.history(youth, as_of=as_of, known_at=known_at)  # refuses outside the scope
     position = known_at.upto if known_at is not None else app.store.head()
-    rows = [HistoryRow(line.recorded, line.retracted) for line in lines]
+    users = app.reference().users if withholds_notes(app.access, app.reference(known_at)) else None
+    rows = [
+        HistoryRow(
+            line.recorded,
+            line.retracted,
+            frozenset() if users is None else notes_of(line.recorded, users),
+        )
+        for line in lines
+    ]
     return History(youth, as_of, known_at, position, rows)
 
 

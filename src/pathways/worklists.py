@@ -16,11 +16,13 @@ youth in custody or under community supervision on the date, followed or not
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
+from pathways.access import ADMIN, COUNSELLOR, CPIP
 from pathways.domain.alert_catalogue import ALERT_CODES, SPIP_ALERTS
+from pathways.domain.alert_walk import situation
 from pathways.domain.alerts import CaseloadLine
 from pathways.domain.errors import BadFilter
 from pathways.domain.events import REFERENCE_PATTERN
@@ -129,11 +131,13 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
     alerts an alerts read lists, which for the SPIP is everyone's, not only the youths
     in custody or supervision). A work list on expected releases is sorted by the
     expected release, then the youth; any other by the youth."""
-    work.check(views.reference(point), point)
+    ref = views.reference(point)
+    work.check(ref, point)
     if work.youth is not None:
         problem = youth_problem(work.youth, views.record(point, work.youth), point)
         if problem is not None:
             raise BadFilter("youth", problem)
+    work = scoped(views, point, ref, work)
     youths = None if work.youth is None else [work.youth]
     who = work.counsellor
     if work.spip:
@@ -155,4 +159,33 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
     return Selection(kept, warnings)
 
 
-__all__ = ["Selection", "WorkList", "reference_problem", "select", "youth_problem"]
+def scoped(views: Views, point: Point, ref: ReferenceData, work: WorkList) -> WorkList:
+    """The work list within the acting user's rights (`pathways.access`): a counsellor's
+    is their organisation's (and a youth granted to them), a CPIP's the probation
+    service's; an analyst reads no list; another organisation's list is refused."""
+    access = getattr(views.app, "access", None)
+    if access is None:
+        return work
+    user = access.at(ref)
+    if user.role == ADMIN:
+        return work
+    if user.role not in (COUNSELLOR, CPIP):
+        what = "caseloads and alerts name youths"
+        msg = f"{what}: analysts read aggregates and pseudonymised exports; you are {user.name}"
+        raise access.refused(msg, work.youth)
+    own = user.organisation if user.role == COUNSELLOR else PROBATION_SERVICE
+    if work.organisation not in (None, own):
+        msg = f"--organisation {work.organisation} is another organisation's list; you are {own}"
+        raise access.refused(msg, work.youth)
+    if work.youth is not None:
+        record = views.record(point, work.youth)
+        assert record is not None  # (youth_problem said so otherwise)
+        from pathways.youth_card import scope
+
+        scope(views, point, ref, work.youth, situation(record.facts))  # or refused
+        if user.role == COUNSELLOR and situation(record.facts).organisation != own:
+            return replace(work, organisation=None)  # a youth granted to them
+    return replace(work, organisation=own)
+
+
+__all__ = ["Selection", "WorkList", "reference_problem", "scoped", "select", "youth_problem"]

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from pathways.access import COUNSELLOR, check_youth, grant_of, moment_at
+from pathways.domain.alert_walk import Situation
 from pathways.domain.alerts import Alert, judge, support_status
 from pathways.domain.card import Card, Dated, card
 from pathways.domain.errors import UnknownYouth
@@ -22,6 +24,7 @@ from pathways.domain.rules import age_on
 from pathways.worklists import youth_problem
 
 if TYPE_CHECKING:
+    from pathways.domain.reference import ReferenceData
     from pathways.projections.views import Point, Views
 
 
@@ -145,6 +148,7 @@ def youth_card(views: Views, point: Point, youth: str, *, with_personal: bool = 
         raise UnknownYouth(problem or youth)
     ref = views.reference(point)
     walked = card(record.facts, point.as_of)
+    scope(views, point, ref, youth, walked.situation)
     births = views.birth_dates([record.row], point, ref.thresholds["ageing-out.days"])
     line = judge(youth, walked.situation, point.as_of, ref, births.get(youth))
     measure = walked.measure
@@ -162,4 +166,17 @@ def youth_card(views: Views, point: Point, youth: str, *, with_personal: bool = 
     )
 
 
-__all__ = ["YouthCard", "youth_card"]
+def scope(views: Views, point: Point, ref: ReferenceData, youth: str, state: Situation) -> None:
+    """Refuse a read of one youth outside the acting user's rights (`pathways.access`)."""
+    access = getattr(views.app, "access", None)
+    if access is None:
+        return
+    user = access.at(ref)
+    store = views.app.store
+    grant = user.role == COUNSELLOR and grant_of(
+        store, youth, user.name, point.position, moment_at(store, point.known_at, point.position)
+    )
+    check_youth(access, ref, youth, state, point.as_of, grant)
+
+
+__all__ = ["YouthCard", "scope", "youth_card"]

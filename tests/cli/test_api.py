@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from pydantic import BaseModel
 
 import pathways
+from conftest import ADMIN, add_admin
 from pathways.api import AlertRow, CaseloadRow, HistoryEvent, OutcomeRow, Rows, Store, references
 from pathways.application import Pathways
 from pathways.cli import cli
@@ -70,6 +71,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         path = tmp_path_factory.mktemp("api") / "demo.sqlite3"
         app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
+        add_admin(app)
         summary = write_demo(app, youth=120, seed=35, end=TODAY)
         head = app.store.head()
         app.store.close()
@@ -79,13 +81,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 @pytest.fixture
 def store(demo: Demo, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", demo.key)
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
     with pathways.open(demo.path) as opened:
         yield opened
 
 
 def cli_json(demo: Demo, *args: str) -> Any:
-    env = {"PATHWAYS_DB": str(demo.path), "PATHWAYS_MASTER_KEY": demo.key}
+    env = {"PATHWAYS_DB": str(demo.path), "PATHWAYS_MASTER_KEY": demo.key, "PATHWAYS_ACTOR": ADMIN}
     result = CliRunner().invoke(cli, [*args, "--json"], env=env)
     assert result.exit_code == 0, (args, result.output, result.exception)
     return json.loads(result.stdout)
@@ -107,6 +110,7 @@ def test_open_is_the_package_entry_point(demo: Demo, store: Store) -> None:
 
 
 def test_open_with_a_key_file(demo: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     monkeypatch.delenv("PATHWAYS_MASTER_KEY", raising=False)
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
     key_file = tmp_path / "master.key"
@@ -379,10 +383,11 @@ def test_history_of_an_erased_youth_is_the_cli_one(
             "custody": "open",
         },
     ]
-    env = {"PATHWAYS_DB": str(small.path), "PATHWAYS_MASTER_KEY": key}
+    env = {"PATHWAYS_DB": str(small.path), "PATHWAYS_MASTER_KEY": key, "PATHWAYS_ACTOR": ADMIN}
+    monkeypatch.setenv("PATHWAYS_ACTOR", ADMIN)
     text = "".join(json.dumps(line) + "\n" for line in lines)
     runner = CliRunner()
-    assert runner.invoke(cli, ["init"], env=env).exit_code == 0
+    assert runner.invoke(cli, ["init", "--admin", ADMIN], env=env).exit_code == 0
     assert runner.invoke(cli, ["import", "-"], input=text, env=env).exit_code == 0
     result = runner.invoke(cli, ["erase", "Y-1", "--reason", "request", "--yes"], env=env)
     assert result.exit_code == 0, result.output

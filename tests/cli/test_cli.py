@@ -44,6 +44,7 @@ def test_generated_docs_are_up_to_date() -> None:
 
 
 def test_record_then_history_shows_the_step_with_its_metadata(sh: Shell) -> None:
+    sh.add_user("c-sm-1", "ml-saint-malo")
     sh.ok(*REGISTER, "--actor", "c-sm-1")
     out = sh.ok(
         "record", "incarcerated", "Y-2026-0001", "--on", "2026-01-05",
@@ -53,7 +54,7 @@ def test_record_then_history_shows_the_step_with_its_metadata(sh: Shell) -> None
     rows = json.loads(sh.ok("history", "Y-2026-0001", "--json"))
     assert [r["type"] for r in rows] == ["Incarcerated", "YouthRegistered"]
     assert rows[0]["recorded_by"] == "c-sm-1"
-    assert rows[0]["position"] == 2
+    assert rows[0]["position"] == 4  # (after the admin and c-sm-1)
     assert rows[0]["retracted"] is False
     assert rows[1]["birth_date"] == "2005-02-10"
 
@@ -216,7 +217,7 @@ def test_info_needs_no_master_key_and_says_it_is_missing(sh: Shell) -> None:
     result = sh("info", "--json", env={"PATHWAYS_MASTER_KEY": ""})
     assert result.exit_code == 0, result.output
     row = json.loads(result.output)
-    assert (row["events"], row["youths"], row["head_position"]) == (6, 1, 6)
+    assert (row["events"], row["youths"], row["head_position"]) == (7, 1, 7)  # (+ the admin)
     assert "no master key" in row["master_key"]
     assert json.loads(sh.ok("info", "--json"))["master_key"] == "opens this store"
 
@@ -249,9 +250,9 @@ def test_info_counts_youths_and_events(sh: Shell) -> None:
     row = json.loads(sh.ok("info", "--json"))
     assert (row["backend"], row["events"], row["youths"], row["head_position"]) == (
         "sqlite",
-        6,
+        7,
         1,
-        6,
+        7,
     )
 
 

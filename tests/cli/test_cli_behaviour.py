@@ -74,7 +74,7 @@ def test_ctrl_c_during_the_catch_up_says_the_file_was_stored(
     assert result.exit_code == 130, result.output
     assert "Aborted!" not in result.output
     assert (
-        f"interrupted: the whole file was stored ({lines:,} events at positions 1-{lines}); "
+        f"interrupted: the whole file was stored ({lines:,} events at positions 2-{lines + 1}); "
         "the read models will catch up on the next command"
     ) in result.stderr
     monkeypatch.undo()
@@ -166,7 +166,7 @@ def test_an_interrupted_demo_says_how_many_batches_were_stored(
     stored = sh.events()
     assert stored > 0
     assert "interrupted: 3 of " in result.stderr
-    assert f"weekly batches were stored ({stored:,} events at positions 1-{stored})" in (
+    assert f"weekly batches were stored ({stored:,} events at positions 2-{stored + 1})" in (
         result.stderr
     )
 
@@ -222,10 +222,10 @@ def test_ctrl_c_to_a_real_import_tells_the_truth(sh: Shell, tmp_path: Path) -> N
     assert "Traceback" not in err
     assert "Aborted!" not in err
     if "nothing was stored" in err:
-        assert stored_in(sh.db) == 0
+        assert stored_in(sh.db) == sh.baseline  # (the store's users)
     else:
         assert f"interrupted: the whole file was stored ({lines:,} events" in err
-        assert stored_in(sh.db) == lines
+        assert stored_in(sh.db) == sh.baseline + lines
 
 
 # 5. Progress on long work -------------------------------------------------------------
@@ -335,9 +335,10 @@ def test_an_unknown_counsellor_is_a_warning(followed: Shell, command: str) -> No
 
 @pytest.mark.parametrize("command", ["alerts", "caseload"])
 def test_mine_needs_an_explicit_actor(followed: Shell, command: str) -> None:
-    result = followed(command, "--mine")
+    result = followed(command, "--mine", env={"PATHWAYS_ACTOR": ""})  # (the OS user)
     assert result.exit_code == 2
     assert "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR" in result.stderr
+    followed.add_user("c-wk-1", "we-ker")
     by_env = followed(command, "--mine", "--as-of", "2026-03-01", "--json",
                       env={"PATHWAYS_ACTOR": "c-wk-1"})  # fmt: skip
     assert by_env.exit_code == 0, by_env.output
@@ -349,6 +350,7 @@ def test_mine_needs_an_explicit_actor(followed: Shell, command: str) -> None:
 
 
 def test_pathways_actor_sets_the_acting_user_of_a_write(sh: Shell) -> None:
+    sh.add_user("c-sm-1", "ml-saint-malo")
     result = sh(*REGISTER, env={"PATHWAYS_ACTOR": "c-sm-1"})
     assert result.exit_code == 0, result.output
     rows = json.loads(sh.ok("history", "Y-8", "--json"))

@@ -18,6 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import pathways.crypto
+from conftest import ADMIN, add_admin
 from pathways import demo
 from pathways.application import Pathways
 from pathways.cli import cli
@@ -58,6 +59,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         store = open_store(str(path), create=True)
         app = Pathways(store, today=lambda: END)
         views = attach(app)
+        add_admin(app)
         demo.write_demo(app, 120, 35, END)
         views.projection.close()
         store.close()
@@ -68,7 +70,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def env(built: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     path, key = built
     monkeypatch.delenv("PATHWAYS_KEY_FILE", raising=False)
-    return {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": key}
+    return {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": key, "PATHWAYS_ACTOR": ADMIN}
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_init_twice_changes_nothing(tmp_path: Path, key: str) -> None:
     assert again.exit_code == 0
     assert "already exists" in again.output
     info = json.loads(run("--db", str(db), "info", "--json", key=key).output)
-    assert info["events"] == 1
+    assert info["events"] == 2  # (the first admin, then the youth)
 
 
 def test_init_refuses_a_file_that_is_not_a_store(tmp_path: Path, key: str) -> None:
@@ -120,7 +120,7 @@ def test_info_needs_no_master_key(tmp_path: Path, key: str) -> None:
     assert result.exit_code == 0, result.output
     row = json.loads(result.output)
     assert isinstance(row, dict)
-    assert (row["store"], row["backend"], row["events"], row["youths"]) == (str(db), "sqlite", 1, 1)
+    assert (row["store"], row["backend"], row["events"], row["youths"]) == (str(db), "sqlite", 2, 1)
     assert "no master key" in row["master_key"]
     table = run("--db", str(db), "info", key_file=tmp_path / "absent.key")
     assert table.exit_code == 0
@@ -196,7 +196,7 @@ def test_info_with_the_wrong_key_says_so_and_shows_the_rest(tmp_path: Path, key:
     assert result.exit_code == 0, result.output
     row = json.loads(result.output)
     assert "does not open the store" in row["master_key"]
-    assert row["events"] == 1
+    assert row["events"] == 2  # (the first admin, then the youth)
 
 
 def test_a_missing_store_is_said_before_a_missing_key(tmp_path: Path) -> None:
@@ -246,7 +246,7 @@ def test_a_name_in_capitals_is_not_a_reference(tmp_path: Path, key: str) -> None
     assert result.exit_code == 2
     assert "with at least one digit" in result.output
     info = json.loads(run("--db", str(db), "info", "--json", key=key).output)
-    assert info["events"] == 0
+    assert info["events"] == 1  # (only the first admin)
 
 
 def test_a_known_at_outside_the_log_says_so(tmp_path: Path, key: str) -> None:
@@ -255,7 +255,7 @@ def test_a_known_at_outside_the_log_says_so(tmp_path: Path, key: str) -> None:
     run("--db", str(db), *REGISTER, key=key)
     past = run("--db", str(db), "alerts", "--known-at", "@99", key=key)
     assert past.exit_code == 0
-    assert "--known-at @99 is past the head of the log: read at @1" in past.output
+    assert "--known-at @99 is past the head of the log: read at @2" in past.output
     before = run("--db", str(db), "alerts", "--known-at", "2020-01-01", key=key)
     assert "--known-at 2020-01-01 is before the first recorded event" in before.output
     inside = run("--db", str(db), "alerts", "--known-at", "@1", key=key)

@@ -128,7 +128,7 @@ def test_alerts_with_meta_say_how_they_were_computed(sh: Shell) -> None:
     payload = sh.json("alerts", "--as-of", "2026-03-31", "--with-meta")
     assert set(payload) == {"meta", "rows"}
     assert payload["meta"]["as_of"] == "2026-03-31"
-    assert payload["meta"]["position"] == 6
+    assert payload["meta"]["position"] == 7  # (position 1: the store's first admin)
     assert payload["meta"]["known_at"] is None
     assert pairs(payload["rows"]) == EXPECTED_ON_31_MARCH
 
@@ -154,11 +154,11 @@ def test_alerts_as_a_table(sh: Shell) -> None:
 
 
 def test_alerts_as_known_at_a_position(sh: Shell) -> None:
-    # at position 5, the release of 2026-03-10 is not known yet: still in custody,
+    # at position 6, the release of 2026-03-10 is not known yet: still in custody,
     # and the expected release of 2026-03-10 has passed by more than 7 days
-    payload = sh.json("alerts", "--as-of", "2026-03-31", "--known-at", "@5", "--with-meta")
-    assert payload["meta"]["known_at"] == "@5"
-    assert payload["meta"]["position"] == 5
+    payload = sh.json("alerts", "--as-of", "2026-03-31", "--known-at", "@6", "--with-meta")
+    assert payload["meta"]["known_at"] == "@6"
+    assert payload["meta"]["position"] == 6
     assert ("EX-1", "release-overdue", "2026-03-18") in pairs(payload["rows"])
     assert ("EX-1", "dry-release", "2026-03-10") not in pairs(payload["rows"])
 
@@ -169,6 +169,7 @@ def test_alerts_filter_by_organisation_counsellor_mine_and_code(three: Shell) ->
     assert {row["youth"] for row in everything} == {"EX-1", "Y-2"}
     assert {r["youth"] for r in three.json("alerts", *day, "--organisation", "we-ker")} == {"Y-2"}
     assert {r["youth"] for r in three.json("alerts", *day, "--counsellor", "c-sm-1")} == {"EX-1"}
+    three.add_user("c-sm-1", "ml-saint-malo")
     mine = three.json("alerts", *day, "--mine", "--actor", "c-sm-1")
     assert pairs(mine) == EXPECTED_ON_31_MARCH
     assert three.json("alerts", *day, "--organisation", "ml-fougeres") == []
@@ -180,6 +181,7 @@ def test_alerts_filter_by_organisation_counsellor_mine_and_code(three: Shell) ->
 
 
 def test_mine_and_another_counsellor_is_a_usage_error(three: Shell) -> None:
+    three.add_user("c-sm-1", "ml-saint-malo")
     out = three.fails("alerts", "--mine", "--actor", "c-sm-1", "--counsellor", "c-wk-1", code=2)
     assert "different counsellors" in out
 
@@ -229,6 +231,7 @@ def test_caseload_filters(three: Shell) -> None:
     assert youths() == ["EX-1", "Y-2", "Y-3"]
     assert youths("--organisation", "ml-fougeres") == ["Y-3"]
     assert youths("--counsellor", "c-wk-1") == ["Y-2"]
+    three.add_user("c-sm-1", "ml-saint-malo")
     assert youths("--mine", "--actor", "c-sm-1") == ["EX-1"]
     assert youths("--organisation", "we-ker", "--counsellor", "c-sm-1") == []
 
@@ -328,6 +331,7 @@ def test_the_no_support_threshold_is_a_setting(closed: Shell) -> None:
 
 
 def test_acknowledging_an_alert_makes_it_disappear_on_that_date(sh: Shell) -> None:
+    sh.add_user("c-sm-1", "ml-saint-malo")
     out = sh.ok("acknowledge", "EX-1", "dry-release", "--on", "2026-03-31", "--actor", "c-sm-1")
     assert "acknowledged: 1 event(s)" in out
     assert ("EX-1", "dry-release", "2026-03-10") not in pairs(
@@ -372,7 +376,7 @@ def thresholds(sh: Shell, *args: str) -> dict[str, str]:
 def test_a_changed_threshold_shows_in_settings_and_in_the_alerts(sh: Shell) -> None:
     before = sh.json("info")["head_position"]
     assert thresholds(sh)["contact-lost.days"] == "60"
-    out = sh.ok("settings", "set", "contact-lost.days", "45", "--actor", "c-sm-1")
+    out = sh.ok("settings", "set", "contact-lost.days", "45")  # (an admin's act)
     assert "changed: 1 event(s)" in out
     assert thresholds(sh)["contact-lost.days"] == "45"
     assert thresholds(sh, "--known-at", f"@{before}")["contact-lost.days"] == "60"
@@ -414,7 +418,7 @@ def test_a_write_projects_its_own_events_when_the_read_models_are_level(sh: Shel
     assert sh.json("projections", "status")[0]["lag"] == 0
     sh.ok("settings", "set", "no-first-contact.days", "20")
     rows = sh.json("projections", "status")
-    assert rows == [{"name": "timelines", "position": 7, "head": 7, "lag": 0, **IDLE}]
+    assert rows == [{"name": "timelines", "position": 8, "head": 8, "lag": 0, **IDLE}]
 
 
 def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
@@ -428,14 +432,14 @@ def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
     assert sh.json("projections", "status")[0]["lag"] == 1
     sh.ok("settings", "set", "no-first-contact.days", "21")  # still behind: no projection
     rows = sh.json("projections", "status")
-    assert rows == [{"name": "timelines", "position": 6, "head": 8, "lag": 2, **IDLE}]
+    assert rows == [{"name": "timelines", "position": 7, "head": 9, "lag": 2, **IDLE}]
     sh.json("alerts", "--as-of", "2026-03-31")
     assert sh.json("projections", "status")[0]["lag"] == 0
 
 
 def test_projections_rebuild_prints_its_speed(sh: Shell) -> None:
     out = sh.ok("projections", "rebuild")
-    assert re.fullmatch(r"timelines: 6 events in \d+\.\d s \([\d,]+ events/s\)\n", out)
+    assert re.fullmatch(r"timelines: 7 events in \d+\.\d s \([\d,]+ events/s\)\n", out)
     assert sh.json("projections", "status")[0]["lag"] == 0
     assert len(sh.json("alerts", "--as-of", "2026-03-31")) == 4
 

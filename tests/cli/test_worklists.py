@@ -258,7 +258,7 @@ def card(sh: Shell, youth: str, *args: str) -> dict[str, Any]:
 
 def test_the_card_of_the_worked_example_after_its_release(sh: Shell) -> None:
     found = card(sh, "EX-1", *DAY)
-    head = 6 + len(YOUTHS)  # the worked example, then the youths of this file
+    head = 1 + 6 + len(YOUTHS)  # the first admin, the worked example, the youths of this file
     assert (found["youth"], found["as_of"], found["position"]) == ("EX-1", "2026-03-31", head)
     assert (found["residence"], found["territory"]) == ("saint-malo", "rennes")
     assert (found["birth_year"], found["age"]) == (2005, None)

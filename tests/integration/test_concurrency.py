@@ -132,7 +132,7 @@ def _prepare(db: str, tmp_path: Path, env: dict[str, str]) -> int:
             text=True,
         )
         assert done.returncode == 0, done.stderr
-    return len(rows)
+    return 1 + len(rows)  # the first admin (init) and the youths
 
 
 def _cli(env: dict[str, str], *args: str) -> str:

@@ -24,6 +24,7 @@ END = date(2025, 12, 31)
 @pytest.fixture(autouse=True)
 def master_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATHWAYS_MASTER_KEY", pathways.crypto.new_master_key())
+    monkeypatch.setenv("PATHWAYS_ACTOR", "tester")  # the first admin of `init --admin tester`
 
 
 def app_at(path: Path, today: date = END) -> Pathways:
@@ -172,7 +173,7 @@ def test_fast_enough_for_benchmarks() -> None:
 def test_demo_command_keeps_personal_data_out_of_the_file(tmp_path: Path) -> None:
     db = tmp_path / "demo.sqlite3"
     runner = CliRunner()
-    assert runner.invoke(cli, ["--db", str(db), "init"]).exit_code == 0
+    assert runner.invoke(cli, ["--db", str(db), "init", "--admin", "tester"]).exit_code == 0
     args = ["--db", str(db), "demo", "--youth", "40", "--seed", "3", "--end", END.isoformat()]
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pydantic import ValidationError
 
+from conftest import ADMIN, add_admin
 from pathways.application import Item, Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
@@ -168,8 +169,9 @@ def test_a_compact_date_known_at_means_the_end_of_that_day() -> None:
 class TestPlainErrors:
     @pytest.fixture
     def env(self, tmp_path: Path) -> dict[str, str]:
-        env = {"PATHWAYS_DB": str(tmp_path / "s.sqlite3"), "PATHWAYS_MASTER_KEY": new_master_key()}
-        assert CliRunner().invoke(cli, ["init"], env=env).exit_code == 0
+        env = {"PATHWAYS_DB": str(tmp_path / "s.sqlite3"), "PATHWAYS_MASTER_KEY": new_master_key(),
+               "PATHWAYS_ACTOR": ADMIN}  # fmt: skip
+        assert CliRunner().invoke(cli, ["init", "--admin", ADMIN], env=env).exit_code == 0
         return env
 
     def run(self, env: dict[str, str], *args: str) -> tuple[int, str]:
@@ -230,8 +232,11 @@ def test_an_export_with_personal_data_is_readable_by_its_owner_only(
     key: str, tmp_path: Path
 ) -> None:
     path = tmp_path / "s.sqlite3"
-    commit(app_on(path), REGISTER)
-    env = {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": os.environ["PATHWAYS_MASTER_KEY"]}
+    app = app_on(path)
+    add_admin(app)
+    commit(app, REGISTER)
+    env = {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": os.environ["PATHWAYS_MASTER_KEY"],
+           "PATHWAYS_ACTOR": ADMIN}  # fmt: skip
     out = tmp_path / "personal.jsonl"
     result = CliRunner().invoke(
         cli, ["export", "events", "--with-personal", "--output", str(out)], env=env

@@ -24,6 +24,7 @@ import pytest
 from click.testing import CliRunner
 
 import pathways.crypto
+from conftest import ADMIN, add_admin
 from pathways import demo
 from pathways.application import Pathways
 from pathways.cli import cli
@@ -74,6 +75,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
         store = open_store(str(path), create=True)
         app = Pathways(store, today=lambda: END)
         views = attach(app)
+        add_admin(app)
         summary = demo.write_demo(app, youth=150, seed=35, end=END)
         references = sorted(
             {r.event.youth for r in store.iter_log() if isinstance(r.event, YouthRegistered)}
@@ -98,6 +100,7 @@ def environment(built: Built, db: Path | None = None) -> dict[str, str | None]:
         "PATHWAYS_DB": str(db or built.path),
         "PATHWAYS_MASTER_KEY": built.key,
         "PATHWAYS_KEY_FILE": None,
+        "PATHWAYS_ACTOR": ADMIN,
     }
 
 

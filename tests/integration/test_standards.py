@@ -40,6 +40,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
+from conftest import ADMIN, add_admin
 from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.crypto import new_master_key
@@ -173,9 +174,10 @@ def exports(schemas: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PATHWAYS_MASTER_KEY", key)
         app = Pathways(open_store(str(path), create=True), today=lambda: TODAY)
+        add_admin(app)
         write_demo(app, youth=120, seed=35, end=TODAY)
         app.store.close()
-    env = {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": key}
+    env = {"PATHWAYS_DB": str(path), "PATHWAYS_MASTER_KEY": key, "PATHWAYS_ACTOR": ADMIN}
     files = {"xes": folder / "pathways.xes", "ocel": folder / "pathways.jsonocel"}
     for args in (
         ["export", "process-log", "--format", "xes", "--output", str(files["xes"])],

@@ -10,7 +10,7 @@ import json
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,8 @@ from pathways.application import imports as imports_module
 from pathways.domain.errors import MasterKeyError, PathwaysError, RulesBroken
 from pathways.domain.events import (
     EVENT_TYPES,
+    AccessGranted,
+    AccessRevoked,
     AlertAcknowledged,
     AppointmentMissed,
     CareReferralMade,
@@ -54,6 +56,9 @@ from pathways.domain.events import (
     SituationStarted,
     SupportClosed,
     SupportStarted,
+    UserAdded,
+    UserDisabled,
+    UserEnabled,
     YouthErased,
     YouthEvent,
     YouthRegistered,
@@ -84,6 +89,10 @@ def full_pathway(youth: str = Y) -> list[Event]:
         return cls(youth=youth, occurred_on=d(on), **fields)
 
     missed = y(AppointmentMissed, "2026-04-02")
+    grant = y(
+        AccessGranted, "2026-03-12", user="c-wk-1", until=datetime(2026, 3, 13, tzinfo=UTC),
+        reason="on call",
+    )  # fmt: skip
     return [
         MeasureLaunched(
             occurred_on=d("2025-09-01"), code="mentorat-sm", name="Mentorat", territory="saint-malo"
@@ -93,6 +102,11 @@ def full_pathway(youth: str = Y) -> list[Event]:
         ),
         MeasureEnded(occurred_on=d("2026-06-30"), code="atelier-cv"),
         SettingChanged(occurred_on=d("2025-01-06"), name="contact-lost.days", value="45"),
+        UserAdded(
+            occurred_on=d("2025-01-06"), user="c-wk-1", organisation="we-ker", role="counsellor"
+        ),
+        UserDisabled(occurred_on=d("2025-02-01"), user="c-wk-1"),
+        UserEnabled(occurred_on=d("2025-03-01"), user="c-wk-1"),
         y(
             Incarcerated,
             "2026-01-05",
@@ -131,6 +145,8 @@ def full_pathway(youth: str = Y) -> list[Event]:
         y(CommunitySupervisionStarted, "2026-03-10", measure="probation", ends_on=d("2027-03-10")),
         y(HandedOver, "2026-03-11", to_organisation="we-ker", to_counsellor="c-rn-2"),
         y(HandoverAcknowledged, "2026-03-13", organisation="we-ker"),
+        grant,
+        y(AccessRevoked, "2026-03-12", grant=grant.id),
         y(CounsellorAssigned, "2026-03-20", organisation="we-ker", counsellor="c-rn-3"),
         missed,
         y(ContactMade, "2026-04-09", channel="office"),
@@ -204,9 +220,9 @@ def test_every_event_type_round_trips_through_the_store(
         erased = dict.fromkeys(type(event).personal_fields())
         assert stored[event.id] == event.model_copy(update=erased), event.type_name()
     before_erasure = full_pathway(youth="Y-2026-0099")[:-1]
-    store_app.import_lines(lines_of(before_erasure[4:]), ACTOR)
+    store_app.import_lines(lines_of(before_erasure[7:]), ACTOR)
     stored = all_stored(store_app)
-    for event in before_erasure[4:]:
+    for event in before_erasure[7:]:
         assert stored[event.id] == event, event.type_name()
     registered = next(e for e in before_erasure if isinstance(e, YouthRegistered))
     registered = stored[registered.id]
@@ -346,7 +362,7 @@ BAD_LINES: dict[str, tuple[Callable[[Pathways], str], str]] = {
     "malformed-json": (lambda _: '{"type": "ContactMade", "youth": ', "line 2: not valid JSON"),
     "unknown-type": (
         lambda _: json.dumps({"type": "Escaped", "youth": Y, "occurred_on": "2026-02-02"}),
-        "line 2: unknown event type 'Escaped' (valid: AlertAcknowledged, AppointmentMissed,",
+        "line 2: unknown event type 'Escaped' (valid: AccessGranted, AccessRevoked,",
     ),
     "unknown-field": (
         lambda _: y_line(ContactMade, "2026-02-02", channel="phone")[:-1] + ', "offence": "theft"}',
@@ -943,9 +959,12 @@ def test_the_cli_runs_on_a_memory_store_within_one_process(master_key: str) -> N
 
     db = ["--db", "memory://t-cli"]
     try:
-        created = CliRunner().invoke(cli, [*db, "init"])
+        created = CliRunner().invoke(cli, [*db, "init", "--admin", "tester"])
         assert created.exit_code == 0, created.output
         assert "store created at memory://t-cli (in memory" in created.output
+        CliRunner().invoke(
+            cli, [*db, "users", "add", ACTOR, "--organisation", "we-ker", "--role", "counsellor"]
+        )
         record = CliRunner().invoke(
             cli,
             [*db, "record", "youth-registered", Y, "--on", "2026-01-12", "--birth-date",
@@ -953,7 +972,7 @@ def test_the_cli_runs_on_a_memory_store_within_one_process(master_key: str) -> N
         )  # fmt: skip
         assert record.exit_code == 0, record.output
         info = CliRunner().invoke(cli, [*db, "info", "--json"])
-        assert json.loads(info.output)["events"] == 1
+        assert json.loads(info.output)["events"] == 3  # the admin, the counsellor, the youth
         assert json.loads(info.output)["backend"] == "memory"
     finally:
         memory.drop("t-cli")

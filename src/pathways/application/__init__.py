@@ -16,9 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from pathways.access import check_stream, moment_at
 from pathways.application.commands import Commands, Item, Receipt
 from pathways.application.corrections import Corrections
 from pathways.application.imports import Imports, decoded
+from pathways.application.users import Users
 from pathways.domain.errors import RulesBroken, UnknownEvent, UnknownSetting
 from pathways.domain.events import (
     AlertAcknowledged,
@@ -30,7 +32,7 @@ from pathways.domain.events import (
 from pathways.domain.ordering import Pair, life_order
 from pathways.domain.reference import DEFAULT_THRESHOLDS, ReferenceData
 from pathways.domain.rules import no_open_alert
-from pathways.domain.time import KnownAt, today_in_paris
+from pathways.domain.time import PARIS, KnownAt, today_in_paris
 from pathways.domain.timeline import pair_of
 from pathways.store import Recorded, Store
 
@@ -58,7 +60,7 @@ class HistoryLine:
     retracted: bool
 
 
-class Pathways(Imports, Corrections):
+class Pathways(Imports, Corrections, Users):
     """The application: one store, its rules, its clock. Writing (`commit`, `record`)
     is in `commands`, `import_lines` in `imports`, `retract` and `amend` in
     `corrections`; here the services of the other commands, and the simple reads."""
@@ -84,8 +86,10 @@ class Pathways(Imports, Corrections):
     ) -> Receipt:
         """Acknowledge an alert open on that date (a write rule: `rules.check_youth`)."""
         day = on or self.today()
-        if not self.store.load(self.store.stream_id(youth)):
+        recorded = self.store.load(self.store.stream_id(youth))
+        if not recorded:
             raise RulesBroken([no_open_alert(youth, alert, day, [])])
+        check_stream(self.access, self.reference(), youth, recorded, day)
         event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
         return self.commit([Item(event, "")], actor)
 
@@ -111,6 +115,10 @@ class Pathways(Imports, Corrections):
         if known_at is not None:
             upto = known_at.upto
             recorded = [r for r in recorded if r.position <= upto]
+        if self.access is not None:
+            at = None if known_at is None else moment_at(self.store, known_at.text, known_at.upto)
+            day = as_of or (at.astimezone(PARIS).date() if at else self.today())
+            check_stream(self.access, self.reference(known_at), youth, recorded, day, at)
         retracted = {r.event.event_id for r in recorded if isinstance(r.event, EventRetracted)}
         lines = [HistoryLine(r, r.event.id in retracted) for r in recorded]
         if as_of is not None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pathways import codec
+from pathways.access import Access, check_writes
 from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.errors import (
     RulesBroken,
@@ -88,6 +89,8 @@ class Commands:
     last_receipt: Receipt | None = None
     store: Store
     today: Callable[[], date]
+    #: The acting user (`pathways.access`); None: the program itself, unrestricted.
+    access: Access | None = None
 
     @without_gc
     def commit(self, items: Sequence[Item], actor: str, *, check_only: bool = False) -> Receipt:
@@ -111,6 +114,9 @@ class Commands:
         positions: list[int] = []
         with self.store.session(write=not check_only):
             for part in parts:
+                # an event the user may not write (an erasure...) stops the whole batch:
+                # the session rolls back what earlier parts wrote
+                check_writes(self.access, {item.event.type_name() for item in part})
                 try:
                     found, writes = self._prepare(part, check_only=check_only or bool(problems))
                 except RulesBroken as broken:

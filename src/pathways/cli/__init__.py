@@ -51,6 +51,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("pathways.cli.privacy", "audit"),
     "retention": ("pathways.cli.privacy", "retention"),
     "keys": ("pathways.cli.keys", "keys"),
+    "users": ("pathways.cli.users", "users"),
+    "access": ("pathways.cli.users", "access"),
 }
 
 

@@ -116,7 +116,9 @@ def demo(
     period is imported as one batch at its simulated recording time, so that
     `--known-at` replays over the period show what was known then. Personal
     fields are encrypted as for real data. Nothing is written if the store
-    already holds one of the cohort's references.
+    already holds one of the cohort's references. It adds the demo's users: the
+    first counsellor of each Mission Locale (c-wk-01, c-sm-01...), a CPIP
+    (cpip-01) and an analyst (analyst-01). An admin's act (it launches measures).
 
     \b
     Example:
@@ -171,9 +173,14 @@ def demo(
         app, youth, seed, last, batch_done, years=years, actor=actor, batches=batches
     )
     app.progress = progress
+    added = cohort.add_demo_users(app, actor)
     open_views(ctx).catch_up(notice=False)  # once, at the end: the next read is instant
     finish_progress(ctx)
     _print_summary(app, summary, batches)
+    if added:
+        click.echo("users added (act as one with --actor NAME or $PATHWAYS_ACTOR):")
+        for name, org, role in added:
+            click.echo(f"  {name:11} {role:10} {org}")
 
 
 def _print_summary(app: Pathways, summary: Summary, batches: Sequence[Batch]) -> None:

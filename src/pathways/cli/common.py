@@ -47,11 +47,29 @@ ACTOR_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,60}")
 
 
 def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    """A user name or code (it is stored in clear: no free text)."""
+    """A user name or code (it is stored in clear: no free text). Kept for `open_app`,
+    which refuses an actor who is not a known, enabled user of the store."""
     if not ACTOR_PATTERN.fullmatch(value):
         msg = f"'{value}' is not a user name (letters, digits, '.', '_', '@', '-')"
         raise click.BadParameter(msg, ctx=ctx, param=param)
+    root = ctx.find_root()
+    if isinstance(root.obj, dict):
+        root.obj["actor"] = value
     return value
+
+
+def acting_option(func: F) -> F:
+    """`--actor` on a command that does not otherwise use it: who is acting (`open_app`
+    checks that it is a known, enabled user)."""
+    return click.option(
+        "--actor",
+        envvar="PATHWAYS_ACTOR",
+        default=default_actor,
+        callback=_actor,
+        expose_value=False,
+        show_default="$PATHWAYS_ACTOR, else your OS user name",
+        help="The acting user (a user of the store: pathways users list).",
+    )(func)
 
 
 def actor_option(func: F) -> F:
@@ -84,9 +102,13 @@ def actor_given(ctx: click.Context) -> bool:
     )
 
 
-def open_app(ctx: click.Context) -> Pathways:
+def open_app(ctx: click.Context, *, authenticate: bool = True) -> Pathways:
     """The application on the chosen store (one per command). A write needs no more:
-    the read side (SQLAlchemy, the read models) is loaded only by `open_views`."""
+    the read side (SQLAlchemy, the read models) is loaded only by `open_views`.
+
+    The acting user (--actor, $PATHWAYS_ACTOR, else the OS user name) must be a known,
+    enabled user of the store: otherwise `AccessRefused`, before anything but the users
+    is read (`pathways.access`)."""
     from pathways.store import open_store
 
     root = ctx.find_root()
@@ -100,9 +122,31 @@ def open_app(ctx: click.Context) -> Pathways:
         attach_inline(store)  # a write projects its own events: no catch-up for the next read
         app = Pathways(store)
         app.progress = progress_for(ctx)
+        if authenticate:
+            app.access = _authenticate(ctx, app)
         settings["app"] = app
     found: Pathways = settings["app"]
     return found
+
+
+def acting_user(ctx: click.Context) -> str:
+    """The name the command acts as: --actor, else $PATHWAYS_ACTOR, else the OS user."""
+    import os
+
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    found = settings.get("actor") or os.environ.get("PATHWAYS_ACTOR") or default_actor()
+    if not ACTOR_PATTERN.fullmatch(found):
+        msg = f"'{found}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        raise click.UsageError(msg)
+    return str(found)
+
+
+def _authenticate(ctx: click.Context, app: Pathways) -> Any:
+    from pathways.access import authenticate
+
+    command = " ".join(ctx.command_path.split()[1:]) or "pathways"
+    return authenticate(app.reference(), acting_user(ctx), command)
 
 
 def reopen_store(settings: dict[str, Any]) -> Store:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import finish_progress, progress_for
+from pathways.cli.common import acting_option, finish_progress, progress_for
 
 if TYPE_CHECKING:
     from pathways.store import Store
@@ -79,11 +79,13 @@ def status(ctx: click.Context, /, as_json: bool) -> None:
 
 
 @db.command()
+@acting_option
 @click.pass_context
 def upgrade(ctx: click.Context, /) -> None:
     """Apply the pending migrations (back the store up first), then rebuild the read
     models if a migration changed them. Run again, it does nothing; interrupted, it
-    goes on from the first migration not applied.
+    goes on from the first migration not applied. A store made before users existed
+    gets its first admin: the acting user (--actor, else your OS user name).
 
     \b
     Example:
@@ -103,9 +105,26 @@ def upgrade(ctx: click.Context, /) -> None:
     progress.phase("catch up", store.head())
     applied = migrations.upgrade(store, progress.advance)
     finish_progress(ctx)
+    _first_admin(ctx, store)
     if not applied:
         click.echo(f"the store is at schema version {before}: nothing to do")
         return
     for migration in applied:
         click.echo(f"applied {migration.version}: {migration.description}")
     click.echo(f"the store is at schema version {migrations.version(store.backend)}")
+
+
+def _first_admin(ctx: click.Context, store: Store) -> None:
+    """A store with no user (made before users existed) gets the acting user as its
+    first admin: whoever holds the store and its key, as for `init`."""
+    from pathways.application import Pathways
+    from pathways.cli.common import acting_user
+    from pathways.projections.timelines import attach_inline
+
+    app = Pathways(store)
+    if app.reference().users:
+        return
+    name = acting_user(ctx)
+    attach_inline(store)
+    app.add_user(name, "spip-35", "admin", name)
+    click.echo(f"first admin: {name} (spip-35): the store had no users (pathways users)")

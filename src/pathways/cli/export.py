@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from pathways.access import check_export
 from pathways.audit import EVERY_YOUTH
 from pathways.cli.auditing import audited, reason_option
 from pathways.cli.common import (
@@ -187,6 +188,7 @@ def events(
     with _audited(ctx, "events", options, actor=actor, reason=reason):
         at = resolve_known_at(ctx, known_at)
         app = open_app(ctx)
+        check_export(app.access, app.reference(at), with_personal, with_references)
         privacy = Privacy(personal=with_personal, references=with_references)
         if fmt == "parquet" and output is None:
             msg = "--output is required for Parquet"
@@ -247,6 +249,7 @@ def process_log(
     options: dict[str, Any] = {"format": fmt, "with_references": with_references}
     with _audited(ctx, "process-log", options, actor=actor, reason=reason):
         app = open_app(ctx)
+        check_export(app.access, app.reference(), False, with_references)
         start = time.perf_counter()
         privacy = Privacy(references=with_references)
         found, _measures = _read(app, lambda: pathways(app.store, privacy))
@@ -284,6 +287,7 @@ def ocel_(
     options: dict[str, Any] = {"with_references": with_references}
     with _audited(ctx, "ocel", options, actor=actor, reason=reason):
         app = open_app(ctx)
+        check_export(app.access, app.reference(), False, with_references)
         start = time.perf_counter()
         privacy = Privacy(references=with_references)
         found, measures = _read(app, lambda: pathways(app.store, privacy))
@@ -371,6 +375,7 @@ def survival(
     with _audited(ctx, "survival", options, actor=actor, reason=reason):
         views = open_views(ctx)
         point = views.point(as_of, known_at)
+        check_export(views.app.access, views.reference(point), False, with_references)
         start = time.perf_counter()
         cases = views.cases(point, first, last or point.as_of, cohort)
         options["upto"] = point.position

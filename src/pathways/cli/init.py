@@ -9,8 +9,21 @@ import click
 
 
 @click.command()
+@click.option(
+    "--admin",
+    envvar="PATHWAYS_ACTOR",
+    callback=lambda ctx, param, value: _admin_name(value),
+    show_default="$PATHWAYS_ACTOR, else your OS user name",
+    help="The name of the store's first admin (a user who manages the users).",
+)
+@click.option(
+    "--admin-organisation",
+    default="spip-35",
+    show_default=True,
+    help="The organisation of the first admin.",
+)
 @click.pass_context
-def init(ctx: click.Context) -> None:
+def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
     """Create a store (and a master key and a chain key, if none exists yet).
 
     The store is made where --db (or $PATHWAYS_DB) points.
@@ -59,7 +72,15 @@ def init(ctx: click.Context) -> None:
         if not created:
             click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
             return
+        from pathways.application import Pathways
+        from pathways.projections.timelines import attach_inline
+
+        attach_inline(store)  # the read models stay level with the log
+        Pathways(store).add_user(admin, admin_organisation, "admin", admin)
         click.echo(f"store created at {where} ({store.backend.description})")
+        click.echo(
+            f"  first admin: {admin} ({admin_organisation}); add users with pathways users add"
+        )
         if not settings.get("db") and not os.environ.get("PATHWAYS_DB"):
             click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
     finally:
@@ -77,6 +98,18 @@ def write_chain_key(key_file: Path | None, chain_key_file: Path | None) -> None:
     write_key_file(path)
     click.echo(f"chain key written to {path} (readable by you only): keep it apart from")
     click.echo("  the database and the master key; `pathways verify` needs it")
+
+
+def _admin_name(value: str | None) -> str:
+    import re
+
+    from pathways.application import default_actor
+
+    name = value or default_actor()
+    if not re.fullmatch(r"[A-Za-z0-9._@-]{1,60}", name):
+        msg = f"'{name}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        raise click.BadParameter(msg, param_hint="--admin")
+    return name
 
 
 def _missing_folder(db: str | None) -> Path | None:

@@ -51,7 +51,7 @@ def rotate(ctx: click.Context, /, actor: str) -> None:
     given = (ctx.find_root().obj or {}).get("key_file")
     path = Path(given or os.environ.get(KEY_FILE_ENV) or default_key_file()).absolute()
     app = open_app(ctx)
-    require_admin(actor, store=app.store)
+    require_admin(actor, store=app.store, purpose="keys rotate")
     done = rotate_key(app.store, path)
     click.echo(f"rotated: {done.rewrapped} data key(s) re-wrapped under a new master key")
     click.echo(f"new key: {done.key_file} (readable by you only)")

@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pathways.cli.common import DATE, finish_progress, on_interrupt, open_views, wait_for_option
+from pathways.cli.common import (
+    DATE,
+    acting_option,
+    finish_progress,
+    on_interrupt,
+    open_views,
+    wait_for_option,
+)
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
@@ -79,6 +86,7 @@ def _prepare(
     help="Group by this (repeat it to cross groups).",
 )
 @output_options
+@acting_option
 @click.pass_context
 def outcomes(
     ctx: click.Context,
@@ -182,6 +190,7 @@ def _delay_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, 
 )
 @click.option("--within", help="Only releases to this territory.")
 @output_options
+@acting_option
 @click.pass_context
 def compare(
     ctx: click.Context,
@@ -295,6 +304,7 @@ def compare(
     help="The browser that prints the PDF (default: $PATHWAYS_CHROMIUM, else chromium or "
     "google-chrome on PATH).",
 )
+@acting_option
 @click.pass_context
 def report(
     ctx: click.Context,

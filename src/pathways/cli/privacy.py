@@ -162,7 +162,7 @@ def retention(
     from pathways.retention import due
 
     app = open_app(ctx)
-    require_admin(actor, store=app.store)
+    require_admin(actor, store=app.store, purpose="retention")
     views = open_views(ctx)
     day = as_of or app.today()
     with audited(ctx, "retention", {"as_of": day}, actor=actor, reason=None) as trail:

@@ -7,7 +7,13 @@ from typing import Any
 
 import click
 
-from pathways.cli.common import finish_progress, on_interrupt, open_views, progress_for
+from pathways.cli.common import (
+    acting_option,
+    finish_progress,
+    on_interrupt,
+    open_views,
+    progress_for,
+)
 from pathways.cli.output import emit, output_options
 
 
@@ -26,6 +32,7 @@ def projections() -> None:
 
 @projections.command()
 @output_options
+@acting_option
 @click.pass_context
 def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     """Each read model's position against the head of the log, the worker that keeps
@@ -66,6 +73,7 @@ def _seen(owner: str, seen_at: float, now: float) -> str:
 
 @projections.command()
 @click.argument("name", required=False, type=click.Choice(["timelines"]))
+@acting_option
 @click.pass_context
 def rebuild(ctx: click.Context, /, name: str | None) -> None:
     """Rebuild a read model (all of them by default) from the first event.
@@ -78,6 +86,7 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
     Example:
       pathways projections rebuild timelines
     """
+    _admin(ctx, "a rebuild")
     views = open_views(ctx)
     on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
     progress = views.app.progress
@@ -99,6 +108,7 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
     show_default=True,
     help="Seconds between two looks at the log when nothing is notified.",
 )
+@acting_option
 @click.pass_context
 def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     """Keep the read models level with the log: a worker.
@@ -117,6 +127,7 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     from pathways.cli.common import reopen_store
     from pathways.projections.worker import Worker
 
+    _admin(ctx, "the worker")
     settings = ctx.find_root().obj or {}
     progress = progress_for(ctx)
     worker = Worker(
@@ -133,6 +144,15 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     applied = worker.run()
     finish_progress(ctx)
     click.echo(f"applied {applied:,} events; the read models are at @{_position(ctx)}")
+
+
+def _admin(ctx: click.Context, what: str) -> None:
+    """Refuse unless the acting user is an admin (a service of the whole store)."""
+    from pathways.cli.common import open_app
+
+    access = open_app(ctx).access
+    if access is not None:
+        access.require({"admin"}, what)
 
 
 def _position(ctx: click.Context) -> int:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 from pathways.cli.auditing import audited, reason_option
 from pathways.cli.common import (
     DATE,
+    acting_option,
     actor_option,
     open_app,
     open_views,
@@ -126,6 +127,7 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@acting_option
 @click.pass_context
 def info(ctx: click.Context, as_json: bool) -> None:
     """Where the store is, its backend, its log head, and what it holds.
@@ -155,6 +157,12 @@ def info(ctx: click.Context, as_json: bool) -> None:
         chain_key_file=chain_key_file,
     )
     ctx.find_root().call_on_close(store.close)
+    from pathways.access import authenticate
+    from pathways.cli.common import acting_user
+
+    ref = Pathways(store).reference()
+    if ref.users:  # (a store made before users existed says what it is, to upgrade it)
+        authenticate(ref, acting_user(ctx), "info")  # a known user
     registered = store.count_registered()
     version = migrations.version(store.backend)
     row = {
@@ -185,6 +193,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 @click.group(invoke_without_command=True)
 @known_at_option
 @output_options
+@acting_option
 @click.pass_context
 def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_meta: bool) -> None:
     """The settings in force: territories and their Missions Locales, facilities,

@@ -230,7 +230,7 @@ def erase(
         msg = f"missing {missing}: pathways erase YOUTH --reason CODE (or --finish)"
         raise click.UsageError(msg)
     app = open_app(ctx)
-    require_admin(actor, store=app.store)
+    require_admin(actor, store=app.store, purpose="erase")
     if not yes:
         click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
     with audited(

@@ -50,7 +50,9 @@ from pathways.demo.summary import Summary, summarize
 from pathways.demo.writer import (
     DEFAULT_SEED,
     DEFAULT_YOUTH,
+    add_demo_users,
     conflicts,
+    demo_users,
     write_demo,
     write_jsonl,
 )
@@ -62,7 +64,9 @@ __all__ = [
     "PARIS",
     "Batch",
     "Summary",
+    "add_demo_users",
     "conflicts",
+    "demo_users",
     "generate",
     "period_start",
     "summarize",

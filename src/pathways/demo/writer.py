@@ -110,3 +110,30 @@ def write_demo(
 
 def _constant(value: _T) -> Callable[[], _T]:
     return lambda: value
+
+
+def demo_users() -> list[tuple[str, str, str]]:
+    """The users of the demo (name, organisation, role): the first counsellor of each
+    Mission Locale (their codes are those of the cohort, so `--mine` finds their
+    youths), a CPIP of the SPIP and an analyst."""
+    from pathways.demo.tables import COUNSELLORS
+
+    found = [(f"{prefix}-01", org, "counsellor") for org, (prefix, _) in COUNSELLORS.items()]
+    return [*found, ("cpip-01", "spip-35", "cpip"), ("analyst-01", "spip-35", "analyst")]
+
+
+def add_demo_users(app: Pathways, actor: str) -> list[tuple[str, str, str]]:
+    """Add the demo's users the store does not know yet, in one batch (an admin's act)."""
+    from pathways.application import Item
+    from pathways.domain.events import UserAdded
+
+    known = app.reference().users
+    today = app.today()
+    missing = [user for user in demo_users() if user[0] not in known]
+    items = [
+        Item(UserAdded(user=name, organisation=org, role=role, occurred_on=today), "")
+        for name, org, role in missing
+    ]
+    if items:
+        app.commit(items, actor)
+    return missing

@@ -66,3 +66,12 @@ class BadFilter(PathwaysError):
 
 class UnknownYouth(PathwaysError):
     """No young person of that reference is known at the point of a read."""
+
+
+class AccessRefused(PathwaysError):
+    """The acting user may not do this: unknown, disabled, or outside their rights. It
+    carries who asked, by which command, and for which youth (an audit log records it)."""
+
+    def __init__(self, message: str, *, actor: str, command: str, youth: str | None = None):
+        self.actor, self.command, self.youth = actor, command, youth
+        super().__init__(message)

@@ -20,6 +20,7 @@ from pathways.domain.events import (
     MeasureLaunched,
     SettingChanged,
 )
+from pathways.domain.users import User, apply_user_event
 
 DEFAULT_TERRITORIES: dict[str, str | None] = {
     "rennes": "we-ker",
@@ -128,6 +129,8 @@ class ReferenceData:
     measures: dict[str, Measure] = field(default_factory=dict)
     thresholds: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     dates: dict[str, date] = field(default_factory=lambda: dict(DEFAULT_DATES))
+    #: The users of the store (`domain.users`), by name.
+    users: dict[str, User] = field(default_factory=dict)
 
     @property
     def date_floor(self) -> date:
@@ -163,6 +166,8 @@ class ReferenceData:
 
     def apply(self, event: Event) -> None:
         """Fold one registry event into the reference data (already validated)."""
+        if apply_user_event(self.users, event):
+            return
         if isinstance(event, MeasureLaunched):
             self.measures[event.code] = Measure(
                 event.code, event.name, event.territory, event.occurred_on

@@ -173,6 +173,8 @@ class Projector:
             if stored.kind == ERASED:
                 row.erased_pos, row.sealed = stored.position, None
                 continue
+            if stored.kind not in FACT_TYPES:
+                continue  # no fact: a break-the-glass grant (read from the stream)
             if stored.kind == REGISTERED:
                 _register(row, stored)
             columns = stored.fact_columns()

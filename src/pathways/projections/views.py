@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Connection, case, func, or_, select
 
@@ -32,6 +32,9 @@ from pathways.projections.apply import SITUATION_KINDS
 from pathways.projections.schema import Tables, make_tables
 from pathways.projections.timelines import TimelinesProjection, check_layout
 from pathways.store import Store
+
+if TYPE_CHECKING:
+    from pathways.access import Access
 
 #: The kinds of facts that the indicators look at.
 OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
@@ -90,6 +93,7 @@ class Host(Protocol):
 
     store: Store
     progress: Progress
+    access: Access | None  # the acting user (`pathways.access`)
 
     def today(self) -> date: ...
 

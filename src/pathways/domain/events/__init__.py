@@ -16,7 +16,7 @@ also declares what the read side needs of it:
 
 The catalogue is a package, one module per phase of a pathway (`inclusion`,
 `judicial`, `contact`, `project`, `mainstream`, `closure`, `corrections`,
-`registry`), with the base classes (`base`) and the makings of fields
+`registry`, `access`), with the base classes (`base`) and the makings of fields
 (`fields`) apart. Every event class a phase module defines is in the catalogue,
 in the order of the phases then of the module, and is importable from here (each
 module's `__all__`): adding a kind of step is adding a class to its phase's
@@ -31,6 +31,7 @@ from types import ModuleType
 from typing import TypeVar
 
 from pathways.domain.events import (
+    access,
     closure,
     contact,
     corrections,
@@ -40,6 +41,7 @@ from pathways.domain.events import (
     project,
     registry,
 )
+from pathways.domain.events.access import *  # noqa: F403
 from pathways.domain.events.base import *  # noqa: F403
 from pathways.domain.events.base import Event, Fact, RegistryEvent, YouthEvent
 from pathways.domain.events.closure import *  # noqa: F403
@@ -62,6 +64,7 @@ PHASES: tuple[ModuleType, ...] = (
     closure,
     corrections,
     registry,
+    access,
 )
 
 
@@ -86,9 +89,14 @@ EVENT_TYPES: dict[str, type[Event]] = {
     cls.type_name(): cls for cls in (*YOUTH_EVENT_TYPES, *REGISTRY_EVENT_TYPES)
 }
 #: Types that have their own commands rather than a `record` subcommand.
-SPECIAL_TYPES = frozenset({"EventRetracted", "AlertAcknowledged", "YouthErased", "SettingChanged"})
+SPECIAL_TYPES = frozenset(
+    {"EventRetracted", "AlertAcknowledged", "YouthErased", "SettingChanged"}
+    | {"UserAdded", "UserDisabled", "UserEnabled", "AccessGranted", "AccessRevoked"}
+)
 #: Types a retraction may not name (DOMAIN rule 6).
-UNRETRACTABLE = frozenset({"YouthRegistered", "YouthErased", "EventRetracted"})
+UNRETRACTABLE = frozenset(
+    {"YouthRegistered", "YouthErased", "EventRetracted", "AccessGranted", "AccessRevoked"}
+)
 #: The read side's form of each youth event that is a timeline fact, by event type (a
 #: retraction acts on another fact, an erasure on the youth: neither is one).
 FACT_TYPES: dict[str, type[Fact]] = {

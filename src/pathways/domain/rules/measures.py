@@ -13,6 +13,7 @@ from pathways.domain.events import MeasureEnded, MeasureLaunched, RegistryEvent,
 from pathways.domain.reference import ReferenceData
 from pathways.domain.rules.common import one_of
 from pathways.domain.rules.event import check_plausible
+from pathways.domain.users import check_user_event
 
 # --- measures (rule 5: a measure cannot end on or before an enrolment in it) ---------------
 
@@ -53,9 +54,11 @@ def check_measure_ends(
 
 
 def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) -> list[str]:
-    """Rules for MeasureLaunched / MeasureEnded against the measures known so far."""
+    """Rules for the registry's events (measures, settings, users) against those known so
+    far."""
     what = f"{event.type_name()} on {event.occurred_on}"
     problems: list[str] = [f"{what}: {problem}" for problem in check_plausible(event, ref)]
+    problems.extend(f"{what}: {problem}" for problem in check_user_event(event, ref))
     if event.occurred_on > today:
         problems.append(f"{what}: occurred_on is in the future (today is {today})")
     if isinstance(event, MeasureLaunched):
