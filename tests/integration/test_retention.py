@@ -69,6 +69,8 @@ class Cli:
 def sh(db_url: str, master_key: str, tmp_path: Path) -> Cli:
     shell = Cli(db_url)
     shell.ok("init")
+    for user in ("c-1", "dpo-1", "admin-2"):  # admins here (the roles: test_access.py)
+        shell.ok("users", "add", user, "--organisation", "spip-35", "--role", "admin")
     path = tmp_path / "pathways.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in PATHWAYS))
     shell.ok("import", str(path), "--actor", "c-1")
