@@ -25,6 +25,7 @@ from typing import IO, Annotated, Any, Union, get_args, get_origin
 from pathways import codec
 from pathways.domain.events import EVENT_TYPES, EventRetracted
 from pathways.domain.time import KnownAt
+from pathways.i18n import _
 from pathways.perf import without_gc
 from pathways.store import Store
 
@@ -232,6 +233,6 @@ def _pyarrow() -> tuple[Any, Any]:
     except ImportError:
         from pathways.domain.errors import PathwaysError
 
-        msg = "Parquet needs pyarrow: pip install 'pathways[analysis]'"
+        msg = _("Parquet needs pyarrow: pip install 'pathways[analysis]'")
         raise PathwaysError(msg) from None
     return pa, pq

@@ -39,6 +39,7 @@ from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
 from pathways.domain.events import DERIVED_KEYS, Event, YouthErased, YouthEvent, YouthRegistered
+from pathways.i18n import _
 
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
@@ -116,10 +117,10 @@ def _check_master_key(backend: Backend, keys: KeyRing) -> None:
             _check_master_key(backend, keys)  # another process wrote it first
         return
     if not keys.verify_key_check(found):
-        msg = (
-            f"the master key does not open the store {backend.location.display}: "
-            f"it was created with another key (check $PATHWAYS_MASTER_KEY or the key file)"
-        )
+        msg = _(
+            "the master key does not open the store {display}: it was created "
+            "with another key (check $PATHWAYS_MASTER_KEY or the key file)"
+        ).format(display=backend.location.display)
         raise MasterKeyError(msg)
 
 
@@ -153,7 +154,9 @@ class Store:
         try:
             self.backend.open(create=create)
         except PersistenceError as error:
-            msg = f"cannot open the store {location.display}: {error}"
+            msg = _("cannot open the store {display}: {error}").format(
+                display=location.display, error=error
+            )
             raise StoreError(msg) from None
         from pathways import migrations
 
@@ -378,7 +381,7 @@ class Store:
                 session.delete_keys(erased)
                 session.after_commit.append(lambda: self._after_erasure(erased))
             appended = []
-            for position, (_, stored) in zip(positions, encoded, strict=True):
+            for position, (_kind, stored) in zip(positions, encoded, strict=True):
                 stored.position = position
                 appended.append(stored)
             for projector in self.projectors:

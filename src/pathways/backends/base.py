@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.persistence import Notification, StoredEvent
 
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
@@ -210,7 +211,7 @@ class Backend(ABC):
         Sessions do not nest: inside one, `session()` gives the same."""
         if self.active is not None:
             if write and not (self.active.write and (self.active.append or not append)):
-                msg = "a session cannot be widened: open the writing one first"
+                msg = _("a session cannot be widened: open the writing one first")
                 raise StoreError(msg)
             yield self.active
             return

@@ -13,6 +13,7 @@ import click
 
 from pathways.cli.common import DATE, finish_progress, open_app, open_views, wait_for_option
 from pathways.cli.read import known_at_option, resolve_known_at
+from pathways.i18n import _
 from pathways.progress import SILENT, Progress
 
 T = TypeVar("T")
@@ -81,7 +82,12 @@ def _done(count: int, start: float, output: str | None, what: str) -> None:
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds else 0.0
     where = output or "standard output"
-    click.echo(f"{count:,} {what} written to {where} ({rate:,.0f}/s)", err=True)
+    click.echo(
+        _("{count:,} {what} written to {where} ({rate:,.0f}/s)").format(
+            count=count, what=what, where=where, rate=rate
+        ),
+        err=True,
+    )
 
 
 @click.group()
@@ -150,7 +156,7 @@ def events(
     start = time.perf_counter()
     if fmt == "parquet":
         if output is None:
-            msg = "--output is required for Parquet"
+            msg = _("--output is required for Parquet")
             raise click.UsageError(msg)
         count = write_parquet(rows, output, log_columns(privacy))
         if with_personal:

@@ -21,9 +21,10 @@ from pathways.cli.common import (
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alert_catalogue import ALERT_CODES
+from pathways.i18n import N_, _
 
 #: What a caseload table shows for a youth no Mission Locale follows.
-NONE = "none"
+NONE = N_("none")
 
 
 def _view_options(func: Any) -> Any:
@@ -84,16 +85,16 @@ def _read(views: Any, point: Any, query: Any, work: Any) -> list[Any]:
     except BadFilter as error:
         raise click.BadParameter(str(error), param_hint=f"--{error.option}") from None
     for warning in listed.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
     return list(listed.rows)
 
 
 def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) -> str | None:
     if mine and not actor_given(ctx):
-        msg = "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR"
+        msg = _("--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR")
         raise click.UsageError(msg)
     if mine and counsellor and counsellor != actor:
-        msg = "--mine and --counsellor name different counsellors"
+        msg = _("--mine and --counsellor name different counsellors")
         raise click.UsageError(msg)
     return actor if mine else counsellor
 
@@ -134,7 +135,7 @@ def caseload(
     point = views.point(as_of, known_at)
     rows = dicts(_read(views, point, caseload, _work_list(ctx, filters, actor)))
     if fmt is None:  # a table names the youths no Mission Locale follows
-        rows = [{**row, "organisation": row["organisation"] or NONE} for row in rows]
+        rows = [{**row, "organisation": row["organisation"] or _(NONE)} for row in rows]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 
