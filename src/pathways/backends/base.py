@@ -172,10 +172,10 @@ class Backend(ABC):
     @classmethod
     def no_store(cls, location: Location) -> str:
         """The message for a location where no store exists (yet)."""
-        return (
-            f"no store at {location.display}. Check the path (--db or $PATHWAYS_DB), "
-            f"or create a store there with `pathways init --db URL`."
-        )
+        return _(
+            "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
+            "or create a store there with `pathways init --db URL`."
+        ).format(where=location.display)
 
     @property
     @abstractmethod

@@ -124,11 +124,11 @@ class MemoryBackend(SQLiteBackend):
 
     @classmethod
     def no_store(cls, location: Location) -> str:
-        return (
-            f"no store at {location.display}: a memory store lives only in the process "
-            f"that created it (a Python program or a test), and none was created here. "
-            f"Use a file or a PostgreSQL database to keep a store between commands."
-        )
+        return _(
+            "no store at {where}: a memory store lives only in the process "
+            "that created it (a Python program or a test), and none was created here. "
+            "Use a file or a PostgreSQL database to keep a store between commands."
+        ).format(where=location.display)
 
     @property
     def description(self) -> str:

@@ -93,10 +93,10 @@ class SQLiteBackend(Backend):
 
     @classmethod
     def no_store(cls, location: Location) -> str:
-        return (
-            f"no store at {location.display}. Check the path (--db or $PATHWAYS_DB), "
-            f"or create a store there with `pathways init --db {location.display}`."
-        )
+        return _(
+            "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
+            "or create a store there with `pathways init --db {where}`."
+        ).format(where=location.display)
 
     @property
     def description(self) -> str:

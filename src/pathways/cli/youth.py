@@ -158,7 +158,7 @@ def _custody(data: dict[str, Any]) -> str:
     custody, release = data["custody"], data["last_release"]
     if custody is None:
         if release is None:
-            return _("none")
+            return pgettext("card", "none")
         return _("none; released {on} ({kind}) to {destination}").format(
             on=long_date(release["on"]), kind=release["kind"], destination=release["destination"]
         )
@@ -188,7 +188,7 @@ def _custody(data: dict[str, Any]) -> str:
 
 def _supervision(supervision: dict[str, Any] | None) -> str:
     if supervision is None:
-        return _("none")
+        return pgettext("card", "none")
     end = (
         _(", until {ends_on}").format(ends_on=long_date(supervision["ends_on"]))
         if supervision["ends_on"]
@@ -233,7 +233,7 @@ def _plan(data: dict[str, Any]) -> str:
 
 def _rights(data: dict[str, Any]) -> list[str]:
     obtained = _dated(data["rights_obtained"], "right", "on")
-    missing = ", ".join(data["rights_missing"]) or _("none")
+    missing = ", ".join(data["rights_missing"]) or pgettext("card", "none")
     return [
         _("obtained: {obtained}").format(obtained=obtained),
         _("missing: {missing}").format(missing=missing),
@@ -241,7 +241,7 @@ def _rights(data: dict[str, Any]) -> list[str]:
 
 
 def _dated(items: list[dict[str, Any]], what: str, when: str) -> str:
-    return ", ".join(f"{item[what]} ({item[when]})" for item in items) or _("none")
+    return ", ".join(f"{item[what]} ({item[when]})" for item in items) or pgettext("card", "none")
 
 
 def _in_progress(data: dict[str, Any]) -> str:
@@ -258,7 +258,7 @@ def _in_progress(data: dict[str, Any]) -> str:
 
 def _measure(measure: dict[str, Any] | None) -> str:
     if measure is None:
-        return _("none")
+        return pgettext("card", "none")
     return _("{measure} ({name}) since {since}").format(
         measure=measure["measure"], name=measure["name"], since=long_date(measure["since"])
     )
@@ -283,7 +283,7 @@ def _alerts(alerts: list[dict[str, Any]]) -> list[str]:
             alert=a["alert"], since=long_date(a["since"]), reason=a["reason"]
         )
         for a in alerts
-    ] or [_("none")]
+    ] or [pgettext("card", "none")]
 
 
 def _handover(handover: dict[str, Any] | None) -> str:
