@@ -12,7 +12,10 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
 from pathways.domain.outcomes.indicators import COHORTS
-from pathways.i18n import _, language, use
+from pathways.i18n import N_, _, language, use
+
+#: The cohorts in a sentence ("71 releases in the period").
+COHORT_WORDS = {"releases": N_("releases"), "community": N_("starts of community supervision")}
 
 if TYPE_CHECKING:
     from pathways.queries import OutcomeRow
@@ -118,7 +121,7 @@ def outcomes(
     emit(_delay_table(rows, by), None)
     click.echo(
         _("\n{cases} {cohort} in the period; rows with n < {threshold} are suppressed (*).").format(
-            cases=meta["cases"], cohort=cohort, threshold=threshold
+            cases=meta["cases"], cohort=_(COHORT_WORDS[cohort]), threshold=threshold
         )
     )
 
