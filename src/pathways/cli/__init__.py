@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from pathways.cli.localise import localise, root_language, speak_click
+from pathways.cli.localise import language_in, localise, root_language, speak_click
 from pathways.i18n import _, use
 
 # name -> (module, attribute)
@@ -77,7 +77,7 @@ class PathwaysGroup(click.Group):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """The language first (`--lang`, before the command), so that everything is said
         in it, `pathways --help --lang fr` included; the option validates it after."""
-        use(_language_in(args))
+        use(language_in(args, COMMANDS))
         speak_click()
         localise(self)
         return super().parse_args(ctx, args)
@@ -129,18 +129,6 @@ class PathwaysGroup(click.Group):
 
             finish_progress(ctx)
             _on_sigterm(previous)
-
-
-def _language_in(args: list[str]) -> str | None:
-    """The value of the root `--lang` in a command line (None: not given there)."""
-    for index, arg in enumerate(args):
-        if arg == "--lang" and index + 1 < len(args):
-            return args[index + 1]
-        if arg.startswith("--lang="):
-            return arg.partition("=")[2]
-        if arg in COMMANDS:
-            break
-    return None
 
 
 def _on_sigterm(handler: Any) -> Any:

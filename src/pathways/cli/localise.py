@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 import click
@@ -130,6 +130,19 @@ CLICK_MESSAGES: tuple[str, ...] = (
     N_("Error: invalid input"),
     N_("%(prog)s, version %(version)s"),
 )
+
+
+def language_in(args: list[str], commands: Collection[str]) -> str | None:
+    """The value of the root `--lang` in a command line (None: not given before the
+    command)."""
+    for index, arg in enumerate(args):
+        if arg == "--lang" and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith("--lang="):
+            return arg.partition("=")[2]
+        if arg in commands:
+            break
+    return None
 
 
 def root_language(ctx: click.Context, param: click.Parameter, value: Any) -> Any:

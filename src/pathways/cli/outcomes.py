@@ -15,7 +15,7 @@ from pathways.domain.outcomes.indicators import COHORTS
 from pathways.i18n import N_, _, language, use
 
 #: The cohorts in a sentence ("71 releases in the period").
-COHORT_WORDS = {"releases": N_("releases"), "community": N_("starts of community supervision")}
+COHORT_WORDS = {"releases": N_("releases"), "community": N_("community")}
 
 if TYPE_CHECKING:
     from pathways.queries import OutcomeRow
