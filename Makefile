@@ -9,7 +9,7 @@ YOUTH ?= 300
 # A fixed end date: the same cohort, the same figures, on any machine and any day (README).
 DEMO_END ?= 2026-11-30
 
-.PHONY: demo verify test bench lint docs clean
+.PHONY: demo verify test bench lint docs i18n clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ lint: $(STAMP)
 ## docs: regenerate docs/events.md and docs/cli.md from the code
 docs: $(STAMP)
 	$(PY) -m pathways.docs
+
+## i18n: re-extract the messages (babel.cfg), update the French catalogue, compile it
+LOCALE := src/pathways/locale
+i18n: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k NP_:1c,2 --project pathways \
+	  --no-wrap --sort-by-file -o $(LOCALE)/pathways.pot src
+	test -f $(LOCALE)/fr/LC_MESSAGES/pathways.po || \
+	  $(VENV)/bin/pybabel init -D pathways -i $(LOCALE)/pathways.pot -d $(LOCALE) -l fr --no-wrap
+	$(VENV)/bin/pybabel update -D pathways -i $(LOCALE)/pathways.pot -d $(LOCALE) -l fr \
+	  --no-wrap --ignore-obsolete
+	$(VENV)/bin/pybabel compile -D pathways -d $(LOCALE) -l fr --statistics
 
 clean:
 	rm -rf $(VENV) $(DEMO) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis

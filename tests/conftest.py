@@ -52,6 +52,22 @@ def worked_example_facts() -> list[Any]:
 POSTGRES_URL = os.environ.get("PATHWAYS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+# --- the language ----------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test speaks English unless it chooses French: a machine whose locale is
+    French (LANG=fr_FR.UTF-8) runs the suite as any other; the language chosen by a
+    command (`--lang`) does not leak into the next test."""
+    from pathways import i18n
+
+    monkeypatch.setenv("PATHWAYS_LANG", "en")
+    i18n.use(None)
+    yield
+    i18n.use(None)
+
+
 # --- keys and stores -----------------------------------------------------------
 
 #: The chain key of every store the tests make (`pathways.chain`): apart from the master

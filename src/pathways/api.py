@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from pathways.application import Pathways, default_actor
 from pathways.domain.errors import UnknownYouth
 from pathways.domain.events.fields import CODE_PATTERN
+from pathways.i18n import _
 from pathways.projections import Views, attach, attach_inline
 from pathways.store import open_store
 
@@ -46,7 +47,7 @@ class Rows(list[M], Generic[M]):
         try:
             import pandas as pd
         except ImportError:  # pragma: no cover - depends on the environment
-            msg = "to_pandas() needs pandas: pip install 'pathways[analysis]'"
+            msg = _("to_pandas() needs pandas: pip install 'pathways[analysis]'")
             raise ImportError(msg) from None
         records = [row.model_dump() for row in self]
         names: dict[str, None] = dict.fromkeys(self.model.model_fields if self.model else ())

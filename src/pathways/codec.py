@@ -30,6 +30,7 @@ from pydantic import ValidationError
 from pathways.domain.errors import StoreError
 from pathways.domain.events import DERIVED_KEYS, EVENT_TYPES, Event, EventRetracted, Fact
 from pathways.domain.facts import layout
+from pathways.i18n import _
 
 TOPIC_PREFIX = "pathways:"
 _DERIVED = frozenset(DERIVED_KEYS)
@@ -123,7 +124,7 @@ def written(
     keys = event.derive()
     if derived:
         if not derived.keys() <= _DERIVED:
-            msg = f"not derived keys: {sorted(derived.keys() - _DERIVED)}"
+            msg = _("not derived keys: {sorted}").format(sorted=sorted(derived.keys() - _DERIVED))
             raise ValueError(msg)
         keys.update(derived)
     extra.update(keys)
@@ -203,7 +204,9 @@ def event(stored: Stored, unseal: Unseal) -> tuple[Event, bool]:
     try:
         found: Event = cls.model_validate({**state, **{f: stand_ins[f] for f in gone}})
     except ValidationError as error:  # pragma: no cover - a corrupted store
-        msg = f"stored event at position {stored.position} does not match its schema: {error}"
+        msg = _("stored event at position {position} does not match its schema: {error}").format(
+            position=stored.position, error=error
+        )
         raise StoreError(msg) from None
     if gone:
         found = found.model_copy(update=dict.fromkeys(gone))

@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from pathways.domain.errors import MasterKeyError
+from pathways.i18n import _
 
 KEY_ENV = "PATHWAYS_MASTER_KEY"
 KEY_FILE_ENV = "PATHWAYS_KEY_FILE"
@@ -99,29 +100,34 @@ def load_master_key(key_file: Path | None = None) -> bytes:
                 _warn_if_shared(path, os.fstat(handle.fileno()).st_mode)
                 raw = handle.read(MAX_KEY_FILE_BYTES + 1)
         except FileNotFoundError:
-            msg = (
-                f"no master key: {path} does not exist and ${KEY_ENV} is not set. "
-                f"Give the key the store was created with (--key-file, ${KEY_FILE_ENV} or "
-                f"${KEY_ENV}); for a new store, `pathways init` (or `pathways keygen`) "
-                f"makes one (keep it out of the database and of its backups)."
-            )
+            msg = _(
+                "no master key: {path} does not exist and ${KEY_ENV} is not set. "
+                "Give the key the store was created with (--key-file, "
+                "${KEY_FILE_ENV} or ${KEY_ENV}); for a new store, `pathways "
+                "init` (or `pathways keygen`) makes one (keep it out of the "
+                "database and of its backups)."
+            ).format(path=path, KEY_ENV=KEY_ENV, KEY_FILE_ENV=KEY_FILE_ENV)
             raise MasterKeyError(msg) from None
         except OSError as error:
-            msg = f"cannot read the master key file {path}: {error.strerror}"
+            msg = _("cannot read the master key file {path}: {strerror}").format(
+                path=path, strerror=error.strerror
+            )
             raise MasterKeyError(msg) from None
         text = raw.decode("ascii", errors="replace").strip()
         if len(raw) > MAX_KEY_FILE_BYTES or not (text.isascii() and text.isprintable()):
-            msg = (
-                f"the master key file {path} is not a pathways key "
-                f"(expected {KEY_CHARACTERS} characters of base64)"
-            )
+            msg = _(
+                "the master key file {path} is not a pathways key (expected "
+                "{KEY_CHARACTERS} characters of base64)"
+            ).format(path=path, KEY_CHARACTERS=KEY_CHARACTERS)
             raise MasterKeyError(msg)
     try:
         key = base64.urlsafe_b64decode(text.strip().encode())
     except (binascii.Error, ValueError):
         key = b""
     if len(key) not in (KEY_BYTES, ROTATED_KEY_BYTES):
-        msg = f"the master key in {source} is malformed (expected 32 bytes in base64)"
+        msg = _("the master key in {source} is malformed (expected 32 bytes in base64)").format(
+            source=source
+        )
         raise MasterKeyError(msg)
     return key
 
@@ -216,7 +222,7 @@ class KeyRing:
         try:
             key = self._wrap.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], stream.bytes)
         except InvalidTag:
-            msg = "the master key does not open the data keys of this store"
+            msg = _("the master key does not open the data keys of this store")
             raise MasterKeyError(msg) from None
         self._cache[stream] = AESGCM(key)
 
@@ -242,7 +248,9 @@ class KeyRing:
         try:
             plaintext = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], event_id.bytes)
         except InvalidTag:
-            msg = f"the personal fields of event {event_id} do not decrypt with their key"
+            msg = _("the personal fields of event {event_id} do not decrypt with their key").format(
+                event_id=event_id
+            )
             raise MasterKeyError(msg) from None
         data: dict[str, Any] = json.loads(plaintext)
         return data

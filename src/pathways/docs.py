@@ -158,8 +158,18 @@ def _sample_line(cls: type[Event]) -> Event | None:
 
 
 def cli_markdown() -> str:
-    from pathways.cli import cli
+    """The reference is in English, whatever the language of who generates it."""
+    from pathways.i18n import using
 
+    with using("en"):
+        return _cli_markdown()
+
+
+def _cli_markdown() -> str:
+    from pathways.cli import cli
+    from pathways.cli.localise import localise
+
+    localise(cli)
     out = [
         "# Command line reference",
         "",

@@ -34,6 +34,7 @@ from pathways.domain.events import (
     UserEnabled,
 )
 from pathways.domain.time import KnownAt
+from pathways.i18n import _
 from pathways.perf import without_gc
 from pathways.store import Store
 
@@ -248,6 +249,6 @@ def _pyarrow() -> tuple[Any, Any]:
     except ImportError:
         from pathways.domain.errors import PathwaysError
 
-        msg = "Parquet needs pyarrow: pip install 'pathways[analysis]'"
+        msg = _("Parquet needs pyarrow: pip install 'pathways[analysis]'")
         raise PathwaysError(msg) from None
     return pa, pq

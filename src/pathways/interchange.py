@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from pathways.domain.errors import PathwaysError
 from pathways.domain.events import EVENT_TYPES, Event, YouthEvent
+from pathways.i18n import _
 
 EXPORT_KEYS = frozenset({"recorded_at", "actor", "position", "retracted", "erased"})
 
@@ -49,12 +50,12 @@ def parse_line(text: str) -> Event:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        msg = f"not valid JSON ({error.msg} at column {error.colno})"
+        msg = _("not valid JSON ({msg} at column {colno})").format(msg=error.msg, colno=error.colno)
         raise NotJson(msg) from None
     except RecursionError:
         raise LineError(TOO_DEEP) from None
     if not isinstance(data, dict):
-        msg = "expected a JSON object with a 'type'"
+        msg = _("expected a JSON object with a 'type'")
         raise LineError(msg)
     try:
         return from_dict(data)
@@ -67,10 +68,10 @@ def from_dict(data: dict[str, Any]) -> Event:
     data = {k: v for k, v in data.items() if k not in EXPORT_KEYS}
     kind = data.pop("type", None)
     if kind is None:
-        msg = "missing key 'type' (the event name, e.g. \"Released\")"
+        msg = _("missing key 'type' (the event name, e.g. \"Released\")")
         raise LineError(msg)
     if not isinstance(kind, str):
-        msg = "key 'type' must be the event name as text (e.g. \"Released\")"
+        msg = _("key 'type' must be the event name as text (e.g. \"Released\")")
         raise LineError(msg)
     cls = EVENT_TYPES.get(kind)
     if cls is None:

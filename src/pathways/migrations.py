@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from pathways import audit
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 from pathways.projections.layout import LAYOUT
 
 if TYPE_CHECKING:
@@ -63,16 +64,17 @@ def check(store: Store) -> None:
     found = version(store.backend)
     where = store.location.display
     if found < CURRENT:
-        msg = (
-            f"the store {where} has schema version {found}, this program uses {CURRENT}: "
-            "back it up, then run `pathways db upgrade`"
-        )
+        msg = _(
+            "the store {where} has schema version {found}, this program uses "
+            "{CURRENT}: back it up, then run `pathways db upgrade`"
+        ).format(where=where, found=found, CURRENT=CURRENT)
         raise SchemaError(msg)
     if found > CURRENT:
-        msg = (
-            f"the store {where} has schema version {found}, newer than this program's "
-            f"({CURRENT}): it was upgraded by a newer pathways; use that version"
-        )
+        msg = _(
+            "the store {where} has schema version {found}, newer than this "
+            "program's ({CURRENT}): it was upgraded by a newer pathways; use "
+            "that version"
+        ).format(where=where, found=found, CURRENT=CURRENT)
         raise SchemaError(msg)
 
 

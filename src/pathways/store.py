@@ -43,6 +43,7 @@ from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError
 from pathways.domain.events import DERIVED_KEYS, Event, YouthErased, YouthEvent, YouthRegistered
+from pathways.i18n import _
 
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
@@ -122,17 +123,17 @@ def _check_master_key(backend: Backend, keys: KeyRing) -> None:
     if not keys.verify_key_check(found):
         rotated = backend.meta("key-rotated")
         if rotated is not None:
-            msg = (
-                f"the master key does not open the store {backend.location.display}: its "
-                f"master key was rotated at {rotated.decode()[:19]} UTC (`pathways keys "
-                f"rotate`), and this key is not the new one. Give the new key file (the "
-                f"old key, kept as KEYFILE.old until it is destroyed, no longer opens it)"
-            )
+            msg = _(
+                "the master key does not open the store {display}: its master key was "
+                "rotated at {rotated} UTC (`pathways keys rotate`), and this key is not the "
+                "new one. Give the new key file (the old key, kept as KEYFILE.old until it "
+                "is destroyed, no longer opens it)"
+            ).format(display=backend.location.display, rotated=rotated.decode()[:19])
         else:
-            msg = (
-                f"the master key does not open the store {backend.location.display}: "
-                f"it was created with another key (check $PATHWAYS_MASTER_KEY or the key file)"
-            )
+            msg = _(
+                "the master key does not open the store {display}: it was created "
+                "with another key (check $PATHWAYS_MASTER_KEY or the key file)"
+            ).format(display=backend.location.display)
         raise MasterKeyError(msg)
 
 
@@ -175,7 +176,9 @@ class Store:
         try:
             self.backend.open(create=create)
         except PersistenceError as error:
-            msg = f"cannot open the store {location.display}: {error}"
+            msg = _("cannot open the store {display}: {error}").format(
+                display=location.display, error=error
+            )
             raise StoreError(msg) from None
         from pathways import migrations
 
@@ -449,7 +452,7 @@ class Store:
                 session.delete_keys(erased)
                 session.after_commit.append(lambda: self._after_erasure(erased))
             appended = []
-            for position, (_, stored) in zip(positions, encoded, strict=True):
+            for position, (_kind, stored) in zip(positions, encoded, strict=True):
                 stored.position = position
                 appended.append(stored)
             for projector in self.projectors:

@@ -27,9 +27,19 @@ from pathways.domain.alerts import CaseloadLine
 from pathways.domain.errors import BadFilter
 from pathways.domain.events import REFERENCE_PATTERN
 from pathways.domain.reference import PROBATION_SERVICE, ReferenceData
+from pathways.i18n import N_, _
 
 if TYPE_CHECKING:
     from pathways.projections.views import Point, Views, YouthRecord
+
+
+#: What a filter naming an unknown code says, by kind of code.
+UNKNOWN = {
+    "organisation": N_("'{code}' is not a known organisation (valid: {valid})"),
+    "facility": N_("'{code}' is not a known facility (valid: {valid})"),
+    "territory": N_("'{code}' is not a known territory (valid: {valid})"),
+    "alert": N_("'{code}' is not a known alert (valid: {valid})"),
+}
 
 
 @dataclass(frozen=True)
@@ -53,26 +63,29 @@ class WorkList:
 
     def check(self, ref: ReferenceData, point: Point) -> None:
         """Raise `BadFilter` for the first filter that cannot hold at the point."""
-        for option, code, valid, what in (
-            ("organisation", self.organisation, ref.organisations, "organisation"),
-            ("facility", self.facility, list(ref.facilities), "facility"),
-            ("territory", self.territory, sorted(ref.territories), "territory"),
-            ("alert", self.alert, list(ALERT_CODES), "alert"),
+        for option, code, valid, message in (
+            ("organisation", self.organisation, ref.organisations, UNKNOWN["organisation"]),
+            ("facility", self.facility, list(ref.facilities), UNKNOWN["facility"]),
+            ("territory", self.territory, sorted(ref.territories), UNKNOWN["territory"]),
+            ("alert", self.alert, list(ALERT_CODES), UNKNOWN["alert"]),
         ):
             if code is not None and code not in valid:
-                msg = f"'{code}' is not a known {what} (valid: {', '.join(valid)})"
+                msg = _(message).format(code=code, valid=", ".join(valid))
                 raise BadFilter(option, msg)
         if self.spip and self.alert is not None and self.alert not in SPIP_ALERTS:
-            msg = (
-                f"'{self.alert}' is not one of the probation service's alerts "
-                f"(its alerts: {', '.join(SPIP_ALERTS)})"
-            )
+            msg = _(
+                "'{code}' is not one of the probation service's alerts (its alerts: {valid})"
+            ).format(code=self.alert, valid=", ".join(SPIP_ALERTS))
             raise BadFilter("alert", msg)
         if self.releasing_within is not None and self.releasing_within < 0:
-            msg = f"{self.releasing_within} days: expected a number of days, 0 or more"
+            msg = _("{n} days: expected a number of days, 0 or more").format(
+                n=self.releasing_within
+            )
             raise BadFilter("releasing-within", msg)
         if self.since is not None and self.since > point.as_of:
-            msg = f"{self.since} is after the as-of date {point.as_of}: nothing can be open since"
+            msg = _("{since} is after the as-of date {as_of}: nothing can be open since").format(
+                since=self.since, as_of=point.as_of
+            )
             raise BadFilter("since", msg)
         problem = None if self.youth is None else reference_problem(self.youth)
         if problem is not None:
@@ -111,18 +124,23 @@ def reference_problem(youth: str) -> str | None:
     """Why a text is not a young person's reference, or None when it is one."""
     if re.match(REFERENCE_PATTERN, youth) and len(youth) <= 40:
         return None
-    return f"'{youth}' is not a young person's reference (e.g. Y-2026-0042)"
+    return _("'{youth}' is not a young person's reference (e.g. Y-2026-0042)").format(youth=youth)
 
 
 def youth_problem(youth: str, record: YouthRecord | None, point: Point) -> str | None:
     """Why no read shows a youth at the point, or None when it can."""
     if record is None:
-        known = f" as known at {point.known_at}" if point.known_at else ""
-        return f"{youth} is not registered in this store{known}"
+        if point.known_at:
+            return _("{youth} is not registered in this store as known at {known_at}").format(
+                youth=youth, known_at=point.known_at
+            )
+        return _("{youth} is not registered in this store").format(youth=youth)
     if record.erased:
-        return f"{youth} was erased: no view shows them any more"
+        return _("{youth} was erased: no view shows them any more").format(youth=youth)
     if record.registered_on > point.as_of:
-        return f"{youth} was registered on {record.registered_on}, after {point.as_of}"
+        return _("{youth} was registered on {on}, after {as_of}").format(
+            youth=youth, on=record.registered_on, as_of=point.as_of
+        )
     return None
 
 
@@ -152,7 +170,7 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
     warnings: tuple[str, ...] = ()
     everyone = youths is None and not work.spip  # the lines of all the counsellor's youths
     if who is not None and everyone and all(line.counsellor != who for line in lines):
-        warnings = (f"no young person has counsellor {who} on that date",)
+        warnings = (_("no young person has counsellor {who} on that date").format(who=who),)
     kept = [line for line in lines if work.keeps(line, point.as_of)]
     if work.releasing_within is not None:
         kept.sort(key=lambda line: (line.expected_release_on or date.max, line.youth))

@@ -44,7 +44,7 @@ MASKS = (
     ),
     (re.compile(r"\(?[\d,]+(\.\d+)?/s\)?"), "<rate>"),
     (re.compile(r"\d+(\.\d+)? s\b"), "<seconds>"),
-    (re.compile(r"\d[\d,]* KiB"), "<size>"),
+    (re.compile(r"\d[\d,]* Ki[Bo]"), "<size>"),  # Kio: the French of KiB
 )
 
 

@@ -30,6 +30,7 @@ from pathways.application import Pathways
 from pathways.cli import cli
 from pathways.domain.events import Released, YouthRegistered
 from pathways.domain.outcomes import COMMUNITY_INDICATORS, DELAYS, RELEASE_INDICATORS
+from pathways.i18n import long_date, using
 from pathways.projections import attach
 from pathways.report import glossary
 from pathways.report.i18n import TEXT, label
@@ -117,10 +118,11 @@ def write_report(env: dict[str, str | None], out: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def reports(built: Built, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The French report (the default: no --lang) and the English one, over the same period."""
+    """The French report (chosen by the command line's language, as a French user's locale
+    would) and the English one (`report --lang en`), over the same period."""
     folder = tmp_path_factory.mktemp("reports")
     env = environment(built)
-    write_report(env, folder / "rapport.html", *PERIOD)
+    write_report({**env, "PATHWAYS_LANG": "fr"}, folder / "rapport.html", *PERIOD)
     write_report(env, folder / "report.html", *PERIOD, "--lang", "en")
     return {"fr": folder / "rapport.html", "en": folder / "report.html"}
 
@@ -292,6 +294,8 @@ def test_no_reference_birth_date_name_or_individual_row(
         assert reference not in text
         assert birth.isoformat() not in text
         assert birth.strftime("%d/%m/%Y") not in text
+        with using(lang):
+            assert long_date(birth) not in text  # the report's dates in prose
         if name is not None:
             assert name not in text
             assert name.upper() not in text
@@ -536,7 +540,9 @@ def test_the_caseload_is_counted_on_the_last_day_of_the_period_and_says_so(
 ) -> None:
     t = TEXT[lang]
     page = pages[lang]
-    end, as_of = ("30/06/2026", "27/11/2026") if lang == "fr" else ("2026-06-30", "2026-11-27")
+    end, as_of = (
+        ("30 juin 2026", "27 novembre 2026") if lang == "fr" else ("2026-06-30", "2026-11-27")
+    )
     title = t["caseload"].format(date=end)
     assert title in page.h2()
     blocks = page.section(title)

@@ -115,8 +115,8 @@ def test_a_chart_with_nothing_to_draw_says_why(tiny_reports: dict[str, Path], la
         "caseload": [
             t["no_chart_caseload"].format(n=n),
             t["caseload_at_as_of"].format(
-                date="25/05/2026" if lang == "fr" else "2026-05-25",
-                to="30/06/2026" if lang == "fr" else "2026-06-30",
+                date="25 mai 2026" if lang == "fr" else "2026-05-25",
+                to="30 juin 2026" if lang == "fr" else "2026-06-30",
             ),
         ],
     }

@@ -34,6 +34,7 @@ from pathways.domain.reference import DEFAULT_THRESHOLDS, ReferenceData
 from pathways.domain.rules import no_open_alert
 from pathways.domain.time import PARIS, KnownAt, today_in_paris
 from pathways.domain.timeline import pair_of
+from pathways.i18n import _
 from pathways.store import Recorded, Store
 
 __all__ = [
@@ -99,7 +100,9 @@ class Pathways(Imports, Corrections, Users):
             event = SettingChanged(name=name, value=value, occurred_on=on or self.today())
         except ValueError:
             valid = ", ".join([*DEFAULT_THRESHOLDS, "territory.<code>"])
-            msg = f"'{name}' is not a setting name (valid: {valid})"
+            msg = _("'{name}' is not a setting name (valid: {valid})").format(
+                name=name, valid=valid
+            )
             raise UnknownSetting(msg) from None
         return self.commit([Item(event, "")], actor)
 
@@ -110,7 +113,7 @@ class Pathways(Imports, Corrections, Users):
         """A pathway sorted by occurred_on; as of a date, the retracted events are left out."""
         recorded = self.store.load(self.store.stream_id(youth))
         if not recorded:
-            msg = f"{youth} is not registered in this store"
+            msg = _("{youth} is not registered in this store").format(youth=youth)
             raise UnknownEvent(msg)
         if known_at is not None:
             upto = known_at.upto

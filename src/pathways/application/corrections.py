@@ -17,6 +17,7 @@ from pathways.domain.events import (
     EventRetracted,
     YouthEvent,
 )
+from pathways.i18n import _
 from pathways.store import Recorded
 
 
@@ -29,7 +30,7 @@ class Corrections(Commands):
             for recorded in self.store.load(stream):
                 if recorded.event.id == event_id:
                     return recorded
-        msg = f"no stored event has the id {event_id}"
+        msg = _("no stored event has the id {event_id}").format(event_id=event_id)
         raise UnknownEvent(msg)
 
     def retract(
@@ -62,7 +63,7 @@ class Corrections(Commands):
         data["id"] = uuid.uuid4()
         corrected = type(event).model_validate(data)
         if corrected.content() == event.content():
-            msg = "nothing to amend: give --on or at least one field with a new value"
+            msg = _("nothing to amend: give --on or at least one field with a new value")
             raise PathwaysError(msg)
         retraction = EventRetracted(
             youth=event.youth, occurred_on=on or self.today(), event_id=event_id, reason=reason
@@ -74,9 +75,13 @@ class Corrections(Commands):
     def _retractable(self, event_id: uuid.UUID) -> Recorded:
         target = self.find(event_id)
         if not isinstance(target.event, YouthEvent):
-            msg = f"event {event_id} is a {target.event.type_name()}: measures cannot be retracted"
+            msg = _("event {event_id} is a {type_name}: measures cannot be retracted").format(
+                event_id=event_id, type_name=target.event.type_name()
+            )
             raise PathwaysError(msg)
         if target.event.type_name() in UNRETRACTABLE:
-            msg = f"event {event_id} is a {target.event.type_name()}, which cannot be retracted"
+            msg = _("event {event_id} is a {type_name}, which cannot be retracted").format(
+                event_id=event_id, type_name=target.event.type_name()
+            )
             raise PathwaysError(msg)
         return target

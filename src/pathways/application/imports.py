@@ -11,6 +11,7 @@ from pathways.domain.errors import (
     RulesBroken,
 )
 from pathways.domain.events import YouthEvent
+from pathways.i18n import _
 from pathways.interchange import LineError, NotJson, parse_line
 from pathways.perf import without_gc
 
@@ -62,7 +63,7 @@ class Imports(Commands):
             problems.sort(key=line_number)
             raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
         if not by_youth:
-            msg = "the file holds no event"
+            msg = _("the file holds no event")
             raise PathwaysError(msg)
         return self.commit_parts(_parts(by_youth), actor, check_only=check_only)
 
@@ -174,6 +175,8 @@ def decoded(lines: Iterable[str]) -> Iterator[str]:
         except StopIteration:
             return
         except UnicodeDecodeError:
-            msg = f"this file is not UTF-8 text. {JSON_LINES}. Nothing was written."
+            msg = _("this file is not UTF-8 text. {JSON_LINES}. Nothing was written.").format(
+                JSON_LINES=JSON_LINES
+            )
             raise PathwaysError(msg) from None
         yield text

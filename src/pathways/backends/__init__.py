@@ -22,6 +22,7 @@ import platformdirs
 
 from pathways.backends.base import Backend, Location, NoStore
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 
 DB_ENV = "PATHWAYS_DB"
 
@@ -55,7 +56,9 @@ def locate(db: str | None) -> Location:
             paths = backend
     if "://" in value or paths is None:
         known = ", ".join(f"{s}://" for b in backends().values() for s in b.schemes[:1])
-        msg = f"--db: '{value}' is neither a file path nor a URL of a known kind ({known})"
+        msg = _(
+            "--db: '{value}' is neither a file path nor a URL of a known kind ({known})"
+        ).format(value=value, known=known)
         raise StoreError(msg)
     return paths.locate(value)
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from eventsourcing.persistence import Notification, StoredEvent
 
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
@@ -185,10 +186,10 @@ class Backend(ABC):
     @classmethod
     def no_store(cls, location: Location) -> str:
         """The message for a location where no store exists (yet)."""
-        return (
-            f"no store at {location.display}. Check the path (--db or $PATHWAYS_DB), "
-            f"or create a store there with `pathways init --db URL`."
-        )
+        return _(
+            "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
+            "or create a store there with `pathways init --db URL`."
+        ).format(where=location.display)
 
     @property
     @abstractmethod
@@ -224,7 +225,7 @@ class Backend(ABC):
         Sessions do not nest: inside one, `session()` gives the same."""
         if self.active is not None:
             if write and not (self.active.write and (self.active.append or not append)):
-                msg = "a session cannot be widened: open the writing one first"
+                msg = _("a session cannot be widened: open the writing one first")
                 raise StoreError(msg)
             yield self.active
             return

@@ -32,6 +32,7 @@ from eventsourcing.sqlite import SQLiteConnection, SQLiteDatastore
 from pathways.backends.base import Location, NoStore
 from pathways.backends.sqlite import SQLiteBackend
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy.pool import Pool
@@ -72,7 +73,9 @@ def _database(name: str, *, create: bool) -> _Database | None:
 
 def _acquire(lock: threading.RLock) -> None:
     if not lock.acquire(timeout=LOCK_TIMEOUT):
-        msg = f"the memory store stayed locked for {LOCK_TIMEOUT} s by another thread"
+        msg = _("the memory store stayed locked for {LOCK_TIMEOUT} s by another thread").format(
+            LOCK_TIMEOUT=LOCK_TIMEOUT
+        )
         raise StoreError(msg)
 
 
@@ -113,21 +116,23 @@ class MemoryBackend(SQLiteBackend):
     def locate(cls, value: str) -> Location:
         name = value.removeprefix("memory:").removeprefix("//") or "default"
         if not name.replace("-", "").replace("_", "").isalnum():
-            msg = f"--db: memory store name '{name}' must be letters, digits, '-' and '_'"
+            msg = _("--db: memory store name '{name}' must be letters, digits, '-' and '_'").format(
+                name=name
+            )
             raise StoreError(msg)
         return Location(cls.name, f"memory://{name}", name)
 
     @classmethod
     def no_store(cls, location: Location) -> str:
-        return (
-            f"no store at {location.display}: a memory store lives only in the process "
-            f"that created it (a Python program or a test), and none was created here. "
-            f"Use a file or a PostgreSQL database to keep a store between commands."
-        )
+        return _(
+            "no store at {where}: a memory store lives only in the process "
+            "that created it (a Python program or a test), and none was created here. "
+            "Use a file or a PostgreSQL database to keep a store between commands."
+        ).format(where=location.display)
 
     @property
     def description(self) -> str:
-        return "in memory, until this process ends: nothing is written to disk"
+        return _("in memory, until this process ends: nothing is written to disk")
 
     @property
     def uri(self) -> str:

@@ -22,6 +22,7 @@ from pathways.backends.base import (
     driver_reason,
 )
 from pathways.domain.errors import StoreError, Unreachable
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     import uuid
@@ -110,7 +111,9 @@ def copy_events(curs: Any, table: str, stored: Sequence[StoredEvent]) -> list[in
     )
     positions = [int(row["notification_id"]) for row in curs.fetchall()]
     if len(positions) != len(stored):  # pragma: no cover - the lock forbids it
-        msg = f"appended {len(stored)} events but found {len(positions)} new"
+        msg = _("appended {len} events but found {len2} new").format(
+            len=len(stored), len2=len(positions)
+        )
         raise StoreError(msg)
     return positions
 
@@ -196,10 +199,14 @@ class PostgresBackend(Backend):
                     "SELECT to_regclass(%s)", (f'"{schema}".stored_events',)
                 ).fetchone()
         except psycopg.OperationalError as error:
-            msg = f"cannot connect to PostgreSQL at {self.location.display}: {driver_reason(error)}"
+            msg = _("cannot connect to PostgreSQL at {display}: {driver_reason}").format(
+                display=self.location.display, driver_reason=driver_reason(error)
+            )
             raise Unreachable(msg) from None
         except psycopg.Error as error:
-            msg = f"PostgreSQL at {self.location.display} refused: {driver_reason(error)}"
+            msg = _("PostgreSQL at {display} refused: {driver_reason}").format(
+                display=self.location.display, driver_reason=driver_reason(error)
+            )
             raise StoreError(msg) from None
         return found is not None and found[0] is not None
 

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 
 SCHEMA = "schema"
 DEFAULT_SCHEMA = "public"
@@ -48,7 +49,7 @@ def _split(url: str) -> SplitResult:
     try:
         return urlsplit(url)
     except ValueError as error:  # e.g. "Invalid IPv6 URL"
-        msg = f"--db: not a URL PostgreSQL can read ({error})"
+        msg = _("--db: not a URL PostgreSQL can read ({error})").format(error=error)
         raise StoreError(msg) from None
 
 
@@ -65,19 +66,23 @@ def schema_of(values: list[str]) -> str:
     if not values:
         return DEFAULT_SCHEMA
     if len(values) > 1:
-        msg = "--db: schema= is given more than once: give it once"
+        msg = _("--db: schema= is given more than once: give it once")
         raise StoreError(msg)
     schema = values[0]
     if not schema:
-        msg = (
-            f"--db: schema= is empty: name the store's schema, or leave it out for {DEFAULT_SCHEMA}"
-        )
+        msg = _(
+            "--db: schema= is empty: name the store's schema, or leave it out for {DEFAULT_SCHEMA}"
+        ).format(DEFAULT_SCHEMA=DEFAULT_SCHEMA)
         raise StoreError(msg)
     if not schema.replace("_", "").isalnum():
-        msg = f"--db: schema '{schema}' must be letters, digits and underscores"
+        msg = _("--db: schema '{schema}' must be letters, digits and underscores").format(
+            schema=schema
+        )
         raise StoreError(msg)
     if schema.lower() == "information_schema" or schema.lower().startswith("pg_"):
-        msg = f"--db: schema '{schema}' is one of PostgreSQL's own: name a schema of the store"
+        msg = _(
+            "--db: schema '{schema}' is one of PostgreSQL's own: name a schema of the store"
+        ).format(schema=schema)
         raise StoreError(msg)
     return schema
 
@@ -95,11 +100,11 @@ def parse(url: str) -> PostgresTarget:
     unknown = sorted({name for _, name, _ in items if name not in known and name != SCHEMA})
     if unknown:
         names = ", ".join(f"'{name}'" for name in unknown)
-        msg = (
-            f"--db: unknown parameter(s) {names} in the PostgreSQL URL: it takes "
-            f"'{SCHEMA}' and libpq's connection parameters (sslmode, connect_timeout, "
-            "application_name, options, target_session_attrs...)"
-        )
+        msg = _(
+            "--db: unknown parameter(s) {names} in the PostgreSQL URL: it takes "
+            "'{SCHEMA}' and libpq's connection parameters (sslmode, "
+            "connect_timeout, application_name, options, target_session_attrs...)"
+        ).format(names=names, SCHEMA=SCHEMA)
         raise StoreError(msg)
     schema = schema_of([value for _, name, value in items if name == SCHEMA])
     # libpq reads `postgresql://` and `postgres://` URLs, without our parameter.
@@ -113,7 +118,7 @@ def parse(url: str) -> PostgresTarget:
         params = conninfo_to_dict(libpq_url)
     except psycopg.ProgrammingError as error:
         reason = str(error).replace(libpq_url, display(url))  # (no password shown)
-        msg = f"--db: PostgreSQL cannot read this URL ({reason})"
+        msg = _("--db: PostgreSQL cannot read this URL ({reason})").format(reason=reason)
         raise StoreError(msg) from None
     params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
     return PostgresTarget({k: str(v) for k, v in params.items()}, schema)

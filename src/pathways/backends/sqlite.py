@@ -17,6 +17,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, Session
 from pathways.domain.errors import StoreError, Unreachable
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
@@ -97,14 +98,14 @@ class SQLiteBackend(Backend):
 
     @classmethod
     def no_store(cls, location: Location) -> str:
-        return (
-            f"no store at {location.display}. Check the path (--db or $PATHWAYS_DB), "
-            f"or create a store there with `pathways init --db {location.display}`."
-        )
+        return _(
+            "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
+            "or create a store there with `pathways init --db {where}`."
+        ).format(where=location.display)
 
     @property
     def description(self) -> str:
-        return "a SQLite file readable by you only"
+        return _("a SQLite file readable by you only")
 
     @property
     def uri(self) -> str:
@@ -118,7 +119,9 @@ class SQLiteBackend(Backend):
     def open(self, *, create: bool) -> None:
         path = Path(self.location.target)
         if path.is_dir():
-            msg = f"{path} is a folder: --db names the store's file (e.g. {path}/pathways.sqlite3)"
+            msg = _(
+                "{path} is a folder: --db names the store's file (e.g. {path}/pathways.sqlite3)"
+            ).format(path=path)
             raise StoreError(msg)
         empty = not path.exists() or path.stat().st_size == 0
         if create and empty:
@@ -144,10 +147,10 @@ class SQLiteBackend(Backend):
         except (sqlite3.DatabaseError, PersistenceError):
             found, why = [], "it is not a SQLite database"
         if not found:
-            msg = (
-                f"{path} is not a pathways store ({why}). Check the path, "
-                f"or create a store elsewhere with `pathways init --db PATH`."
-            )
+            msg = _(
+                "{path} is not a pathways store ({why}). Check the path, or "
+                "create a store elsewhere with `pathways init --db PATH`."
+            ).format(path=path, why=why)
             raise StoreError(msg)
 
     def _open_datastore(self, *, create: bool) -> None:
@@ -274,10 +277,11 @@ class ErasurePending(UserWarning):
 def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:
     """A lock that did not come in time, said plainly; other failures as they are."""
     if "locked" in str(error) or "busy" in str(error):
-        msg = (
-            f"the store {location.display} is busy: another command has held it for "
-            f"{LOCK_TIMEOUT} s (a long import or rebuild?); try again when it has finished"
-        )
+        msg = _(
+            "the store {display} is busy: another command has held it for "
+            "{LOCK_TIMEOUT} s (a long import or rebuild?); try again when it has "
+            "finished"
+        ).format(display=location.display, LOCK_TIMEOUT=LOCK_TIMEOUT)
         return Unreachable(msg)
     return error
 

@@ -23,6 +23,9 @@ from typing import Any
 
 import click
 
+from pathways.cli.localise import language_in, localise, root_language, speak_click
+from pathways.i18n import _, use
+
 # name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
     "record": ("pathways.cli.record", "record"),
@@ -76,7 +79,15 @@ class PathwaysGroup(click.Group):
             return None
         module, attribute = COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
-        return command
+        return localise(command)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The language first (`--lang`, before the command), so that everything is said
+        in it, `pathways --help --lang fr` included; the option validates it after."""
+        use(language_in(args, COMMANDS))
+        speak_click()
+        localise(self)
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         from pathways.domain.errors import PathwaysError
@@ -88,7 +99,9 @@ class PathwaysGroup(click.Group):
             from pathways.cli.common import finish_progress, interrupted_message
 
             finish_progress(ctx)
-            click.echo(f"\ninterrupted: {interrupted_message(ctx)}", err=True)
+            click.echo(
+                "\n" + _("interrupted: {what}").format(what=interrupted_message(ctx)), err=True
+            )
             raise click.exceptions.Exit(143 if isinstance(interrupt, Terminated) else 130) from None
         except BrokenPipeError:
             _quiet_stdout()
@@ -101,10 +114,10 @@ class PathwaysGroup(click.Group):
                 name = error.option_name
                 env = ROOT_OPTIONS[name]
                 command = ctx.invoked_subcommand or "COMMAND"
-                msg = (
-                    f"{name} goes before the command: pathways {name} VALUE {command} ..."
-                    f" (or set ${env})"
-                )
+                msg = _(
+                    "{name} goes before the command: pathways {name} VALUE {command} ..."
+                    " (or set ${env})"
+                ).format(name=name, command=command, env=env)
                 raise click.UsageError(msg, ctx=error.ctx) from None
             raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
@@ -240,16 +253,20 @@ def unexpected_failure(ctx: click.Context, error: Exception) -> str:
     stored. The exception's own message is not shown: it may hold data."""
     stored = what_was_stored(ctx)
     try:
-        where = f"its traceback is in {write_crash_log(error, ctx.invoked_subcommand)}"
+        where = _("its traceback is in {path}").format(
+            path=write_crash_log(error, ctx.invoked_subcommand)
+        )
     except OSError as problem:
         import traceback
 
         traceback.print_exception(error)
-        where = f"no crash log could be written ({problem.strerror}): the traceback is above"
-    return (
-        f"unexpected {type(error).__name__}: this is a bug in pathways, please report it; "
-        f"{where} (it may hold data of the store: share it with care). {stored}."
-    )
+        where = _("no crash log could be written ({reason}): the traceback is above").format(
+            reason=problem.strerror
+        )
+    return _(
+        "unexpected {error}: this is a bug in pathways, please report it; "
+        "{where} (it may hold data of the store: share it with care). {stored}."
+    ).format(error=type(error).__name__, where=where, stored=stored)
 
 
 def what_was_stored(ctx: click.Context) -> str:
@@ -259,7 +276,7 @@ def what_was_stored(ctx: click.Context) -> str:
     try:
         stored = interrupted_message(ctx)
     except Exception:
-        stored = "whether anything was stored is unknown (`pathways history` shows it)"
+        stored = _("whether anything was stored is unknown (`pathways history` shows it)")
     return stored[:1].upper() + stored[1:]
 
 
@@ -276,18 +293,27 @@ def expected_failure(error: Exception, ctx: click.Context | None = None) -> str:
             f"{'.'.join(str(p) for p in item['loc']) or 'value'}: {item['msg']}"
             for item in error.errors(include_url=False, include_input=False)
         )
-        return f"{error.title}: {problems}. Nothing was written."
+        return _("{title}: {problems}. Nothing was written.").format(
+            title=error.title, problems=problems
+        )
     if isinstance(error, UnicodeDecodeError):  # (an import file says so itself: decoded())
-        return f"a file this command reads is not UTF-8 text ({error.reason}). Nothing was written."
+        return _(
+            "a file this command reads is not UTF-8 text ({reason}). Nothing was written."
+        ).format(reason=error.reason)
     if isinstance(error, OSError):
-        where = f" {error.filename}" if error.filename else ""
-        return f"cannot use{where}: {error.strerror or error}"
+        if error.filename:
+            return _("cannot use {file}: {reason}").format(
+                file=error.filename, reason=error.strerror or error
+            )
+        return _("cannot use: {reason}").format(reason=error.strerror or error)
     # a database that failed to work (see `is_expected`)
     from pathways.backends.base import driver_reason
 
-    failed = f"the store failed ({type(error).__name__}: {driver_reason(error)})"
+    failed = _("the store failed ({error}: {reason})").format(
+        error=type(error).__name__, reason=driver_reason(error)
+    )
     if ctx is None:
-        return f"{failed}. Nothing was written unless a line above says so."
+        return _("{failed}. Nothing was written unless a line above says so.").format(failed=failed)
     return f"{failed}{_on_database(ctx)}. {what_was_stored(ctx)}."
 
 
@@ -298,7 +324,7 @@ def _on_database(ctx: click.Context) -> str:
     root = ctx.find_root()
     settings = root.obj if isinstance(root.obj, dict) else {}
     try:
-        return f" on {locate(settings.get('db')).display}"
+        return " " + _("on {store}").format(store=locate(settings.get("db")).display)
     except Exception:  # (a --db value that failed to parse said so before)
         return ""
 
@@ -327,6 +353,16 @@ def _on_database(ctx: click.Context) -> str:
     "$PATHWAYS_CHAIN_KEY_FILE, else NAME.chain.key beside the master key file NAME.key; "
     "$PATHWAYS_CHAIN_KEY wins over both).",
 )
+@click.option(
+    "--lang",
+    envvar="PATHWAYS_LANG",
+    type=click.Choice(["fr", "en"], case_sensitive=False),
+    is_eager=True,
+    expose_value=False,
+    callback=root_language,
+    help="The language of messages, help and reports: fr or en (default: $PATHWAYS_LANG, "
+    "else French when the locale is French, else English).",
+)
 @click.version_option(package_name="pathways")
 @click.pass_context
 def cli(
@@ -352,9 +388,9 @@ def plain_warnings() -> None:
     that line of source: a message is for the user, and says no more."""
     import warnings
 
-    def show(message: Warning | str, *_: object, **__: object) -> None:
+    def show(message: Warning | str, *_args: object, **_kwargs: object) -> None:
         lines = str(message).strip().splitlines() or [""]
-        click.echo(f"warning: {lines[0]}", err=True)
+        click.echo(_("warning: {message}").format(message=lines[0]), err=True)
 
     warnings.showwarning = show
 
@@ -374,9 +410,10 @@ def main() -> None:
     except click.exceptions.Abort as abort:
         interrupt = abort.__cause__ or abort.__context__
         if isinstance(interrupt, KeyboardInterrupt):
-            click.echo("\ninterrupted: nothing was stored (the command had not begun)", err=True)
+            said = _("interrupted: nothing was stored (the command had not begun)")
+            click.echo("\n" + said, err=True)
             sys.exit(143 if isinstance(interrupt, Terminated) else 130)
-        click.echo("Aborted!", err=True)  # a prompt answered no, as click says it
+        click.echo(_("Aborted!"), err=True)  # a prompt answered no, as click says it
         sys.exit(1)
     except click.ClickException as error:
         error.show()

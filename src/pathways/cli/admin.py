@@ -17,6 +17,7 @@ from pathways.cli.common import (
     open_app,
     open_views,
 )
+from pathways.i18n import _
 from pathways.progress import SILENT
 
 if TYPE_CHECKING:
@@ -56,10 +57,10 @@ def keygen(ctx: click.Context, output: Path | None, print_: bool) -> None:
     given = (ctx.find_root().obj or {}).get("key_file")  # pathways --key-file X keygen
     path = output or Path(given or os.environ.get(KEY_FILE_ENV) or default_key_file())
     if path.exists():
-        click.echo(f"a master key already exists at {path}; keeping it")
+        click.echo(_("a master key already exists at {path}; keeping it").format(path=path))
         return
     write_key_file(path)
-    click.echo(f"master key written to {path} (readable by you only)")
+    click.echo(_("master key written to {path} (readable by you only)").format(path=path))
 
 
 @click.command()
@@ -130,13 +131,17 @@ def demo(
 
     last = end or cohort.today_in_paris()
     if last > cohort.today_in_paris():
-        raise click.BadParameter("the period cannot end in the future", param_hint="--end")
+        raise click.BadParameter(_("the period cannot end in the future"), param_hint="--end")
     batches = cohort.generate(youth, seed, last, years)
     if jsonl is not None:
         count = cohort.write_jsonl(batches, jsonl)
         summary = cohort.summarize(batches)
-        click.echo(f"wrote {count} events of {summary.youths} young people to {jsonl}")
-        click.echo(f"import it in one go with: pathways import {jsonl}")
+        click.echo(
+            _("wrote {count} events of {youths} young people to {jsonl}").format(
+                count=count, youths=summary.youths, jsonl=jsonl
+            )
+        )
+        click.echo(_("import it in one go with: pathways import {jsonl}").format(jsonl=jsonl))
         return
     app = open_app(ctx)
     # A hundred weekly batches touch the same youths again and again: the read models
@@ -186,35 +191,59 @@ def demo(
 def _print_summary(app: Pathways, summary: Summary, batches: Sequence[Batch]) -> None:
     store = app.store
     first, last = batches[0].day, batches[-1].day
-    click.echo(f"demo cohort written to {store.location.display}")
-    click.echo(f"  recorded in {summary.batches} weekly batches, from {first} to {last}")
+    click.echo(_("demo cohort written to {display}").format(display=store.location.display))
     click.echo(
-        f"  the store now holds {store.count_youths()} young people and "
-        f"{store.count_events()} events (log head: {store.head()})"
+        _("  recorded in {batches} weekly batches, from {first} to {last}").format(
+            batches=summary.batches, first=first, last=last
+        )
     )
     click.echo(
-        f"  this cohort: {summary.youths} young people, {summary.events} events, "
-        f"{len(summary.measures)} pilot measures ({', '.join(summary.measures)})"
+        _(
+            "  the store now holds {count_youths} young people and {count_events} "
+            "events (log head: {head})"
+        ).format(
+            count_youths=store.count_youths(), count_events=store.count_events(), head=store.head()
+        )
+    )
+    click.echo(
+        _(
+            "  this cohort: {youths} young people, {events} events, {len} pilot measures ({join})"
+        ).format(
+            youths=summary.youths,
+            events=summary.events,
+            len=len(summary.measures),
+            join=", ".join(summary.measures),
+        )
     )
     if summary.releases:
         rate = round(100 * summary.prepared / summary.releases)
         click.echo(
-            f"  releases: {summary.releases}, prepared (a release plan validated in custody): "
-            f"{summary.prepared} ({rate} %)"
+            _(
+                "  releases: {releases}, prepared (a release plan validated in "
+                "custody): {prepared} ({rate} %)"
+            ).format(releases=summary.releases, prepared=summary.prepared, rate=rate)
         )
     if summary.adjustable:
         rate = round(100 * summary.adjusted / summary.adjustable)
         click.echo(
-            f"  adjusted releases: {summary.adjusted} of {summary.adjustable} sentences ({rate} %)"
+            _("  adjusted releases: {adjusted} of {adjustable} sentences ({rate} %)").format(
+                adjusted=summary.adjusted, adjustable=summary.adjustable, rate=rate
+            )
         )
-    click.echo(f"  corrections: {summary.retractions} events retracted and recorded again")
-    click.echo("events by type:")
+    click.echo(
+        _("  corrections: {retractions} events retracted and recorded again").format(
+            retractions=summary.retractions
+        )
+    )
+    click.echo(_("events by type:"))
     width = max(len(name) for name in summary.by_type)
     for name, count in sorted(summary.by_type.items(), key=lambda item: (-item[1], item[0])):
         click.echo(f"  {name:{width}}  {count:>7}")
     example = summary.example or summary.references[0]
     middle = batches[len(batches) // 2].day
-    click.echo("next:")
-    click.echo(f"  pathways history {example}")
-    click.echo(f"  pathways history {example} --known-at {middle}")
-    click.echo("  pathways info")
+    click.echo(_("next:"))
+    click.echo(_("  pathways history {example}").format(example=example))
+    click.echo(
+        _("  pathways history {example} --known-at {middle}").format(example=example, middle=middle)
+    )
+    click.echo(_("  pathways info"))

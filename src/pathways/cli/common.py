@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from pathways.application import Pathways, Receipt, default_actor
+from pathways.i18n import N_, _
 from pathways.progress import SILENT, Progress
 
 if TYPE_CHECKING:
@@ -36,8 +37,14 @@ class DateType(click.ParamType[date]):
             return date.fromisoformat(str(value))
         except ValueError as error:
             if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])-\d{2}", str(value)):  # a month with no such day
-                self.fail(f"'{value}' is not a day of the calendar ({error})", param, ctx)
-            self.fail(f"'{value}' is not a date (YYYY-MM-DD)", param, ctx)
+                self.fail(
+                    _("'{value}' is not a day of the calendar ({error})").format(
+                        value=value, error=error
+                    ),
+                    param,
+                    ctx,
+                )
+            self.fail(_("'{value}' is not a date (YYYY-MM-DD)").format(value=value), param, ctx)
 
 
 DATE = DateType()
@@ -50,7 +57,9 @@ def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A user name or code (it is stored in clear: no free text). Kept for `open_app`,
     which refuses an actor who is not a known, enabled user of the store."""
     if not ACTOR_PATTERN.fullmatch(value):
-        msg = f"'{value}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = _("'{value}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
+            value=value
+        )
         raise click.BadParameter(msg, ctx=ctx, param=param)
     root = ctx.find_root()
     if isinstance(root.obj, dict):
@@ -172,7 +181,9 @@ def _wait_for(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         return
     text = value.removeprefix("@")
     if not text.isdigit():
-        msg = f"'{value}' is not a log position (@N, as a write's receipt prints it)"
+        msg = _("'{value}' is not a log position (@N, as a write's receipt prints it)").format(
+            value=value
+        )
         raise click.BadParameter(msg, ctx=ctx, param=param)
     root = ctx.find_root()
     if isinstance(root.obj, dict):
@@ -311,24 +322,40 @@ class Bar:
         click.echo("\r" + line[:width].ljust(width), nl=False, err=True)
 
 
-def stored_message(app: Pathways | None, what: str = "the events were") -> str:
+def stored_message(app: Pathways | None, what: str = N_("the events were")) -> str:
     """What an interrupted write stored: the store commits a batch whole or not at all."""
     receipt = app.last_receipt if app is not None else None
     if receipt is None or receipt.checked_only or receipt.first_id is None:
-        return "nothing was stored"
+        return _("nothing was stored")
     positions = receipt.positions
     if not positions:
         # Interrupted inside the append: it committed as a whole or not at all.
         first, last = receipt.first_id, receipt.last_id or receipt.first_id
         if not app.store.find_streams([first]):  # type: ignore[union-attr]
-            return "nothing was stored"
+            return _("nothing was stored")
         positions = [app.find(first).position, app.find(last).position]  # type: ignore[union-attr]
     first_at, last_at = positions[0], positions[-1]
-    where = f"position {first_at}" if first_at == last_at else f"positions {first_at}-{last_at}"
-    return (
-        f"{what} stored ({receipt.stored:,} events at {where}); "
-        "the read models will catch up on the next command"
-    )
+    where = _positions(first_at, last_at)
+    return _(
+        "{what} stored ({n} events at {where}); the read models will catch up on the next command"
+    ).format(what=_(what), n=f"{receipt.stored:,}", where=where)
+
+
+def _positions(first: int, last: int) -> str:
+    if first == last:
+        return _("position {first}").format(first=first)
+    return _("positions {first}-{last}").format(first=first, last=last)
+
+
+#: The verbs of the receipts (`print_receipt(..., verb=)`), for the catalogue.
+VERBS = (
+    N_("stored"),
+    N_("changed"),
+    N_("acknowledged"),
+    N_("amended"),
+    N_("retracted"),
+    N_("erased"),
+)
 
 
 def on_interrupt(ctx: click.Context, message: Callable[[], str]) -> None:
@@ -353,17 +380,20 @@ def print_receipt(receipt: Receipt, *, verb: str = "stored") -> None:
         finish_progress(context)  # the receipt never lands inside a bar's line
     if receipt.checked_only:
         click.echo(
-            f"checked: {receipt.stored} event(s) would be stored, "
-            f"{receipt.skipped} skipped as already stored; nothing was written"
+            _(
+                "checked: {stored} event(s) would be stored, {skipped} skipped as already "
+                "stored; nothing was written"
+            ).format(stored=receipt.stored, skipped=receipt.skipped)
         )
     else:
         where = ""
         if receipt.positions:
             first, last = receipt.positions[0], receipt.positions[-1]
-            where = f" at position {first}" if first == last else f" at positions {first}-{last}"
+            where = " " + _("at {where}").format(where=_positions(first, last))
         click.echo(
-            f"{verb}: {receipt.stored} event(s){where}; "
-            f"skipped as already stored: {receipt.skipped}"
+            _("{verb}: {stored} event(s){where}; skipped as already stored: {skipped}").format(
+                verb=_(verb), stored=receipt.stored, where=where, skipped=receipt.skipped
+            )
         )
     for name, count in sorted(receipt.by_type.items()):
         click.echo(f"  {name}: {count}")

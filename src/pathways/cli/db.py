@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pathways.cli.common import acting_option, finish_progress, progress_for
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.store import Store
@@ -66,16 +67,26 @@ def status(ctx: click.Context, /, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=1))
         return
-    click.echo(f"store          {row['store']}")
-    click.echo(f"schema         version {found} (this program: {migrations.CURRENT})")
+    click.echo(_("store          {store}").format(store=row["store"]))
+    click.echo(
+        _("schema         version {found} (this program: {CURRENT})").format(
+            found=found, CURRENT=migrations.CURRENT
+        )
+    )
     if found > migrations.CURRENT:
-        click.echo("               newer than this program: use the pathways that upgraded it")
+        click.echo(_("               newer than this program: use the pathways that upgraded it"))
     for version, at, what in migrations.history(store.backend):
-        click.echo(f"  applied      {version}  {at}  {what}")
+        click.echo(
+            _("  applied      {version}  {at}  {what}").format(version=version, at=at, what=what)
+        )
     for migration in pending:
-        click.echo(f"  pending      {migration.version}  {migration.description}")
+        click.echo(
+            _("  pending      {version}  {description}").format(
+                version=migration.version, description=migration.description
+            )
+        )
     if not pending and found == migrations.CURRENT:
-        click.echo("               up to date")
+        click.echo(_("               up to date"))
 
 
 @db.command()
@@ -107,11 +118,21 @@ def upgrade(ctx: click.Context, /) -> None:
     finish_progress(ctx)
     _first_admin(ctx, store)
     if not applied:
-        click.echo(f"the store is at schema version {before}: nothing to do")
+        click.echo(
+            _("the store is at schema version {before}: nothing to do").format(before=before)
+        )
         return
     for migration in applied:
-        click.echo(f"applied {migration.version}: {migration.description}")
-    click.echo(f"the store is at schema version {migrations.version(store.backend)}")
+        click.echo(
+            _("applied {version}: {description}").format(
+                version=migration.version, description=migration.description
+            )
+        )
+    click.echo(
+        _("the store is at schema version {version}").format(
+            version=migrations.version(store.backend)
+        )
+    )
 
 
 def _first_admin(ctx: click.Context, store: Store) -> None:
@@ -127,4 +148,8 @@ def _first_admin(ctx: click.Context, store: Store) -> None:
     name = acting_user(ctx)
     attach_inline(store)
     app.add_user(name, "spip-35", "admin", name)
-    click.echo(f"first admin: {name} (spip-35): the store had no users (pathways users)")
+    click.echo(
+        _("first admin: {name} (spip-35): the store had no users (pathways users)").format(
+            name=name
+        )
+    )

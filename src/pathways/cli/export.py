@@ -24,6 +24,7 @@ from pathways.cli.common import (
     wait_for_option,
 )
 from pathways.cli.read import known_at_option, resolve_known_at
+from pathways.i18n import _
 from pathways.progress import SILENT, Progress
 
 T = TypeVar("T")
@@ -116,7 +117,12 @@ def _done(count: int, start: float, output: str | None, what: str) -> None:
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds else 0.0
     where = output or "standard output"
-    click.echo(f"{count:,} {what} written to {where} ({rate:,.0f}/s)", err=True)
+    click.echo(
+        _("{count:,} {what} written to {where} ({rate:,.0f}/s)").format(
+            count=count, what=what, where=where, rate=rate
+        ),
+        err=True,
+    )
 
 
 @click.group()
@@ -191,7 +197,7 @@ def events(
         check_export(app.access, app.reference(at), with_personal, with_references)
         privacy = Privacy(personal=with_personal, references=with_references)
         if fmt == "parquet" and output is None:
-            msg = "--output is required for Parquet"
+            msg = _("--output is required for Parquet")
             raise click.UsageError(msg)
         options["upto"] = at.upto if at is not None else app.store.head()
     whole = at is None and as_of is None and app.progress is not SILENT

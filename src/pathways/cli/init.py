@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pathways.i18n import _
+
 
 @click.command()
 @click.option(
@@ -55,13 +57,19 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
         key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
         if not os.environ.get(KEY_ENV) and not key_path.exists():
             write_key_file(key_path)
-            click.echo(f"master key written to {key_path} (readable by you only): keep it out of")
-            click.echo("  the database and its backups; without it no personal field can be read")
+            click.echo(
+                _("master key written to {key_path} (readable by you only): keep it out of").format(
+                    key_path=key_path
+                )
+            )
+            click.echo(
+                _("  the database and its backups; without it no personal field can be read")
+            )
         write_chain_key(key_file, chain_key_file)
         store = open_store(db, key_file, create=True, chain_key_file=chain_key_file)
         created = True
         if made is not None:  # said, so that a typo in a folder name does not go unseen
-            click.echo(f"created the folder {made}")
+            click.echo(_("created the folder {made}").format(made=made))
     else:
         created = False
         if not store.has_key:  # an existing store, and no key (or the wrong one) for it
@@ -70,19 +78,29 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
     try:
         where = store.location.display
         if not created:
-            click.echo(f"a store already exists at {where} (its master key opens it): unchanged")
+            click.echo(
+                _("a store already exists at {where} (its master key opens it): unchanged").format(
+                    where=where
+                )
+            )
             return
         from pathways.application import Pathways
         from pathways.projections.timelines import attach_inline
 
         attach_inline(store)  # the read models stay level with the log
         Pathways(store).add_user(admin, admin_organisation, "admin", admin)
-        click.echo(f"store created at {where} ({store.backend.description})")
         click.echo(
-            f"  first admin: {admin} ({admin_organisation}); add users with pathways users add"
+            _("store created at {where} ({description})").format(
+                where=where, description=store.backend.description
+            )
+        )
+        click.echo(
+            _("  first admin: {admin} ({organisation}); add users with pathways users add").format(
+                admin=admin, organisation=admin_organisation
+            )
         )
         if not settings.get("db") and not os.environ.get("PATHWAYS_DB"):
-            click.echo("  (the default store; --db or $PATHWAYS_DB chooses another)")
+            click.echo(_("  (the default store; --db or $PATHWAYS_DB chooses another)"))
     finally:
         store.close()
 

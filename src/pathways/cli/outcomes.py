@@ -19,6 +19,10 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.outcomes import DIMENSIONS
 from pathways.domain.outcomes.indicators import COHORTS
+from pathways.i18n import N_, _, language, use
+
+#: The cohorts in a sentence ("71 releases in the period").
+COHORT_WORDS = {"releases": N_("releases"), "community": N_("community")}
 
 if TYPE_CHECKING:
     from pathways.queries import OutcomeRow
@@ -58,7 +62,7 @@ def _prepare(
     min_n: int | None,
 ) -> tuple[Any, Any, int, dict[str, Any]]:
     if last < first:
-        msg = f"--to {last} is before --from {first}"
+        msg = _("--to {last} is before --from {first}").format(last=last, first=first)
         raise click.UsageError(msg)
     views = open_views(ctx)
     point = views.point(as_of, known_at)
@@ -124,7 +128,9 @@ def outcomes(
     click.echo()
     emit(_delay_table(rows, by), None)
     click.echo(
-        f"\n{meta['cases']} {cohort} in the period; rows with n < {threshold} are suppressed (*)."
+        _("\n{cases} {cohort} in the period; rows with n < {threshold} are suppressed (*).").format(
+            cases=meta["cases"], cohort=_(COHORT_WORDS[cohort]), threshold=threshold
+        )
     )
 
 
@@ -287,7 +293,10 @@ def compare(
     "--out", "out", type=click.Path(dir_okay=False, writable=True), hidden=True
 )  # the old name of --output, still accepted
 @click.option(
-    "--lang", type=click.Choice(["fr", "en"]), default="fr", show_default=True, help="Language."
+    "--lang",
+    type=click.Choice(["fr", "en"], case_sensitive=False),
+    help="The report's language (default: the command line's: pathways --lang, "
+    "$PATHWAYS_LANG, else the locale).",
 )
 @click.option(
     "--format",
@@ -316,7 +325,7 @@ def report(
     min_n: int | None,
     output: str | None,
     out: str | None,
-    lang: str,
+    lang: str | None,
     fmt: str,
     chromium: str | None,
 ) -> None:
@@ -325,8 +334,8 @@ def report(
     The cohort, every indicator per territory with its interval (releases, and
     community supervision), Kaplan-Meier curves, the trend by quarter, the
     comparison of pilot measures, the caseload and alerts by organisation on the
-    last day of the period, and the definitions; names, not codes. French by
-    default. No personal data, no individual row; small groups withheld.
+    last day of the period, and the definitions; names, not codes. In the language
+    of the command line, or --lang. No personal data, no individual row; small groups withheld.
     `--format pdf` prints the same page to PDF with headless Chromium.
 
     \b
@@ -339,12 +348,14 @@ def report(
 
     from pathways.report import gather, render
 
+    if lang is not None:  # the report's language is that of its messages too
+        use(lang)
     if last < first:
-        msg = f"--to {last} is before --from {first}"
+        msg = _("--to {last} is before --from {first}").format(last=last, first=first)
         raise click.UsageError(msg)
     if out is not None:
         if output is not None:
-            raise click.UsageError("give --output or --out (its old name), not both")
+            raise click.UsageError(_("give --output or --out (its old name), not both"))
         output = out
     output = output or f"report.{fmt}"
     browser = None
@@ -353,12 +364,12 @@ def report(
 
         browser = find_browser(chromium)
     views = open_views(ctx)
-    on_interrupt(ctx, lambda: "no report was written")
+    on_interrupt(ctx, lambda: _("no report was written"))
     progress = views.app.progress
     start = time.perf_counter()
     inputs = gather(views, first, last, as_of, known_at, min_n, progress)
     progress.phase("render", 1)
-    page = render(inputs, lang)
+    page = render(inputs, (lang or language()).lower())
     document: str | bytes = page
     if browser is not None:
         from pathways.report.pdf import print_pdf
@@ -368,7 +379,12 @@ def report(
     finish_progress(ctx)
     _write_whole(output, document)
     size = len(document if isinstance(document, bytes) else document.encode()) / 1024
-    click.echo(f"report written to {output} ({size:,.0f} KiB, {time.perf_counter() - start:.1f} s)")
+    seconds = time.perf_counter() - start
+    click.echo(
+        _("report written to {output} ({size} KiB, {seconds} s)").format(
+            output=output, size=f"{size:,.0f}", seconds=f"{seconds:.1f}"
+        )
+    )
 
 
 def _write_whole(path: str, content: str | bytes) -> None:

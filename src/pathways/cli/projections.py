@@ -15,6 +15,7 @@ from pathways.cli.common import (
     progress_for,
 )
 from pathways.cli.output import emit, output_options
+from pathways.i18n import _
 
 
 @click.group()
@@ -96,7 +97,11 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
     finish_progress(ctx)
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds > 0 else 0.0
-    click.echo(f"timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)")
+    click.echo(
+        _("timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)").format(
+            count=count, seconds=seconds, rate=rate
+        )
+    )
 
 
 @projections.command()
@@ -140,10 +145,19 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     on_interrupt(ctx, lambda: f"the worker stopped after {worker.applied:,} events")
     if follow:
         where = locate(settings.get("db")).display
-        click.echo(f"worker {worker.me} keeping the read models of {where} level", err=True)
+        click.echo(
+            _("worker {me} keeping the read models of {where} level").format(
+                me=worker.me, where=where
+            ),
+            err=True,
+        )
     applied = worker.run()
     finish_progress(ctx)
-    click.echo(f"applied {applied:,} events; the read models are at @{_position(ctx)}")
+    click.echo(
+        _("applied {applied:,} events; the read models are at @{position}").format(
+            applied=applied, position=_position(ctx)
+        )
+    )
 
 
 def _admin(ctx: click.Context, what: str) -> None:

@@ -20,7 +20,8 @@ from pathways.cli.common import (
     print_receipt,
     read_actor_option,
 )
-from pathways.cli.output import emit, output_options
+from pathways.cli.output import emit, header, output_options
+from pathways.i18n import _
 
 
 def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None:
@@ -116,7 +117,7 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
     details = ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip)
     return {
         "occurred_on": row["occurred_on"],
-        "event": row["type"] + (" (retracted)" if row["retracted"] else ""),
+        "event": row["type"] + (" " + _("(retracted)") if row["retracted"] else ""),
         "details": details,
         "recorded (Paris)": _paris(row["recorded_at"]),
         "by": row["recorded_by"],
@@ -170,12 +171,14 @@ def info(ctx: click.Context, as_json: bool) -> None:
         "backend": store.location.backend,
         "schema": version
         if version == migrations.CURRENT
-        else f"{version} (this program: {migrations.CURRENT}; see `pathways db status`)",
-        "master_key": "opens this store" if store.has_key else store.key_problem,
+        else _("{version} (this program: {current}; see `pathways db status`)").format(
+            version=version, current=migrations.CURRENT
+        ),
+        "master_key": _("opens this store") if store.has_key else store.key_problem,
         "chain_key": (
-            "matches this store's chain"
+            _("matches this store's chain")
             if store.chain_checked
-            else store.chain_problem or "given, not checked: the store has no chain yet"
+            else store.chain_problem or _("given, not checked: the store has no chain yet")
         ),
         "head_position": store.head(),
         "events": store.count_events(),
@@ -186,8 +189,9 @@ def info(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(row, ensure_ascii=False, indent=1))
         return
+    width = max(14, *(len(header(key)) + 1 for key in row))
     for key, value in row.items():
-        click.echo(f"{key:14} {value}")
+        click.echo(f"{header(key):{width}} {value}")
 
 
 @click.group(invoke_without_command=True)
@@ -218,20 +222,28 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
     rows: list[dict[str, Any]] = []
     for territory, org in ref.territories.items():
         rows.append(
-            {"kind": "territory", "code": territory, "detail": f"served by {org or '(none)'}"}
+            {
+                "kind": "territory",
+                "code": territory,
+                "detail": _("served by {organisation}").format(organisation=org or _("(none)")),
+            }
         )
     rows.append(
         {
             "kind": "organisation",
             "code": PROBATION_SERVICE,
-            "detail": "probation service (not a support organisation)",
+            "detail": _("probation service (not a support organisation)"),
         }
     )
     for facility in ref.facilities:
         rows.append({"kind": "facility", "code": facility, "detail": ""})
     for measure in ref.measures.values():
-        span = f"from {measure.launched_on}" + (
-            f" to {measure.ended_on}" if measure.ended_on else ""
+        span = (
+            _("from {launched} to {ended}").format(
+                launched=measure.launched_on, ended=measure.ended_on
+            )
+            if measure.ended_on
+            else _("from {launched}").format(launched=measure.launched_on)
         )
         rows.append(
             {

@@ -22,6 +22,7 @@ from pathways.domain.events import (
     Event,
     YouthEvent,
 )
+from pathways.i18n import _
 from pathways.interchange import LineError, explain
 
 # Realistic sample values, for the generated examples (and docs/events.md).
@@ -57,7 +58,7 @@ def unwrap(annotation: Any) -> tuple[Any, bool]:
 
 
 def sample(name: str, info: FieldInfo) -> str | None:
-    base, _ = unwrap(info.annotation)
+    base, _optional = unwrap(info.annotation)
     if get_origin(base) is Literal:
         return str(get_args(base)[0])
     if base is bool:
@@ -139,7 +140,7 @@ def make_command(cls: type[Event]) -> click.Command:
         app = open_app(ctx)
         receipt = app.record(event, actor)
         print_receipt(receipt)
-        click.echo(f"id: {event.id}")
+        click.echo(_("id: {id}").format(id=event.id))
 
     params: list[click.Parameter] = []
     if is_youth:

@@ -22,10 +22,11 @@ from pathways.cli.common import (
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.domain.alert_catalogue import ALERT_CODES
+from pathways.i18n import N_, _
 from pathways.worklists import reference_problem
 
 #: What a caseload table shows for a youth no Mission Locale follows.
-NONE = "none"
+NONE = N_("none")
 
 
 def _view_options(func: Any) -> Any:
@@ -86,16 +87,16 @@ def _read(views: Any, point: Any, query: Any, work: Any) -> list[Any]:
     except BadFilter as error:
         raise click.BadParameter(str(error), param_hint=f"--{error.option}") from None
     for warning in listed.warnings:
-        click.echo(f"Warning: {warning}", err=True)
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
     return list(listed.rows)
 
 
 def _mine(ctx: click.Context, counsellor: str | None, mine: bool, actor: str) -> str | None:
     if mine and not actor_given(ctx):
-        msg = "--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR"
+        msg = _("--mine needs to know who you are: give --actor or set PATHWAYS_ACTOR")
         raise click.UsageError(msg)
     if mine and counsellor and counsellor != actor:
-        msg = "--mine and --counsellor name different counsellors"
+        msg = _("--mine and --counsellor name different counsellors")
         raise click.UsageError(msg)
     return actor if mine else counsellor
 
@@ -142,7 +143,7 @@ def caseload(
         trail.saw(row.youth for row in listed)
     rows = dicts(listed)
     if fmt is None:  # a table names the youths no Mission Locale follows
-        rows = [{**row, "organisation": row["organisation"] or NONE} for row in rows]
+        rows = [{**row, "organisation": row["organisation"] or _(NONE)} for row in rows]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 

@@ -22,6 +22,7 @@ from pathways.cli.common import (
     stored_message,
 )
 from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
+from pathways.i18n import N_, _
 from pathways.progress import SILENT
 
 # Every field that some recordable type has: amend accepts them all and the
@@ -97,7 +98,7 @@ def amend(
     from pathways.interchange import LineError, explain
 
     if why is not None:
-        click.echo("--why is deprecated: use --reason", err=True)
+        click.echo(_("--why is deprecated: use --reason"), err=True)
         if why_text is None:
             why_text = why
     app = open_app(ctx)
@@ -108,7 +109,9 @@ def amend(
     if foreign:
         names = ", ".join(_option(f) for f in foreign)
         valid = ", ".join(_option(f) for f in cls.domain_fields()) or "(none)"
-        msg = f"{names}: not a field of {cls.type_name()} (its fields: {valid})"
+        msg = _("{names}: not a field of {type_name} (its fields: {valid})").format(
+            names=names, type_name=cls.type_name(), valid=valid
+        )
         raise click.UsageError(msg)
     if on is not None:
         changes["occurred_on"] = on
@@ -120,8 +123,8 @@ def amend(
         raise LineError(explain(cls, error, _label)) from None
     # A retraction is written after every event it may name: the corrected event first.
     print_receipt(receipt, verb="amended")
-    click.echo(f"retracted: {event_id}")
-    click.echo(f"new id: {receipt.first_id}")
+    click.echo(_("retracted: {event_id}").format(event_id=event_id))
+    click.echo(_("new id: {first_id}").format(first_id=receipt.first_id))
 
 
 @click.command()
@@ -165,7 +168,7 @@ def import_(ctx: click.Context, file: Any, check: bool, actor: str) -> None:
       pathways history Y-2026-0042 --nl | pathways --db other.sqlite3 import -
     """
     app = open_app(ctx)
-    on_interrupt(ctx, lambda: stored_message(app, "the whole file was"))
+    on_interrupt(ctx, lambda: stored_message(app, N_("the whole file was")))
     # On a terminal the lines are counted first, for the bar's length.
     lines = file if app.progress is SILENT else list(decoded(file))
     receipt = app.import_lines(lines, actor, check_only=check)
@@ -232,7 +235,9 @@ def erase(
     app = open_app(ctx)
     require_admin(actor, store=app.store, purpose="erase")
     if not yes:
-        click.confirm(f"Destroy {youth}'s personal data for good?", abort=True, err=True)
+        click.confirm(
+            _("Destroy {youth}'s personal data for good?").format(youth=youth), abort=True, err=True
+        )
     with audited(
         ctx, "erase", {"on": on}, actor=actor, reason=reason, youths=[youth], outcome="erased"
     ):

@@ -1,17 +1,20 @@
 """The alerts, declared once: each alert's code, its thresholds (setting name and
-default, in days) and its labels in English and French.
+default, in days) and its label (in English; the catalogue translates it:
+`alert_label`).
 
 `events.AlertCode` (the codes an `AlertAcknowledged` accepts),
 `reference.DEFAULT_THRESHOLDS` (the settings), the order of the alerts in a
 caseload line and the report's labels are all derived from `ALERTS`. The rule
 of each alert is in `pathways.domain.alerts`; its definition for readers in
-docs/alerts.md. This module imports nothing of the domain: the catalogue of
-events is built on it.
+docs/alerts.md. This module imports nothing of the domain (only `pathways.i18n`):
+the catalogue of events is built on it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pathways.i18n import N_, _, using
 
 
 @dataclass(frozen=True)
@@ -22,8 +25,7 @@ class AlertKind:
 
     code: str
     thresholds: dict[str, int]
-    en: str
-    fr: str
+    label: str  # in English, translated by the catalogue (`alert_label`)
     spip: bool = False
 
 
@@ -31,52 +33,43 @@ ALERTS: tuple[AlertKind, ...] = (
     AlertKind(
         "no-first-contact",
         {"no-first-contact.days": 15},
-        en="No first contact",
-        fr="Pas de premier contact",
+        N_("No first contact"),
         spip=True,
     ),
     AlertKind(
         "release-unprepared",
         {"release-unprepared.days": 30},
-        en="Release unprepared",
-        fr="Sortie non préparée",
+        N_("Release unprepared"),
         spip=True,
     ),
     AlertKind(
         "release-overdue",
         {"release-overdue.days": 7},
-        en="Release overdue",
-        fr="Date de sortie dépassée",
+        N_("Release overdue"),
         spip=True,
     ),
-    AlertKind(
-        "dry-release", {"dry-release.days": 30}, en="Dry release", fr="Sortie sèche", spip=True
-    ),
+    AlertKind("dry-release", {"dry-release.days": 30}, N_("Dry release"), spip=True),
     AlertKind(
         "no-contact-after-release",
         {"no-contact-after-release.days": 15, "no-contact-after-release.until": 90},
-        en="No contact after release",
-        fr="Pas de contact depuis la sortie",
+        N_("No contact after release"),
     ),
-    AlertKind("contact-lost", {"contact-lost.days": 60}, en="Contact lost", fr="Perte de contact"),
+    AlertKind("contact-lost", {"contact-lost.days": 60}, N_("Contact lost")),
     AlertKind(
         "no-mainstream-entry",
         {"no-mainstream-entry.days": 90, "no-mainstream-entry.until": 365},
-        en="No mainstream entry",
-        fr="Pas d'entrée en droit commun",
+        N_("No mainstream entry"),
     ),
-    AlertKind("ageing-out", {"ageing-out.days": 60}, en="Ageing out", fr="Atteinte des 26 ans"),
+    AlertKind("ageing-out", {"ageing-out.days": 60}, N_("Ageing out")),
     AlertKind(
         "handover-pending",
         {"handover-pending.days": 15},
-        en="Handover pending",
-        fr="Relais non pris",
+        N_("Handover pending"),
     ),
     AlertKind(
         "no-support",
         {"no-support.days": 15},
-        en="No Mission Locale support",
-        fr="Sans accompagnement Mission Locale",
+        N_("No Mission Locale support"),
         spip=True,
     ),
 )
@@ -89,5 +82,10 @@ SPIP_ALERTS: tuple[str, ...] = tuple(a.code for a in ALERTS if a.spip)
 ALERT_THRESHOLDS: dict[str, int] = {
     name: days for alert in ALERTS for name, days in alert.thresholds.items()
 }
-#: The labels of each alert (code -> language -> label).
-ALERT_LABELS: dict[str, dict[str, str]] = {a.code: {"fr": a.fr, "en": a.en} for a in ALERTS}
+
+
+def alert_label(code: str, lang: str | None = None) -> str:
+    """The label of an alert for people, in a language (default: the current one)."""
+    label = next((a.label for a in ALERTS if a.code == code), code)
+    with using(lang):
+        return _(label)

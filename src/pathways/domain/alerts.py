@@ -48,6 +48,7 @@ from pathways.domain.events import (
 )
 from pathways.domain.facts import in_life_order
 from pathways.domain.reference import ReferenceData
+from pathways.i18n import _, long_date
 
 #: The kinds of facts that the alerts and the caseload look at. Contacts come
 #: aggregated (only the latest one matters here): `CONTACT`.
@@ -106,6 +107,11 @@ def birthday_26(birth: date) -> date:
 
 def _d(ordinal: int) -> date:
     return date.fromordinal(ordinal)
+
+
+def _day(ordinal: int) -> str:
+    """A day in a reason, in the reader's language (2 décembre 2026; ISO in English)."""
+    return long_date(date.fromordinal(ordinal))
 
 
 def assess(
@@ -212,16 +218,22 @@ def _no_support(state: Situation, d: int, days: int, raise_: _Raiser) -> None:
         return
     if state.custody_since is not None:
         start = state.custody_since
-        where = f"in custody since {_d(start)} ({state.facility})"
+        where = _("in custody since {on} ({facility})").format(
+            on=_day(start), facility=state.facility
+        )
     elif state.supervision_since is not None:
         start = state.supervision_since
-        where = f"under community supervision since {_d(start)}"
+        where = _("under community supervision since {on}").format(on=_day(start))
     else:
         return
     closed = state.support_closed_on
     anchor = start if closed is None else max(start, closed)
     if d - anchor > days:
-        why = "no Mission Locale support" if closed is None else f"support closed on {_d(closed)}"
+        why = (
+            _("no Mission Locale support")
+            if closed is None
+            else _("support closed on {on}").format(on=_day(closed))
+        )
         raise_("no-support", anchor, anchor + days + 1, f"{where}, {why}")
 
 
@@ -239,7 +251,7 @@ def _followed_alerts(state: Situation, d: int, ref: ReferenceData, raise_: _Rais
                 "no-first-contact",
                 v,
                 v + days + 1,
-                f"under community supervision since {_d(v)}, no contact yet",
+                _("under community supervision since {on}, no contact yet").format(on=_day(v)),
             )
     if s is None and state.release_on is not None:
         _release_alerts(state, state.release_on, d, ref, raise_)
@@ -249,9 +261,9 @@ def _followed_alerts(state: Situation, d: int, ref: ReferenceData, raise_: _Rais
         days = t["contact-lost.days"]
         if d - ref_day > days:
             why = (
-                f"no contact since {_d(c)}"
+                _("no contact since {on}").format(on=_day(c))
                 if c is not None and c >= a
-                else (f"no contact since the support began on {_d(a)}")
+                else _("no contact since the support began on {on}").format(on=_day(a))
             )
             raise_("contact-lost", ref_day, ref_day + days + 1, why)
 
@@ -260,9 +272,11 @@ def _ageing_out(b: int, d: int, days: int, raise_: _Raiser) -> None:
     """`b`: the 26th birthday."""
     if b - d <= days:
         why = (
-            "is 26 and still followed: close or hand over to mainstream services"
+            _("is 26 and still followed: close or hand over to mainstream services")
             if (b <= d)
-            else f"turns 26 within {days} days: prepare the move to mainstream services"
+            else _("turns 26 within {days} days: prepare the move to mainstream services").format(
+                days=days
+            )
         )
         raise_("ageing-out", b - days, b - days, why)
 
@@ -280,7 +294,9 @@ def _custody_alerts(
             "no-first-contact",
             s,
             s + days + 1,
-            f"in custody since {_d(s)} ({state.facility}), no contact yet",
+            _("in custody since {on} ({facility}), no contact yet").format(
+                on=_day(s), facility=state.facility
+            ),
         )
     e = state.expected
     if e is None:
@@ -292,7 +308,9 @@ def _custody_alerts(
             "release-unprepared",
             s,
             max(s, e - window),
-            f"expected release {_d(e)} (in {e - d} days), no release plan validated",
+            _("expected release {on} (in {days} days), no release plan validated").format(
+                on=_day(e), days=e - d
+            ),
         )
     grace = t["release-overdue.days"]
     if d - e > grace:
@@ -300,7 +318,9 @@ def _custody_alerts(
             "release-overdue",
             e,
             e + grace + 1,
-            f"expected release {_d(e)} has passed: record the release, or the new date",
+            _("expected release {on} has passed: record the release, or the new date").format(
+                on=_day(e)
+            ),
         )
 
 
@@ -315,7 +335,8 @@ def _release_alerts(
     s = state.release_custody_since if state.release_custody_since is not None else r
     where = state.release_to or "?"
     if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in state.plans):
-        raise_("dry-release", r, r, f"released {_d(r)} to {where} with no validated release plan")
+        why = _("released {on} to {where} with no validated release plan")
+        raise_("dry-release", r, r, why.format(on=_day(r), where=where))
     low, high = t["no-contact-after-release.days"], t["no-contact-after-release.until"]
     contacted = state.last_contact is not None and state.last_contact >= r
     if low < d - r <= high and not contacted:
@@ -323,7 +344,7 @@ def _release_alerts(
             "no-contact-after-release",
             r,
             r + low + 1,
-            f"released {_d(r)} to {where}, no contact since",
+            _("released {on} to {where}, no contact since").format(on=_day(r), where=where),
         )
     low, high = t["no-mainstream-entry.days"], t["no-mainstream-entry.until"]
     entered = state.last_entry is not None and state.last_entry >= r
@@ -332,19 +353,26 @@ def _release_alerts(
             "no-mainstream-entry",
             r,
             r + low + 1,
-            f"released {_d(r)}, no programme or situation since",
+            _("released {on}, no programme or situation since").format(on=_day(r)),
         )
     days = t["handover-pending.days"]
     org = state.organisation
     acknowledged = state.last_handover_ack is not None and state.last_handover_ack >= r
     if org is not None and not ref.serves(org, where) and not acknowledged and d - r > days:
         served = ref.territories.get(where)
-        to = f" (served by {served})" if served else ""
+        why = (
+            _(
+                "released {on} to {where} (served by {served}), followed by {org}: "
+                "no handover acknowledged"
+            )
+            if served
+            else _("released {on} to {where}, followed by {org}: no handover acknowledged")
+        )
         raise_(
             "handover-pending",
             r,
             r + days + 1,
-            f"released {_d(r)} to {where}{to}, followed by {org}: no handover acknowledged",
+            why.format(on=_day(r), where=where, served=served, org=org),
         )
 
 

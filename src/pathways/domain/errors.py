@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from pathways.i18n import _
+
 
 class PathwaysError(Exception):
     """Any expected failure: bad input, a broken rule, a missing key."""
@@ -26,8 +28,8 @@ class RulesBroken(PathwaysError):
         self.total = total if total is not None else len(problems)
         shown = "\n".join(problems)
         more = self.total - len(problems)
-        suffix = f"\n... and {more} more problem(s)" if more > 0 else ""
-        super().__init__(f"{shown}{suffix}\nNothing was written.")
+        suffix = "\n" + _("... and {n} more problem(s)").format(n=more) if more > 0 else ""
+        super().__init__(f"{shown}{suffix}\n" + _("Nothing was written."))
 
 
 class UnknownSetting(PathwaysError):

@@ -21,6 +21,7 @@ from pathways.domain.events import (
     SettingChanged,
 )
 from pathways.domain.users import User, apply_user_event
+from pathways.i18n import _
 
 DEFAULT_TERRITORIES: dict[str, str | None] = {
     "rennes": "we-ker",
@@ -192,7 +193,9 @@ class ReferenceData:
         if min_n is not None and min_n < floor:
             from pathways.domain.errors import PathwaysError
 
-            msg = f"--min-n {min_n}: groups under {floor} are always suppressed in this store"
+            msg = _(
+                "--min-n {min_n}: groups under {floor} are always suppressed in this store"
+            ).format(min_n=min_n, floor=floor)
             raise PathwaysError(msg)
         return max(min_n or floor, floor)
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from pathways.domain.errors import PathwaysError
+from pathways.i18n import _
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -38,10 +39,9 @@ class KnownAt:
     def upto(self) -> int:
         """The log position: only a known-at resolved to a position can filter a read."""
         if self.position is None:
-            msg = (
-                f"known at '{self.text}' is a moment: resolve it to a log position first"
-                " (Views.known_at)"
-            )
+            msg = _(
+                "known at '{text}' is a moment: resolve it to a log position first (Views.known_at)"
+            ).format(text=self.text)
             raise PathwaysError(msg)
         return self.position
 
@@ -56,7 +56,7 @@ def parse_known_at(text: str) -> KnownAt:
         except ValueError:
             position = -1
         if position < 0:
-            msg = f"'{text}' is not a log position (@N, N a whole number)"
+            msg = _("'{text}' is not a log position (@N, N a whole number)").format(text=text)
             raise PathwaysError(msg)
         return KnownAt(position=position, text=text)
     try:
@@ -70,9 +70,9 @@ def parse_known_at(text: str) -> KnownAt:
             if local.tzinfo is None:
                 local = local.replace(tzinfo=PARIS)
     except ValueError:
-        msg = (
-            f"'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM, Paris "
-            "time, or with an offset such as +01:00 or Z) or @N"
-        )
+        msg = _(
+            "'{text}' is not a date (YYYY-MM-DD), a date-time (YYYY-MM-DDTHH:MM, "
+            "Paris time, or with an offset such as +01:00 or Z) or @N"
+        ).format(text=text)
         raise PathwaysError(msg) from None
     return KnownAt(moment=local.astimezone(UTC), text=text)

@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pathways.domain.errors import PathwaysError
+from pathways.i18n import _
 from pathways.perf import paused_gc
 from pathways.projections.apply import Projector
 from pathways.projections.ddl import create_generation, drop_generation
@@ -110,10 +111,10 @@ def _begin(projection: TimelinesProjection) -> int:
         current = projection.tracking(session, lock=True)
         running = projection.presence(session, REBUILD)
         if running is not None and running.alive():
-            msg = (
-                f"a rebuild is already under way ({running.owner}, at @{running.position}); "
+            msg = _(
+                "a rebuild is already under way ({owner}, at @{position}); "
                 "`pathways projections status` shows how far"
-            )
+            ).format(owner=running.owner, position=running.position)
             raise RebuildRunning(msg)
         generation = current.generation + 1
         if running is not None:  # a rebuild that died: its tables go

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathways.backends.base import Session
 from pathways.codec import Stored
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 from pathways.perf import without_gc
 from pathways.projections.apply import Projector, table_names
 from pathways.projections.layout import LAYOUT
@@ -78,7 +79,7 @@ class Presence:
         killed here is gone at once, not STALE seconds later."""
         if (now if now is not None else time.time()) - self.seen_at >= STALE:
             return False
-        host, _, pid = self.owner.rpartition(":")
+        host, _sep, pid = self.owner.rpartition(":")
         if host == socket.gethostname() and pid.isdigit():
             try:
                 os.kill(int(pid), 0)
@@ -255,10 +256,10 @@ UPGRADE = "run `pathways db upgrade` (after a backup) to make them for this vers
 
 def check_layout(found: Tracking, where: str) -> None:
     if found.layout != LAYOUT:
-        msg = (
-            f"the read models of {where} have layout {found.layout}, this program needs "
-            f"{LAYOUT}: {UPGRADE}"
-        )
+        msg = _(
+            "the read models of {where} have layout {layout}, this program needs "
+            "{LAYOUT}: {UPGRADE}"
+        ).format(where=where, layout=found.layout, LAYOUT=LAYOUT, UPGRADE=UPGRADE)
         raise OutOfDate(msg)
 
 

@@ -31,6 +31,7 @@ from typing import Any
 
 from pathways.backends.base import Session, driver_reason
 from pathways.domain.errors import PathwaysError, Unreachable
+from pathways.i18n import _
 from pathways.projections.layout import LAYOUT
 from pathways.projections.rebuild import owner
 from pathways.projections.timelines import STALE, WORKER, TimelinesProjection
@@ -114,10 +115,10 @@ class Worker:
         with store.session(write=True, append=False) as session:
             found = projection.presence(session, WORKER)
             if found is not None and found.alive() and found.owner != self.me:
-                msg = (
-                    f"a worker already keeps these read models level ({found.owner}, "
-                    f"seen {time.time() - found.seen_at:.0f} s ago)"
-                )
+                msg = _(
+                    "a worker already keeps these read models level ({owner}, "
+                    "seen {value:.0f} s ago)"
+                ).format(owner=found.owner, value=time.time() - found.seen_at)
                 raise WorkerRunning(msg)
             session.execute("DELETE FROM {p}pw_tracking WHERE name = ?", (WORKER,))
             session.execute(
@@ -144,7 +145,7 @@ class Worker:
             return
         if self.listener is None:
             self.listener = _listen(store)
-        for _ in self.listener.notifies(timeout=self.interval, stop_after=1):
+        for _notice in self.listener.notifies(timeout=self.interval, stop_after=1):
             break
 
     def _sleep(self, seconds: float) -> None:

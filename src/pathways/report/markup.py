@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pathways.i18n import long_date, using
+
 #: What a withheld figure shows (the suppression rule).
 WITHHELD = "*"
 
@@ -21,8 +23,9 @@ def esc(text: object) -> str:
 
 
 def day(iso: str | date, lang: str) -> str:
-    value = date.fromisoformat(iso) if isinstance(iso, str) else iso
-    return value.strftime("%d/%m/%Y") if lang == "fr" else value.isoformat()
+    """A date as the report's prose says it: 2 décembre 2026; 2026-12-02 in English."""
+    with using(lang):
+        return long_date(iso)
 
 
 def percent(value: float | None, lang: str) -> str:

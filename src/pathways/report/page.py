@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from pathways.domain.outcomes import COMMUNITY_INDICATORS, RELEASE_INDICATORS, dicts
+from pathways.i18n import using
 from pathways.report import caseload, cohort, comparisons, glossary, timing
 from pathways.report.data import Inputs, Names
 from pathways.report.i18n import TEXT
@@ -13,7 +14,12 @@ from pathways.report.markup import day, esc
 
 
 def render(inputs: Inputs, lang: str = "fr") -> str:
-    """The whole HTML document."""
+    """The whole HTML document, in a language (its messages and the catalogue's)."""
+    with using(lang):
+        return _render(inputs, lang)
+
+
+def _render(inputs: Inputs, lang: str) -> str:
     t = TEXT[lang]
     names = Names(inputs.reference, lang)
     sections = [

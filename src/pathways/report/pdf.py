@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 from pathways.domain.errors import PrintError
+from pathways.i18n import _
 
 #: Where the browser is looked for, in this order, when none is named.
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -44,22 +45,22 @@ def find_browser(named: str | None = None) -> str:
     if named:
         found = shutil.which(named)
         if found is None:
-            msg = (
-                f"--chromium {named}: no such program (give the path of Chromium or Google "
-                "Chrome, or a command on PATH). No report was written."
-            )
+            msg = _(
+                "--chromium {named}: no such program (give the path of Chromium "
+                "or Google Chrome, or a command on PATH). No report was written."
+            ).format(named=named)
             raise PrintError(msg)
         return found
     for candidate in CANDIDATES:
         found = shutil.which(candidate)
         if found is not None:
             return found
-    msg = (
-        "--format pdf needs Chromium (or Google Chrome) to print the report, and none was "
-        f"found on PATH ({', '.join(CANDIDATES)}). Install it (apt-get install chromium), "
-        "or give its path with --chromium or $PATHWAYS_CHROMIUM; or write the HTML report "
-        "and print it from a browser. No report was written."
-    )
+    msg = _(
+        "--format pdf needs Chromium (or Google Chrome) to print the report, and "
+        "none was found on PATH ({join}). Install it (apt-get install chromium), "
+        "or give its path with --chromium or $PATHWAYS_CHROMIUM; or write the "
+        "HTML report and print it from a browser. No report was written."
+    ).format(join=", ".join(CANDIDATES))
     raise PrintError(msg)
 
 
@@ -80,7 +81,9 @@ def print_pdf(document: str, browser: str, timeout: float = TIMEOUT) -> bytes:
         printed = target.read_bytes() if target.exists() else b""
         if not printed.startswith(b"%PDF-"):
             last = stderr.strip().splitlines()[-1:] or ["no message"]
-            msg = f"{browser} did not print the report ({last[0]}). No report was written."
+            msg = _("{browser} did not print the report ({value}). No report was written.").format(
+                browser=browser, value=last[0]
+            )
             raise PrintError(msg)
         return printed
 
@@ -100,7 +103,9 @@ def _run(command: list[str], timeout: float, browser: str) -> str:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _stop(process)
-        msg = f"{browser} did not print the report within {timeout:.0f} s. No report was written."
+        msg = _(
+            "{browser} did not print the report within {timeout:.0f} s. No report was written."
+        ).format(browser=browser, timeout=timeout)
         raise PrintError(msg) from None
     except BaseException:
         _stop(process)

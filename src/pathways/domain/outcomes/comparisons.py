@@ -12,6 +12,7 @@ from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
+from pathways.i18n import _
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
@@ -59,10 +60,10 @@ class Chance:
         return CHANCE * self.shown
 
     def note(self) -> str:
-        return (
-            f"{self.shown} comparisons shown, {self.flagged} flagged; at the 95 % level about "
-            f"{self.expected:.1f} would be flagged by chance alone even with no real difference."
-        )
+        return _(
+            "{shown} comparisons shown, {flagged} flagged; at the 95 % level about "
+            "{expected:.1f} would be flagged by chance alone even with no real difference."
+        ).format(shown=self.shown, flagged=self.flagged, expected=self.expected)
 
 
 def chance(rows: Iterable[ComparisonRow]) -> Chance:

@@ -10,11 +10,14 @@ from pathways.domain.errors import Violation
 from pathways.domain.events import AlertAcknowledged, YouthRegistered
 from pathways.domain.reference import ReferenceData
 from pathways.domain.timeline import Entry
+from pathways.i18n import _
 
 
 def no_open_alert(youth: str, alert: str, day: date, open_codes: Sequence[str]) -> str:
-    shown = ", ".join(open_codes) or "none"
-    return f"{youth} has no open '{alert}' alert on {day} (open: {shown})"
+    shown = ", ".join(open_codes) or _("none")
+    return _("{youth} has no open '{alert}' alert on {day} (open: {shown})").format(
+        youth=youth, alert=alert, day=day, shown=shown
+    )
 
 
 def open_alerts(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from pathways.domain.events import YouthEvent
+from pathways.i18n import _
 
 MIN_AGE = 16
 MAX_AGE = 25
@@ -15,7 +16,9 @@ MAX_CUSTODY_YEARS = 30
 
 
 def describe(event: YouthEvent) -> str:
-    return f"{event.type_name()} on {event.occurred_on.isoformat()} for {event.youth}"
+    return _("{event} on {on} for {youth}").format(
+        event=event.type_name(), on=event.occurred_on.isoformat(), youth=event.youth
+    )
 
 
 def age_on(birth: date, day: date) -> int:
@@ -37,4 +40,6 @@ def years_after(day: date, years: int) -> date:
 
 
 def one_of(value: str, valid: Sequence[str]) -> str:
-    return f"'{value}' is not a known code (valid: {', '.join(valid)})"
+    return _("'{value}' is not a known code (valid: {valid})").format(
+        value=value, valid=", ".join(valid)
+    )

@@ -29,6 +29,7 @@ from pathways.domain.rules.common import (
     one_of,
     years_after,
 )
+from pathways.i18n import _
 
 
 def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
@@ -43,9 +44,12 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     def mission_locale(field: str, value: str) -> None:
         if value not in ref.missions_locales:
             if value in ref.organisations:
+                msg = _(
+                    "{field}: '{value}' is not a Mission Locale and cannot give the support "
+                    "(valid: {valid})"
+                )
                 problems.append(
-                    f"{field}: '{value}' is not a Mission Locale and cannot give the support"
-                    f" (valid: {', '.join(ref.missions_locales)})"
+                    msg.format(field=field, value=value, valid=", ".join(ref.missions_locales))
                 )
             else:
                 problems.append(f"{field}: {one_of(value, ref.missions_locales)}")
@@ -66,7 +70,7 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
         case ContactMade(organisation=o) if o is not None and o not in ref.organisations:
             problems.append(f"organisation: {one_of(o, ref.organisations)}")
         case EnrolledInMeasure(measure=m) if m not in ref.measures:
-            valid = sorted(ref.measures) or ["(no measure launched yet)"]
+            valid = sorted(ref.measures) or [_("(no measure launched yet)")]
             problems.append(f"measure: {one_of(m, valid)}")
     return problems
 
@@ -80,18 +84,20 @@ def check_plausible(event: Event, ref: ReferenceData) -> list[str]:
         # A birth date is bounded by the age rule and the floor of the registration.
         value = getattr(event, name)
         if name != "birth_date" and value is not None and value < floor:
-            problems.append(
-                f"{name} {value} is before {floor}, the earliest date this store accepts"
-                " (setting dates.floor)"
+            msg = _(
+                "{name} {value} is before {floor}, the earliest date this store accepts "
+                "(setting dates.floor)"
             )
+            problems.append(msg.format(name=name, value=value, floor=floor))
     for name in type(event).text_fields():
         value = getattr(event, name)
         found = None if value is None else unsafe_character(value)
         if found is not None:
-            problems.append(
-                f"{name} holds the character {found}, which no text of an event may hold"
-                " (retype it without)"
+            msg = _(
+                "{name} holds the character {found}, which no text of an event may hold "
+                "(retype it without)"
             )
+            problems.append(msg.format(name=name, found=found))
     return problems
 
 
@@ -100,33 +106,47 @@ def check_dates(
 ) -> list[str]:
     problems: list[str] = []
     if event.occurred_on > today:
-        problems.append(f"occurred_on {event.occurred_on} is in the future (today is {today})")
+        msg = _("occurred_on {on} is in the future (today is {today})")
+        problems.append(msg.format(on=event.occurred_on, today=today))
     if birth is not None and event.occurred_on < birth:
-        problems.append(f"occurred_on is before {event.youth}'s birth date")
+        problems.append(_("occurred_on is before {youth}'s birth date").format(youth=event.youth))
     match event:
         case YouthRegistered(birth_date=b, occurred_on=d):
             age = age_on(b, d)
             if not MIN_AGE <= age <= MAX_AGE:
-                problems.append(
-                    f"the young person is {age} on the day of registration; "
-                    f"the action is for ages {MIN_AGE} to {MAX_AGE}"
+                msg = _(
+                    "the young person is {age} on the day of registration; "
+                    "the action is for ages {low} to {high}"
                 )
+                problems.append(msg.format(age=age, low=MIN_AGE, high=MAX_AGE))
         case Incarcerated(expected_release_on=e, occurred_on=d) if e is not None and e < d:
-            problems.append(f"expected_release_on {e} is before the custody begins ({d})")
+            msg = _("expected_release_on {on} is before the custody begins ({begins})")
+            problems.append(msg.format(on=e, begins=d))
         case Incarcerated(expected_release_on=e, occurred_on=d) if (
             e is not None and e > years_after(d, MAX_CUSTODY_YEARS)
         ):
-            problems.append(
-                f"expected_release_on {e} is more than {MAX_CUSTODY_YEARS} years after the"
-                f" custody begins ({d})"
+            msg = _(
+                "expected_release_on {on} is more than {years} years after the custody "
+                "begins ({begins})"
             )
+            problems.append(msg.format(on=e, years=MAX_CUSTODY_YEARS, begins=d))
         case CommunitySupervisionStarted(ends_on=e, occurred_on=d) if e is not None and e < d:
-            problems.append(f"ends_on {e} is before the supervision starts ({d})")
+            msg = _("ends_on {on} is before the supervision starts ({starts})")
+            problems.append(msg.format(on=e, starts=d))
         case EnrolledInMeasure(measure=m, occurred_on=d) if m in ref.measures:
             measure = ref.measures[m]
             if not measure.open_on(d):
-                end = f" and ended on {measure.ended_on}" if measure.ended_on else ""
+                msg = (
+                    _(
+                        "measure '{measure}' was launched on {launched} and ended on {ended}: "
+                        "no enrolment on {on}"
+                    )
+                    if measure.ended_on
+                    else _("measure '{measure}' was launched on {launched}: no enrolment on {on}")
+                )
                 problems.append(
-                    f"measure '{m}' was launched on {measure.launched_on}{end}: no enrolment on {d}"
+                    msg.format(
+                        measure=m, launched=measure.launched_on, ended=measure.ended_on, on=d
+                    )
                 )
     return problems

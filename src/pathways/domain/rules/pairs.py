@@ -14,6 +14,7 @@ from pathways.domain.events import (
 )
 from pathways.domain.rules.common import MAX_CUSTODY_YEARS, describe, years_after
 from pathways.domain.timeline import Entry, pair_of, periods
+from pathways.i18n import N_, _
 
 
 def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
@@ -30,15 +31,18 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
             violations.append(
                 Violation(
                     event.id,
-                    f"{describe(event)}, but a {pair.label} is already open since {since}"
-                    f" (record its end first)",
+                    _(
+                        "{event}, but a {what} is already open since {since} (record its end first)"
+                    ).format(event=describe(event), what=family_label(pair.label), since=since),
                 )
             )
         elif not pair.opens and pair.family not in open_since:
             violations.append(
                 Violation(
                     event.id,
-                    f"{describe(event)}, but {event.youth} has no {pair.label} open on that date",
+                    _("{event}, but {youth} has no {what} open on that date").format(
+                        event=describe(event), youth=event.youth, what=family_label(pair.label)
+                    ),
                 )
             )
         if pair.opens:
@@ -55,7 +59,9 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                 violations.append(
                     Violation(
                         event.id,
-                        f"{describe(event)}, but {event.youth} is not in custody on that date",
+                        _("{event}, but {youth} is not in custody on that date").format(
+                            event=describe(event), youth=event.youth
+                        ),
                     )
                 )
             elif (
@@ -65,8 +71,14 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                 violations.append(
                     Violation(
                         event.id,
-                        f"{describe(event)}: the expected release {event.expected_release_on} is "
-                        f"before the custody began ({custody.starts_on})",
+                        _(
+                            "{event}: the expected release {on} is before the custody began "
+                            "({began})"
+                        ).format(
+                            event=describe(event),
+                            on=event.expected_release_on,
+                            began=custody.starts_on,
+                        ),
                     )
                 )
             elif isinstance(event, ExpectedReleaseChanged) and (
@@ -75,13 +87,37 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                 violations.append(
                     Violation(
                         event.id,
-                        f"{describe(event)}: the expected release {event.expected_release_on} is "
-                        f"more than {MAX_CUSTODY_YEARS} years after the custody began"
-                        f" ({custody.starts_on})",
+                        _(
+                            "{event}: the expected release {on} is more than {years} years "
+                            "after the custody began ({began})"
+                        ).format(
+                            event=describe(event),
+                            on=event.expected_release_on,
+                            years=MAX_CUSTODY_YEARS,
+                            began=custody.starts_on,
+                        ),
                     )
                 )
     violations.extend(_check_handovers(timeline))
     return violations
+
+
+#: The names of the families of paired events in messages (`Family.label`).
+FAMILIES = (
+    N_("custody"),
+    N_("support"),
+    N_("community supervision"),
+    N_("programme"),
+    N_("situation"),
+)
+
+
+def family_label(label: str) -> str:
+    """A family's label in the reader's language ("programme X": the word, then the code)."""
+    word, _space, key = label.partition(" ")
+    if word in ("programme", "situation") and key:
+        return f"{_(word)} {key}"
+    return _(label)
 
 
 def _check_handovers(timeline: Sequence[Entry]) -> list[Violation]:
@@ -104,8 +140,10 @@ def _check_handovers(timeline: Sequence[Entry]) -> list[Violation]:
                 violations.append(
                     Violation(
                         event.id,
-                        f"{describe(event)}, but no handover to {event.organisation} "
-                        f"is waiting for acknowledgement on that date",
+                        _(
+                            "{event}, but no handover to {organisation} is waiting for "
+                            "acknowledgement on that date"
+                        ).format(event=describe(event), organisation=event.organisation),
                     )
                 )
     return violations

@@ -16,6 +16,7 @@ from pathways.domain.rules.common import describe
 from pathways.domain.rules.event import check_codes, check_dates, check_plausible
 from pathways.domain.rules.pairs import check_timeline
 from pathways.domain.timeline import Entry, sort_entries
+from pathways.i18n import _
 
 
 @dataclass(frozen=True)
@@ -42,12 +43,22 @@ def check_youth(
     erased = next((e for e in stored if isinstance(e.event, YouthErased)), None)
     for extra in registrations[1:]:
         violations.append(
-            Violation(extra.event.id, f"{describe(extra.event)}, but {youth} is already registered")
+            Violation(
+                extra.event.id,
+                _("{event}, but {youth} is already registered").format(
+                    event=describe(extra.event), youth=youth
+                ),
+            )
         )
     if erased is not None:
         for entry in new:
             violations.append(
-                Violation(entry.event.id, f"{describe(entry.event)}, but {youth} has been erased")
+                Violation(
+                    entry.event.id,
+                    _("{event}, but {youth} has been erased").format(
+                        event=describe(entry.event), youth=youth
+                    ),
+                )
             )
         return YouthCheck(violations, [])
     if not registrations:
@@ -55,8 +66,9 @@ def check_youth(
             violations.append(
                 Violation(
                     entry.event.id,
-                    f"{describe(entry.event)}, but {youth} is not registered "
-                    f"(record YouthRegistered first)",
+                    _(
+                        "{event}, but {youth} is not registered (record YouthRegistered first)"
+                    ).format(event=describe(entry.event), youth=youth),
                 )
             )
         return YouthCheck(violations, [])
@@ -66,7 +78,10 @@ def check_youth(
             if entry.seq > erasure_seq:
                 violations.append(
                     Violation(
-                        entry.event.id, f"{describe(entry.event)}, but it comes after the erasure"
+                        entry.event.id,
+                        _("{event}, but it comes after the erasure").format(
+                            event=describe(entry.event)
+                        ),
                     )
                 )
 
@@ -89,19 +104,29 @@ def check_youth(
         target = by_id.get(event.event_id)
         if target is None:
             violations.append(
-                Violation(event.id, f"{describe(event)}: no event {event.event_id} of {youth}")
+                Violation(
+                    event.id,
+                    _("{event}: no event {id} of {youth}").format(
+                        event=describe(event), id=event.event_id, youth=youth
+                    ),
+                )
             )
         elif target.event.type_name() in UNRETRACTABLE:
             violations.append(
                 Violation(
                     event.id,
-                    f"{describe(event)}: {target.event.type_name()} events cannot be retracted",
+                    _("{event}: {type} events cannot be retracted").format(
+                        event=describe(event), type=target.event.type_name()
+                    ),
                 )
             )
         elif event.event_id in retracted:
             violations.append(
                 Violation(
-                    event.id, f"{describe(event)}: event {event.event_id} is already retracted"
+                    event.id,
+                    _("{event}: event {id} is already retracted").format(
+                        event=describe(event), id=event.event_id
+                    ),
                 )
             )
         else:

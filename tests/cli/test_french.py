@@ -1,0 +1,156 @@
+"""The command line in French: chosen by `--lang`, $PATHWAYS_LANG or the locale; English
+by default. On a demo-like store (a small synthetic cohort, `pathways demo`)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pathways.domain.alert_catalogue import ALERT_CODES
+from shell import Shell
+
+END = "2026-11-30"
+AS_OF = ("--as-of", END)
+#: The environment of a user who chose nothing: no $PATHWAYS_LANG, no locale.
+NOTHING_CHOSEN = {"PATHWAYS_LANG": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": None}
+FRENCH_MONTHS = (
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+)
+
+
+@pytest.fixture(scope="module")
+def sh(tmp_path_factory: pytest.TempPathFactory) -> Shell:
+    shell = Shell(tmp_path_factory.mktemp("french"))
+    shell.ok("demo", "--youth", "60", "--end", END)
+    return shell
+
+
+def header(output: str) -> list[str]:
+    """The words of a table's header line (the line above the dashes)."""
+    lines = output.splitlines()
+    dashes = next(i for i, line in enumerate(lines) if re.fullmatch(r"[- ]+", line))
+    return lines[dashes - 1].split()
+
+
+def test_alerts_in_french_with_lang(sh: Shell) -> None:
+    result = sh("--lang", "fr", "alerts", *AS_OF)
+    assert result.exit_code == 0, result.output
+    assert header(result.output) == [
+        "jeune",
+        "alerte",
+        "depuis",
+        "structure",
+        "conseiller",
+        "motif",
+    ]
+    rows = [line for line in result.output.splitlines() if line.startswith("Y-")]
+    assert rows, result.output
+    for row in rows:
+        assert any(code in row for code in ALERT_CODES)  # codes stay codes
+    reasons = "\n".join(rows)
+    # the reasons are French, their dates in words (12 février 2026), no English left
+    assert re.search(rf"\b\d{{1,2}}(er)? ({FRENCH_MONTHS}) 20\d\d\b", reasons), reasons
+    assert re.search(r"depuis le|sorti\(e\) le|aucun contact", reasons), reasons
+    for english in (" since ", "released ", "no contact", "in custody", "expected release"):
+        assert english not in reasons
+    assert "situation au : " + END in result.output  # the meta line, in French
+
+
+def test_pathways_lang_and_the_locale_choose_french(sh: Shell) -> None:
+    by_env = sh("alerts", *AS_OF, env={**NOTHING_CHOSEN, "PATHWAYS_LANG": "fr"})
+    by_locale = sh("alerts", *AS_OF, env={**NOTHING_CHOSEN, "LANG": "fr_FR.UTF-8"})
+    by_lc_all = sh("alerts", *AS_OF, env={**NOTHING_CHOSEN, "LC_ALL": "fr_BE.UTF-8"})
+    for result in (by_env, by_locale, by_lc_all):
+        assert result.exit_code == 0, result.output
+        assert header(result.output)[:2] == ["jeune", "alerte"]
+    assert by_env.output == by_locale.output == by_lc_all.output
+
+
+def test_english_is_the_default_and_wins_when_asked(sh: Shell) -> None:
+    plain = sh("alerts", *AS_OF, env=NOTHING_CHOSEN)
+    c_locale = sh("alerts", *AS_OF, env={**NOTHING_CHOSEN, "LC_ALL": "C", "LANG": "fr_FR.UTF-8"})
+    asked = sh("--lang", "en", "alerts", *AS_OF, env={**NOTHING_CHOSEN, "PATHWAYS_LANG": "fr"})
+    for result in (plain, c_locale, asked):
+        assert result.exit_code == 0, result.output
+        assert header(result.output) == ["youth", "alert", "since", "organisation", "counsellor",
+                                         "reason"]  # fmt: skip
+    assert plain.output == c_locale.output == asked.output
+
+
+def test_machine_formats_keep_their_keys(sh: Shell) -> None:
+    english = sh.json("alerts", *AS_OF)
+    french = sh("--lang", "fr", "alerts", *AS_OF, "--csv")
+    assert french.output.splitlines()[0] == ",".join(english[0])
+
+
+def test_an_error_in_french(sh: Shell) -> None:
+    result = sh("--lang", "fr", "alerts", "--organisation", "nowhere")
+    assert result.exit_code == 2
+    assert "Erreur : Valeur invalide pour --organisation : « nowhere » n'est pas une structure " \
+        "connue (valides : " in result.output  # fmt: skip
+    assert re.search(r"Essayez « \S+ alerts --help » pour l'aide\.", result.output)
+    unknown = sh("--lang", "fr", "youth", "Y-1999-0001")
+    assert unknown.exit_code != 0
+    assert "n'est pas inscrit(e) dans cette base" in unknown.output
+
+
+def test_a_bad_language_is_refused(sh: Shell) -> None:
+    result = sh("--lang", "de", "alerts")
+    assert result.exit_code == 2
+    assert "Invalid value for '--lang'" in result.output
+
+
+def test_help_in_french(sh: Shell) -> None:
+    root = sh("--lang", "fr", "--help")
+    assert root.exit_code == 0, root.output
+    assert re.match(r"Utilisation : \S+ \[OPTIONS\] COMMAND \[ARGS\]\.\.\.", root.output)
+    assert "Suivre les parcours des jeunes sous main de justice" in root.output
+    assert "Afficher ce message et quitter." in root.output
+    alerts = sh("alerts", "--help", env={**NOTHING_CHOSEN, "LANG": "fr_FR.UTF-8"})
+    assert "Qui a besoin d'attention, et pourquoi" in alerts.output
+    assert "Seulement les jeunes suivis sans conseiller nommé." in " ".join(alerts.output.split())
+    assert "Exemple :" in alerts.output
+    # a subgroup's command, and the same help in English right after
+    status = sh("--lang", "fr", "projections", "status", "--help")
+    assert "La position de chaque vue face à la tête du journal" in " ".join(status.output.split())
+    english = sh("projections", "status", "--help", env=NOTHING_CHOSEN)
+    assert "Each read model's position against the head of the log" in " ".join(
+        english.output.split()
+    )
+    late = sh("--help", "--lang", "fr")  # the option after --help counts too
+    assert "Afficher ce message et quitter." in late.output
+
+
+def test_a_receipt_and_a_youth_in_french(sh: Shell) -> None:
+    reference = "Y-2026-0001"
+    record = sh(
+        "--lang", "fr", "record", "contact-made", reference, "--on", END, "--channel", "phone",
+        "--actor", "c-wk-01",
+    )  # fmt: skip
+    assert record.exit_code == 0, record.output
+    assert re.search(r"^enregistré : 1 événement\(s\) en position \d+ ; ignorés car déjà "
+                     r"enregistrés : 0$", record.output, re.M), record.output  # fmt: skip
+    card = sh("--lang", "fr", "youth", reference, *AS_OF)
+    assert card.exit_code == 0, card.output
+    assert re.search(r"^dernier contact +30 novembre 2026 \(il y a 0 jour\)$", card.output, re.M)
+    assert re.search(r"^inscrit le +\d{1,2}(er)? \w+ 20\d\d, résidence ", card.output, re.M)
+
+
+def test_the_report_in_both_languages(sh: Shell, tmp_path: Path) -> None:
+    period = ("--from", "2026-01-01", "--to", "2026-06-30", *AS_OF)
+    french, english = tmp_path / "rapport.html", tmp_path / "report.html"
+    said = sh("--lang", "fr", "report", *period, "-o", str(french))
+    assert said.exit_code == 0, said.output
+    assert said.output.startswith(f"rapport écrit dans {french} (")
+    sh.ok("--lang", "fr", "report", *period, "--lang", "en", "-o", str(english))
+    page, other = french.read_text(), english.read_text()
+    assert '<html lang="fr"' in page
+    assert "Dedans-Dehors — rapport d&#x27;évaluation" in page
+    assert '<html lang="en"' in other
+    assert "Dedans-Dehors — evaluation report" in other
+    assert "30 juin 2026" in page  # dates in words
+    by_env = tmp_path / "env.html"
+    sh("report", *period, "-o", str(by_env), env={**NOTHING_CHOSEN, "PATHWAYS_LANG": "fr"})
+    assert "Dedans-Dehors — rapport d&#x27;évaluation" in by_env.read_text()
