@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent
 SRC = ROOT.parent / "src"
 OUT = ROOT / "out"
 KEY = "dzF3FARcJctDKg_07xJEn1XseUeYvzxz-MhHunf-zQ8="  # a fixed key for benchmark stores only
+CHAIN_KEY = "Yl8xZnF3c3R1dnd4eXphYmNkZWZnaGlqa2xtbm9wcXI="  # their chain key (pathways verify)
+ACTOR = "bench"  # the admin of every benchmark store
+# the benchmark's own process opens the stores too (built in process, baselines)
+os.environ.update(PATHWAYS_MASTER_KEY=KEY, PATHWAYS_CHAIN_KEY=CHAIN_KEY, PATHWAYS_ACTOR=ACTOR)
 PATHWAYS = [
     sys.executable,
     "-c",
@@ -37,7 +41,8 @@ def environment(store: Path | str | None = None) -> dict[str, str]:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(paths),
         "PATHWAYS_MASTER_KEY": KEY,
-        "PATHWAYS_ACTOR": "bench",
+        "PATHWAYS_CHAIN_KEY": CHAIN_KEY,
+        "PATHWAYS_ACTOR": ACTOR,
     }
     if store is not None:
         env["PATHWAYS_DB"] = str(store)
