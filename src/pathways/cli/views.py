@@ -136,10 +136,11 @@ def caseload(
     from pathways.queries import CASELOAD_COLUMNS, caseload, dicts
 
     options = {"as_of": as_of, "known_at": known_at, **filters}
+    work = _work_list(ctx, filters, actor)  # (a usage error before the store is opened)
     with audited(ctx, "caseload", options, actor=actor, reason=reason) as trail:
         views = open_views(ctx)
         point = views.point(as_of, known_at)
-        listed = _read(views, point, caseload, _work_list(ctx, filters, actor))
+        listed = _read(views, point, caseload, work)
         trail.saw(row.youth for row in listed)
     rows = dicts(listed)
     if fmt is None:  # a table names the youths no Mission Locale follows
@@ -191,10 +192,10 @@ def alerts(
     from pathways.queries import ALERT_COLUMNS, alerts, dicts
 
     options = {"as_of": as_of, "known_at": known_at, "since": since, "alert": code, **filters}
+    work = _work_list(ctx, filters, actor, since=since, alert=code)  # (usage errors first)
     with audited(ctx, "alerts", options, actor=actor, reason=reason) as trail:
         views = open_views(ctx)
         point = views.point(as_of, known_at)
-        work = _work_list(ctx, filters, actor, since=since, alert=code)
         listed = _read(views, point, alerts, work)
         trail.saw(row.youth for row in listed)
     rows = dicts(listed)
