@@ -232,7 +232,7 @@ def test_a_target_holding_another_stores_events_is_refused(office: Office, db_ur
     office.ok("settings", "set", "no-first-contact.days", "21", db=db_url)
     out = office.fails("migrate", "--to", db_url)
     assert "holds other events than this store's" in out
-    assert _head(db_url) == 1
+    assert _head(db_url) == 2  # its first admin and its setting
     assert _keys(db_url) == 0  # nothing of the source written
 
 
@@ -340,9 +340,9 @@ def test_a_table_a_later_schema_adds_is_copied_too(
     shutil.copyfile(office.db, db)
     head = _head(str(db))
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE pathways_chain (position BIGINT PRIMARY KEY, hash BLOB)")
+        conn.execute("CREATE TABLE pathways_later (position BIGINT PRIMARY KEY, hash BLOB)")
         conn.executemany(
-            "INSERT INTO pathways_chain VALUES (?, ?)",
+            "INSERT INTO pathways_later VALUES (?, ?)",
             [(p, hashlib.sha256(str(p).encode()).digest()) for p in range(1, head + 1)],
         )
         conn.execute("CREATE TABLE pathways_notes (name TEXT PRIMARY KEY, note TEXT)")
@@ -351,23 +351,23 @@ def test_a_table_a_later_schema_adds_is_copied_too(
     schema = db_url.rsplit("schema=", 1)[1]
     with psycopg.connect(POSTGRES_URL) as conn:
         conn.execute(
-            f'CREATE TABLE "{schema}".pathways_chain (position BIGINT PRIMARY KEY, hash BYTEA)'
+            f'CREATE TABLE "{schema}".pathways_later (position BIGINT PRIMARY KEY, hash BYTEA)'
         )
         conn.execute(f'CREATE TABLE "{schema}".pathways_notes (name TEXT PRIMARY KEY, note TEXT)')
     try:
         part = migration.migrate(source, target, chunk=100, upto=250)
         with psycopg.connect(POSTGRES_URL) as conn:
-            found = conn.execute(f'SELECT MAX(position) FROM "{schema}".pathways_chain').fetchone()
+            found = conn.execute(f'SELECT MAX(position) FROM "{schema}".pathways_later').fetchone()
         assert found == (250,)  # the chain's rows went with their events
         assert part.last == 250
         done = migration.migrate(source, target, chunk=100)
     finally:
         source.close()
         target.close()
-    assert "pathways_chain" in done.tables
+    assert "pathways_later" in done.tables
     assert "pathways_notes" in done.tables
     assert done.check.exact, done.check.differences
-    assert done.check.counts["pathways_chain"] == (head, head)
+    assert done.check.counts["pathways_later"] == (head, head)
     assert done.check.counts["pathways_notes"] == (1, 1)
 
 
@@ -378,11 +378,11 @@ def test_a_target_without_a_table_of_the_source_is_refused(
     db = tmp_path / "office.sqlite3"
     shutil.copyfile(office.db, db)
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE pathways_chain (position BIGINT PRIMARY KEY, hash BLOB)")
+        conn.execute("CREATE TABLE pathways_later (position BIGINT PRIMARY KEY, hash BLOB)")
     source, target = open_store(str(db)), open_store(db_url, create=True)
     try:
         with pytest.raises(
-            migration.MigrationError, match="the target has no table pathways_chain"
+            migration.MigrationError, match="the target has no table pathways_later"
         ):
             migration.migrate(source, target)
         assert target.head() == 0
