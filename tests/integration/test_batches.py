@@ -158,7 +158,9 @@ def test_a_file_of_150000_events_is_imported_into_postgres_in_one_go(
     assert run_cli("init").returncode == 0
     imported = run_cli("import", str(path))
     assert imported.returncode == 0, imported.stderr
-    assert f"stored: {lines} event(s) at positions 2-{lines + 1};" in imported.stdout  # 1: the admin
+    assert (
+        f"stored: {lines} event(s) at positions 2-{lines + 1};" in imported.stdout
+    )  # 1: the admin
     info = json.loads(run_cli("info", "--json").stdout)
     assert info["events"] == lines
     rows = [json.loads(line) for line in path.read_text().splitlines()]

@@ -75,7 +75,7 @@ def test_a_lock_timeout_while_catching_up_names_the_database_and_no_data(
     # read models failed to follow: it says so.
     assert message.endswith("; the read models will catch up on the next command.")
     lines = len(path.read_text().splitlines())
-    assert f"The whole file was stored ({lines} events at positions 1-{lines})" in message
+    assert f"The whole file was stored ({lines} events at positions 2-{lines + 1})" in message
     assert_no_data(imported.output, path)
     assert read.exit_code == 1
     assert "canceling statement due to lock timeout" in read.output
