@@ -335,8 +335,10 @@ def open(
     need the chain key too (by default beside the master key file). `actor` is who
     reads (default: $PATHWAYS_ACTOR, else the OS user name): every read is scoped to
     that user's rights, as on the command line (`pathways.access`), and audited; an
-    unknown or disabled user raises `AccessRefused` before anything else is read."""
-    from pathways.access import authenticate
+    unknown, disabled or forged user raises `AccessRefused` before anything else is
+    read (the refusal audited). Writes (`store.app.record(...)`, `import_lines`...)
+    are scoped to the user's youths as on the command line."""
+    from pathways.access import sign_in
 
     store = open_store(
         None if db is None else str(db),
@@ -346,7 +348,7 @@ def open(
     try:
         app = Pathways(store)
         name = actor or os.environ.get("PATHWAYS_ACTOR") or default_actor()
-        app.access = authenticate(app.reference(), name, "api")
+        app.access = sign_in(store, name, "api")  # a refusal is audited
     except BaseException:
         store.close()
         raise

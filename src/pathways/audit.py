@@ -1,15 +1,17 @@
 """The audit of reads: who saw which young people's pathways or personal data, when,
 with which command, and why (issue 12 item 4).
 
-Writes need no audit of their own: every event carries who recorded it and when. A
-read leaves no trace in the log, so each command (and each call of the Python API)
-that shows a young person's pathway or personal data appends **one row** to
-`pathways_audit`: the acting user, the command and its options (never a personal
-value: a note, a name or a reason typed on a write is never copied), the UTC time,
-the references of the youths shown (a JSON array; `["*"]` for a whole export: every
-youth of the log up to the position in the options), the break-glass reason if one
-was given, and the outcome: `shown`, `refused` (the read failed on a refusal: an
-unknown youth, a filter that cannot hold, access refused) or `erased`.
+Writes need no audit of their own: every event carries who recorded it and when; a
+refused write, and the refusal of an unknown, disabled or forged acting user, append a
+`refused` row (`access.audit_refusal`). A read leaves no trace in the log, so each
+command (and each call of the Python API) that shows a young person's pathway or
+personal data appends **one row** to `pathways_audit`: the acting user, the command
+and its options (never a personal value: a note, a name or a reason typed on a write
+is never copied), the UTC time, the references of the youths shown (a JSON array;
+`["*"]` for a whole export: every youth of the log up to the position in the
+options), the break-glass reason if one was given, and the outcome: `shown`,
+`refused` (the read failed on a refusal: an unknown youth, a filter that cannot hold,
+access refused) or `erased`.
 
 The row is written in a transaction of its own, after the read has computed what it
 will show and before anything is shown: a read whose audit cannot be written shows
@@ -150,6 +152,8 @@ def reading(
     try:
         yield trail
     except refusals as error:
+        if getattr(error, "audited", False):
+            raise  # (a refused write: its row is written, `access.audit_refusal`)
         record(
             store,
             actor=actor,

@@ -2,8 +2,9 @@
 
 `require_admin` is the one place that decides it, on the users of the store
 (`pathways users`, `pathways.access`): the acting user must be known, enabled and an
-admin. Every admin command calls it before it reads or writes. The data-protection
-officer reads the audit as a user of the role admin (there is no role of its own yet).
+admin. Every admin command calls it before it reads or writes; a refusal is audited.
+The data-protection officer reads the audit as a user of the role admin (there is no
+role of its own yet).
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ if TYPE_CHECKING:
 def require_admin(actor: str, *, store: Store, purpose: str = "admin") -> None:
     """Refuse (`AccessRefused`) an actor who is not a known, enabled admin of the store
     (`purpose`: what they asked for, named in the refusal)."""
-    from pathways.access import ADMIN, authenticate
-    from pathways.application import Pathways
+    from pathways.access import ADMIN, audit_refusal, sign_in
+    from pathways.domain.errors import AccessRefused
 
-    access = authenticate(Pathways(store).reference(), actor, purpose)
-    access.require({ADMIN}, f"`pathways {purpose}`")
+    access = sign_in(store, actor, purpose)  # an unknown, disabled, forged actor: audited
+    try:
+        access.require({ADMIN}, f"`pathways {purpose}`")
+    except AccessRefused as refused:
+        audit_refusal(store, refused)
+        raise

@@ -5,6 +5,7 @@ the Python API's reads, append one row to an append-only log, even when refused;
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import pathways
 from conftest import FIXTURES
 from pathways.audit import APPEND_ONLY
 from pathways.cli import cli
-from pathways.domain.errors import UnknownYouth
+from pathways.domain.errors import AccessRefused, UnknownYouth
 from pathways.store import open_store
 
 WORKED = FIXTURES / "worked-example.jsonl"
@@ -240,3 +241,70 @@ def test_a_read_whose_audit_cannot_be_written_shows_nothing(sh: Cli) -> None:
     assert "EX-1" not in result.output  # neither the pathway nor the SQL's parameters
     assert "INSERT" not in result.output
     assert "1999" not in result.output  # the birth year of the worked example
+
+
+# --- refusals of the acting user and of writes (not reads, but audited alike) ---------------
+
+
+def test_an_unknown_disabled_or_forged_actor_is_audited_as_claimed(sh: Cli) -> None:
+    sh.ok("users", "add", "gone", "--organisation", "we-ker", "--role", "counsellor")
+    sh.ok("users", "disable", "gone")
+    before = sh.reads()
+    injection = "x'); DROP TABLE pathways_audit; --"
+    contact = ["record", "contact-made", "EX-1", "--on", "2026-03-01", "--channel", "office"]
+    cases = [
+        ("nobody", ["history", "EX-1"], 1, "unknown user", "nobody"),
+        ("gone", contact, 1, "disabled user", "gone"),
+        ("gone", ["info"], 1, "disabled user", "gone"),
+        (injection, ["caseload"], 2, "not a user name", injection),
+        ("tester\nadmin", ["youth", "EX-1"], 2, "not a user name", "tester\\nadmin"),
+        ("a" * 5000, contact, 2, "not a user name", "a" * 60 + "..."),
+    ]
+    for actor, args, code, _kind, _kept in cases:
+        result = sh(*args, "--actor", actor)
+        assert result.exit_code == code, (actor[:20], result.output)
+        assert "1999" not in result.output  # nothing of the store (the example's birth year)
+    rows = sh.reads()[len(before) :]
+    assert [(r["actor"], r["command"], r["outcome"], r["detail"]) for r in rows] == [
+        (kept, args[0] if args[0] != "record" else "record contact-made", "refused",
+         f"AccessRefused: {kind}")
+        for _actor, args, _code, kind, kept in cases
+    ]  # fmt: skip
+    assert all(r["youths"] == [] and r["options"] == {} for r in rows)
+    assert sh.audit("--actor", "nobody")[0]["detail"] == "AccessRefused: unknown user"
+
+
+def test_the_python_api_audits_a_refused_actor(sh: Cli) -> None:
+    before = sh.reads()
+    injection = "admin-1'); DELETE FROM pathways_audit; --"
+    for actor, message in (
+        ("nobody", "'nobody' is not a user of this store"),
+        (injection, "is not a user name"),
+        ("é" * 1000, "is not a user name"),
+    ):
+        with pytest.raises(AccessRefused, match=re.escape(message)):
+            pathways.open(sh.db, actor=actor)
+    rows = sh.reads()[len(before) :]
+    assert [(r["actor"], r["command"], r["detail"]) for r in rows] == [
+        ("nobody", "api", "AccessRefused: unknown user"),
+        (injection, "api", "AccessRefused: not a user name"),
+        ("\\xe9" * 15 + "...", "api", "AccessRefused: not a user name"),
+    ]
+    assert sh.reads()[: len(before)] == before  # nothing deleted
+
+
+def test_a_refused_write_is_audited(sh: Cli) -> None:
+    sh.ok("users", "add", "c-wk-9", "--organisation", "we-ker", "--role", "counsellor")
+    before = sh.reads()
+    result = sh("record", "contact-made", "EX-1", "--on", "2026-03-01", "--channel", "office",
+                "--actor", "c-wk-9")  # fmt: skip
+    assert result.exit_code == 1
+    assert "EX-1 is followed by ml-saint-malo; you are we-ker (counsellor)." in result.output
+    (row,) = sh.reads()[len(before) :]
+    assert (row["actor"], row["command"], row["youths"], row["outcome"], row["detail"]) == (
+        "c-wk-9",
+        "record contact-made",
+        ["EX-1"],
+        "refused",
+        "AccessRefused: write outside the scope",
+    )

@@ -21,7 +21,7 @@ from pathways.application.commands import Commands, Item, Receipt
 from pathways.application.corrections import Corrections
 from pathways.application.imports import Imports, decoded
 from pathways.application.users import Users
-from pathways.domain.errors import RulesBroken, UnknownEvent, UnknownSetting
+from pathways.domain.errors import AccessRefused, RulesBroken, UnknownEvent, UnknownSetting
 from pathways.domain.events import (
     AlertAcknowledged,
     EventRetracted,
@@ -90,7 +90,11 @@ class Pathways(Imports, Corrections, Users):
         recorded = self.store.load(self.store.stream_id(youth))
         if not recorded:
             raise RulesBroken([no_open_alert(youth, alert, day, [])])
-        check_stream(self.access, self.reference(), youth, recorded, day)
+        try:
+            check_stream(self.access, self.reference(), youth, recorded, day)
+        except AccessRefused as refused:
+            self.refused(refused)  # the Python API's acknowledge is audited too
+            raise
         event = AlertAcknowledged(youth=youth, occurred_on=day, alert=alert, note=note)
         return self.commit([Item(event, "")], actor)
 

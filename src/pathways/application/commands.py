@@ -10,9 +10,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pathways import codec
-from pathways.access import Access, check_writes
+from pathways.access import (
+    ADMIN,
+    WRITE_KIND,
+    Access,
+    audit_refusal,
+    check_writes,
+    write_refusals,
+)
 from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.errors import (
+    AccessRefused,
     RulesBroken,
     Violation,
 )
@@ -108,15 +116,32 @@ class Commands:
         that it is never all in memory at once). A part that breaks a rule stops the
         writing; the parts after it are still checked, so that every bad line (up to
         MAX_PROBLEMS) is named; then nothing at all is stored."""
+        try:
+            return self._commit_parts(parts, actor, check_only=check_only)
+        except AccessRefused as refused:
+            self.refused(refused)
+            raise
+
+    def refused(self, error: AccessRefused) -> None:
+        """Append a refusal of the acting user to the audit log (once), after the
+        transaction of the write was rolled back."""
+        if self.access is not None:
+            audit_refusal(self.store, error)
+
+    def _commit_parts(
+        self, parts: Iterable[Sequence[Item]], actor: str, *, check_only: bool
+    ) -> Receipt:
         receipt = Receipt(checked_only=check_only)
         problems: list[str] = []
         total = 0
         positions: list[int] = []
         with self.store.session(write=not check_only):
             for part in parts:
-                # an event the user may not write (an erasure...) stops the whole batch:
-                # the session rolls back what earlier parts wrote
+                # an event the user may not write (an erasure, another organisation's
+                # youth...) stops the whole batch: the session rolls back what earlier
+                # parts wrote
                 check_writes(self.access, {item.event.type_name() for item in part})
+                self._check_scope(part)
                 try:
                     found, writes = self._prepare(part, check_only=check_only or bool(problems))
                 except RulesBroken as broken:
@@ -136,6 +161,46 @@ class Commands:
                 raise RulesBroken(problems[:MAX_PROBLEMS], total=total)
         receipt.positions = positions  # committed: stored, whatever happens next
         return receipt
+
+    def _check_scope(self, items: Sequence[Item]) -> None:
+        """Refuse a part with an event for a youth outside the user's scope of writes
+        (`access.write_refusals`), naming the first such line (and how many more)."""
+        access = self.access
+        if access is None or access.user.role == ADMIN:
+            return
+        by_youth: dict[str, list[Item]] = {}
+        for item in items:
+            if isinstance(item.event, YouthEvent):
+                by_youth.setdefault(item.event.youth, []).append(item)
+        if not by_youth:
+            return
+        streams = {youth: self.store.stream_id(youth) for youth in by_youth}
+        loaded = self.store.load_many(streams.values())
+        today = self.today()
+        refused: list[tuple[Item, str]] = []
+        for youth, found in by_youth.items():
+            batch = [(i.event, i.where) for i in found if isinstance(i.event, YouthEvent)]
+            for index, message in write_refusals(
+                access, youth, loaded[streams[youth]], batch, today
+            ):
+                refused.append((found[index], message))
+        if not refused:
+            return
+        refused.sort(key=lambda pair: pair[0].order)
+        first, message = refused[0]
+        more = len(refused) - 1
+        also = f" (and {more} more event(s) refused)" if more else ""
+        event = first.event
+        assert isinstance(event, YouthEvent)
+        options = {"event": event.type_name()}
+        if first.where:
+            options["where"] = first.where
+        raise access.refused(
+            f"{first.at(message)}{also}. Nothing was written.",
+            event.youth,
+            kind=WRITE_KIND,
+            options=options,
+        )
 
     def _prepare(self, items: Sequence[Item], *, check_only: bool) -> tuple[Receipt, list[Write]]:
         receipt = Receipt(checked_only=check_only)

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from pathways.access import USER_NAME, claimed
 from pathways.application import Pathways, Receipt, default_actor
 from pathways.i18n import N_, _
 from pathways.progress import SILENT, Progress
 
 if TYPE_CHECKING:
+    from pathways.access import Access
     from pathways.projections import Views
     from pathways.store import Store
 
@@ -50,15 +52,17 @@ class DateType(click.ParamType[date]):
 DATE = DateType()
 
 
-ACTOR_PATTERN = re.compile(r"[A-Za-z0-9._@-]{1,60}")
+ACTOR_PATTERN = USER_NAME
 
 
 def _actor(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """A user name or code (it is stored in clear: no free text). Kept for `open_app`,
-    which refuses an actor who is not a known, enabled user of the store."""
+    which refuses an actor who is not a known, enabled user of the store. A forged
+    name is a usage error, audited when the store can be opened."""
     if not ACTOR_PATTERN.fullmatch(value):
+        _audit_forged(ctx, value)
         msg = _("'{value}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
-            value=value
+            value=claimed(value)
         )
         raise click.BadParameter(msg, ctx=ctx, param=param)
     root = ctx.find_root()
@@ -138,24 +142,70 @@ def open_app(ctx: click.Context, *, authenticate: bool = True) -> Pathways:
     return found
 
 
-def acting_user(ctx: click.Context) -> str:
-    """The name the command acts as: --actor, else $PATHWAYS_ACTOR, else the OS user."""
+def _claimed_user(ctx: click.Context) -> str:
+    """The name the command claims to act as: --actor, else $PATHWAYS_ACTOR, else the
+    OS user (not checked)."""
     import os
 
     root = ctx.find_root()
     settings = root.obj if isinstance(root.obj, dict) else {}
-    found = settings.get("actor") or os.environ.get("PATHWAYS_ACTOR") or default_actor()
+    return str(settings.get("actor") or os.environ.get("PATHWAYS_ACTOR") or default_actor())
+
+
+def acting_user(ctx: click.Context) -> str:
+    """The name the command acts as: --actor, else $PATHWAYS_ACTOR, else the OS user."""
+    found = _claimed_user(ctx)
     if not ACTOR_PATTERN.fullmatch(found):
-        msg = f"'{found}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = f"'{claimed(found)}' is not a user name (letters, digits, '.', '_', '@', '-')"
         raise click.UsageError(msg)
-    return str(found)
+    return found
+
+
+def command_name(ctx: click.Context) -> str:
+    """The command as the audit names it ("record contact-made", "import")."""
+    return " ".join(ctx.command_path.split()[1:]) or "pathways"
+
+
+def sign_in(ctx: click.Context, store: Store) -> Access:
+    """The acting user, known and enabled (`access.sign_in`: a refusal is audited); a
+    forged name is a usage error."""
+    from pathways import access
+    from pathways.domain.errors import AccessRefused
+
+    try:
+        return access.sign_in(store, _claimed_user(ctx), command_name(ctx))
+    except AccessRefused as refused:
+        if refused.kind == access.FORGED:
+            raise click.UsageError(str(refused)) from None
+        raise
+
+
+def _audit_forged(ctx: click.Context, name: str) -> None:
+    """Audit a forged --actor (or $PATHWAYS_ACTOR) in the store the command names, if it
+    can be opened (there is no store before `init`): nothing else of it is read."""
+    from pathways import access
+    from pathways.domain.errors import AccessRefused, PathwaysError
+    from pathways.store import open_store
+
+    root = ctx.find_root()
+    settings = root.obj if isinstance(root.obj, dict) else {}
+    key_file, chain_key_file = key_files(settings)
+    try:
+        store = open_store(
+            settings.get("db"), key_file, need_key=False, chain_key_file=chain_key_file
+        )
+    except (PathwaysError, OSError):
+        return  # no store to audit in (a usage error needs none)
+    try:
+        access.sign_in(store, name, command_name(ctx))
+    except AccessRefused:
+        pass
+    finally:
+        store.close()
 
 
 def _authenticate(ctx: click.Context, app: Pathways) -> Any:
-    from pathways.access import authenticate
-
-    command = " ".join(ctx.command_path.split()[1:]) or "pathways"
-    return authenticate(app.reference(), acting_user(ctx), command)
+    return sign_in(ctx, app.store)
 
 
 def reopen_store(settings: dict[str, Any]) -> Store:

@@ -158,12 +158,11 @@ def info(ctx: click.Context, as_json: bool) -> None:
         chain_key_file=chain_key_file,
     )
     ctx.find_root().call_on_close(store.close)
-    from pathways.access import authenticate
-    from pathways.cli.common import acting_user
+    from pathways.cli.common import sign_in
 
     ref = Pathways(store).reference()
     if ref.users:  # (a store made before users existed says what it is, to upgrade it)
-        authenticate(ref, acting_user(ctx), "info")  # a known user
+        sign_in(ctx, store)  # a known user (a refusal audited)
     registered = store.count_registered()
     version = migrations.version(store.backend)
     row = {

@@ -72,8 +72,23 @@ class UnknownYouth(PathwaysError):
 
 class AccessRefused(PathwaysError):
     """The acting user may not do this: unknown, disabled, or outside their rights. It
-    carries who asked, by which command, and for which youth (an audit log records it)."""
+    carries who asked, by which command, and for which youth (an audit log records it):
+    `kind` names the refusal for the audit (e.g. "unknown user"), `options` what was
+    refused (never a personal value), and `audited` is set once its row is written, so
+    that a caller that audits refusals too does not write a second one."""
 
-    def __init__(self, message: str, *, actor: str, command: str, youth: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        actor: str,
+        command: str,
+        youth: str | None = None,
+        kind: str | None = None,
+        options: dict[str, str] | None = None,
+    ):
         self.actor, self.command, self.youth = actor, command, youth
+        self.kind = kind
+        self.options = options or {}
+        self.audited = False
         super().__init__(message)
