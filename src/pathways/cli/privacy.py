@@ -70,9 +70,10 @@ def audit(
 
     Every read that shows a young person (history, youth, caseload, alerts,
     acknowledge, every export, and the Python API's) adds one row, even when it
-    is refused; the log is append-only, in the database itself. For admins and
-    the data-protection officer; this read is audited too. The acting user is
-    $PATHWAYS_ACTOR (else your OS user name): --actor here is a filter.
+    is refused; so do a refused write and a refused acting user (unknown,
+    disabled, forged). The log is append-only, in the database itself. For
+    admins and the data-protection officer; this read is audited too. The acting
+    user is $PATHWAYS_ACTOR (else your OS user name): --actor here is a filter.
 
     \b
     Example:
