@@ -326,10 +326,12 @@ def test_the_python_api_writes_are_scoped_alike(sh: Shell, monkeypatch: pytest.M
             store.app.import_lines([line], "c-wk-1")
         with pytest.raises(AccessRefused, match=re.escape(REFUSED_SM)):
             store.app.retract(uuid.UUID(event_id(sh, SM, "ContactMade")), "x", "c-wk-1")
+        with pytest.raises(AccessRefused, match=f"{SM} is followed by ml-saint-malo; you are"):
+            store.app.acknowledge(SM, "no-first-contact", "c-wk-1", date(2026, 2, 1))
         mine = ContactMade(youth=WK, occurred_on=date(2026, 2, 1), channel="office")
         assert store.app.record(mine, "c-wk-1").stored == 1
     assert sh.events() == before + 1
     api = [row for row in audit(sh)[rows:] if row["outcome"] == "refused"]
     assert [(r["actor"], r["command"], r["youths"], r["detail"]) for r in api] == [
         ("c-wk-1", "api", [SM], WRITE)
-    ] * 3
+    ] * 3 + [("c-wk-1", "api", [SM], "AccessRefused")]  # (acknowledge: a read of the youth)
