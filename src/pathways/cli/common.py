@@ -184,7 +184,7 @@ def _audit_forged(ctx: click.Context, name: str) -> None:
     """Audit a forged --actor (or $PATHWAYS_ACTOR) in the store the command names, if it
     can be opened (there is no store before `init`): nothing else of it is read."""
     from pathways import access
-    from pathways.domain.errors import AccessRefused, PathwaysError
+    from pathways.domain.errors import AccessRefused
     from pathways.store import open_store
 
     root = ctx.find_root()
@@ -194,8 +194,8 @@ def _audit_forged(ctx: click.Context, name: str) -> None:
         store = open_store(
             settings.get("db"), key_file, need_key=False, chain_key_file=chain_key_file
         )
-    except (PathwaysError, OSError):
-        return  # no store to audit in (a usage error needs none)
+    except Exception:  # no store to audit in, or none reachable: the usage error stands
+        return
     try:
         access.sign_in(store, name, command_name(ctx))
     except AccessRefused:
