@@ -206,11 +206,11 @@ def test_an_import_cut_by_a_server_crash_stores_nothing_and_goes_through_after(
     # Hold a table that the append writes after its events (their ids' index): the
     # import stops there, its events written, uncommitted, and the server crashes.
     blocker = psycopg.connect(server.base)
+    blocker.execute(f'LOCK TABLE "{schema}".pathways_event_ids IN EXCLUSIVE MODE')
+    child = office.start(
+        "--db", server.url(schema, application_name=IMPORT_APP), "import", str(path)
+    )
     try:
-        blocker.execute(f'LOCK TABLE "{schema}".pathways_event_ids IN EXCLUSIVE MODE')
-        child = office.start(
-            "--db", server.url(schema, application_name=IMPORT_APP), "import", str(path)
-        )
         waiting: list[tuple[str]] = []
         with psycopg.connect(server.base, autocommit=True) as watch:
             deadline = time.monotonic() + 120
@@ -225,6 +225,10 @@ def test_an_import_cut_by_a_server_crash_stores_nothing_and_goes_through_after(
         assert waiting, child.communicate()
         assert "pathways_event_ids" in waiting[0][0]  # its events are in, uncommitted
         server.stop("immediate")
+    except BaseException:
+        child.kill()
+        child.communicate(timeout=30)
+        raise
     finally:
         with contextlib.suppress(psycopg.Error):
             blocker.close()
