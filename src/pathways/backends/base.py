@@ -176,6 +176,9 @@ class Backend(ABC):
         self.datastore: Any = None
         self.recorder: Any = None
         self.active: Session | None = None  # the session under way, if any
+        #: whether the last session that failed failed before its commit was sent (it
+        #: then stored nothing, for sure, even if the database can no longer be asked)
+        self.rolled_back = False
 
     # where and what ---------------------------------------------------------------
     @classmethod
@@ -230,6 +233,7 @@ class Backend(ABC):
             yield self.active
             return
         session: Session | None = None
+        committing = False
         try:
             with self._session(write=write, append=write and append) as session:
                 self.active = session
@@ -237,7 +241,9 @@ class Backend(ABC):
                     yield session
                 finally:
                     self.active = None
+                committing = True  # leaving the block commits
         except BaseException:
+            self.rolled_back = not committing
             for action in session.on_rollback if session is not None else ():
                 action()
             raise

@@ -379,7 +379,11 @@ def stored_message(app: Pathways | None, what: str = N_("the events were")) -> s
         return _("nothing was stored")
     positions = receipt.positions
     if not positions:
-        # Interrupted inside the append: it committed as a whole or not at all.
+        # Interrupted inside the append: it committed as a whole or not at all. Before
+        # its commit (a server gone away in the middle of it), not at all: the store
+        # need not (and may no longer) be asked.
+        if app.store.backend.rolled_back:  # type: ignore[union-attr]
+            return _("nothing was stored")
         first, last = receipt.first_id, receipt.last_id or receipt.first_id
         if not app.store.find_streams([first]):  # type: ignore[union-attr]
             return _("nothing was stored")

@@ -17,7 +17,9 @@ writes need not project their own events and reads need not catch up:
 - SIGTERM or SIGINT stop it cleanly: the page under way is finished, the `worker` row
   removed, and it exits 0;
 - a lost database (a server restarted, a connection cut) is waited out: it reopens
-  the store with a growing delay (up to `MAX_DELAY`) and carries on.
+  the store with a growing delay (up to `MAX_DELAY`), says so when it is back, and
+  carries on from the tracking position (the page under way when it was lost was
+  rolled back with its tracking position: it is applied again, once).
 """
 
 from __future__ import annotations
@@ -70,6 +72,8 @@ class Worker:
         self.applied = 0
         self.store: Store | None = None
         self.listener: Any = None
+        #: when the database was lost (time.monotonic()), until it is back
+        self.lost_at: float | None = None
 
     # the loop ---------------------------------------------------------------------
     def run(self) -> int:
@@ -83,6 +87,8 @@ class Worker:
                         delay = 1.0
                     except _LOST as error:
                         self._close()
+                        if self.lost_at is None:
+                            self.lost_at = time.monotonic()
                         reason = error if isinstance(error, Unreachable) else driver_reason(error)
                         self.say(f"lost the store ({reason}): trying again in {delay:.0f} s")
                         self._sleep(delay)
@@ -97,20 +103,32 @@ class Worker:
     def _round(self) -> None:
         store = self._open()
         projection = TimelinesProjection(store)
-        self.applied += projection.catch_up(
-            self.progress, on_page=self._heartbeat, stop=lambda: self.stopping
-        )
+        projection.catch_up(self._applied, on_page=self._heartbeat, stop=lambda: self.stopping)
         if self.follow and not self.stopping:
             self._wait(store)
+
+    def _applied(self, events: int) -> None:
+        """A page committed (counted as it commits: a round cut short by a lost database
+        keeps the pages it committed)."""
+        self.applied += events
+        if self.progress is not None:
+            self.progress(events)
 
     def _open(self) -> Store:
         if self.store is None:
             self.store = self.opener()
-            self._enter(self.store)
+            position = self._enter(self.store)
+            if self.lost_at is not None:
+                self.say(
+                    f"the store is back after {time.monotonic() - self.lost_at:.0f} s: "
+                    f"carrying on from @{position}"
+                )
+                self.lost_at = None
         return self.store
 
-    def _enter(self, store: Store) -> None:
-        """Say that this worker is there (refused if another one is seen)."""
+    def _enter(self, store: Store) -> int:
+        """Say that this worker is there (refused if another one is seen); the read
+        models' position."""
         projection = TimelinesProjection(store)
         with store.session(write=True, append=False) as session:
             found = projection.presence(session, WORKER)
@@ -126,6 +144,7 @@ class Worker:
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (WORKER, 0, 0, LAYOUT, self.me, time.time()),
             )
+            return projection.tracking(session).position
 
     def _heartbeat(self, session: Session, position: int) -> None:
         session.execute(
