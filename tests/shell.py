@@ -19,9 +19,10 @@ ADMIN = "tester"
 
 
 class Shell:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, db: str | None = None) -> None:
+        """A new store: a SQLite file in tmp_path, or `db` (a PostgreSQL URL)."""
         self.tmp_path = tmp_path
-        self.db = str(tmp_path / "store.sqlite3")
+        self.db = db or str(tmp_path / "store.sqlite3")
         self.env = {
             "PATHWAYS_DB": self.db,
             "PATHWAYS_MASTER_KEY": new_master_key(),

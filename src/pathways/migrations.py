@@ -216,6 +216,15 @@ def _audit(session: Session, store: Store) -> None:
     audit.create_table(session)
 
 
+def _row_security(session: Session, store: Store) -> None:
+    """The organisations' database roles (PostgreSQL; `pathways.row_security`): their
+    mapping; the read models, rebuilt in the layout that holds each youth's boundary,
+    get row-level security."""
+    from pathways import row_security
+
+    row_security.create_table(session)
+
+
 def _nothing(session: Session, store: Store) -> None:
     return
 
@@ -230,6 +239,12 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(3, "the chain of tamper evidence over every event", _to_3, chain=True),
     Migration(AUDIT_VERSION, "the audit log of reads (pathways_audit, append-only)", _audit),
+    Migration(
+        5,
+        "the organisations' database roles; row-level security on the read models",
+        _row_security,
+        True,
+    ),
 )
 
 #: The version of the schema this program reads and writes: its last migration's.

@@ -145,16 +145,19 @@ def _made_older(store: Any) -> None:
     """A current store turned back into version 1's layout (what the migration finds)."""
     backend = store.backend
     with store.session(write=True, append=True) as session:
+        for view in ("pathways_youths", "pathways_followers"):  # PostgreSQL's (row security)
+            session.execute(f"DROP VIEW IF EXISTS {{p}}{view}")
         for table in (
             "pathways_schema",
             "pathways_audit",
             "pathways_chain",
             "pw_tracking",
-            "pw1_youth",
             "pw1_follower",
+            "pw1_youth",
             "pw1_log",
         ):
             session.execute(f"DROP TABLE {{p}}{table}")
+        session.execute("DROP TABLE IF EXISTS {p}pathways_db_roles")  # its policies are gone
         session.execute("ALTER TABLE {p}pathways_event_ids DROP COLUMN position")
         session.execute(
             "CREATE TABLE {p}pw_tracking (name VARCHAR(40) PRIMARY KEY, position BIGINT)"

@@ -11,6 +11,7 @@ from pathways.cli.common import acting_option, finish_progress, progress_for
 from pathways.i18n import _
 
 if TYPE_CHECKING:
+    from pathways.application import Pathways
     from pathways.store import Store
 
 
@@ -153,3 +154,123 @@ def _first_admin(ctx: click.Context, store: Store) -> None:
             name=name
         )
     )
+
+
+@db.group()
+def roles() -> None:
+    """The organisations' database roles (PostgreSQL): direct SQL reads of the read
+    models, limited by row-level security to the organisation's young people.
+
+    \b
+    Example:
+      pathways db roles add ml_redon_bi --organisation ml-redon
+      pathways db roles list
+      pathways db roles remove ml_redon_bi
+    """
+
+
+def _admin_app(ctx: click.Context) -> Pathways:
+    from pathways.cli.common import open_app
+    from pathways.guard import require_admin
+
+    app = open_app(ctx)
+    assert app.access is not None
+    require_admin(app.access.actor, store=app.store, purpose="db roles")
+    return app
+
+
+@roles.command("add")
+@click.argument("role")
+@click.option("--organisation", required=True, help="The organisation whose rows it reads.")
+@acting_option
+@click.pass_context
+def roles_add(ctx: click.Context, /, role: str, organisation: str) -> None:
+    """Map a database ROLE to an organisation: it may then read, with SQL, the views
+    pathways_youths and pathways_followers (and the current generation's tables),
+    limited by row-level security to the young people whose support organisation is
+    that one (spip-35: those in custody or under supervision), without their sealed
+    personal fields; never the event log, the keys, the chain nor the audit. The role
+    is created (LOGIN, no password) if it does not exist: give it a password or your
+    site's authentication. An admin's act.
+
+    \b
+    Example:
+      pathways db roles add ml_redon_bi --organisation ml-redon
+      psql "host=db.example user=ml_redon_bi dbname=pathways" \\
+        -c 'SELECT youth, last_day FROM dd35.pathways_youths'
+    """
+    from datetime import UTC, datetime
+
+    from pathways import row_security
+
+    app = _admin_app(ctx)
+    known = app.reference().organisations
+    if organisation not in known:
+        msg = _("unknown organisation '{organisation}' (one of: {known})").format(
+            organisation=organisation, known=", ".join(known)
+        )
+        raise click.BadParameter(msg, param_hint="--organisation")
+    assert app.access is not None
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    created = row_security.add(app.store, role, organisation, app.access.actor, now)
+    if created:
+        click.echo(
+            _(
+                "created database role {role} (LOGIN, no password: set one with "
+                "ALTER ROLE {role} PASSWORD …, or your site's authentication)"
+            ).format(role=role)
+        )
+    click.echo(
+        _("database role {role} reads the rows of {organisation}").format(
+            role=role, organisation=organisation
+        )
+    )
+
+
+@roles.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Output JSON lines.")
+@acting_option
+@click.pass_context
+def roles_list(ctx: click.Context, /, as_json: bool) -> None:
+    """The database roles mapped to an organisation.
+
+    \b
+    Example:
+      pathways db roles list
+    """
+    from dataclasses import asdict
+
+    from pathways import row_security
+
+    app = _admin_app(ctx)
+    found = row_security.listed(app.store)
+    for r in found:
+        if as_json:
+            click.echo(json.dumps(asdict(r), ensure_ascii=False))
+            continue
+        state = "" if r.exists else "  " + _("(no such role in the server)")
+        if r.exists and not r.login:
+            state = "  " + _("(cannot log in)")
+        added = _("added {at} by {by}").format(at=r.added_at, by=r.added_by)
+        click.echo(f"{r.role:<24} {r.organisation:<16} {added}{state}")
+    if not found and not as_json:
+        click.echo(_("no database role is mapped (pathways db roles add)"))
+
+
+@roles.command("remove")
+@click.argument("role")
+@acting_option
+@click.pass_context
+def roles_remove(ctx: click.Context, /, role: str) -> None:
+    """Unmap a database ROLE and take back its privileges in the store's schema (the
+    role itself stays: drop it with DROP ROLE if nothing else uses it).
+
+    \b
+    Example:
+      pathways db roles remove ml_redon_bi
+    """
+    from pathways import row_security
+
+    app = _admin_app(ctx)
+    row_security.remove(app.store, role)
+    click.echo(_("database role {role} reads nothing of this store any more").format(role=role))

@@ -70,6 +70,8 @@ YOUTH_COLUMNS = (
     "last_pos",
     "last_day",
     "situation",
+    "organisation",
+    "justice",
     "facts",
 )
 
@@ -102,7 +104,9 @@ class YouthRow:
         ]
         last_day = max((item[1] for item in live), default=None)
         facts = packing.effective(live, SITUATION_KINDS, latest_contact=True)
-        situation = json.dumps(alerts.situation(facts).dump(), separators=(",", ":"))
+        walked = alerts.situation(facts)
+        situation = json.dumps(walked.dump(), separators=(",", ":"))
+        justice = walked.custody_since is not None or walked.supervision_since is not None
         return (
             self.youth,
             self.registered_on,
@@ -116,6 +120,8 @@ class YouthRow:
             self.last_pos,
             last_day,
             situation,
+            walked.organisation,
+            justice,
             packing.dumps(self.facts),
         )
 

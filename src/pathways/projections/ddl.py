@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 from sqlalchemy.schema import CreateIndex, CreateTable
 
+from pathways import row_security
 from pathways.backends.base import Session
 from pathways.projections.apply import table_names
 from pathways.projections.layout import LAYOUT
@@ -28,13 +29,16 @@ def create_generation(session: Session, generation: int) -> None:
         session.cursor.execute(str(CreateTable(table).compile(dialect=dialect)))
         for index in table.indexes:
             session.cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
+    row_security.secure_generation(session, generation)
 
 
 def drop_generation(session: Session, generation: int) -> None:
     if generation < 1:
         return
-    for name in table_names(session.backend.prefix, generation).values():
-        session.cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    names = table_names(session.backend.prefix, generation)
+    # the followers first: their row-level policy reads the youths (PostgreSQL)
+    for kind in ("follower", "log", "youth"):
+        session.cursor.execute(f"DROP TABLE IF EXISTS {names[kind]}")
 
 
 def create_read_models(session: Session) -> None:
@@ -48,3 +52,4 @@ def create_read_models(session: Session) -> None:
         "INSERT INTO {p}pw_tracking (name, position, generation, layout) VALUES (?, ?, ?, ?)",
         (NAME, 0, 1, LAYOUT),
     )
+    row_security.point_views(session, 1)

@@ -7,4 +7,4 @@ rebuild, not a migration). Raise it with any change to the tables of a generatio
 to what their columns hold (the packed facts, the situation).
 """
 
-LAYOUT = 4
+LAYOUT = 5

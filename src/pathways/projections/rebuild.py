@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pathways import row_security
 from pathways.domain.errors import PathwaysError
 from pathways.i18n import _
 from pathways.perf import paused_gc
@@ -88,6 +89,7 @@ def rebuild(projection: TimelinesProjection, progress: Callable[[int], None] | N
                 head = rest[-1][0] if rest else position
                 current = projection.tracking(session, lock=True)
                 projection._set(session, head, generation)
+                row_security.point_views(session, generation)
                 session.execute("DELETE FROM {p}pw_tracking WHERE name = ?", (REBUILD,))
                 # The generation before the previous one: a reader that began on the
                 # previous one keeps it until the next rebuild.

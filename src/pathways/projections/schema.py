@@ -18,7 +18,10 @@
   - `situation`: the youth's situation (`domain.alerts.Situation`) walked from all
     its effective facts, with `last_day` (the date of its latest fact) and
     `last_pos` (the position of its latest event): a read on a day on or after
-    `last_day`, knowing at least `last_pos`, judges it as it is.
+    `last_day`, knowing at least `last_pos`, judges it as it is;
+  - `organisation` and `justice`: the situation's support organisation, and
+    whether the youth is in custody or under supervision: the rows an organisation's
+    database role reads on PostgreSQL (`pathways.row_security`).
 - `pw{g}_follower`: which organisations and counsellors a support step of the
   youth named (`o` / `c`, code): the youths a Mission Locale's or a counsellor's
   list may hold, found in SQL.
@@ -34,6 +37,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Float,
     Index,
@@ -91,6 +95,10 @@ def make_tables(schema: str | None, generation: int) -> Tables:
         Column("last_pos", BigInteger, nullable=False),
         Column("last_day", Integer),
         Column("situation", Text),
+        # the support organisation, and in custody or under supervision, as known now:
+        # the boundary of the organisations' database roles (`pathways.row_security`)
+        Column("organisation", String(80)),
+        Column("justice", Boolean),
         Column("facts", Text, nullable=False),  # last: the largest
     )
     follower = Table(
