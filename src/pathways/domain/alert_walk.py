@@ -119,6 +119,15 @@ _ProgrammeEntered = ProgrammeEntered.Fact
 _SituationStarted = SituationStarted.Fact
 _Acknowledged = AlertAcknowledged.Fact
 
+#: The kinds of facts the walk looks at: every fact class it names above. The read
+#: model hands a situation these kinds, and the latest contact (`alerts.READS`);
+#: tests/unit/test_reads.py fails if the walk names a fact class that is not here.
+WALKED: tuple[type[Fact], ...] = tuple(
+    value
+    for name, value in list(globals().items())
+    if name.startswith("_") and isinstance(value, type) and issubclass(value, Fact)
+)
+
 
 def situation(facts: Sequence[Fact]) -> Situation:
     """Walk a youth's effective facts, in life order (`in_life_order`)."""

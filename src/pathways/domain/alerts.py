@@ -26,50 +26,20 @@ from dataclasses import dataclass
 from datetime import date
 
 from pathways.domain.alert_catalogue import ALERT_CODES
-from pathways.domain.alert_walk import SITUATION_FIELDS, Situation, situation
+from pathways.domain.alert_walk import SITUATION_FIELDS, WALKED, Situation, situation
 from pathways.domain.events import (
-    AlertAcknowledged,
-    CommunitySupervisionEnded,
-    CommunitySupervisionStarted,
     ContactMade,
-    CounsellorAssigned,
-    ExpectedReleaseChanged,
     Fact,
-    HandedOver,
-    HandoverAcknowledged,
-    Incarcerated,
-    ProgrammeEntered,
-    Released,
-    ReleasePlanValidated,
-    SituationStarted,
-    SupportClosed,
-    SupportStarted,
-    YouthRegistered,
 )
 from pathways.domain.facts import in_life_order
 from pathways.domain.reference import ReferenceData
 from pathways.i18n import _, long_date
 
-#: The kinds of facts that the alerts and the caseload look at. Contacts come
-#: aggregated (only the latest one matters here): `CONTACT`.
-READS: tuple[type[Fact], ...] = (
-    YouthRegistered.Fact,
-    SupportStarted.Fact,
-    SupportClosed.Fact,
-    CounsellorAssigned.Fact,
-    HandedOver.Fact,
-    HandoverAcknowledged.Fact,
-    Incarcerated.Fact,
-    Released.Fact,
-    ExpectedReleaseChanged.Fact,
-    CommunitySupervisionStarted.Fact,
-    CommunitySupervisionEnded.Fact,
-    ReleasePlanValidated.Fact,
-    ProgrammeEntered.Fact,
-    SituationStarted.Fact,
-    AlertAcknowledged.Fact,
-)
 CONTACT = ContactMade.Fact
+#: The kinds of facts that the alerts and the caseload look at: those the walk names
+#: (`alert_walk.WALKED`). Contacts come aggregated (only the latest one matters here):
+#: `CONTACT`.
+READS: tuple[type[Fact], ...] = tuple(kind for kind in WALKED if kind is not CONTACT)
 #: raise_(code, anchor, since, reason): records an alert unless acknowledged.
 _Raiser = Callable[[str, int, int, str], None]
 

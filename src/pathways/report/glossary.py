@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator, Mapping
 from html import escape
 from typing import Generic, TypeVar
 
+from pathways.domain.outcomes.indicators import COMMUNITY_INDICATORS, DELAYS, RELEASE_INDICATORS
 from pathways.i18n import LANGUAGES, N_, _, using
 
 T = TypeVar("T")
@@ -200,14 +201,9 @@ READING: _InLanguages[list[tuple[str, str]]] = _InLanguages(
     lambda: [(_(symbol), _(text)) for symbol, text in READING_ENGLISH]
 )
 
-#: The order of the definitions: the release indicators, the community ones, the delays.
-ORDER = (
-    "met-before-release", "planned-release", "complete-plan-at-release", "adjusted-release",
-    "rights-at-release", "contact-within-30d", "mainstream-within-90d",
-    "mainstream-within-180d", "reincarcerated-within-180d", "reincarcerated-within-365d",
-    "handover-within-30d", "incarcerated-within-180d", "incarcerated-within-365d",
-    "days-to-first-contact", "days-to-mainstream", "contacts-per-month",
-)  # fmt: skip
+#: The order of the definitions: the release indicators, the community ones, the delays
+#: (as `domain.outcomes.indicators` declares them).
+ORDER = tuple(dict.fromkeys((*RELEASE_INDICATORS, *COMMUNITY_INDICATORS, *DELAYS)))
 
 
 def label(code: str, lang: str) -> str:
