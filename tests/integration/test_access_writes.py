@@ -335,3 +335,26 @@ def test_the_python_api_writes_are_scoped_alike(sh: Shell, monkeypatch: pytest.M
     assert [(r["actor"], r["command"], r["youths"], r["detail"]) for r in api] == [
         ("c-wk-1", "api", [SM], WRITE)
     ] * 3 + [("c-wk-1", "api", [SM], "AccessRefused")]  # (acknowledge: a read of the youth)
+
+
+def test_the_python_api_records_under_the_acting_user_only(
+    sh: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`store.app.record(event, actor)`: the recorder is the user the store was opened
+    as; another name (a colleague's, the admin's) is refused, audited, nothing written."""
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", sh.env["PATHWAYS_MASTER_KEY"])
+    before, rows = sh.events(), len(audit(sh))
+    mine = ContactMade(youth=WK, occurred_on=date(2026, 2, 1), channel="office")
+    line = json.dumps(
+        {"type": "ContactMade", "youth": WK, "occurred_on": "2026-02-02", "channel": "phone"}
+    )
+    with pathways.open(sh.db, actor="c-wk-1") as store:
+        for other in ("tester", "c-sm-1", "nobody\nat all"):
+            with pytest.raises(AccessRefused, match="a write is recorded by the acting user"):
+                store.app.record(mine, other)
+            with pytest.raises(AccessRefused, match="a write is recorded by the acting user"):
+                store.app.import_lines([line], other)
+    assert sh.events() == before
+    refused = [r for r in audit(sh)[rows:] if r["outcome"] == "refused"]
+    assert len(refused) == 6
+    assert {r["detail"] for r in refused} == {"AccessRefused: another recorder"}

@@ -16,6 +16,7 @@ from pathways.access import (
     Access,
     audit_refusal,
     check_writes,
+    claimed,
     write_refusals,
 )
 from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
@@ -117,10 +118,24 @@ class Commands:
         writing; the parts after it are still checked, so that every bad line (up to
         MAX_PROBLEMS) is named; then nothing at all is stored."""
         try:
+            self._check_recorder(actor)
             return self._commit_parts(parts, actor, check_only=check_only)
         except AccessRefused as refused:
             self.refused(refused)
             raise
+
+    def _check_recorder(self, actor: str) -> None:
+        """A write is recorded by the acting user, never under another name (the Python
+        API takes the recorder as an argument; the original recorder of a copied step
+        is its `recorded_by` field)."""
+        access = self.access
+        if access is not None and actor != access.actor:
+            msg = (
+                f"a write is recorded by the acting user ({access.actor}), not by "
+                f"'{claimed(actor)}' (the original recorder of a copied step is its "
+                f"recorded_by field). Nothing was written."
+            )
+            raise access.refused(msg, kind="another recorder")
 
     def refused(self, error: AccessRefused) -> None:
         """Append a refusal of the acting user to the audit log (once), after the

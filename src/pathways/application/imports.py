@@ -57,7 +57,7 @@ class Imports(Commands):
             # Report the rules broken by the lines that did parse too, in one run.
             if by_youth:
                 try:
-                    self.commit_parts(_parts(by_youth), "", check_only=True)
+                    self.commit_parts(_parts(by_youth), actor, check_only=True)
                 except RulesBroken as broken:
                     problems.extend(broken.problems)
             problems.sort(key=line_number)

@@ -196,8 +196,7 @@ def roles_add(ctx: click.Context, /, role: str, organisation: str) -> None:
     \b
     Example:
       pathways db roles add ml_redon_bi --organisation ml-redon
-      psql "host=db.example user=ml_redon_bi dbname=pathways" \\
-        -c 'SELECT youth, last_day FROM dd35.pathways_youths'
+      pathways db roles list
     """
     from datetime import UTC, datetime
 
