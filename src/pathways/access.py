@@ -172,11 +172,29 @@ def sign_in(store: Store, actor: str, command: str) -> Access:
     refusal of an unknown, disabled or forged actor appended to the audit log."""
     ref = ReferenceData.replay(r.event for r in store.load(store.stream_id(None)))
     try:
+        bound = database_user(store)
+        if bound is not None and bound in ref.users and actor != bound:
+            msg = (
+                f"you are connected to the database as '{bound}', a user of this store: "
+                f"you act as {bound} (--actor {bound} or PATHWAYS_ACTOR={bound}), not as "
+                f"'{claimed(actor)}'"
+            )
+            raise AccessRefused(msg, actor=actor, command=command, kind="another database user")
         return authenticate(ref, actor, command)
     except AccessRefused as error:
         if ref.users and _has_audit(store):  # (`info` opens a store of an older version)
             audit_refusal(store, error)
         raise
+
+
+def database_user(store: Store) -> str | None:
+    """The database role a PostgreSQL store is opened as (`session_user`; None on SQLite).
+    When it is a user of the store, that user is who acts: the role maps to the user
+    (a shared role of the program, such as `pathways_app`, is no user: the actor is
+    then whoever `--actor` names, as on SQLite)."""
+    if store.backend.name != "postgresql":
+        return None
+    return str(store.backend.rows("SELECT session_user AS name")[0]["name"])
 
 
 def _has_audit(store: Store) -> bool:

@@ -78,7 +78,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Shell, str
         yield sh, schema
     finally:
         _drop_schema(schema)
-        _drop_roles([*ROLES.values(), f"rls_{TAG}_super", f"rls_{TAG}_x"])
+        _drop_roles([*ROLES.values(), *(f"rls_{TAG}_{x}" for x in ("super", "x", "user"))])
 
 
 def psql(role: str, sql: str) -> subprocess.CompletedProcess[str]:
@@ -250,3 +250,27 @@ def test_a_sqlite_store_has_no_database_roles(tmp_path: Path) -> None:
     sh = Shell(tmp_path)
     out = sh.fails("db", "roles", "add", "ml_redon_bi", "--organisation", "ml-redon")
     assert "database roles are for a store on PostgreSQL" in out
+
+
+def test_a_database_role_that_is_a_user_acts_as_that_user(store: tuple[Shell, str]) -> None:
+    """On PostgreSQL the database role maps to the user (issue 12 item 1): connected as a
+    role that is a user of the store, one acts as that user and no other, audited."""
+    sh, schema = store
+    role = f"rls_{TAG}_user"
+    sh.add_user(role, "we-ker")
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}")
+    url = sh.db.replace("postgres@", f"{role}@", 1)
+    assert f"{role}@" in url
+    refused = sh(
+        "caseload", "--organisation", "we-ker", "--actor", "tester", env={"PATHWAYS_DB": url}
+    )
+    assert refused.exit_code != 0
+    assert f"you are connected to the database as '{role}', a user of this store" in refused.output
+    mine = sh("caseload", "--organisation", "we-ker", "--actor", role, env={"PATHWAYS_DB": url})
+    assert mine.exit_code == 0, mine.output
+    rows = json.loads(sh.ok("audit", "--actor", "tester", "--json"))
+    assert [r for r in rows if r["detail"] == "AccessRefused: another database user"]
