@@ -1,4 +1,5 @@
-"""Generate docs/events.md (from the event schemas) and docs/cli.md (from --help).
+"""Generate docs/events.md (from the event schemas), docs/cli.md (from --help) and
+the alerts' section of docs/alerts.md (from `domain.alert_catalogue`).
 
 Run `python -m pathways.docs` (or `make docs`); a test fails when the files in
 docs/ differ from what this module generates.
@@ -196,8 +197,47 @@ def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], clic
     return found
 
 
+#: Where the generated alerts' section of docs/alerts.md begins and ends.
+ALERTS_BEGIN = (
+    "<!-- the alerts: written by `make docs` from src/pathways/domain/alert_catalogue.py -->"
+)
+ALERTS_END = "<!-- end of the alerts written by `make docs` -->"
+_NUMBERS: tuple[str, ...] = ("zero", "one", "two", "three", "four", "five", "six", "seven")
+_NUMBERS += ("eight", "nine", "ten", "eleven", "twelve")
+
+
+def alerts_markdown(current: str) -> str:
+    """docs/alerts.md with its alerts' section written from the catalogue (each alert's
+    code, meaning, French name and definition, its thresholds' defaults in it)."""
+    from pathways.domain.alert_catalogue import ALERTS
+
+    before, rest = current.split(ALERTS_BEGIN, 1)
+    _, after = rest.split(ALERTS_END, 1)
+    count = _NUMBERS[len(ALERTS)] if len(ALERTS) < len(_NUMBERS) else str(len(ALERTS))
+    lines = [
+        ALERTS_BEGIN,
+        f"## The {count} alerts",
+        "",
+        "The numbers of days are the defaults; `pathways settings` shows those in force",
+        "and `pathways settings set NAME DAYS` changes them (the names are given below).",
+        "",
+    ]
+    for alert in ALERTS:
+        if not (alert.title and alert.french and alert.doc):
+            msg = f"alert {alert.code}: its title, French name and doc are for docs/alerts.md"
+            raise ValueError(msg)
+        title = alert.words(alert.title)
+        lines += [f"### `{alert.code}` — {title} (*{alert.french}*)", alert.words(alert.doc), ""]
+    return before + "\n".join(lines) + ALERTS_END + after
+
+
 def generate(root: Path) -> dict[Path, str]:
-    return {root / "events.md": events_markdown(), root / "cli.md": cli_markdown()}
+    alerts = root / "alerts.md"
+    return {
+        root / "events.md": events_markdown(),
+        root / "cli.md": cli_markdown(),
+        alerts: alerts_markdown(alerts.read_text(encoding="utf-8")),
+    }
 
 
 def main() -> None:

@@ -3,8 +3,35 @@ opening a store checks it without importing SQLAlchemy.
 
 A program that finds another layout in a store asks for `pathways db upgrade`, which
 rebuilds the read models in this one (they are derived: a change of their shape is a
-rebuild, not a migration). Raise it with any change to the tables of a generation or
-to what their columns hold (the packed facts, the situation).
+rebuild, not a migration).
+
+`LAYOUT` is `VERSION` and a fingerprint of what the read models keep positionally:
+the fields of the situation a walk learns (`alert_walk.SITUATION_FIELDS`, kept as a
+list in each youth's row) and the fields of every kind of fact (`domain.facts`,
+packed by position). Adding a field to either (a new alert that needs to know one
+more thing, a new field of an event's fact) changes the layout by itself: nobody has
+to remember to. Raise `VERSION` only with a change the fingerprint cannot see: a
+column of a generation's tables, or what a column means.
 """
 
-LAYOUT = 5
+from __future__ import annotations
+
+import dataclasses
+import zlib
+
+from pathways.domain.alert_walk import SITUATION_FIELDS
+from pathways.domain.events import FACT_TYPES
+
+VERSION = 5
+
+
+def fingerprint() -> int:
+    """A number (0-999,999) that changes with the fields kept positionally."""
+    facts = [
+        (kind, [(f.name, str(f.type)) for f in dataclasses.fields(cls)])
+        for kind, cls in sorted(FACT_TYPES.items())
+    ]
+    return zlib.crc32(repr((SITUATION_FIELDS, facts)).encode()) % 1_000_000
+
+
+LAYOUT = VERSION * 1_000_000 + fingerprint()
