@@ -1,5 +1,6 @@
-"""Generate docs/events.md (from the event schemas), docs/cli.md (from --help) and
-the alerts' section of docs/alerts.md (from `domain.alert_catalogue`).
+"""Generate docs/events.md (from the event schemas), docs/cli.md (from --help), the
+alerts' section of docs/alerts.md (from `domain.alert_catalogue`) and the tables of
+docs/indicators.md (from `domain.outcomes.indicators`).
 
 Run `python -m pathways.docs` (or `make docs`); a test fails when the files in
 docs/ differ from what this module generates.
@@ -231,12 +232,42 @@ def alerts_markdown(current: str) -> str:
     return before + "\n".join(lines) + ALERTS_END + after
 
 
+def _between(current: str, name: str, lines: list[str]) -> str:
+    """`current` with the lines between its markers `name` replaced."""
+    begin = (
+        f"<!-- {name}: written by `make docs` from src/pathways/domain/outcomes/indicators.py -->"
+    )
+    end = f"<!-- end of the {name} written by `make docs` -->"
+    before, rest = current.split(begin, 1)
+    _, after = rest.split(end, 1)
+    return before + "\n".join([begin, *lines, end]) + after
+
+
+def indicators_markdown(current: str) -> str:
+    """docs/indicators.md with its tables of rates and delays written from the
+    declarations of `domain.outcomes.indicators`."""
+    from pathways.domain.outcomes.indicators import DELAY_KINDS, INDICATORS
+
+    rates = [
+        "| code | outcome of a release r (custody from s) | window | denominator |",
+        "|---|---|---|---|",
+    ]
+    for i in INDICATORS:
+        window = "–" if i.window is None else f"{i.window} days"
+        outcome = i.outcome.format(window=i.window)
+        rates.append(f"| `{i.code}` (*{i.french}*) | {outcome} | {window} | {i.denominator} |")
+    delays = ["| code | what | how |", "|---|---|---|"]
+    delays += [f"| `{d.code}` | {d.what} | {d.how} |" for d in DELAY_KINDS]
+    return _between(_between(current, "rates", rates), "delays", delays)
+
+
 def generate(root: Path) -> dict[Path, str]:
-    alerts = root / "alerts.md"
+    alerts, indicators = root / "alerts.md", root / "indicators.md"
     return {
         root / "events.md": events_markdown(),
         root / "cli.md": cli_markdown(),
         alerts: alerts_markdown(alerts.read_text(encoding="utf-8")),
+        indicators: indicators_markdown(indicators.read_text(encoding="utf-8")),
     }
 
 

@@ -8,113 +8,22 @@ from collections.abc import Callable, Iterator, Mapping
 from html import escape
 from typing import Generic, TypeVar
 
-from pathways.domain.outcomes.indicators import COMMUNITY_INDICATORS, DELAYS, RELEASE_INDICATORS
+from pathways.domain.outcomes.indicators import (
+    COMMUNITY_INDICATORS,
+    DELAY_KINDS,
+    DELAYS,
+    RELEASE_INDICATORS,
+)
+from pathways.domain.outcomes.indicators import INDICATORS as INDICATOR_KINDS
 from pathways.i18n import LANGUAGES, N_, _, using
 
 T = TypeVar("T")
 
-#: code -> (label, definition), in English.
+#: code -> (label, definition), in English: as each indicator and delay declares them
+#: (`domain.outcomes.indicators`).
 ENGLISH: dict[str, tuple[str, str]] = {
-    "met-before-release": (
-        N_("Met before release"),
-        N_(
-            "At least one contact with the young person during the custody, from its first day "
-            "to the day of release, both included."
-        ),
-    ),
-    "planned-release": (
-        N_("Planned release"),
-        N_(
-            "A release plan validated during the custody, from its first day to the day of release."
-        ),
-    ),
-    "complete-plan-at-release": (
-        N_("Complete plan at release"),
-        N_(
-            "The latest plan validated during the custody has housing, income, an ID document "
-            "and health cover."
-        ),
-    ),
-    "adjusted-release": (
-        N_("Adjusted release"),
-        N_(
-            "The release is adjusted (conditional release, release under constraint, home "
-            "detention, outside placement, semi-liberty), not an end of sentence. Ends of remand "
-            "are not counted: they cannot be adjusted."
-        ),
-    ),
-    "rights-at-release": (
-        N_("Rights at release"),
-        N_("An ID document and health insurance obtained by the day of release."),
-    ),
-    "contact-within-30d": (
-        N_("Contact within 30 days"),
-        N_(
-            "At least one contact from the day of release to the 30th day after it. Only the "
-            "releases whose 30 days have passed by the as-of date count."
-        ),
-    ),
-    "mainstream-within-90d": (
-        N_("Mainstream within 90 days"),
-        N_(
-            "A programme (CEJ, PACEA, E2C, EPIDE…) or a situation (work, training, "
-            "apprenticeship…) entered from the day of release to the 90th day after it, among "
-            "the releases whose 90 days have passed."
-        ),
-    ),
-    "mainstream-within-180d": (
-        N_("Mainstream within 180 days"),
-        N_("The same, within the 180 days after it."),
-    ),
-    "reincarcerated-within-180d": (
-        N_("Back in custody within 180 days"),
-        N_(
-            "A new custody (remand included) begun after the day of release and by the 180th day "
-            "after it. It is not a reconviction rate."
-        ),
-    ),
-    "reincarcerated-within-365d": (
-        N_("Back in custody within 365 days"),
-        N_("The same, within the 365 days after it."),
-    ),
-    "incarcerated-within-180d": (
-        N_("Custody within 180 days"),
-        N_(
-            "Community supervision: a custody (remand included) begun after the start of the "
-            "supervision and by the 180th day after it. It is not a reconviction rate."
-        ),
-    ),
-    "incarcerated-within-365d": (
-        N_("Custody within 365 days"),
-        N_("The same, within the 365 days after it."),
-    ),
-    "handover-within-30d": (
-        N_("Handover within 30 days"),
-        N_(
-            "Among releases to a territory that the young person's Mission Locale does not "
-            "serve: the Mission Locale of that territory acknowledged the handover within the 30 "
-            "days after the release."
-        ),
-    ),
-    "days-to-first-contact": (
-        N_("Days to first contact"),
-        N_(
-            "From the first day of the custody to the first contact during it, among the "
-            "releases that had one (community supervision: from the start of the supervision)."
-        ),
-    ),
-    "days-to-mainstream": (
-        N_("Days to mainstream"),
-        N_(
-            "From the release to the first programme or situation. A release with none yet "
-            "counts up to the as-of date, a new custody or the end of the support (Kaplan-Meier "
-            "estimate)."
-        ),
-    ),
-    "contacts-per-month": (
-        N_("Contacts per month"),
-        N_("Contacts per 30 days of active support, in the 180 days after the release."),
-    ),
+    **{kind.code: (kind.label, kind.words) for kind in INDICATOR_KINDS},
+    **{kind.code: (kind.label, kind.words) for kind in DELAY_KINDS},
 }
 
 #: The symbols and abbreviations of the tables, in words ({n}: the suppression threshold).
