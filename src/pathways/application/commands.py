@@ -10,15 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from pathways import codec
-from pathways.access import (
-    ADMIN,
-    WRITE_KIND,
-    Access,
-    audit_refusal,
-    check_writes,
-    claimed,
-    write_refusals,
-)
+from pathways.access import ADMIN, Access, audit_refusal, claimed
 from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.errors import (
     AccessRefused,
@@ -47,6 +39,7 @@ from pathways.interchange import content_id
 from pathways.perf import without_gc
 from pathways.progress import SILENT, Progress
 from pathways.store import Recorded, Store, Write
+from pathways.write_scope import WRITE_KIND, check_writes, write_refusals
 
 MAX_PROBLEMS = 50
 
@@ -179,7 +172,7 @@ class Commands:
 
     def _check_scope(self, items: Sequence[Item]) -> None:
         """Refuse a part with an event for a youth outside the user's scope of writes
-        (`access.write_refusals`), naming the first such line (and how many more)."""
+        (`write_scope.write_refusals`), naming the first such line (and how many more)."""
         access = self.access
         if access is None or access.user.role == ADMIN:
             return

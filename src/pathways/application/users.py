@@ -1,6 +1,6 @@
 """The services of `pathways users` and `pathways access`: users and break-the-glass
 grants are events (`domain.events.access`), written through `commit` like any other
-(an admin's act: `access.check_writes`)."""
+(an admin's act: `write_scope.check_writes`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`pathways users` and `pathways access`: who may act, and break-the-glass grants.
 
-Both are an admin's commands (`access.check_writes` refuses the events to anyone
+Both are an admin's commands (`write_scope.check_writes` refuses the events to anyone
 else); the users are events of the registry, replayed by `--known-at` like the
 settings, and a grant is an event of the youth it opens.
 """
