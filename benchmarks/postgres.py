@@ -7,7 +7,10 @@ baseline run in the same process and the same database:
   `COPY` of the same parsed rows (the floor of any import);
 - `pathways projections rebuild`, beside a raw `SELECT state` + `json.loads` of the log;
 - 4 clients recording single events at once with `pathways record`, beside 4
-  clients each running single-row INSERT transactions (what `pgbench` measures).
+  clients each running single-row INSERT transactions (what `pgbench` measures);
+- with the worker running (`pathways projections run --follow`), one writer alone,
+  then 8 writers at once: their aggregate throughput against the one alone, and
+  their p95 latency (issue 11: 8 writers must not collapse).
 
 The store is the schema `bench_pathways` of $PATHWAYS_BENCH_POSTGRES (default: the
 test server, postgresql://postgres@127.0.0.1:5432/test), dropped at the start.
@@ -17,9 +20,12 @@ Where no server answers, the section says so and is skipped.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import statistics
+import subprocess
 import threading
 import time
 import uuid
@@ -28,13 +34,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from endtoend import PATHWAYS, cli, duration, header, lag, rate, row
+from endtoend import OUT, PATHWAYS, cli, duration, environment, header, lag, rate, row
 from endtoend import run as run_command
 
 URL_ENV = "PATHWAYS_BENCH_POSTGRES"
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 SCHEMA = "bench_pathways"
 CLIENTS = 4
+WRITERS = 8
 RECORD_ON = "2026-11-20"
 
 
@@ -213,6 +220,50 @@ def commands(url: str, youths: list[str], per_client: int) -> tuple[float, list[
     return concurrently([client(youth) for youth in youths])
 
 
+@contextlib.contextmanager
+def worker_running(url: str) -> Any:
+    """`pathways projections run --follow` in the background while the block runs."""
+    command = [*PATHWAYS, "projections", "run", "--follow"]
+    child = subprocess.Popen(
+        command,
+        env=environment(url),
+        cwd=OUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(3)  # started, caught up, and registered as the store's worker
+        if child.poll() is not None:
+            msg = f"the worker stopped at once ({child.returncode})"
+            raise RuntimeError(msg)
+        yield
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(timeout=60)
+
+
+def writers_with_worker(url: str, youths: list[str], per_writer: int) -> None:
+    """One writer alone, then WRITERS at once, with the worker running."""
+    with worker_running(url):
+        alone_wall, alone = commands(url, youths[:1], per_writer)
+        wall, latencies = commands(url, youths[:WRITERS], per_writer)
+    header(f"with the worker running: 1 writer alone ({per_writer} x pathways record)")
+    single = per_writer / alone_wall
+    total = WRITERS * per_writer
+    row("1 x pathways record: throughput", rate(single))
+    row("  p95 command latency", duration(p95(alone)))
+    row(
+        f"{WRITERS} x pathways record ({per_writer} each): throughput",
+        rate(total / wall),
+        rate(single),
+        f"{(total / wall) / single:.2f}",
+        ">= 1",
+    )
+    row("  median command latency", duration(statistics.median(latencies)))
+    row("  p95 command latency", duration(p95(latencies)), aim="< 3 s")
+    row("  read-model lag after them (the worker's)", str(lag(url)), aim="0")
+
+
 def bench_postgres(args: argparse.Namespace, import_file: Callable[[Any], Path]) -> None:
     print("\n== PostgreSQL: import, rebuild, 4 concurrent writers")
     base, problem = server()
@@ -282,4 +333,9 @@ def bench_postgres(args: argparse.Namespace, import_file: Callable[[Any], Path])
         "  p95 command latency", duration(p95(latencies)), duration(p95(raw_latencies)), aim="< 3 s"
     )
     row("  read-model lag after them", str(lag(url)), aim="0")
+    writers = youths_that_take(url, WRITERS)
+    if len(writers) < WRITERS:
+        print(f"  skipped the {WRITERS} writers: only {len(writers)} youths take a contact")
+    else:
+        writers_with_worker(url, writers, 3 if args.quick else 10)
     print(f"  (the store is left in the schema {SCHEMA}, dropped at the next run)")
