@@ -76,7 +76,10 @@ def emit(
         if meta:
             click.echo(click.style(meta_line(meta), dim=True), err=not sys.stdout.isatty())
         names = list(table_columns or columns or _columns(rows))
-        body = [[_flat(row.get(name)) for name in names] for row in rows]
+        body = [
+            [v if (v := row.get(name)).__class__ is str else _flat(v) for name in names]
+            for row in rows
+        ]
         if body:
             headers = [header(name) for name in names]
             out.write(table(body, headers) + "\n")

@@ -25,6 +25,7 @@ from pathways.domain.events import FACT_TYPES, CommunitySupervisionStarted, Fact
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
+from pathways.i18n import using
 from pathways.perf import without_gc
 from pathways.progress import Progress
 from pathways.projections import packing
@@ -357,24 +358,34 @@ class Views:
             query = query.where(y.c.youth.in_(keep))
         rows: list[YouthRow] = []
         situations: dict[str, Situation] = {}
+        kept_by: list[str] = []  # the youths judged from the situation their row keeps,
+        kept_texts: list[str] = []  # and it, decoded all at once below
         with self.reading() as conn:
             for youth, year, residence, sex, event_id, sealed, kept, facts in conn.execute(query):
                 if keep is not None and youth not in keep:
                     continue
                 rows.append(YouthRow(youth, year, residence, sex, event_id, sealed))
                 if facts is None:
-                    situations[youth] = Situation.load(json.loads(kept))
+                    kept_by.append(youth)
+                    kept_texts.append(kept)
                 else:
                     timeline = packing.effective(
                         packing.loads(facts), SITUATION_KINDS, upto=p, day=d, latest_contact=True
                     )
                     situations[youth] = situation(timeline)
+        # one JSON array: a decoder call per youth costs more than the decoding itself
+        load = Situation.load
+        for youth, values in zip(kept_by, json.loads(f"[{','.join(kept_texts)}]"), strict=True):
+            situations[youth] = load(values)
         births = self.birth_dates(rows, point, ref.thresholds["ageing-out.days"])
         lines = []
-        for row in sorted(rows, key=lambda r: r.youth):
-            line = rule(row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth))
-            if line is not None:
-                lines.append(line)
+        with using(None):  # the reasons' language, read once (not once per reason)
+            for row in sorted(rows, key=lambda r: r.youth):
+                line = rule(
+                    row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth)
+                )
+                if line is not None:
+                    lines.append(line)
         return lines
 
     @without_gc
