@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 #: The languages pathways speaks; English is the language of the code (the msgids).
@@ -121,6 +121,13 @@ def long_date(day: date | str) -> str:
     lang = language()
     if lang == DEFAULT:
         return value.isoformat()
+    return _long_date(value, lang)
+
+
+@lru_cache(maxsize=4096)
+def _long_date(value: date, lang: str) -> str:
+    """`long_date` in a language other than English (a list of alerts says the same
+    few hundred days again and again: Babel formats each once)."""
     from babel.dates import format_date
 
     text = format_date(value, format="long", locale=lang)

@@ -24,7 +24,7 @@ from typing import Any
 import click
 
 from pathways.cli.localise import language_in, localise, root_language, speak_click
-from pathways.i18n import _, use
+from pathways.i18n import _, use, using
 
 # name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -94,7 +94,10 @@ class PathwaysGroup(click.Group):
 
         previous = _on_sigterm(_terminate)
         try:
-            return super().invoke(ctx)
+            # the language is fixed for the command: every message, reason and date of
+            # a long list would otherwise read the environment again (`i18n.language`)
+            with using(None):
+                return super().invoke(ctx)
         except KeyboardInterrupt as interrupt:
             from pathways.cli.common import finish_progress, interrupted_message
 

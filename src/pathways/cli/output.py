@@ -58,8 +58,7 @@ def emit(
     """Print rows in the chosen format; the meta (as-of, position) goes in a header."""
     out = sys.stdout
     if fmt == "json":
-        payload: Any = {"meta": meta or {}, "rows": list(rows)} if with_meta else list(rows)
-        out.write(json.dumps(payload, ensure_ascii=False, indent=1, default=str) + "\n")
+        out.write(json_text(rows, meta if with_meta else None) + "\n")
     elif fmt == "nl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
@@ -74,17 +73,146 @@ def emit(
             writer.writerow({k: _flat(v) for k, v in row.items()})
         out.write(buffer.getvalue())
     else:
-        from tabulate import tabulate
-
         if meta:
             click.echo(click.style(meta_line(meta), dim=True), err=not sys.stdout.isatty())
         names = list(table_columns or columns or _columns(rows))
-        body = [[_flat(row.get(name)) for name in names] for row in rows]
+        body = [
+            [v if (v := row.get(name)).__class__ is str else _flat(v) for name in names]
+            for row in rows
+        ]
         if body:
             headers = [header(name) for name in names]
-            out.write(tabulate(body, headers=headers, tablefmt="simple") + "\n")
+            out.write(table(body, headers) + "\n")
         else:
             out.write(_("(nothing)") + "\n")
+
+
+def json_text(rows: Sequence[Any], meta: dict[str, Any] | None = None) -> str:
+    """`json.dumps(rows, ensure_ascii=False, indent=1, default=str)` (with a meta:
+    `{"meta": meta, "rows": rows}`), the same text. Python's encoder is written in
+    Python when it indents (about a second for a whole département's alerts); a row
+    whose values are not lists or objects is encoded in C, its items one to a line,
+    then indented as `indent=1` indents it inside the list."""
+    listed = "[]"
+    if rows:
+        listed = "[\n " + ",\n ".join(map(_json_row, rows)) + "\n]"
+    if meta is None:
+        return listed
+    shown = _dumps(meta).replace("\n", "\n ")
+    return '{\n "meta": ' + shown + ',\n "rows": ' + listed.replace("\n", "\n ") + "\n}"
+
+
+_FLAT_ROW = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",\n  ", ": "))
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=1, default=str)
+
+
+def _json_row(row: Any) -> str:
+    """One item of the list, as `indent=1` writes it one level down."""
+    flat = row.__class__ is dict and row
+    if flat and not any(isinstance(v, dict | list | tuple) for v in row.values()):
+        return "{\n  " + _FLAT_ROW.encode(row)[1:-1] + "\n }"
+    return _dumps(row).replace("\n", "\n ")  # (no JSON text holds a raw newline)
+
+
+def table(body: list[list[Any]], headers: list[str]) -> str:
+    """`tabulate(body, headers=headers, tablefmt="simple")`, the same text, column by
+    column: tabulate infers the type of every cell (a number? a date?) and pads each,
+    2-3 seconds for the 190,000 cells of a whole département's alerts.
+
+    Every choice tabulate makes about a column (its type, its width, the decimals it
+    aligns) depends only on the set of its values, and a cell's text only on its value
+    and those choices: so each column's distinct values are laid out once, by tabulate
+    itself, and the text of each value is reused for every cell that holds it. A column
+    with a value tabulate lays out as text (left-aligned and unchanged) is a text column:
+    tabulate writes each of its cells as `f"{value}"`, stripped and padded to the
+    widest, and so does this, without asking it again. What could make a column's
+    layout depend on the others (colour codes, several lines in a cell, characters
+    wider than one column) is left to tabulate whole: it decides for the whole table."""
+    from tabulate import tabulate
+
+    columns: list[dict[tuple[type, Any], Any]] = [{} for _name in headers]
+    try:
+        for row in body:
+            for j, value in enumerate(row):
+                columns[j].setdefault(_key(value), value)
+    except TypeError:  # a value that cannot be a key: no shortcut
+        return str(tabulate(body, headers=headers, tablefmt="simple"))
+    if not all(_plain(value) for column in columns for value in column.values()) or not all(
+        _plain(name) for name in headers
+    ):
+        return str(tabulate(body, headers=headers, tablefmt="simple"))
+    widths: list[int] = []
+    heads: list[str] = []
+    texts: list[dict[tuple[type, Any], str]] = []
+    for name, column in zip(headers, columns, strict=True):
+        values = list(column.values())
+        if _text_column(values, tabulate):
+            cells = {key: ("" if v is None else f"{v}").strip() for key, v in column.items()}
+            width = max(len(name) + 2, *map(len, cells.values()))
+            heads.append(name.ljust(width))
+            texts.append({key: cell.ljust(width) for key, cell in cells.items()})
+        else:  # numbers (or only blanks): tabulate lays out the distinct values
+            laid = tabulate([[v] for v in values], headers=[name], tablefmt="simple")
+            lines = str(laid).split("\n")
+            width = len(lines[1])
+            heads.append(lines[0].ljust(width))
+            texts.append(
+                {key: line.ljust(width) for key, line in zip(column, lines[2:], strict=True)}
+            )
+        widths.append(width)
+    lines = ["  ".join(heads).rstrip(), "  ".join("-" * w for w in widths)]
+    for row in body:
+        lines.append("  ".join([t[_key(v)] for t, v in zip(texts, row, strict=True)]).rstrip())
+    return "\n".join(lines)
+
+
+def _key(value: Any) -> tuple[type, Any]:
+    """What tells two cells apart: 1, 1.0 and True are equal but not written alike, nor
+    are 0.0 and -0.0."""
+    kind = value.__class__
+    return (kind, repr(value)) if kind is float else (kind, value)
+
+
+def _plain(value: Any) -> bool:
+    """A value whose cell tabulate lays out the same whatever the other columns hold:
+    a number, nothing, or text on one line, with no control character, each character
+    one column wide (as Python counts them, unless tabulate counts with `wcwidth`)."""
+    if value is None or value.__class__ in (int, float, bool):
+        return True
+    if value.__class__ is not str or not value.isprintable():
+        return False
+    return value.isascii() or _one_column_each(value)
+
+
+def _one_column_each(text: str) -> bool:
+    try:
+        import wcwidth  # type: ignore[import-not-found]  # tabulate uses it if installed
+    except ImportError:
+        return True
+    return bool(wcwidth.wcswidth(text) == len(text))
+
+
+def _text_column(values: list[Any], tabulate: Callable[..., Any]) -> bool:
+    """Whether tabulate lays out this column as text: one of its values is (a text
+    that tabulate leaves as it is, aligned left, under a wider header). A few values are
+    tried: a column of numbers written as text is not a text column."""
+    tried = 0
+    for value in values:
+        if value.__class__ is not str:
+            continue
+        shown = value.strip()
+        if not shown or shown in ("True", "False"):
+            continue
+        laid = str(tabulate([[value]], headers=["-" * (len(value) + 2)], tablefmt="simple"))
+        if laid.split("\n")[2] == shown:
+            return True
+        tried += 1
+        if tried == 20:
+            break
+    return False
 
 
 def header(name: str) -> str:

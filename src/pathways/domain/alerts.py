@@ -149,7 +149,9 @@ def _line(youth: str, state: Situation, found: list[Alert], closed: bool) -> Cas
         support=support,
         custody=custody,
         last_contact_on=_d(state.last_contact) if state.last_contact is not None else None,
-        alerts=tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
+        alerts=tuple(found)
+        if len(found) < 2
+        else tuple(sorted(found, key=lambda a: (a.since, ALERT_CODES.index(a.alert)))),
         facility=state.facility if inside else None,
         expected_release_on=_d(state.expected) if inside and state.expected is not None else None,
         territory=state.territory,

@@ -25,6 +25,7 @@ from pathways.domain.events import FACT_TYPES, CommunitySupervisionStarted, Fact
 from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
+from pathways.i18n import using
 from pathways.perf import without_gc
 from pathways.progress import Progress
 from pathways.projections import packing
@@ -357,24 +358,49 @@ class Views:
             query = query.where(y.c.youth.in_(keep))
         rows: list[YouthRow] = []
         situations: dict[str, Situation] = {}
+        # JSON texts are decoded many at once, as one array: a decoder call per youth
+        # costs more than the decoding itself. The situations kept are small: all of
+        # them; the facts walked again (as of a past date), WALKED youths at a time.
+        kept_by: list[str] = []
+        kept_texts: list[str] = []
+        walked_by: list[str] = []
+        walked_texts: list[str] = []
+
+        def walk() -> None:
+            for youth, facts in zip(walked_by, _decoded(walked_texts), strict=True):
+                timeline = packing.effective(
+                    facts, SITUATION_KINDS, upto=p, day=d, latest_contact=True
+                )
+                situations[youth] = situation(timeline)
+            walked_by.clear()
+            walked_texts.clear()
+
         with self.reading() as conn:
             for youth, year, residence, sex, event_id, sealed, kept, facts in conn.execute(query):
                 if keep is not None and youth not in keep:
                     continue
                 rows.append(YouthRow(youth, year, residence, sex, event_id, sealed))
                 if facts is None:
-                    situations[youth] = Situation.load(json.loads(kept))
+                    kept_by.append(youth)
+                    kept_texts.append(kept)
                 else:
-                    timeline = packing.effective(
-                        packing.loads(facts), SITUATION_KINDS, upto=p, day=d, latest_contact=True
-                    )
-                    situations[youth] = situation(timeline)
+                    walked_by.append(youth)
+                    walked_texts.append(facts)
+                    if len(walked_by) == WALKED:
+                        walk()
+        walk()
+        load = Situation.load
+        for youth, values in zip(kept_by, _decoded(kept_texts), strict=True):
+            situations[youth] = load(values)
         births = self.birth_dates(rows, point, ref.thresholds["ageing-out.days"])
         lines = []
-        for row in sorted(rows, key=lambda r: r.youth):
-            line = rule(row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth))
-            if line is not None:
-                lines.append(line)
+        with using(None):  # the reasons' language, read once (not once per reason)
+            for row in sorted(rows, key=lambda r: r.youth):
+                line = rule(
+                    row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth)
+                )
+                if line is not None:
+                    lines.append(line)
         return lines
 
     @without_gc
@@ -414,6 +440,16 @@ class Views:
                 )
         found.sort(key=lambda c: (c.day, c.youth))  # by date, whatever the backend's order
         return found
+
+
+#: How many youths' facts `Views.lines` decodes at once (a bounded memory).
+WALKED = 1000
+
+
+def _decoded(texts: list[str]) -> list[Any]:
+    """The JSON values of these texts (each a JSON array or object), decoded at once."""
+    found: list[Any] = json.loads(f"[{','.join(texts)}]")
+    return found
 
 
 def caseload_rows(lines: Iterable[CaseloadLine]) -> list[Any]:

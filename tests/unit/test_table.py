@@ -1,0 +1,95 @@
+"""What the read commands print, made faster, is what it was, character for character:
+a table (`pathways.cli.output.table`) is tabulate's "simple" table, laid out column by
+column; `--json` (`json_text`) is Python's `json.dumps(..., indent=1)`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tabulate import tabulate
+
+from pathways.cli.output import json_text, table
+
+#: Texts tabulate takes for numbers, booleans or nothing, beside plain words and dates.
+TRICKY = [
+    "12",
+    " 7 ",
+    "1,000",
+    "1e5",
+    "-3.5",
+    "1_000",
+    "0x1f",
+    "nan",
+    "inf",
+    "True",
+    "False",
+    "",
+    " ",
+    "2026-11-20",
+    "Y-2026-0042",
+    "2 décembre 2026",
+    "a\tb",
+    "two\nlines",
+    "\x1b[31mred\x1b[0m",
+]
+WORDS = st.text(alphabet="abcdeéxyz0123456789 -.,+_:/", max_size=12)
+NUMBERS = st.one_of(
+    st.integers(-(10**6), 10**6),
+    st.sampled_from([0.0, -0.0, 1.5, 2.25, 1e10, float("nan"), float("inf"), 3.0, 1.0]),
+)
+CELLS = st.one_of(st.none(), st.booleans(), NUMBERS, st.sampled_from(TRICKY), WORDS)
+#: A column of numbers only, or of numbers written as text: not laid out as text.
+NUMERIC = st.one_of(st.none(), st.just(""), st.integers(0, 999), st.sampled_from(["12", "1.5"]))
+
+
+def same(body: list[list[Any]], headers: list[str]) -> None:
+    assert table(body, headers) == tabulate(body, headers=headers, tablefmt="simple")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data())
+def test_a_table_is_tabulates_simple_table(data: st.DataObject) -> None:
+    width = data.draw(st.integers(1, 4))
+    cells = data.draw(st.sampled_from([CELLS, NUMERIC]))
+    body = data.draw(st.lists(st.lists(cells, min_size=width, max_size=width), min_size=1))
+    headers = data.draw(st.lists(WORDS.filter(bool), min_size=width, max_size=width))
+    same(body, headers)
+
+
+def test_a_column_of_numbers_written_as_text_is_aligned_right() -> None:
+    same([["Y-1", "12"], ["Y-2", "1,000"], ["Y-3", ""]], ["youth", "n"])
+
+
+def test_a_long_list_repeats_its_values() -> None:
+    body = [[f"Y-2026-{i:04}", "no-contact", "2026-11-20", None, i % 7] for i in range(2000)]
+    same(body, ["youth", "alert", "since", "counsellor", "alerts"])
+
+
+# --- --json ---------------------------------------------------------------------------
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), NUMBERS, st.text(max_size=8), st.dates(), st.sampled_from(TRICKY)
+)
+ROWS = st.lists(
+    st.one_of(
+        st.dictionaries(st.text(max_size=6), SCALARS, max_size=5),
+        st.dictionaries(
+            st.text(max_size=6),
+            st.one_of(SCALARS, st.lists(SCALARS, max_size=3), st.dictionaries(WORDS, SCALARS)),
+            max_size=4,
+        ),
+        SCALARS,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(ROWS, st.one_of(st.none(), st.dictionaries(WORDS, SCALARS, max_size=3)))
+def test_json_is_pythons_indented_json(rows: list[Any], meta: dict[str, Any] | None) -> None:
+    payload = rows if meta is None else {"meta": meta, "rows": rows}
+    expected = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
+    assert json_text(rows, meta) == expected
