@@ -435,7 +435,10 @@ class Store:
             session.insert_rows(
                 "pathways_keys", ("text", "bytea"), [(s.hex, w) for s, w in new_keys]
             )
-            heads = chain.heads(session, [w.stream for w in writes])
+            # A stream whose data key this append makes has no event yet (an erased
+            # youth's, whose key is gone, takes no new event): no chain head to look up.
+            made = {s for s, _ in new_keys}
+            heads = chain.heads(session, [w.stream for w in writes if w.stream not in made])
             positions = session.insert_events([row for row, _ in encoded])
             # (COPY on PostgreSQL: an executemany there is a round trip per 500 rows)
             session.insert_rows(

@@ -35,11 +35,10 @@ from pathways.i18n import _
 def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     """Codes named by the event must be known to the reference data."""
     problems: list[str] = []
-    territories = sorted(ref.territories)
 
     def territory(field: str, value: str) -> None:
-        if value not in ref.territories:
-            problems.append(f"{field}: {one_of(value, territories)}")
+        if value not in ref.territories:  # (sorted for the message only: not per event)
+            problems.append(f"{field}: {one_of(value, sorted(ref.territories))}")
 
     def mission_locale(field: str, value: str) -> None:
         if value not in ref.missions_locales:
