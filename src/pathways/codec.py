@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from pydantic import ValidationError
@@ -76,6 +77,7 @@ class Stored:
         return layout(self.kind).values(self.clear, self.derived)
 
 
+@cache
 def topic(cls: type[Event]) -> str:
     return TOPIC_PREFIX + cls.type_name()
 
@@ -111,16 +113,19 @@ def written(
     Its `clear` holds the event's own values (a date is a date), where `read`'s holds
     their JSON; `Layout.values` takes both."""
     cls = type(event)
-    personal = cls.personal_fields()
-    # pydantic's own JSON encoder is several times faster than model_dump + json.dumps;
-    # the extra keys are spliced before the closing brace.
-    clear = event.model_dump_json(exclude=set(personal) or None)
+    kind, personal, not_clear = _shape(cls)
+    values = event.__dict__
     extra: dict[str, Any] = {}
     sealed: str | None = None
     if personal:
-        found = {n: value for n in personal if (value := getattr(event, n)) is not None}
+        # pydantic's own JSON encoder is several times faster than model_dump +
+        # json.dumps; the extra keys are spliced before the closing brace.
+        clear = event.model_dump_json(exclude=set(personal))
+        found = {n: value for n in personal if (value := values[n]) is not None}
         if found:
             sealed = extra["personal"] = seal({k: _json_value(v) for k, v in found.items()})
+    else:
+        clear = event.model_dump_json()
     keys = event.derive()
     if derived:
         if not derived.keys() <= _DERIVED:
@@ -130,22 +135,29 @@ def written(
     extra.update(keys)
     tail = json.dumps(extra, separators=(",", ":"))[1:-1] + "," if extra else ""
     state = f'{clear[:-1]},{tail}"meta":{meta_json[:-1]},"v":{cls.class_version}}}}}'
-    values = event.__dict__
     stored = Stored(
-        kind=cls.type_name(),
-        position=0,
-        id=str(event.id),
-        youth=values.get("youth"),
-        occurred_on=event.occurred_on,
-        recorded_by=event.recorded_by,
-        clear={k: v for k, v in values.items() if k not in _COMMON and k not in personal},
-        actor=actor,
-        recorded_at=recorded_at or datetime.min,
-        version=cls.class_version,
-        sealed=sealed,
-        derived=keys,
+        kind,
+        0,
+        str(event.id),
+        values.get("youth"),
+        values["occurred_on"],
+        values["recorded_by"],
+        {k: v for k, v in values.items() if k not in not_clear},
+        actor,
+        recorded_at or datetime.min,
+        cls.class_version,
+        sealed,
+        keys,
     )
     return state.encode(), stored
+
+
+@cache
+def _shape(cls: type[Event]) -> tuple[str, frozenset[str], frozenset[str]]:
+    """An event class's name, its personal fields, and the fields that are not in
+    `Stored.clear` (asked for every event written)."""
+    personal = cls.personal_fields()
+    return cls.type_name(), personal, _COMMON | personal
 
 
 def read(position: int, topic: str, blob: bytes | str) -> Stored:

@@ -58,14 +58,21 @@ def parse_line(text: str) -> Event:
         msg = _("expected a JSON object with a 'type'")
         raise LineError(msg)
     try:
-        return from_dict(data)
+        return _event_of(data)  # (its own dict: no copy)
     except RecursionError:
         raise LineError(TOO_DEEP) from None
 
 
 def from_dict(data: dict[str, Any]) -> Event:
     """An event from its interchange form; without an `id`, its id is `content_id`."""
-    data = {k: v for k, v in data.items() if k not in EXPORT_KEYS}
+    return _event_of(dict(data))
+
+
+def _event_of(data: dict[str, Any]) -> Event:
+    """`from_dict`, which takes `data` apart."""
+    if not EXPORT_KEYS.isdisjoint(data):
+        for key in EXPORT_KEYS.intersection(data):
+            del data[key]
     kind = data.pop("type", None)
     if kind is None:
         msg = _("missing key 'type' (the event name, e.g. \"Released\")")

@@ -261,10 +261,12 @@ class Commands:
             problems.extend(_locate(check.violations, youth_items, stored_entries))
             version = stored[-1].version if stored else 0
             birth = _birth_date([*stored_entries, *new_entries])
-            for item in sorted(youth_items, key=_write_order):
+            ranked = sorted(((_write_order(i), i) for i in youth_items), key=_first)
+            for rank, item in ranked:
                 version += 1
-                write = Write(stream, version, item.event, _derived(item.event, birth))
-                writes.append((_write_order(item), write))
+                writes.append(
+                    (rank, Write(stream, version, item.event, _derived(item.event, birth)))
+                )
 
         problems.extend(self._check_measure_ends(registry_items, fresh))
         if problems:
@@ -274,10 +276,9 @@ class Commands:
         # Keep the order of the file, so that log positions follow the lines; but a
         # retraction goes after every event it may name (a file may list it first),
         # and an erasure last: the read models apply the log in that order.
-        writes.sort(key=lambda pair: pair[0])
-        for _, write in writes:
-            receipt.stored += 1
-            receipt.by_type[write.event.type_name()] += 1
+        writes.sort(key=_first)
+        receipt.stored += len(writes)
+        receipt.by_type.update(write.event.type_name() for _, write in writes)
         if writes:
             receipt.first_id, receipt.last_id = writes[0][1].event.id, writes[-1][1].event.id
         return receipt, [write for _, write in writes]
@@ -343,6 +344,10 @@ def _derived(event: Event, birth: date | None) -> dict[str, str] | None:
     if birth is None or event.type_name() not in AGE_BAND_EVENTS:
         return None
     return {"age_band": exact_age_band(birth, event.occurred_on)}
+
+
+def _first(pair: tuple[tuple[int, int], object]) -> tuple[int, int]:
+    return pair[0]
 
 
 def _write_order(item: Item) -> tuple[int, int]:

@@ -213,6 +213,13 @@ class PostgresBackend(Backend):
     def stream_param(self, stream: uuid.UUID) -> Any:
         return stream  # a uuid column
 
+    def _chunked(self, sql: str, values: Sequence[Any]) -> Iterable[Any]:
+        """Rows of `sql` in one query, the values bound as one array (`= ANY`): a round
+        trip per `IN` list of 500 cost about a second of a 100,000-event import."""
+        if not values:
+            return []
+        return self.rows(sql.replace("IN ({marks})", "= ANY(?)"), (list(values),))
+
     def has_table(self, name: str) -> bool:
         found = self.rows("SELECT to_regclass(?) AS found", (f"{self.prefix}{name}",))
         return found[0]["found"] is not None

@@ -35,44 +35,45 @@ from pathways.i18n import _
 def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     """Codes named by the event must be known to the reference data."""
     problems: list[str] = []
-    territories = sorted(ref.territories)
-
-    def territory(field: str, value: str) -> None:
-        if value not in ref.territories:
-            problems.append(f"{field}: {one_of(value, territories)}")
-
-    def mission_locale(field: str, value: str) -> None:
-        if value not in ref.missions_locales:
-            if value in ref.organisations:
-                msg = _(
-                    "{field}: '{value}' is not a Mission Locale and cannot give the support "
-                    "(valid: {valid})"
-                )
-                problems.append(
-                    msg.format(field=field, value=value, valid=", ".join(ref.missions_locales))
-                )
-            else:
-                problems.append(f"{field}: {one_of(value, ref.missions_locales)}")
-
     match event:
         case YouthRegistered(residence=r):
-            territory("residence", r)
+            _territory(problems, ref, "residence", r)
         case Released(destination=d):
-            territory("destination", d)
+            _territory(problems, ref, "destination", d)
         case Incarcerated(facility=f) if f not in ref.facilities:
             problems.append(f"facility: {one_of(f, ref.facilities)}")
         case SupportStarted(organisation=o) | CounsellorAssigned(organisation=o):
-            mission_locale("organisation", o)
+            _mission_locale(problems, ref, "organisation", o)
         case HandoverAcknowledged(organisation=o):
-            mission_locale("organisation", o)
+            _mission_locale(problems, ref, "organisation", o)
         case HandedOver(to_organisation=o):
-            mission_locale("to_organisation", o)
+            _mission_locale(problems, ref, "to_organisation", o)
         case ContactMade(organisation=o) if o is not None and o not in ref.organisations:
             problems.append(f"organisation: {one_of(o, ref.organisations)}")
         case EnrolledInMeasure(measure=m) if m not in ref.measures:
             valid = sorted(ref.measures) or [_("(no measure launched yet)")]
             problems.append(f"measure: {one_of(m, valid)}")
     return problems
+
+
+# (functions of their own rather than closures made again for every event checked)
+def _territory(problems: list[str], ref: ReferenceData, field: str, value: str) -> None:
+    if value not in ref.territories:  # (sorted for the message only: not per event)
+        problems.append(f"{field}: {one_of(value, sorted(ref.territories))}")
+
+
+def _mission_locale(problems: list[str], ref: ReferenceData, field: str, value: str) -> None:
+    if value not in ref.missions_locales:
+        if value in ref.organisations:
+            msg = _(
+                "{field}: '{value}' is not a Mission Locale and cannot give the support "
+                "(valid: {valid})"
+            )
+            problems.append(
+                msg.format(field=field, value=value, valid=", ".join(ref.missions_locales))
+            )
+        else:
+            problems.append(f"{field}: {one_of(value, ref.missions_locales)}")
 
 
 def check_plausible(event: Event, ref: ReferenceData) -> list[str]:

@@ -37,7 +37,6 @@ def check_youth(
     """Check the new events of one youth against the stored ones, as a whole."""
     violations: list[Violation] = []
     everything = [*stored, *new]
-    by_id = {e.event.id: e for e in everything}
 
     registrations = [e for e in everything if isinstance(e.event, YouthRegistered)]
     erased = next((e for e in stored if isinstance(e.event, YouthErased)), None)
@@ -97,10 +96,13 @@ def check_youth(
             violations.append(Violation(entry.event.id, f"{describe(entry.event)}: {problem}"))
 
     retracted = _retracted_ids(stored)
+    by_id: dict[uuid.UUID, Entry] | None = None  # (made once, if the batch retracts)
     for entry in new:
         event = entry.event
         if not isinstance(event, EventRetracted):
             continue
+        if by_id is None:
+            by_id = {e.event.id: e for e in everything}
         target = by_id.get(event.event_id)
         if target is None:
             violations.append(
@@ -135,7 +137,8 @@ def check_youth(
     effective = [
         e
         for e in everything
-        if e.event.id not in retracted and not isinstance(e.event, EventRetracted | YouthErased)
+        if not isinstance(e.event, EventRetracted | YouthErased)
+        and (not retracted or e.event.id not in retracted)
     ]
     timeline = sort_entries(effective)
     violations.extend(check_timeline(timeline))
