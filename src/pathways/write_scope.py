@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 
 from pathways.access import ADMIN, ANALYST, COUNSELLOR, CPIP, Access, _who, granted
 from pathways.domain.alert_walk import situation
-from pathways.domain.events import EVENT_TYPES, ContactMade, EventRetracted, YouthEvent
+from pathways.domain.events import (
+    EVENT_TYPES,
+    ContactMade,
+    EventRetracted,
+    HandedOver,
+    HandoverAcknowledged,
+    YouthEvent,
+)
 from pathways.domain.facts import fact_of, in_life_order
 from pathways.domain.reference import PROBATION_SERVICE
 from pathways.domain.users import User
@@ -113,7 +120,21 @@ def write_refusals(
         found = _write_refusal(user, youth, event, retraction, timeline, today, grant)
         if found is not None:
             refusals[index] = found
-    allowed = [(event, head + 1 + n) for n, (i, event, _) in enumerate(moves) if i not in refusals]
+    # An acknowledgement moves the boundary for the batch's other events only when the
+    # handover it acknowledges is already stored (by the organisation handing over): a
+    # handover and its acknowledgement in one batch would otherwise let a counsellor
+    # hand another organisation's youth to themselves.
+    stored_handovers = {
+        event.to_organisation for event, _ in timeline if isinstance(event, HandedOver)
+    }
+    allowed = [
+        (event, head + 1 + n)
+        for n, (i, event, _) in enumerate(moves)
+        if i not in refusals
+        and not (
+            isinstance(event, HandoverAcknowledged) and event.organisation not in stored_handovers
+        )
+    ]
     for index, event, retraction in judged:
         if index in refusals or (not retraction and event.type_name() in FOLLOWING):
             continue

@@ -219,6 +219,30 @@ def test_a_handover_is_written_by_the_two_organisations(sh: Shell, tmp_path: Pat
     assert code == 0, out
 
 
+def test_a_counsellor_cannot_hand_another_organisations_youth_to_themselves(
+    sh: Shell, tmp_path: Path
+) -> None:
+    """A handover and its acknowledgement in one file, both dated the same day, by the
+    receiving counsellor: the acknowledgement moves nothing for the handover (no
+    handover was stored by the organisation that follows the youth): refused whole."""
+    before = sh.events()
+    path = jsonl(
+        tmp_path / "takeover.jsonl",
+        [
+            {"type": "HandedOver", "youth": SM, "occurred_on": "2026-02-01",
+             "to_organisation": "we-ker"},
+            {"type": "HandoverAcknowledged", "youth": SM, "occurred_on": "2026-02-01",
+             "organisation": "we-ker"},
+            {"type": "ContactMade", "youth": SM, "occurred_on": "2026-02-02", "channel": "office"},
+        ],
+    )  # fmt: skip
+    row = refused(sh, "c-wk-1", "import", path, expect=f"line 1: {SM} is followed by ml-saint-malo")
+    assert row["detail"] == WRITE
+    assert sh.events() == before
+    code, out = as_(sh, "c-wk-1", "youth", SM)
+    assert code != 0, out
+
+
 def test_a_grant_lets_a_counsellor_write_until_revoked(sh: Shell) -> None:
     contact = ("record", "contact-made", SM, "--on", "2026-02-01", "--channel", "office")
     out = sh.ok("access", "grant", "c-wk-1", SM, "--reason", "on call", "--hours", "2")
