@@ -111,15 +111,22 @@ def secure_generation(session: Session, generation: int) -> None:
     p = session.backend.prefix
     names = _names(session, generation)
     youth, follower = names["youth"], names["follower"]
-    mapped = f"(SELECT r.organisation FROM {p}{TABLE} r WHERE r.role = current_user)"
+    # The organisations of the mapped roles the current user is (or is a member of: a
+    # role granted a mapped role reads as that role, never more); a mapped role since
+    # dropped from the server counts for nobody.
+    mine = (
+        f"SELECT r.organisation FROM {p}{TABLE} r JOIN pg_catalog.pg_roles g "
+        f"ON g.rolname = r.role WHERE pg_has_role(current_user, g.oid, 'MEMBER')"
+    )
     for table in (youth, follower):
         session.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
         session.execute(
-            f"CREATE POLICY pathways_program ON {table} USING ({mapped} IS NULL) WITH CHECK (true)"
+            f"CREATE POLICY pathways_program ON {table} USING (NOT EXISTS ({mine})) "
+            f"WITH CHECK (true)"
         )
     session.execute(
         f"CREATE POLICY pathways_organisation ON {youth} FOR SELECT USING ("
-        f"organisation = {mapped} OR (justice AND {mapped} = '{PROBATION_SERVICE}'))"
+        f"organisation IN ({mine}) OR (justice AND '{PROBATION_SERVICE}' IN ({mine})))"
     )
     session.execute(
         f"CREATE POLICY pathways_organisation ON {follower} FOR SELECT USING ("
@@ -142,7 +149,8 @@ def point_views(session: Session, generation: int) -> None:
             f"CREATE VIEW {p}{view} WITH (security_invoker = true) AS "
             f"SELECT {_columns(kind)} FROM {names[kind]}"
         )
-    for role in _mapped(session):
+    for role in _mapped(session):  # (a role mapped while a rebuild ran gets this one too)
+        _grant_generation(session, role, generation)
         session.execute(f"GRANT SELECT ON {p}{VIEWS['youth']}, {p}{VIEWS['follower']} TO {role}")
 
 
@@ -151,7 +159,12 @@ def _columns(kind: str) -> str:
 
 
 def _mapped(session: Session) -> list[str]:
-    return [r["role"] for r in session.rows(f"SELECT role FROM {{p}}{TABLE} ORDER BY role")]
+    """The mapped roles that exist in the server (one dropped since is granted nothing)."""
+    rows = session.rows(
+        f"SELECT r.role FROM {{p}}{TABLE} r JOIN pg_catalog.pg_roles g ON g.rolname = r.role "
+        f"ORDER BY r.role"
+    )
+    return [r["role"] for r in rows]
 
 
 def _grant_generation(session: Session, role: str, generation: int) -> None:
@@ -213,6 +226,15 @@ def add(store: Store, role: str, organisation: str, by: str, now: str) -> bool:
                 msg = _(
                     "database role '{role}' is a superuser or bypasses row-level security: "
                     "it would see every row; give the organisation a plain role"
+                ).format(role=role)
+                raise RoleError(msg)
+            log = f'"{schema}".stored_events'
+            reads = session.rows("SELECT has_table_privilege(?, ?, 'SELECT') AS reads", (role, log))
+            if reads[0]["reads"]:
+                msg = _(
+                    "database role '{role}' reads the event log (it owns it, is granted it, "
+                    "or is a member of a role of the program): it would not be limited to "
+                    "an organisation; give the organisation a plain role"
                 ).format(role=role)
                 raise RoleError(msg)
         else:

@@ -36,6 +36,8 @@ ROLES = {
     "we-ker": f"rls_{TAG}_weker",
     PROBATION_SERVICE: f"rls_{TAG}_spip",
 }
+#: the other roles the tests make (dropped at the end)
+EXTRA = ("super", "x", "user", "member", "reader", "gone")
 FORBIDDEN = (
     "stored_events",
     "pathways_keys",
@@ -78,7 +80,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Shell, str
         yield sh, schema
     finally:
         _drop_schema(schema)
-        _drop_roles([*ROLES.values(), *(f"rls_{TAG}_{x}" for x in ("super", "x", "user"))])
+        _drop_roles([*ROLES.values(), *(f"rls_{TAG}_{x}" for x in EXTRA)])
 
 
 def psql(role: str, sql: str) -> subprocess.CompletedProcess[str]:
@@ -274,3 +276,42 @@ def test_a_database_role_that_is_a_user_acts_as_that_user(store: tuple[Shell, st
     assert mine.exit_code == 0, mine.output
     rows = json.loads(sh.ok("audit", "--actor", "tester", "--json"))
     assert [r for r in rows if r["detail"] == "AccessRefused: another database user"]
+
+
+def test_a_member_of_a_mapped_role_reads_as_that_role(store: tuple[Shell, str]) -> None:
+    """`GRANT ml_redon_bi TO alice`: alice inherits the role's privileges, and its
+    boundary with them, never every row (review finding)."""
+    sh, schema = store
+    member = f"rls_{TAG}_member"
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {member} LOGIN IN ROLE {ROLES['ml-redon']}")
+    mine = set(seen(member, f"SELECT youth FROM {schema}.pathways_youths"))
+    assert mine == set(seen(ROLES["ml-redon"], f"SELECT youth FROM {schema}.pathways_youths"))
+    assert mine == expected(sh, schema)["ml-redon"]
+
+
+def test_a_role_that_reads_the_log_is_not_mapped(store: tuple[Shell, str]) -> None:
+    sh, schema = store
+    role = f"rls_{TAG}_reader"
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN")
+        conn.execute(f"GRANT USAGE ON SCHEMA {schema} TO {role}")
+        conn.execute(f"GRANT SELECT ON {schema}.stored_events TO {role}")
+    out = sh.fails("db", "roles", "add", role, "--organisation", "ml-redon")
+    assert "reads the event log" in out
+    assert role not in sh.ok("db", "roles", "list")
+
+
+def test_a_mapped_role_dropped_from_the_server_does_not_stop_a_rebuild(
+    store: tuple[Shell, str],
+) -> None:
+    sh, schema = store
+    role = f"rls_{TAG}_gone"
+    sh.ok("db", "roles", "add", role, "--organisation", "ml-vitre")
+    _drop_roles([role])
+    sh.ok("projections", "rebuild")
+    assert "(no such role in the server)" in sh.ok("db", "roles", "list")
+    for organisation, mapped in ROLES.items():  # the others read as before
+        got = set(seen(mapped, f"SELECT youth FROM {schema}.pathways_youths"))
+        assert got == expected(sh, schema)[organisation]
+    sh.ok("db", "roles", "remove", role)
