@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import click
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
@@ -93,3 +94,21 @@ def test_json_is_pythons_indented_json(rows: list[Any], meta: dict[str, Any] | N
     payload = rows if meta is None else {"meta": meta, "rows": rows}
     expected = json.dumps(payload, ensure_ascii=False, indent=1, default=str)
     assert json_text(rows, meta) == expected
+
+
+def test_json_with_meta_keeps_an_empty_meta() -> None:
+    """`--json --with-meta` on a read without meta (users list, projections status) is
+    still `{"meta": {}, "rows": [...]}`, as before the hand-written encoder."""
+    from click.testing import CliRunner
+
+    from pathways.cli.output import emit
+
+    rows = [{"name": "a", "n": 1}]
+
+    @click.command()
+    def show() -> None:
+        emit(rows, "json", meta=None, with_meta=True)
+
+    out = CliRunner().invoke(show).output
+    assert json.loads(out) == {"meta": {}, "rows": rows}
+    assert out == json.dumps({"meta": {}, "rows": rows}, ensure_ascii=False, indent=1) + "\n"

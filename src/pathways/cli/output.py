@@ -58,7 +58,7 @@ def emit(
     """Print rows in the chosen format; the meta (as-of, position) goes in a header."""
     out = sys.stdout
     if fmt == "json":
-        out.write(json_text(rows, meta if with_meta else None) + "\n")
+        out.write(json_text(rows, (meta or {}) if with_meta else None) + "\n")
     elif fmt == "nl":
         for row in rows:
             out.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")

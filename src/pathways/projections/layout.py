@@ -10,8 +10,10 @@ the fields of the situation a walk learns (`alert_walk.SITUATION_FIELDS`, kept a
 list in each youth's row) and the fields of every kind of fact (`domain.facts`,
 packed by position). Adding a field to either (a new alert that needs to know one
 more thing, a new field of an event's fact) changes the layout by itself: nobody has
-to remember to. Raise `VERSION` only with a change the fingerprint cannot see: a
-column of a generation's tables, or what a column means.
+to remember to. It reads the fields' names and written types (cheap enough for every
+command's start-up; deriving every fact's column layout costs ~17 ms), so raise
+`VERSION` with a change it cannot see: a column of a generation's tables, what a
+column means, or what a type alias or a column pin of a fact's field resolves to.
 """
 
 from __future__ import annotations
