@@ -239,7 +239,11 @@ def worker_running(url: str) -> Any:
         yield
     finally:
         child.send_signal(signal.SIGTERM)
-        child.wait(timeout=60)
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
 
 
 def writers_with_worker(url: str, youths: list[str], per_writer: int) -> None:
@@ -247,6 +251,8 @@ def writers_with_worker(url: str, youths: list[str], per_writer: int) -> None:
     with worker_running(url):
         alone_wall, alone = commands(url, youths[:1], per_writer)
         wall, latencies = commands(url, youths[:WRITERS], per_writer)
+        time.sleep(2)  # the worker's last round
+        behind = lag(url)
     header(f"with the worker running: 1 writer alone ({per_writer} x pathways record)")
     single = per_writer / alone_wall
     total = WRITERS * per_writer
@@ -261,7 +267,7 @@ def writers_with_worker(url: str, youths: list[str], per_writer: int) -> None:
     )
     row("  median command latency", duration(statistics.median(latencies)))
     row("  p95 command latency", duration(p95(latencies)), aim="< 3 s")
-    row("  read-model lag after them (the worker's)", str(lag(url)), aim="0")
+    row("  read-model lag 2 s after them (the worker's)", str(behind), aim="0")
 
 
 def bench_postgres(args: argparse.Namespace, import_file: Callable[[Any], Path]) -> None:
