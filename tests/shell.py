@@ -35,6 +35,14 @@ class Shell:
         assert created.exit_code == 0, created.output
         self.baseline = int(json.loads(self.ok("info", "--json"))["events"])
 
+    def add_partners(self) -> None:
+        """The users of the access tests: a counsellor of Saint-Malo (c-sm-1) and of We
+        Ker (c-wk-1), a CPIP (cp-1) and an analyst (an-1) of the SPIP."""
+        self.add_user("c-sm-1", "ml-saint-malo")
+        self.add_user("c-wk-1", "we-ker")
+        self.add_user("cp-1", "spip-35", "cpip")
+        self.add_user("an-1", "spip-35", "analyst")
+
     def add_user(self, name: str, organisation: str, role: str = "counsellor") -> None:
         """A user of the store (added by the admin)."""
         self.ok("users", "add", name, "--organisation", organisation, "--role", role)
@@ -69,3 +77,9 @@ class Shell:
         path = self.tmp_path / "others.jsonl"
         path.write_text("".join(json.dumps(row) + "\n" for row in rows))
         self.load(path)
+
+
+def as_(sh: Shell, actor: str, *args: str) -> tuple[int, str]:
+    """A command run as another user: its exit code and output."""
+    result = sh(*args, env={"PATHWAYS_ACTOR": actor})
+    return result.exit_code, result.output

@@ -198,13 +198,18 @@ def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], clic
     return found
 
 
-#: Where the generated alerts' section of docs/alerts.md begins and ends.
-ALERTS_BEGIN = (
-    "<!-- the alerts: written by `make docs` from src/pathways/domain/alert_catalogue.py -->"
-)
-ALERTS_END = "<!-- end of the alerts written by `make docs` -->"
 _NUMBERS: tuple[str, ...] = ("zero", "one", "two", "three", "four", "five", "six", "seven")
 _NUMBERS += ("eight", "nine", "ten", "eleven", "twelve")
+
+
+def _between(current: str, name: str, source: str, lines: list[str]) -> str:
+    """`current` with the lines between its markers `name` replaced (the markers say
+    that `make docs` writes them from `source`)."""
+    begin = f"<!-- {name}: written by `make docs` from {source} -->"
+    end = f"<!-- end of the {name} written by `make docs` -->"
+    before, rest = current.split(begin, 1)
+    _, after = rest.split(end, 1)
+    return before + "\n".join([begin, *lines, end]) + after
 
 
 def alerts_markdown(current: str) -> str:
@@ -212,35 +217,20 @@ def alerts_markdown(current: str) -> str:
     code, meaning, French name and definition, its thresholds' defaults in it)."""
     from pathways.domain.alert_catalogue import ALERTS
 
-    before, rest = current.split(ALERTS_BEGIN, 1)
-    _, after = rest.split(ALERTS_END, 1)
     count = _NUMBERS[len(ALERTS)] if len(ALERTS) < len(_NUMBERS) else str(len(ALERTS))
     lines = [
-        ALERTS_BEGIN,
         f"## The {count} alerts",
         "",
         "The numbers of days are the defaults; `pathways settings` shows those in force",
         "and `pathways settings set NAME DAYS` changes them (the names are given below).",
-        "",
     ]
     for alert in ALERTS:
         if not (alert.title and alert.french and alert.doc):
             msg = f"alert {alert.code}: its title, French name and doc are for docs/alerts.md"
             raise ValueError(msg)
         title = alert.words(alert.title)
-        lines += [f"### `{alert.code}` — {title} (*{alert.french}*)", alert.words(alert.doc), ""]
-    return before + "\n".join(lines) + ALERTS_END + after
-
-
-def _between(current: str, name: str, lines: list[str]) -> str:
-    """`current` with the lines between its markers `name` replaced."""
-    begin = (
-        f"<!-- {name}: written by `make docs` from src/pathways/domain/outcomes/indicators.py -->"
-    )
-    end = f"<!-- end of the {name} written by `make docs` -->"
-    before, rest = current.split(begin, 1)
-    _, after = rest.split(end, 1)
-    return before + "\n".join([begin, *lines, end]) + after
+        lines += ["", f"### `{alert.code}` — {title} (*{alert.french}*)", alert.words(alert.doc)]
+    return _between(current, "alerts", "src/pathways/domain/alert_catalogue.py", lines)
 
 
 def indicators_markdown(current: str) -> str:
@@ -258,7 +248,8 @@ def indicators_markdown(current: str) -> str:
         rates.append(f"| `{i.code}` (*{i.french}*) | {outcome} | {window} | {i.denominator} |")
     delays = ["| code | what | how |", "|---|---|---|"]
     delays += [f"| `{d.code}` | {d.what} | {d.how} |" for d in DELAY_KINDS]
-    return _between(_between(current, "rates", rates), "delays", delays)
+    source = "src/pathways/domain/outcomes/indicators.py"
+    return _between(_between(current, "rates", source, rates), "delays", source, delays)
 
 
 def generate(root: Path) -> dict[Path, str]:

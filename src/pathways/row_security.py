@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 from pathways.domain.errors import PathwaysError
 from pathways.domain.reference import PROBATION_SERVICE
 from pathways.i18n import _
+from pathways.projections.apply import YOUTH_COLUMNS as APPLIED_COLUMNS
 
 if TYPE_CHECKING:
     from pathways.backends.base import Session
@@ -44,23 +45,9 @@ if TYPE_CHECKING:
 TABLE = "pathways_db_roles"
 #: The stable names a database user reads (views over the current generation).
 VIEWS = {"youth": "pathways_youths", "follower": "pathways_followers"}
-#: The youth columns a mapped role may read (not `sealed`: the personal fields,
-#: encrypted; not `event_id`: the registration's id in the log).
-YOUTH_COLUMNS = (
-    "youth",
-    "registered_on",
-    "registered_pos",
-    "birth_year",
-    "residence",
-    "sex",
-    "erased_pos",
-    "last_pos",
-    "last_day",
-    "organisation",
-    "justice",
-    "situation",
-    "facts",
-)
+#: The youth columns a mapped role may read: all but `sealed` (the personal fields,
+#: encrypted) and `event_id` (the registration's id in the log).
+YOUTH_COLUMNS = tuple(c for c in APPLIED_COLUMNS if c not in ("sealed", "event_id"))
 #: A role name we create or grant to: a plain lowercase SQL identifier (nothing to quote,
 #: nothing to inject).
 ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")

@@ -13,7 +13,7 @@ import pytest
 
 import pathways
 from pathways.domain.errors import AccessRefused
-from shell import Shell
+from shell import Shell, as_
 
 SM, WK = "Y-2026-0042", "Y-2026-0050"  # followed by Saint-Malo / by We Ker
 BIRTH = "2005-02-10"
@@ -22,10 +22,7 @@ BIRTH = "2005-02-10"
 @pytest.fixture
 def sh(tmp_path: Path) -> Shell:
     sh = Shell(tmp_path)
-    sh.add_user("c-sm-1", "ml-saint-malo")
-    sh.add_user("c-wk-1", "we-ker")
-    sh.add_user("cp-1", "spip-35", "cpip")
-    sh.add_user("an-1", "spip-35", "analyst")
+    sh.add_partners()
     sh.add_user("gone", "we-ker")
     sh.ok("users", "disable", "gone")
     sh.baseline += 1
@@ -38,11 +35,6 @@ def sh(tmp_path: Path) -> Shell:
     ):
         sh.ok("record", *line.split())
     return sh
-
-
-def as_(sh: Shell, actor: str, *args: str) -> tuple[int, str]:
-    result = sh(*args, env={"PATHWAYS_ACTOR": actor})
-    return result.exit_code, result.output
 
 
 REFUSED_SM = f"{SM} is followed by ml-saint-malo; you are we-ker"

@@ -18,7 +18,7 @@ import pytest
 import pathways
 from pathways.domain.errors import AccessRefused
 from pathways.domain.events import ContactMade
-from shell import Shell
+from shell import Shell, as_
 
 SM, WK, FREE = "Y-2026-0042", "Y-2026-0050", "Y-2026-0060"  # Saint-Malo's, We Ker's, no one's
 BIRTH = "2005-02-10"
@@ -30,10 +30,7 @@ WRITE = "AccessRefused: write outside the scope"
 @pytest.fixture
 def sh(tmp_path: Path) -> Shell:
     sh = Shell(tmp_path)
-    sh.add_user("c-sm-1", "ml-saint-malo")
-    sh.add_user("c-wk-1", "we-ker")
-    sh.add_user("cp-1", "spip-35", "cpip")
-    sh.add_user("an-1", "spip-35", "analyst")
+    sh.add_partners()
     for line in (
         f"youth-registered {SM} --on 2026-01-12 --birth-date {BIRTH} --residence saint-malo",
         f"incarcerated {SM} --on 2026-01-05 --facility ma-saint-malo --status sentenced",
@@ -46,11 +43,6 @@ def sh(tmp_path: Path) -> Shell:
     ):
         sh.ok("record", *line.split())
     return sh
-
-
-def as_(sh: Shell, actor: str, *args: str) -> tuple[int, str]:
-    result = sh(*args, env={"PATHWAYS_ACTOR": actor})
-    return result.exit_code, result.output
 
 
 def audit(sh: Shell) -> list[dict[str, Any]]:
