@@ -456,6 +456,7 @@ class Store:
                     Link(p, w.event.id, w.stream, w.version, row.topic, row.state)
                     for w, p, (row, _) in zip(writes, positions, encoded, strict=True)
                 ],
+                [stored.id for _, stored in encoded],
             )
             erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
             if erased:

@@ -403,6 +403,8 @@ def _locate(
     """Each violation with where it comes from: the line (or command) of a new event,
     or, for a stored event that the batch makes break a rule, that stored event and
     the lines that did it."""
+    if not violations:
+        return []
     by_id = {i.event.id: i for i in items}
     located = []
     first = min(i.order for i in items)
