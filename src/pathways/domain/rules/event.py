@@ -37,7 +37,7 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
     # (asked for every event of an import: most name no code, or a contact's known one)
     if type(event) is ContactMade:
         organisation = event.organisation
-        if organisation is None or organisation in ref.organisations:
+        if organisation is None or ref.is_organisation(organisation):
             return []
     elif not isinstance(event, _CODED):
         return []
