@@ -104,7 +104,18 @@ def copy_events(curs: Any, table: str, stored: Sequence[StoredEvent]) -> list[in
     columns = "(originator_id, originator_version, topic, state)"
     _copy(curs, f"{table} {columns}", ("uuid", "int8", "text", "bytea"), rows)
     # COPY takes the sequence's values row after row: the i-th row has the i-th
-    # position above the head.
+    # position above the head. They are one run, but for a gap (a sequence value taken
+    # by a transaction that rolled back); a run is told by its ends, not read back row
+    # by row (100,000 rows of an import were ~0.3 s of the client's time).
+    curs.execute(
+        f"SELECT COUNT(*) AS n, MIN(notification_id) AS first, MAX(notification_id) AS last"
+        f" FROM {table} WHERE notification_id > %s",
+        (head,),
+    )
+    found = _one(curs)
+    count, first, last = int(found["n"]), found["first"], found["last"]
+    if count == len(stored) and int(last) - int(first) + 1 == count:
+        return list(range(int(first), int(last) + 1))
     curs.execute(
         f"SELECT notification_id FROM {table} WHERE notification_id > %s ORDER BY notification_id",
         (head,),
