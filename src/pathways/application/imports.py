@@ -19,11 +19,8 @@ from pathways.perf import without_gc
 #: and parsed again when their part is written (an event takes ~1.4 KB, its line ~0.2).
 KEEP = 150_000
 #: Events per part of a long file (each youth's events in one part): a part is checked
-#: and written in the import's one transaction, then let go. A part of 100,000 events
-#: held ~300 MB while it was written (tracemalloc: the events, their stored forms, the
-#: rows); parts of 50,000 took 66 MB off the peak of a 300,000-line import, for the
-#: same CPU time.
-PART = 50_000
+#: and written in the import's one transaction, then let go.
+PART = 100_000
 
 
 @dataclass(slots=True)
