@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pathways.domain import outcomes
 from pathways.domain.alerts import CaseloadLine, Situation, judge, situation, supervised
 from pathways.domain.events import FACT_TYPES, CommunitySupervisionStarted, Fact, Released
-from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
 from pathways.i18n import using
@@ -35,10 +33,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
 
     from pathways.access import Access
+    from pathways.domain.outcomes import Case
     from pathways.projections.schema import Tables
-
-#: The kinds of facts that the indicators look at.
-OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
 
 #: Every kind of fact (what one youth's card looks at).
 ALL_KINDS = frozenset(FACT_TYPES)
@@ -288,22 +284,24 @@ class Views:
             return {row[0] for row in rows}
 
     def birth_dates(self, rows: Iterable[YouthRow], point: Point, window: int) -> dict[str, date]:
-        """Decrypt birth dates only for those who may turn 26 within the window: whose
-        26th birthday, on 1 January of their birth year + 26 at the earliest, is on or
-        before the as-of date + the window (`alerts.judge`'s ageing-out)."""
-        last = point.as_of.toordinal() + window
-        needed = [
-            r
+        """Decrypt birth dates only for those who may turn 26 within the window: born
+        in `_last_ageing_year` or before (`alerts.judge`'s ageing-out)."""
+        latest = _last_ageing_year(point, window)
+        return self._births(
+            (r.youth, r.event_id, r.sealed)
             for r in rows
-            if r.sealed and r.birth_year and date(r.birth_year + 26, 1, 1).toordinal() <= last
-        ]
-        self.app.store.preload_keys(r.youth for r in needed)
+            if r.sealed and r.birth_year and r.birth_year <= latest
+        )
+
+    def _births(self, sealed: Iterable[tuple[str, str, str]]) -> dict[str, date]:
+        """The birth dates of these (youth, event id, sealed personal fields)."""
+        needed = list(sealed)
+        self.app.store.preload_keys(youth for youth, _event, _sealed in needed)
         found: dict[str, date] = {}
-        for row in needed:
-            assert row.sealed is not None
-            personal = self.app.store.unseal(row.youth, row.event_id, row.sealed)
+        for youth, event_id, text in needed:
+            personal = self.app.store.unseal(youth, event_id, text)
             if personal is not None and "birth_date" in personal:
-                found[row.youth] = date.fromisoformat(personal["birth_date"])
+                found[youth] = date.fromisoformat(personal["birth_date"])
         return found
 
     def personal(self, row: YouthRow) -> dict[str, Any] | None:
@@ -361,6 +359,30 @@ class Views:
             timeline,
         )
 
+    def _lines_query(
+        self, point: Point, ref: ReferenceData, among: Among | None, keep: set[str] | None
+    ) -> tuple[str, list[Any]]:
+        """What `lines` reads of each youth: the reference; the event id and sealed
+        personal fields of those who may be ageing out (`birth_dates`); the situation
+        the row keeps; and the facts of the youths whose kept situation is not the
+        point's (a fact dated after the as-of date, or recorded after the position)."""
+        known, params = self._known(point)
+        latest = _last_ageing_year(point, ref.thresholds["ageing-out.days"])
+        query = (
+            "SELECT youth, CASE WHEN birth_year <= ? THEN event_id ELSE NULL END,"
+            " CASE WHEN birth_year <= ? THEN sealed ELSE NULL END, situation,"
+            " CASE WHEN last_day > ? OR last_pos > ? THEN facts ELSE NULL END"
+            f" FROM {self._table(point.generation, 'youth')} WHERE {known}"
+        )
+        params = [latest, latest, point.as_of.toordinal(), point.position, *params]
+        if among is not None:
+            query += f" AND {among.sql}"
+            params += among.params
+        if keep is not None and len(keep) <= 500:
+            query += f" AND youth IN ({', '.join('?' * len(keep))})"
+            params += sorted(keep)
+        return query, params
+
     @without_gc
     def lines(
         self,
@@ -384,22 +406,10 @@ class Views:
         only = {"alerting": True} if alerting and not supervised_only else {}
         ref = self.reference(point)
         d, p = point.as_of.toordinal(), point.position
-        known, params = self._known(point)
-        # the facts of the youths whose kept situation is not the one of the point
-        query = (
-            "SELECT youth, birth_year, residence, sex, event_id, sealed, situation,"
-            " CASE WHEN last_day > ? OR last_pos > ? THEN facts ELSE NULL END"
-            f" FROM {self._table(point.generation, 'youth')} WHERE {known}"
-        )
-        params = [d, p, *params]
-        if among is not None:
-            query += f" AND {among.sql}"
-            params += among.params
         keep = None if youths is None else set(youths)
-        if keep is not None and len(keep) <= 500:
-            query += f" AND youth IN ({', '.join('?' * len(keep))})"
-            params += sorted(keep)
-        rows: list[YouthRow] = []
+        query, params = self._lines_query(point, ref, among, keep)
+        read: list[str] = []
+        ageing: list[tuple[str, str, str]] = []
         situations: dict[str, Situation] = {}
         # JSON texts are decoded many at once, as one array: a decoder call per youth
         # costs more than the decoding itself. The situations kept are small: all of
@@ -419,10 +429,12 @@ class Views:
             walked_texts.clear()
 
         with self._query(query, params) as found:
-            for youth, year, residence, sex, event_id, sealed, kept, facts in found:
+            for youth, event_id, sealed, kept, facts in found:
                 if keep is not None and youth not in keep:
                     continue
-                rows.append(YouthRow(youth, year, residence, sex, event_id, sealed))
+                read.append(youth)
+                if sealed:
+                    ageing.append((youth, event_id, sealed))
                 if facts is None:
                     kept_by.append(youth)
                     kept_texts.append(kept)
@@ -436,19 +448,11 @@ class Views:
         for youth, values in zip(kept_by, _decoded(kept_texts), strict=True):
             situations[youth] = load(values)
         # a birth date is read only where `judge` looks at it: a followed youth's line
-        ageing = [r for r in rows if _followed(situations[r.youth])]
-        births = self.birth_dates(ageing, point, ref.thresholds["ageing-out.days"])
+        births = self._births(a for a in ageing if _followed(situations[a[0]]))
         lines = []
         with using(None):  # the reasons' language, read once (not once per reason)
-            for row in sorted(rows, key=lambda r: r.youth):
-                line = rule(
-                    row.youth,
-                    situations[row.youth],
-                    point.as_of,
-                    ref,
-                    births.get(row.youth),
-                    **only,
-                )
+            for youth in sorted(read):
+                line = rule(youth, situations[youth], point.as_of, ref, births.get(youth), **only)
                 if line is not None:
                     lines.append(line)
         return lines
@@ -456,6 +460,9 @@ class Views:
     @without_gc
     def cases(self, point: Point, first: date, last: date, cohort: str = "releases") -> list[Case]:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
+        from pathways.domain.outcomes import READS, cases
+
+        kinds = frozenset(cls.event_type for cls in READS)  # what the indicators look at
         ref = self.reference(point)
         start = (Released if cohort == "releases" else CommunitySupervisionStarted).type_name()
         known, params = self._known(point, for_statistics=True)
@@ -469,7 +476,7 @@ class Views:
             for youth, year, residence, sex, facts in rows:
                 timeline = packing.effective(
                     packing.loads(facts),
-                    OUTCOME_KINDS,
+                    kinds,
                     upto=point.position,
                     day=point.as_of.toordinal(),
                 )
@@ -491,6 +498,13 @@ class Views:
                 )
         found.sort(key=lambda c: (c.day, c.youth))  # by date, whatever the backend's order
         return found
+
+
+def _last_ageing_year(point: Point, window: int) -> int:
+    """The last birth year of a youth who may turn 26 within the window of the as-of
+    date: whose 26th birthday, on 1 January at the earliest, is on or before the as-of
+    date + the window."""
+    return date.fromordinal(point.as_of.toordinal() + window).year - 26
 
 
 def _followed(state: Situation) -> bool:
