@@ -295,11 +295,8 @@ class Views:
 
     def _births(self, sealed: Iterable[tuple[str, str, str]]) -> dict[str, date]:
         """The birth dates of these (youth, event id, sealed personal fields)."""
-        needed = list(sealed)
-        self.app.store.preload_keys(youth for youth, _event, _sealed in needed)
         found: dict[str, date] = {}
-        for youth, event_id, text in needed:
-            personal = self.app.store.unseal(youth, event_id, text)
+        for youth, personal in self.app.store.unseal_many(sealed).items():
             if personal is not None and "birth_date" in personal:
                 found[youth] = date.fromisoformat(personal["birth_date"])
         return found
