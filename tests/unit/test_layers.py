@@ -85,3 +85,45 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     )
     assert "stored: 1 event" in done.stdout, done.stdout + done.stderr
     assert "LOADED []" in done.stdout
+
+
+def test_a_caseload_or_alerts_read_loads_neither_sqlalchemy_nor_the_indicators(
+    tmp_path: Path,
+) -> None:
+    """`pathways alerts` and `caseload` must stay quick to start: their queries are
+    plain SQL (`projections.views`), and they need neither the indicators nor the youth
+    card."""
+    import subprocess
+    import sys
+
+    from cryptography.fernet import Fernet
+
+    key = tmp_path / "master.key"
+    key.write_bytes(Fernet.generate_key())
+    key.chmod(0o600)
+    env = {
+        "PATHWAYS_DB": str(tmp_path / "s.sqlite3"),
+        "PATHWAYS_KEY_FILE": str(key),
+        "PATHWAYS_ACTOR": "tester",
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CONFIG_HOME": str(tmp_path),
+    }
+    init = [sys.executable, "-c", "from pathways.cli import main; main()", "init"]
+    assert subprocess.run(init, check=False, env=env, capture_output=True).returncode == 0
+    script = (
+        "import sys\n"
+        "from pathways.cli import cli\n"
+        "for read in (['record', 'youth-registered', 'Y-2026-0001', '--on', '2026-01-05',"
+        " '--birth-date', '2004-02-03', '--residence', 'saint-malo'],"
+        " ['caseload', '--as-of', '2026-02-01'], ['alerts', '--as-of', '2026-12-01']):\n"
+        "    cli.main(read, standalone_mode=False)\n"
+        "loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
+        " 'pathways.domain.outcomes', 'pathways.youth_card')))\n"
+        "print('LOADED', loaded)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True
+    )
+    assert "Y-2026-0001" in done.stdout, done.stdout + done.stderr
+    assert "LOADED []" in done.stdout, done.stdout + done.stderr

@@ -110,6 +110,12 @@ class Session(ABC):
         self.cursor.execute(self.sql(sql), params)
         return list(self.cursor.fetchall())
 
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Sequence[Any]]:
+        """Rows of a query as plain sequences (by position, not by name), read as they
+        are iterated: what a read model's query over every youth reads (`views`)."""
+        self.cursor.execute(self.sql(sql), params)
+        return iter(self.cursor)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.sql(sql), params)
 
