@@ -50,7 +50,8 @@ def test_a_known_at_filters_by_position_only() -> None:
 
 def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     """`pathways record` must stay quick to start: opening the store (its schema and
-    read-model layout check) and recording import neither SQLAlchemy nor the views."""
+    read-model layout check) and recording import neither SQLAlchemy nor the views,
+    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`)."""
     import subprocess
     import sys
 
@@ -71,13 +72,14 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     assert subprocess.run(init, check=False, env=env, capture_output=True).returncode == 0
     script = (
         "import sys\n"
-        "from pathways.cli import cli\n"
+        "from pathways.cli import main\n"
+        "sys.argv = ['pathways', 'record', 'youth-registered', 'Y-2026-0001', '--on',"
+        " '2026-01-05', '--birth-date', '2004-02-03', '--residence', 'saint-malo']\n"
         "try:\n"
-        "    cli.main(['record', 'youth-registered', 'Y-2026-0001', '--on', '2026-01-05',"
-        " '--birth-date', '2004-02-03', '--residence', 'saint-malo'], standalone_mode=False)\n"
+        "    main()\n"
         "finally:\n"
         "    loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
-        " 'pathways.projections.views')))\n"
+        " 'pathways.projections.views', 'importlib.metadata')))\n"
         "    print('LOADED', loaded)\n"
     )
     done = subprocess.run(

@@ -26,7 +26,7 @@ import click
 
 from pathways.cli.localise import language_in, localise, root_language, speak_click
 from pathways.i18n import _, use, using
-from pathways.perf import pause_for_startup, startup_done
+from pathways.perf import no_pydantic_plugins, pause_for_startup, startup_done
 
 # name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -253,10 +253,7 @@ def main() -> None:
     pause_for_startup()
     _on_sigterm(_terminate)
     plain_warnings()
-    # pydantic looks for plugins in every installed package's metadata the first time
-    # a model is built (tens of milliseconds of each command); pathways uses none.
-    # A user who wants one sets the variable (to "" or a list) themselves.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    no_pydantic_plugins()  # (tens of milliseconds of each command; pathways uses none)
     try:
         code = cli.main(prog_name="pathways", standalone_mode=False)
     except click.exceptions.Abort as abort:
