@@ -51,7 +51,8 @@ def test_a_known_at_filters_by_position_only() -> None:
 def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     """`pathways record` must stay quick to start: opening the store (its schema and
     read-model layout check) and recording import neither SQLAlchemy nor the views,
-    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`)."""
+    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`);
+    nor does it derive the layout of every kind of fact."""
     import subprocess
     import sys
 
@@ -81,9 +82,17 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
         "    loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
         " 'pathways.projections.views', 'importlib.metadata')))\n"
         "    print('LOADED', loaded)\n"
+        "    from pathways.domain.facts import layout\n"
+        "    print('LAYOUTS', layout.cache_info().currsize)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], check=False, env=env, capture_output=True, text=True
     )
     assert "stored: 1 event" in done.stdout, done.stdout + done.stderr
     assert "LOADED []" in done.stdout
+    # the read-model layouts of the kinds it writes and walks only, not of every kind
+    # of fact (`projections.apply.BANDED`)
+    from pathways.domain.events import FACT_TYPES
+
+    derived = int(done.stdout.split("LAYOUTS ")[1].split()[0])
+    assert 0 < derived < len(FACT_TYPES) / 2
