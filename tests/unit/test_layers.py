@@ -51,7 +51,8 @@ def test_a_known_at_filters_by_position_only() -> None:
 def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     """`pathways record` must stay quick to start: opening the store (its schema and
     read-model layout check) and recording import neither SQLAlchemy nor the views,
-    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`);
+    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`), nor
+    platformdirs when the store and the key are given;
     nor does it derive the layout of every kind of fact."""
     import subprocess
     import sys
@@ -80,7 +81,7 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
         "    main()\n"
         "finally:\n"
         "    loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
-        " 'pathways.projections.views', 'importlib.metadata')))\n"
+        " 'pathways.projections.views', 'importlib.metadata', 'platformdirs')))\n"
         "    print('LOADED', loaded)\n"
         "    from pathways.domain.facts import layout\n"
         "    print('LAYOUTS', layout.cache_info().currsize)\n"
