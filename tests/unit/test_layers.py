@@ -48,12 +48,24 @@ def test_a_known_at_filters_by_position_only() -> None:
     assert KnownAt(position=0).upto == 0
 
 
+#: What `pathways record` does not import (modules and packages): the read side (the
+#: views, SQLAlchemy); `importlib.metadata` (pydantic's plugin loader imports it:
+#: `perf.no_pydantic_plugins`); platformdirs, when the store and the key are given;
+#: socket (asked only when a worker is met) and shutil (progress bars).
+NOT_FOR_A_WRITE = (
+    "pathways.projections.views",
+    "sqlalchemy",
+    "importlib.metadata",
+    "platformdirs",
+    "socket",
+    "shutil",
+)
+
+
 def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     """`pathways record` must stay quick to start: opening the store (its schema and
-    read-model layout check) and recording import neither SQLAlchemy nor the views,
-    nor `importlib.metadata` (pydantic's plugin loader: `perf.no_pydantic_plugins`), nor
-    platformdirs when the store and the key are given;
-    nor does it derive the layout of every kind of fact."""
+    read-model layout check) and recording import nothing of NOT_FOR_A_WRITE, nor
+    derive the layout of every kind of fact."""
     import subprocess
     import sys
 
@@ -80,8 +92,8 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
         "try:\n"
         "    main()\n"
         "finally:\n"
-        "    loaded = sorted(m for m in sys.modules if m.startswith(('sqlalchemy',"
-        " 'pathways.projections.views', 'importlib.metadata', 'platformdirs')))\n"
+        f"    loaded = sorted(m for m in sys.modules for n in {NOT_FOR_A_WRITE!r}"
+        " if m == n or m.startswith(n + '.'))\n"
         "    print('LOADED', loaded)\n"
         "    from pathways.domain.facts import layout\n"
         "    print('LAYOUTS', layout.cache_info().currsize)\n"
