@@ -109,3 +109,18 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
 
     derived = int(done.stdout.split("LAYOUTS ")[1].split()[0])
     assert 0 < derived < len(FACT_TYPES) / 2
+
+
+def test_the_catalogue_s_annotations_are_objects_not_text() -> None:
+    """The event modules do not postpone their annotations (`pathways.domain.events`):
+    pydantic and the read-model layouts would evaluate them from their text again."""
+    import pathways.domain.events as catalogue
+
+    classes = [*catalogue.EVENT_TYPES.values(), *catalogue.FACT_TYPES.values()]
+    texts = {
+        f"{cls.__module__}.{cls.__qualname__}.{name}"
+        for cls in classes
+        for name, annotation in vars(cls).get("__annotations__", {}).items()
+        if isinstance(annotation, str)
+    }
+    assert texts == set()
