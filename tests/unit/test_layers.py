@@ -51,7 +51,8 @@ def test_a_known_at_filters_by_position_only() -> None:
 #: What `pathways record` does not import (modules and packages): the read side (the
 #: views, SQLAlchemy); `importlib.metadata` (pydantic's plugin loader imports it:
 #: `perf.no_pydantic_plugins`); platformdirs, when the store and the key are given;
-#: socket (asked only when a worker is met) and shutil (progress bars).
+#: socket (asked only when a worker is met), shutil (progress bars) and difflib (the
+#: names suggested for a mistyped one).
 NOT_FOR_A_WRITE = (
     "pathways.projections.views",
     "sqlalchemy",
@@ -59,6 +60,7 @@ NOT_FOR_A_WRITE = (
     "platformdirs",
     "socket",
     "shutil",
+    "difflib",
 )
 
 
