@@ -26,6 +26,7 @@ import click
 
 from pathways.cli.localise import language_in, localise, root_language, speak_click
 from pathways.i18n import _, use, using
+from pathways.perf import no_pydantic_plugins, pause_for_startup, startup_done
 
 # name -> (module, attribute)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -80,6 +81,7 @@ class PathwaysGroup(click.Group):
             return None
         module, attribute = COMMANDS[cmd_name]
         command: click.Command = getattr(importlib.import_module(module), attribute)
+        startup_done()
         return localise(command)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -248,12 +250,10 @@ def main() -> None:
     """The `pathways` command. click's own handling, but for an interrupt that comes
     before a command has begun (while Python loads it), which click would call
     "Aborted!": it is said plainly, with the exit code of the signal."""
+    pause_for_startup()
     _on_sigterm(_terminate)
     plain_warnings()
-    # pydantic looks for plugins in every installed package's metadata the first time
-    # a model is built (tens of milliseconds of each command); pathways uses none.
-    # A user who wants one sets the variable (to "" or a list) themselves.
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    no_pydantic_plugins()  # (tens of milliseconds of each command; pathways uses none)
     try:
         code = cli.main(prog_name="pathways", standalone_mode=False)
     except click.exceptions.Abort as abort:
