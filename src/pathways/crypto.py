@@ -34,7 +34,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -64,6 +63,8 @@ class KeyFileWarning(UserWarning):
 
 
 def default_key_file() -> Path:
+    import platformdirs  # (only when no key nor key file is given)
+
     return Path(platformdirs.user_config_dir("pathways")) / "master.key"
 
 

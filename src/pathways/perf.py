@@ -10,6 +10,9 @@ is paused for the duration and resumes after, when any cycle is collected.
 from __future__ import annotations
 
 import gc
+import os
+import sys
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -28,6 +31,55 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+#: Not empty while the collector is paused for a command's start-up (`pause_for_startup`).
+_STARTING: list[bool] = []
+
+
+def pause_for_startup() -> None:
+    """Pause the cyclic collector while a command starts (its modules are imported).
+
+    Importing builds tens of thousands of long-lived objects (classes, functions,
+    pydantic's schemas), nearly none of them garbage; the collector, triggered by
+    these allocations, would walk them again and again: ~10 % of the CPU time of a
+    `pathways record`. `startup_done` freezes what start-up built (`gc.freeze`: never
+    walked again; it lives as long as the process) and resumes the collector. Resuming
+    it without freezing would walk all of it at once, and save nothing. A caller
+    that had paused the collector itself keeps it paused."""
+    if gc.isenabled():
+        gc.disable()
+        _STARTING.append(True)
+
+
+def startup_done() -> None:
+    """The command is loaded: freeze what start-up built, resume the collector."""
+    if _STARTING:
+        _STARTING.clear()
+        gc.freeze()
+        gc.enable()
+
+
+#: pydantic's plugin loader, and the values of PYDANTIC_DISABLE_PLUGINS with which it
+#: loads none (`pydantic.plugin._loader.get_plugins`).
+PLUGIN_LOADER = "pydantic.plugin._loader"
+NO_PLUGINS = ("__all__", "1", "true")
+
+
+def no_pydantic_plugins() -> None:
+    """pydantic loads no plugin: pathways uses none.
+
+    pydantic looks for plugins in every installed package's metadata the first time a
+    model is built, unless PYDANTIC_DISABLE_PLUGINS says not to (set here, unless the
+    user set it: a user who wants a plugin sets it to "" or a list). Even then, its
+    loader's module imports `importlib.metadata` (and with it `email`, `zipfile`,
+    `csv`...): ~23 ms of every command. When the variable disables every plugin, the
+    loader is replaced by one that loads none, as pydantic's own does then."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    if os.environ["PYDANTIC_DISABLE_PLUGINS"] in NO_PLUGINS and PLUGIN_LOADER not in sys.modules:
+        loader = types.ModuleType(PLUGIN_LOADER, "pydantic's plugin loader, plugins disabled")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # no plugin: ()
+        sys.modules[PLUGIN_LOADER] = loader
 
 
 def without_gc(func: Callable[P, R]) -> Callable[P, R]:

@@ -7,6 +7,7 @@ that `--json` prints (`as_dict`, keys in the order of the columns).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -15,29 +16,52 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from pathways.access import notes_of, withholds_notes
 from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.alerts import CaseloadLine
-from pathways.domain.outcomes import (
-    COMPARISON_COLUMNS,
-    Case,
-    Chance,
-    ComparisonRow,
-    DelayRow,
-    OutcomeRow,
-    RateRow,
-    chance,
-    compare,
-    dicts,
-    indicators_for,
-    tabulate,
-)
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import KnownAt
 from pathways.worklists import WorkList, select
-from pathways.youth_card import YouthCard, youth_card
 
 if TYPE_CHECKING:
     from pathways.application import Pathways
+    from pathways.domain.outcomes import (
+        COMPARISON_COLUMNS,
+        Case,
+        Chance,
+        ComparisonRow,
+        DelayRow,
+        OutcomeRow,
+        RateRow,
+        chance,
+    )
     from pathways.projections.views import Point, Views
     from pathways.store import Recorded
+    from pathways.youth_card import YouthCard, youth_card
+
+#: Names loaded on first use: a caseload or an alerts read imports neither the
+#: indicators (`domain.outcomes`) nor the youth card.
+_LAZY = {
+    "COMPARISON_COLUMNS": "pathways.domain.outcomes",
+    "Case": "pathways.domain.outcomes",
+    "Chance": "pathways.domain.outcomes",
+    "ComparisonRow": "pathways.domain.outcomes",
+    "DelayRow": "pathways.domain.outcomes",
+    "OutcomeRow": "pathways.domain.outcomes",
+    "RateRow": "pathways.domain.outcomes",
+    "chance": "pathways.domain.outcomes",
+    "YouthCard": "pathways.youth_card",
+    "youth_card": "pathways.youth_card",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'pathways.queries' has no attribute {name!r}")
+
+
+def dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Typed rows as `--json` prints them (`outcomes.dicts`)."""
+    return [row.as_dict() for row in rows]
+
 
 R = TypeVar("R")
 
@@ -256,6 +280,8 @@ def outcome_rows(
     found: Iterable[Case], by: Sequence[str], cohort: str, min_n: int
 ) -> list[OutcomeRow]:
     """Every indicator of the cohort (and every delay) per group, small groups withheld."""
+    from pathways.domain.outcomes import indicators_for, tabulate
+
     return tabulate(found, by, indicators_for(cohort), min_n)
 
 
@@ -269,6 +295,8 @@ def comparison_rows(
 ) -> list[ComparisonRow]:
     """Each territory or measure against its reference, for every indicator of the cohort
     (a measure's reference is on its territory, in the reference data of the same point)."""
+    from pathways.domain.outcomes import compare, indicators_for
+
     territories = {code: m.territory for code, m in ref.measures.items()}
     return compare(found, by, indicators_for(cohort), min_n, reference, territories)
 

@@ -329,6 +329,21 @@ class Store:
             return None
         return self.keys.unseal(stream, uuid.UUID(event_id), sealed)
 
+    def unseal_many(
+        self, sealed: Iterable[tuple[str, str, str]]
+    ) -> dict[str, dict[str, Any] | None]:
+        """`unseal` of many (youth, event id, sealed), by youth: each stream id is
+        computed once and the wrapped keys are read in a few queries (a read of the
+        birth dates of thousands of youths)."""
+        items = [(youth, self.stream_id(youth), event_id, text) for youth, event_id, text in sealed]
+        self._wrapped.load([stream for _youth, stream, _event, _text in items])
+        return {
+            youth: self.keys.unseal(stream, uuid.UUID(event_id), text)
+            if self._data_key(stream)
+            else None
+            for youth, stream, event_id, text in items
+        }
+
     def preload_keys(self, youths: Iterable[str]) -> None:
         self._wrapped.load([self.stream_id(y) for y in youths])
 

@@ -166,7 +166,9 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
         # organisation's filter: whether anyone has that counsellor is said whatever
         # the organisation asked for.
         among = views.candidates(point, None if who else work.organisation, who)
-        lines = views.lines(point, youths, among=among)
+        # An alerts read lists the lines with an open alert: the others are not built,
+        # but for a counsellor's list (whether anyone has them is said, alerts or not).
+        lines = views.lines(point, youths, among=among, alerting=for_alerts and who is None)
     warnings: tuple[str, ...] = ()
     everyone = youths is None and not work.spip  # the lines of all the counsellor's youths
     if who is not None and everyone and all(line.counsellor != who for line in lines):

@@ -413,11 +413,13 @@ def test_the_api_rows_have_the_columns_of_the_query_rows() -> None:
     assert set(HistoryEvent.model_fields) <= set(queries.HISTORY_COLUMNS)
 
 
-@pytest.mark.parametrize("as_of", ["2025-06-30", "2026-03-31"])
+@pytest.mark.parametrize("as_of", ["2025-06-30", "2026-03-31", TODAY.isoformat()])
 def test_the_sql_candidates_of_a_filter_lose_nobody(store: Store, as_of: str) -> None:
     """`alerts --organisation X` and `--counsellor C` compute only the youths that SQL
     finds with such a support step: a superset, so the filtered lines are exactly those
-    of the whole département, filtered (handovers and reassignments included)."""
+    of the whole département, filtered (handovers and reassignments included). On the
+    last day, most youths are judged from the situation their row keeps, and SQL
+    reads them only if it names the organisation."""
     views = store.views
     point = views.point(date.fromisoformat(as_of))
     everyone = views.lines(point)

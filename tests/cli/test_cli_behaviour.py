@@ -234,16 +234,16 @@ def test_ctrl_c_to_a_real_import_tells_the_truth(sh: Shell, tmp_path: Path) -> N
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """Standard error is a terminal (the bars are drawn), whatever the test runner says."""
-    from pathways.cli import common
+    from pathways.cli import progressbar
 
-    monkeypatch.setattr(common, "interactive", lambda: True)
-    monkeypatch.setattr(common.Bar, "DELAY", 0.0)  # these small tests' work is quick
+    monkeypatch.setattr(progressbar, "interactive", lambda: True)
+    monkeypatch.setattr(progressbar.Bar, "DELAY", 0.0)  # these small tests' work is quick
 
 
 def test_quick_work_on_a_terminal_draws_no_bar(sh: Shell, monkeypatch: pytest.MonkeyPatch) -> None:
-    from pathways.cli import common
+    from pathways.cli import progressbar
 
-    monkeypatch.setattr(common, "interactive", lambda: True)
+    monkeypatch.setattr(progressbar, "interactive", lambda: True)
     result = sh("record", "youth-registered", "Y-1", "--on", "2026-01-12",
                 "--birth-date", "2005-02-10", "--residence", "rennes")  # fmt: skip
     assert result.exit_code == 0, result.output

@@ -212,9 +212,9 @@ def test_one_bad_line_in_a_json_lines_file_is_still_named(sh: Shell, tmp_path: P
 def test_a_binary_import_file_says_import_reads_json_lines(
     sh: Shell, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_terminal: bool
 ) -> None:
-    from pathways.cli import common
+    from pathways.cli import progressbar
 
-    monkeypatch.setattr(common, "interactive", lambda: on_a_terminal)
+    monkeypatch.setattr(progressbar, "interactive", lambda: on_a_terminal)
     path = tmp_path / "steps.xlsx"
     path.write_bytes(b"PK\x03\x04\xff\xfe\x00\x81" * 100)
     result = sh("import", str(path))
@@ -241,7 +241,7 @@ def test_a_binary_key_file_is_not_called_a_json_lines_file(sh: Shell, tmp_path: 
 
 
 def test_a_file_that_is_not_utf8_outside_import_is_not_called_a_json_lines_file() -> None:
-    from pathways.cli import expected_failure
+    from pathways.cli.errors import expected_failure
 
     error = UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
     with click.Context(cli, info_name="pathways") as ctx:

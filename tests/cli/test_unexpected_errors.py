@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import pathways.cli
+import pathways.cli.errors
 from pathways.cli import cli
 from pathways.crypto import new_master_key
 from pathways.store import Store
@@ -30,7 +31,7 @@ REGISTER = [
 @pytest.fixture
 def crashes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "logs" / "pathways"
-    monkeypatch.setattr(pathways.cli, "crash_dir", lambda: folder)
+    monkeypatch.setattr(pathways.cli.errors, "crash_dir", lambda: folder)
     return folder
 
 
@@ -108,7 +109,7 @@ def test_without_a_writable_log_folder_the_traceback_goes_to_stderr(
 ) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("")
-    monkeypatch.setattr(pathways.cli, "crash_dir", lambda: blocker / "logs")
+    monkeypatch.setattr(pathways.cli.errors, "crash_dir", lambda: blocker / "logs")
     monkeypatch.setattr(Store, "count_events", fail)
     result = run(env, "info")
     assert result.exit_code == 1

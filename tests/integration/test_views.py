@@ -383,6 +383,43 @@ def test_the_views_ask_only_for_the_youths_wanted(stores: Stores) -> None:
     assert views.lines(point, youths=["NOBODY"]) == []
 
 
+def test_ageing_out_opens_on_the_first_day_of_its_window_whatever_the_year(
+    stores: Stores,
+) -> None:
+    """The views decrypt the birth dates of the followed youths who may turn 26 within
+    the window only: a birthday on 1 January is the earliest of its birth year."""
+    app, views = stores.views()
+    for youth, born in (("Y-1", date(2001, 1, 1)), ("Y-2", date(2000, 12, 31))):
+        import_dicts(
+            app,
+            [
+                {
+                    "type": "YouthRegistered",
+                    "youth": youth,
+                    "occurred_on": date(2026, 1, 5),
+                    "birth_date": born,
+                    "residence": "rennes",
+                },
+                {
+                    "type": "SupportStarted",
+                    "youth": youth,
+                    "occurred_on": date(2026, 1, 5),
+                    "organisation": "we-ker",
+                    "counsellor": "c-wk-1",
+                },
+            ],
+        )
+    days = views.reference(views.point()).thresholds["ageing-out.days"]
+
+    def ageing(youth: str, birthday: date, offset: int) -> bool:
+        lines = views.lines(views.point(birthday - timedelta(days=offset)), alerting=True)
+        return any(a.alert == "ageing-out" for x in lines if x.youth == youth for a in x.alerts)
+
+    for youth, birthday in (("Y-1", date(2027, 1, 1)), ("Y-2", date(2026, 12, 31))):
+        assert ageing(youth, birthday, days), youth
+        assert not ageing(youth, birthday, days + 1), youth
+
+
 def test_a_known_at_date_resolves_to_the_last_position_recorded_by_then(stores: Stores) -> None:
     _app, views = worked_example(stores)
     point = views.point(known_at="2000-01-01")

@@ -18,8 +18,6 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
-import platformdirs
-
 from pathways.backends.base import Backend, Location, NoStore
 from pathways.domain.errors import StoreError
 from pathways.i18n import _
@@ -41,6 +39,8 @@ def backends() -> dict[str, type[Backend]]:
 
 
 def default_db_path() -> Path:
+    import platformdirs  # (only when no --db is given: ~3 ms of each command)
+
     return Path(platformdirs.user_data_dir("pathways")) / "pathways.sqlite3"
 
 

@@ -112,6 +112,12 @@ class Session(ABC):
         self.cursor.execute(self.sql(sql), params)
         return list(self.cursor.fetchall())
 
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Sequence[Any]]:
+        """Rows of a query as plain sequences (by position, not by name), read as they
+        are iterated: what a read model's query over every youth reads (`views`)."""
+        self.cursor.execute(self.sql(sql), params)
+        return iter(self.cursor)
+
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self.cursor.execute(self.sql(sql), params)
 
@@ -165,9 +171,11 @@ class Session(ABC):
         )
 
 
-class Backend(ABC):
-    """A database that holds a store. Subclasses set the class attributes and
-    implement the abstract methods; `open` sets `datastore` and `recorder`."""
+class Database(ABC):
+    """A database that holds a store: where it is, opening it, its sessions, the
+    read models' engine, what an erasure leaves. Subclasses (of `Backend`) set the
+    class attributes and implement the abstract methods; `open` sets `datastore`
+    and `recorder`."""
 
     name: ClassVar[str]
     #: URL schemes it opens (`scheme://...`, or `scheme:` alone); () for plain file paths
@@ -294,6 +302,11 @@ class Backend(ABC):
         """Whether an erasure's bytes may remain in the database's files (see
         `after_erasure`)."""
         return False
+
+
+class Backend(Database):
+    """A database that holds a store (`Database`), and the SQL the store runs on its
+    own tables, written once here: a backend overrides what differs."""
 
     # SQL on the store's tables: `?` and `{p}` become the placeholder and the prefix --
     def stream_param(self, stream: uuid.UUID) -> Any:

@@ -65,6 +65,14 @@ class PostgresSession(Session):
         for start in range(0, len(rows), MANY):
             super().executemany(sql, rows[start : start + MANY])
 
+    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Sequence[Any]]:
+        """A cursor of its own that gives tuples (the pool's give dicts, by name)."""
+        from psycopg.rows import tuple_row
+
+        cursor = self.cursor.connection.cursor(row_factory=tuple_row)
+        cursor.execute(self.sql(sql), params)
+        return iter(cursor)
+
     def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         _copy(self.cursor, f"{self.backend.prefix}{table}", types, rows)
 

@@ -9,14 +9,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import (
-    DATE,
-    actor_option,
-    finish_progress,
-    on_interrupt,
-    open_app,
-    open_views,
-)
+from pathways.cli.options import DATE, actor_option
+from pathways.cli.progressbar import finish_progress
+from pathways.cli.receipts import on_interrupt
+from pathways.cli.session import open_app, open_views
 from pathways.i18n import _
 from pathways.progress import SILENT
 

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 
 from pathways.audit import Trail
-from pathways.cli.common import open_app
+from pathways.cli.session import open_app
 from pathways.domain.events.fields import CODE_PATTERN
 
 F = TypeVar("F", bound=Callable[..., Any])

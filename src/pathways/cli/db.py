@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import acting_option, finish_progress, progress_for
+from pathways.cli.options import acting_option
+from pathways.cli.progressbar import finish_progress, progress_for
 from pathways.i18n import _
 
 if TYPE_CHECKING:
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 def _open(ctx: click.Context) -> Store:
     """The store, whatever its schema version (these commands are for that)."""
-    from pathways.cli.common import key_files
+    from pathways.cli.session import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
@@ -104,8 +105,8 @@ def upgrade(ctx: click.Context, /) -> None:
       pathways db upgrade
     """
     from pathways import migrations
-    from pathways.cli.common import key_files
     from pathways.cli.init import write_chain_key
+    from pathways.cli.session import key_files
 
     store = _open(ctx)
     if store.chain_problem and any(m.chain for m in migrations.pending(store)):
@@ -140,7 +141,7 @@ def _first_admin(ctx: click.Context, store: Store) -> None:
     """A store with no user (made before users existed) gets the acting user as its
     first admin: whoever holds the store and its key, as for `init`."""
     from pathways.application import Pathways
-    from pathways.cli.common import acting_user
+    from pathways.cli.session import acting_user
     from pathways.projections.timelines import attach_inline
 
     app = Pathways(store)
@@ -170,7 +171,7 @@ def roles() -> None:
 
 
 def _admin_app(ctx: click.Context) -> Pathways:
-    from pathways.cli.common import open_app
+    from pathways.cli.session import open_app
     from pathways.guard import require_admin
 
     app = open_app(ctx)

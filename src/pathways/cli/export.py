@@ -15,15 +15,10 @@ import click
 from pathways.access import check_export
 from pathways.audit import EVERY_YOUTH
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.common import (
-    DATE,
-    finish_progress,
-    open_app,
-    open_views,
-    read_actor_option,
-    wait_for_option,
-)
+from pathways.cli.options import DATE, read_actor_option, wait_for_option
+from pathways.cli.progressbar import finish_progress
 from pathways.cli.read import known_at_option, resolve_known_at
+from pathways.cli.session import open_app, open_views
 from pathways.i18n import _
 from pathways.progress import SILENT, Progress
 

@@ -42,7 +42,7 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
       pathways --db ~/pathways/ml-redon.sqlite3 init
       pathways --db "postgresql://pathways@db.example/pathways?schema=dd35" init
     """
-    from pathways.cli.common import key_files
+    from pathways.cli.session import key_files
     from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
     from pathways.domain.errors import MasterKeyError
     from pathways.store import NoStore, open_store

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from pathways.cli.common import actor_option, open_app
+from pathways.cli.options import actor_option
+from pathways.cli.session import open_app
 
 
 @click.group()

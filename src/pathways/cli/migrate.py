@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from pathways.cli.common import finish_progress, progress_for
+from pathways.cli.progressbar import finish_progress, progress_for
 
 if TYPE_CHECKING:
     from pathways.migrate import Check

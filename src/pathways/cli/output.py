@@ -133,11 +133,15 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
     wider than one column) is left to tabulate whole: it decides for the whole table."""
     from tabulate import tabulate
 
-    columns: list[dict[tuple[type, Any], Any]] = [{} for _name in headers]
+    # column by column: each cell's key (`_cell_keys`), and each key's first value
+    keys = [_cell_keys([row[j] for row in body]) for j in range(len(headers))]
+    columns: list[dict[Any, Any]] = []
     try:
-        for row in body:
-            for j, value in enumerate(row):
-                columns[j].setdefault(_key(value), value)
+        for j, column_keys in enumerate(keys):
+            column: dict[Any, Any] = {}
+            for key, row in zip(column_keys, body, strict=True):
+                column.setdefault(key, row[j])
+            columns.append(column)
     except TypeError:  # a value that cannot be a key: no shortcut
         return str(tabulate(body, headers=headers, tablefmt="simple"))
     if not all(_plain(value) for column in columns for value in column.values()) or not all(
@@ -146,7 +150,7 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
         return str(tabulate(body, headers=headers, tablefmt="simple"))
     widths: list[int] = []
     heads: list[str] = []
-    texts: list[dict[tuple[type, Any], str]] = []
+    texts: list[dict[Any, str]] = []
     for name, column in zip(headers, columns, strict=True):
         values = list(column.values())
         if _text_column(values, tabulate):
@@ -164,9 +168,23 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
             )
         widths.append(width)
     lines = ["  ".join(heads).rstrip(), "  ".join("-" * w for w in widths)]
-    for row in body:
-        lines.append("  ".join([t[_key(v)] for t, v in zip(texts, row, strict=True)]).rstrip())
+    shown = [list(map(t.__getitem__, k)) for t, k in zip(texts, keys, strict=True)]
+    lines += ["  ".join(row).rstrip() for row in zip(*shown, strict=True)]
     return "\n".join(lines)
+
+
+#: The kinds of cells that are their own key: no two of them are equal unless written
+#: alike (unlike 1, 1.0 and True; 0.0 and -0.0).
+_OWN_KEYS = frozenset({str, int})
+
+
+def _cell_keys(cells: list[Any]) -> list[Any]:
+    """What tells the cells of a column apart (`_key`): the cells themselves when they
+    are all texts and integers, as they mostly are (a key per cell costs more than the
+    layout of a whole département's alerts)."""
+    if {cell.__class__ for cell in cells} <= _OWN_KEYS:
+        return cells
+    return [_key(cell) for cell in cells]
 
 
 def _key(value: Any) -> tuple[type, Any]:

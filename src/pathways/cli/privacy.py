@@ -11,14 +11,9 @@ import click
 
 from pathways.application import default_actor
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.common import (
-    ACTOR_PATTERN,
-    DATE,
-    actor_option,
-    open_app,
-    open_views,
-    print_receipt,
-)
+from pathways.cli.options import DATE, actor_option
+from pathways.cli.receipts import print_receipt
+from pathways.cli.session import ACTOR_PATTERN, open_app, open_views
 
 #: References shown per row of the table (the rest counted; --json gives them all).
 SHOWN = 3

@@ -7,14 +7,11 @@ from typing import Any
 
 import click
 
-from pathways.cli.common import (
-    acting_option,
-    finish_progress,
-    on_interrupt,
-    open_views,
-    progress_for,
-)
+from pathways.cli.options import acting_option
 from pathways.cli.output import emit, output_options
+from pathways.cli.progressbar import finish_progress, progress_for
+from pathways.cli.receipts import on_interrupt
+from pathways.cli.session import open_views
 from pathways.i18n import _
 
 
@@ -129,7 +126,7 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
       pathways projections run --follow
     """
     from pathways.backends import locate
-    from pathways.cli.common import reopen_store
+    from pathways.cli.session import reopen_store
     from pathways.projections.worker import Worker
 
     _admin(ctx, "the worker")
@@ -162,7 +159,7 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
 
 def _admin(ctx: click.Context, what: str) -> None:
     """Refuse unless the acting user is an admin (a service of the whole store)."""
-    from pathways.cli.common import open_app
+    from pathways.cli.session import open_app
 
     access = open_app(ctx).access
     if access is not None:
@@ -170,7 +167,7 @@ def _admin(ctx: click.Context, what: str) -> None:
 
 
 def _position(ctx: click.Context) -> int:
-    from pathways.cli.common import reopen_store
+    from pathways.cli.session import reopen_store
     from pathways.projections.timelines import TimelinesProjection
 
     store = reopen_store(ctx.find_root().obj or {})

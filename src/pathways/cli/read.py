@@ -11,16 +11,10 @@ if TYPE_CHECKING:
     from pathways.domain.time import KnownAt
 
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.common import (
-    DATE,
-    acting_option,
-    actor_option,
-    open_app,
-    open_views,
-    print_receipt,
-    read_actor_option,
-)
+from pathways.cli.options import DATE, acting_option, actor_option, read_actor_option
 from pathways.cli.output import emit, header, output_options
+from pathways.cli.receipts import print_receipt
+from pathways.cli.session import open_app, open_views
 from pathways.i18n import _
 
 
@@ -145,7 +139,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
 
     from pathways import migrations
     from pathways.application import Pathways
-    from pathways.cli.common import key_files
+    from pathways.cli.session import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
@@ -158,7 +152,7 @@ def info(ctx: click.Context, as_json: bool) -> None:
         chain_key_file=chain_key_file,
     )
     ctx.find_root().call_on_close(store.close)
-    from pathways.cli.common import sign_in
+    from pathways.cli.session import sign_in
 
     ref = Pathways(store).reference()
     if ref.users:  # (a store made before users existed says what it is, to upgrade it)

@@ -15,7 +15,9 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import click
 from pydantic.fields import FieldInfo
 
-from pathways.cli.common import DATE, actor_option, open_app, print_receipt
+from pathways.cli.options import DATE, actor_option
+from pathways.cli.receipts import print_receipt
+from pathways.cli.session import open_app
 from pathways.domain.events import (
     EVENT_TYPES,
     SPECIAL_TYPES,

@@ -14,8 +14,10 @@ from typing import Any
 
 import click
 
-from pathways.cli.common import acting_option, acting_user, actor_option, open_app, print_receipt
+from pathways.cli.options import acting_option, actor_option
 from pathways.cli.output import emit, output_options
+from pathways.cli.receipts import print_receipt
+from pathways.cli.session import acting_user, open_app
 from pathways.domain.events import ROLES
 
 
@@ -55,7 +57,7 @@ def add(ctx: click.Context, /, name: str, organisation: str, role: str, actor: s
     _check_name(name)
     app = open_app(ctx, authenticate=False)
     if app.reference().users:
-        from pathways.cli.common import _authenticate
+        from pathways.cli.session import _authenticate
 
         app.access = _authenticate(ctx, app)
     elif role != "admin":

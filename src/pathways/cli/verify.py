@@ -24,7 +24,7 @@ def verify(ctx: click.Context, as_json: bool) -> None:
     """
     import json
 
-    from pathways.cli.common import key_files
+    from pathways.cli.session import key_files
     from pathways.store import open_store
     from pathways.verify import verify as check
 

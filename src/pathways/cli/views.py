@@ -9,18 +9,11 @@ from typing import Any
 import click
 
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.common import (
-    DATE,
-    actor_given,
-    actor_option,
-    open_app,
-    open_views,
-    print_receipt,
-    read_actor_option,
-    wait_for_option,
-)
+from pathways.cli.options import DATE, actor_given, actor_option, read_actor_option, wait_for_option
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
+from pathways.cli.receipts import print_receipt
+from pathways.cli.session import open_app, open_views
 from pathways.domain.alert_catalogue import ALERT_CODES
 from pathways.i18n import N_, _
 from pathways.worklists import reference_problem

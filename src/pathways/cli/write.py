@@ -11,16 +11,10 @@ import click
 from pathways.application import decoded
 from pathways.backends.sqlite import PENDING_MESSAGE
 from pathways.cli.auditing import audited
-from pathways.cli.common import (
-    DATE,
-    actor_option,
-    finish_progress,
-    on_interrupt,
-    open_app,
-    open_views,
-    print_receipt,
-    stored_message,
-)
+from pathways.cli.options import DATE, actor_option
+from pathways.cli.progressbar import finish_progress
+from pathways.cli.receipts import on_interrupt, print_receipt, stored_message
+from pathways.cli.session import open_app, open_views
 from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
 from pathways.i18n import N_, _
 from pathways.progress import SILENT

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.common import DATE, open_views, read_actor_option
+from pathways.cli.options import DATE, read_actor_option
 from pathways.cli.output import meta_line
 from pathways.cli.read import known_at_option
+from pathways.cli.session import open_views
 from pathways.i18n import N_, NP_, _, long_date, ngettext, pgettext
 
 if TYPE_CHECKING:

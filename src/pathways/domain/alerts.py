@@ -108,9 +108,12 @@ def judge(
     day: date,
     ref: ReferenceData,
     birth_date: date | None = None,
+    *,
+    alerting: bool = False,
 ) -> CaseloadLine | None:
     """The caseload line and open alerts on `day` of a youth in this situation (walked
-    from the facts dated on or before that day); None if it has no line."""
+    from the facts dated on or before that day); None if it has no line, or with
+    `alerting` if it has no open alert (an alerts read builds no other line)."""
     if not state.registered:
         return None
     d = day.toordinal()
@@ -130,6 +133,8 @@ def judge(
         _followed_alerts(state, d, ref, raise_)
         if birth_date is not None:
             _ageing_out(birthday_26(birth_date).toordinal(), d, t["ageing-out.days"], raise_)
+    if alerting and not found:
+        return None
     return _line(youth, state, found, closed)
 
 

@@ -39,8 +39,19 @@ RETRACTED, ERASED = EventRetracted.type_name(), YouthErased.type_name()
 REGISTERED = YouthRegistered.type_name()
 #: What a situation is walked from (the alerts' kinds; contacts: the latest one).
 SITUATION_KINDS = frozenset(cls.event_type for cls in alerts.READS)
-#: The facts that keep the exact age band on their date (`age_band`), and its column.
-BANDED = {kind: column for kind in FACT_TYPES if (column := layout(kind).column_of("age_band"))}
+
+
+class _Banded(dict[str, str | None]):
+    """The column that keeps the exact age band on the date of a kind of fact
+    (`age_band`; None for a kind without it), found when first asked: the layout of
+    every kind at import would cost each `pathways record`, which writes one."""
+
+    def __missing__(self, kind: str) -> str | None:
+        found = self[kind] = layout(kind).column_of("age_band")
+        return found
+
+
+BANDED = _Banded()
 #: Where a support step names an organisation (o) or a counsellor (c): DOMAIN.md
 #: section 6; a youth followed by X on a date has such a fact naming X.
 FOLLOWERS: dict[str, tuple[tuple[str, str], ...]] = {}
@@ -184,7 +195,7 @@ class Projector:
             if stored.kind == REGISTERED:
                 _register(row, stored)
             columns = stored.fact_columns()
-            band = BANDED.get(stored.kind)
+            band = BANDED[stored.kind]
             if band is not None and columns.get(band) is None:
                 columns[band] = self._legacy_band(row, stored)
             for kind, column in FOLLOWERS.get(stored.kind, ()):

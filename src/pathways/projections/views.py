@@ -11,34 +11,30 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Connection, case, func, or_, select
-
-from pathways.domain import outcomes
 from pathways.domain.alerts import CaseloadLine, Situation, judge, situation, supervised
 from pathways.domain.events import FACT_TYPES, CommunitySupervisionStarted, Fact, Released
-from pathways.domain.outcomes import Case, cases
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
 from pathways.i18n import using
 from pathways.perf import without_gc
 from pathways.progress import Progress
 from pathways.projections import packing
-from pathways.projections.apply import SITUATION_KINDS
-from pathways.projections.schema import Tables, make_tables
+from pathways.projections.apply import SITUATION_KINDS, table_names
 from pathways.projections.timelines import TimelinesProjection, check_layout
 from pathways.store import Store
 
 if TYPE_CHECKING:
-    from pathways.access import Access
+    from sqlalchemy import Connection, Engine
 
-#: The kinds of facts that the indicators look at.
-OUTCOME_KINDS = frozenset(cls.event_type for cls in outcomes.READS)
+    from pathways.access import Access
+    from pathways.domain.outcomes import Case
+    from pathways.projections.schema import Tables
 
 #: Every kind of fact (what one youth's card looks at).
 ALL_KINDS = frozenset(FACT_TYPES)
@@ -101,19 +97,43 @@ class Host(Protocol):
     def reference(self, known_at: KnownAt | None = None) -> ReferenceData: ...
 
 
+@dataclass(frozen=True)
+class Among:
+    """A condition on the rows of `pw{g}_youth` (SQL with `?` and `{p}`, see
+    `Session.sql`), with its parameters: the youths a filter may keep (`candidates`)."""
+
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
 class Views:
+    """The reads of the read models. Their queries are plain SQL in a read session of
+    the store (`Session.tuples`): a read command does not import SQLAlchemy (~0.2 s of
+    its start-up). `tables` and `reading` still give SQLAlchemy's, for the rare reads
+    written with it (`retention`)."""
+
     def __init__(self, app: Host, projection: TimelinesProjection) -> None:
         self.app = app
         self.projection = projection
         self._tables: dict[int, Tables] = {}
-        self.reader = app.store.backend.engine()
+        self._reader: Engine | None = None
         #: the log position a read waits for (`--wait-for @N`); None: the head
         self.wait_for: int | None = None
 
     def close(self) -> None:
-        self.reader.dispose()
+        if self._reader is not None:
+            self._reader.dispose()
+
+    @property
+    def reader(self) -> Engine:
+        """A SQLAlchemy engine on the store's database (made on first use)."""
+        if self._reader is None:
+            self._reader = self.app.store.backend.engine()
+        return self._reader
 
     def tables(self, generation: int) -> Tables:
+        from pathways.projections.schema import make_tables
+
         found = self._tables.get(generation)
         if found is None:
             found = self._tables[generation] = make_tables(
@@ -125,6 +145,21 @@ class Views:
     def reading(self) -> Iterator[Connection]:
         with self.reader.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Iterator[Sequence[Any]]]:
+        """The rows of a query (`?` placeholders), in one read transaction of the store."""
+        with self.app.store.backend.session(write=False) as session:
+            yield session.tuples(sql, params)
+
+    def _first(self, sql: str, params: Sequence[Any] = ()) -> Sequence[Any] | None:
+        with self._query(sql, params) as rows:
+            return next(rows, None)
+
+    @staticmethod
+    def _table(generation: int, name: str) -> str:
+        """A table of a generation, after the `{p}` of the store's schema."""
+        return "{p}" + table_names("", generation)[name]
 
     def catch_up(self, *, notice: bool = True) -> int:
         """Bring the read models level with the log (or with `wait_for`), telling the
@@ -206,24 +241,21 @@ class Views:
 
     def position_at(self, moment: datetime, generation: int) -> int:
         """The last log position recorded at or before a moment."""
-        log = self.tables(generation).log
-        with self.reading() as conn:
-            found = conn.execute(
-                select(func.max(log.c.position)).where(log.c.recorded_at <= moment.timestamp())
-            ).scalar()
-        return int(found or 0)
+        log = self._table(generation, "log")
+        found = self._first(
+            f"SELECT MAX(position) FROM {log} WHERE recorded_at <= ?", (moment.timestamp(),)
+        )
+        return int(found[0] or 0) if found is not None else 0
 
     def _day_of(self, position: int, generation: int) -> date:
         """The Paris date on which a log position was recorded (today if none yet): the
         log keeps the last position of each append, with its time."""
-        log = self.tables(generation).log
-        with self.reading() as conn:
-            stamp = conn.execute(
-                select(log.c.recorded_at)
-                .where(log.c.position >= position)
-                .order_by(log.c.position)
-                .limit(1)
-            ).scalar()
+        log = self._table(generation, "log")
+        found = self._first(
+            f"SELECT recorded_at FROM {log} WHERE position >= ? ORDER BY position LIMIT 1",
+            (position,),
+        )
+        stamp = None if found is None else found[0]
         if stamp is None or position == 0:
             return self.app.today()
         return datetime.fromtimestamp(stamp, UTC).astimezone(PARIS).date()
@@ -232,36 +264,41 @@ class Views:
         return self.app.reference(KnownAt(position=point.position))
 
     # the core queries ----------------------------------------------------------------
-    def _known(self, y: Any, point: Point, *, for_statistics: bool = False) -> list[Any]:
-        """Youths registered by the as-of date, as known at the position, not erased.
-        For anonymous statistics, every youth known at the position counts, erased or
-        not, whatever the date of the registration."""
-        where = [y.c.registered_pos <= point.position]
-        if not for_statistics:
-            where += [
-                y.c.registered_on <= point.as_of.toordinal(),
-                or_(y.c.erased_pos.is_(None), y.c.erased_pos > point.position),
-            ]
-        return where
+    def _known(self, point: Point, *, for_statistics: bool = False) -> tuple[str, list[Any]]:
+        """Youths registered by the as-of date, as known at the position, not erased:
+        a condition on `pw{g}_youth` and its parameters. For anonymous statistics, every
+        youth known at the position counts, erased or not, whatever the date of the
+        registration."""
+        if for_statistics:
+            return "registered_pos <= ?", [point.position]
+        return (
+            "registered_pos <= ? AND registered_on <= ? AND (erased_pos IS NULL OR erased_pos > ?)",
+            [point.position, point.as_of.toordinal(), point.position],
+        )
 
     def youths(self, point: Point, *, for_statistics: bool = False) -> set[str]:
         """The references of the youths known at the point (see `_known`)."""
-        y = self.tables(point.generation).youth
-        query = select(y.c.youth).where(*self._known(y, point, for_statistics=for_statistics))
-        with self.reading() as conn:
-            return {row[0] for row in conn.execute(query)}
+        where, params = self._known(point, for_statistics=for_statistics)
+        y = self._table(point.generation, "youth")
+        with self._query(f"SELECT youth FROM {y} WHERE {where}", params) as rows:
+            return {row[0] for row in rows}
 
     def birth_dates(self, rows: Iterable[YouthRow], point: Point, window: int) -> dict[str, date]:
-        """Decrypt birth dates only for those who may turn 26 within the window."""
-        horizon = point.as_of.year + 1 + window // 365
-        needed = [r for r in rows if r.sealed and r.birth_year and r.birth_year + 26 <= horizon]
-        self.app.store.preload_keys(r.youth for r in needed)
+        """Decrypt birth dates only for those who may turn 26 within the window: born
+        in `_last_ageing_year` or before (`alerts.judge`'s ageing-out)."""
+        latest = _last_ageing_year(point, window)
+        return self._births(
+            (r.youth, r.event_id, r.sealed)
+            for r in rows
+            if r.sealed and r.birth_year and r.birth_year <= latest
+        )
+
+    def _births(self, sealed: Iterable[tuple[str, str, str]]) -> dict[str, date]:
+        """The birth dates of these (youth, event id, sealed personal fields)."""
         found: dict[str, date] = {}
-        for row in needed:
-            assert row.sealed is not None
-            personal = self.app.store.unseal(row.youth, row.event_id, row.sealed)
+        for youth, personal in self.app.store.unseal_many(sealed).items():
             if personal is not None and "birth_date" in personal:
-                found[row.youth] = date.fromisoformat(personal["birth_date"])
+                found[youth] = date.fromisoformat(personal["birth_date"])
         return found
 
     def personal(self, row: YouthRow) -> dict[str, Any] | None:
@@ -273,39 +310,39 @@ class Views:
 
     def candidates(
         self, point: Point, organisation: str | None = None, counsellor: str | None = None
-    ) -> Any | None:
+    ) -> Among | None:
         """The youths who may be followed by an organisation (or a counsellor), as a SQL
-        subquery: those with a support step that ever named it. A superset (the support
+        condition: those with a support step that ever named it. A superset (the support
         may have moved on, or not begun by the date; a closed support's line,
         `no-support`, names no organisation), so that SQL reads and the computation runs
-        for them only, not for the whole département; None when there is no filter."""
+        for them only, not for the whole département; None when there is no filter.
+
+        Of an organisation's, those whose kept situation is the point's (see `lines`)
+        are read only if it names the organisation (the row's `organisation`): their
+        line names it or no one."""
         if organisation is None and counsellor is None:
             return None
-        f = self.tables(point.generation).follower
-        query = None
+        f = self._table(point.generation, "follower")
+        where: list[str] = []
+        params: list[Any] = []
         for kind, code in (("o", organisation), ("c", counsellor)):
-            if code is None:
-                continue
-            found = select(f.c.youth).where(f.c.kind == kind, f.c.code == code)
-            query = found if query is None else query.where(f.c.youth.in_(found))
-        return query
+            if code is not None:
+                where.append(f"youth IN (SELECT youth FROM {f} WHERE kind = ? AND code = ?)")
+                params += [kind, code]
+        if organisation is not None:
+            where.append("(last_day > ? OR last_pos > ? OR organisation = ?)")
+            params += [point.as_of.toordinal(), point.position, organisation]
+        return Among(" AND ".join(where), tuple(params))
 
     def record(self, point: Point, youth: str) -> YouthRecord | None:
         """A youth's row and facts as known at the point (None if not registered by
         then), erased or not: the caller says what an erasure means to it."""
-        y = self.tables(point.generation).youth
-        query = select(
-            y.c.birth_year,
-            y.c.residence,
-            y.c.sex,
-            y.c.event_id,
-            y.c.sealed,
-            y.c.registered_on,
-            y.c.erased_pos,
-            y.c.facts,
-        ).where(y.c.youth == youth, y.c.registered_pos <= point.position)
-        with self.reading() as conn:
-            found = conn.execute(query).first()
+        y = self._table(point.generation, "youth")
+        found = self._first(
+            "SELECT birth_year, residence, sex, event_id, sealed, registered_on, erased_pos,"
+            f" facts FROM {y} WHERE youth = ? AND registered_pos <= ?",
+            (youth, point.position),
+        )
         if found is None:
             return None
         year, residence, sex, event_id, sealed, registered_on, erased_pos, facts = found
@@ -319,44 +356,57 @@ class Views:
             timeline,
         )
 
+    def _lines_query(
+        self, point: Point, ref: ReferenceData, among: Among | None, keep: set[str] | None
+    ) -> tuple[str, list[Any]]:
+        """What `lines` reads of each youth: the reference; the event id and sealed
+        personal fields of those who may be ageing out (`birth_dates`); the situation
+        the row keeps; and the facts of the youths whose kept situation is not the
+        point's (a fact dated after the as-of date, or recorded after the position)."""
+        known, params = self._known(point)
+        latest = _last_ageing_year(point, ref.thresholds["ageing-out.days"])
+        query = (
+            "SELECT youth, CASE WHEN birth_year <= ? THEN event_id ELSE NULL END,"
+            " CASE WHEN birth_year <= ? THEN sealed ELSE NULL END, situation,"
+            " CASE WHEN last_day > ? OR last_pos > ? THEN facts ELSE NULL END"
+            f" FROM {self._table(point.generation, 'youth')} WHERE {known}"
+        )
+        params = [latest, latest, point.as_of.toordinal(), point.position, *params]
+        if among is not None:
+            query += f" AND {among.sql}"
+            params += among.params
+        if keep is not None and len(keep) <= 500:
+            query += f" AND youth IN ({', '.join('?' * len(keep))})"
+            params += sorted(keep)
+        return query, params
+
     @without_gc
     def lines(
         self,
         point: Point,
         youths: Iterable[str] | None = None,
         *,
-        among: Any | None = None,
+        among: Among | None = None,
         supervised_only: bool = False,
+        alerting: bool = False,
     ) -> list[CaseloadLine]:
         """The caseload line (with its open alerts) of every youth followed on the date,
         and of those whose support is closed who have `no-support` (of the given youths;
-        of those of the `among` subquery, see `candidates`). With `supervised_only`, the
+        of those of the `among` condition, see `candidates`). With `supervised_only`, the
         line of every youth in custody or under community supervision on the date,
         followed or not, and of no one else (`alerts.supervised`: the SPIP's list).
+        With `alerting`, only the lines with an open alert (what an alerts read lists).
 
         A youth whose whole timeline is dated by then and known at the position is
         judged from the situation its row keeps; the others' facts are walked."""
         rule = supervised if supervised_only else judge
+        only = {"alerting": True} if alerting and not supervised_only else {}
         ref = self.reference(point)
-        y = self.tables(point.generation).youth
         d, p = point.as_of.toordinal(), point.position
-        stale = or_(y.c.last_day > d, y.c.last_pos > p)
-        query = select(
-            y.c.youth,
-            y.c.birth_year,
-            y.c.residence,
-            y.c.sex,
-            y.c.event_id,
-            y.c.sealed,
-            y.c.situation,
-            case((stale, y.c.facts), else_=None),
-        ).where(*self._known(y, point))
-        if among is not None:
-            query = query.where(y.c.youth.in_(among))
         keep = None if youths is None else set(youths)
-        if keep is not None and len(keep) <= 500:
-            query = query.where(y.c.youth.in_(keep))
-        rows: list[YouthRow] = []
+        query, params = self._lines_query(point, ref, among, keep)
+        read: list[str] = []
+        ageing: list[tuple[str, str, str]] = []
         situations: dict[str, Situation] = {}
         # JSON texts are decoded many at once, as one array: a decoder call per youth
         # costs more than the decoding itself. The situations kept are small: all of
@@ -375,11 +425,13 @@ class Views:
             walked_by.clear()
             walked_texts.clear()
 
-        with self.reading() as conn:
-            for youth, year, residence, sex, event_id, sealed, kept, facts in conn.execute(query):
+        with self._query(query, params) as found:
+            for youth, event_id, sealed, kept, facts in found:
                 if keep is not None and youth not in keep:
                     continue
-                rows.append(YouthRow(youth, year, residence, sex, event_id, sealed))
+                read.append(youth)
+                if sealed:
+                    ageing.append((youth, event_id, sealed))
                 if facts is None:
                     kept_by.append(youth)
                     kept_texts.append(kept)
@@ -392,13 +444,12 @@ class Views:
         load = Situation.load
         for youth, values in zip(kept_by, _decoded(kept_texts), strict=True):
             situations[youth] = load(values)
-        births = self.birth_dates(rows, point, ref.thresholds["ageing-out.days"])
+        # a birth date is read only where `judge` looks at it: a followed youth's line
+        births = self._births(a for a in ageing if _followed(situations[a[0]]))
         lines = []
         with using(None):  # the reasons' language, read once (not once per reason)
-            for row in sorted(rows, key=lambda r: r.youth):
-                line = rule(
-                    row.youth, situations[row.youth], point.as_of, ref, births.get(row.youth)
-                )
+            for youth in sorted(read):
+                line = rule(youth, situations[youth], point.as_of, ref, births.get(youth), **only)
                 if line is not None:
                     lines.append(line)
         return lines
@@ -406,19 +457,23 @@ class Views:
     @without_gc
     def cases(self, point: Point, first: date, last: date, cohort: str = "releases") -> list[Case]:
         """The releases (or community supervisions) dated in [first, last], with outcomes."""
+        from pathways.domain.outcomes import READS, cases
+
+        kinds = frozenset(cls.event_type for cls in READS)  # what the indicators look at
         ref = self.reference(point)
         start = (Released if cohort == "releases" else CommunitySupervisionStarted).type_name()
-        y = self.tables(point.generation).youth
-        query = select(y.c.youth, y.c.birth_year, y.c.residence, y.c.sex, y.c.facts).where(
-            *self._known(y, point, for_statistics=True), y.c.facts.contains(f'"{start}"')
+        known, params = self._known(point, for_statistics=True)
+        query = (
+            "SELECT youth, birth_year, residence, sex, facts"
+            f" FROM {self._table(point.generation, 'youth')} WHERE {known} AND facts LIKE ?"
         )
         low, high = first.toordinal(), last.toordinal()
         found: list[Case] = []
-        with self.reading() as conn:
-            for youth, year, residence, sex, facts in conn.execute(query):
+        with self._query(query, [*params, f'%"{start}"%']) as rows:
+            for youth, year, residence, sex, facts in rows:
                 timeline = packing.effective(
                     packing.loads(facts),
-                    OUTCOME_KINDS,
+                    kinds,
                     upto=point.position,
                     day=point.as_of.toordinal(),
                 )
@@ -440,6 +495,18 @@ class Views:
                 )
         found.sort(key=lambda c: (c.day, c.youth))  # by date, whatever the backend's order
         return found
+
+
+def _last_ageing_year(point: Point, window: int) -> int:
+    """The last birth year of a youth who may turn 26 within the window of the as-of
+    date: whose 26th birthday, on 1 January at the earliest, is on or before the as-of
+    date + the window."""
+    return date.fromordinal(point.as_of.toordinal() + window).year - 26
+
+
+def _followed(state: Situation) -> bool:
+    """Whether `judge` may raise ageing-out (registered, support not closed)."""
+    return state.registered and (state.support_open or state.support_since is None)
 
 
 #: How many youths' facts `Views.lines` decodes at once (a bounded memory).

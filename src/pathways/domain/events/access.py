@@ -5,8 +5,6 @@ open, so that the reason is sealed with that youth's key and erased with them).
 See docs/access.md for what each role reads.
 """
 
-from __future__ import annotations
-
 import uuid
 from datetime import datetime
 from typing import Annotated, ClassVar, Literal

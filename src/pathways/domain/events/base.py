@@ -2,8 +2,6 @@
 read side's form of an event (`Fact`, `Day`, `Column`) and the pair families.
 """
 
-from __future__ import annotations
-
 import re
 import uuid
 from collections.abc import Sequence

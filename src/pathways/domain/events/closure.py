@@ -1,7 +1,5 @@
 """The closure phase: the end of the reinforced support."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 

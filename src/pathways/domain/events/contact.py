@@ -1,7 +1,5 @@
 """The contact phase: contacts made, appointments missed, contact lost."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 

@@ -2,8 +2,6 @@
 person's personal data.
 """
 
-from __future__ import annotations
-
 import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar, Literal

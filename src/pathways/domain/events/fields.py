@@ -2,8 +2,6 @@
 may hold, and the two ways of declaring a field (`describe`, `personal`).
 """
 
-from __future__ import annotations
-
 import re
 import unicodedata
 from typing import Annotated, Any

@@ -2,8 +2,6 @@
 enrolment in a pilot measure.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal

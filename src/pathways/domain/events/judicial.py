@@ -2,8 +2,6 @@
 supervisions.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, ClassVar, Literal

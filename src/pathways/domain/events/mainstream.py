@@ -1,7 +1,5 @@
 """The mainstream phase: schemes (droit commun) and situations entered and left."""
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 

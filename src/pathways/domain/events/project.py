@@ -2,8 +2,6 @@
 obtained and the referrals to care.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar, Literal

@@ -1,7 +1,5 @@
 """The registry of the département, with no young person: pilot measures and settings."""
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from pathways.domain.events.base import RegistryEvent
