@@ -211,16 +211,52 @@ class Chain:
         return digest
 
     def entries(
-        self, links: Sequence[Link], last_global: bytes, last_youth: dict[uuid.UUID, bytes]
+        self,
+        links: Sequence[Link],
+        last_global: bytes,
+        last_youth: dict[uuid.UUID, bytes],
+        ids: Sequence[str] | None = None,
     ) -> list[tuple[int, str, str, bytes, bytes]]:
-        """The chain rows of events appended in this order (`last_youth` is updated)."""
+        """The chain rows of events appended in this order (`last_youth` is updated);
+        `ids`: the events' ids as text, if the caller has them already.
+
+        The hashes of `youth` and `global_`, computed here in one loop: an import
+        chains every one of its events."""
         rows = []
         previous = last_global
-        for link in links:
-            youth = self.youth(last_youth.get(link.stream, START), link)
-            last_youth[link.stream] = youth
-            previous = self.global_(previous, link.position, youth)
-            rows.append((link.position, str(link.event_id), link.stream.hex, youth, previous))
+        youth_mac, global_mac = self._youth, self._global
+        topics: dict[str, bytes] = {}  # a topic -> its length and bytes, as hashed
+        streams: dict[uuid.UUID, tuple[bytes, str]] = {}  # a stream -> its bytes and hex
+        for index, (position, event_id, stream, version, topic, state) in enumerate(links):
+            head = topics.get(topic)
+            if head is None:
+                encoded = topic.encode()
+                head = topics[topic] = len(encoded).to_bytes(4, "big") + encoded
+            known = streams.get(stream)
+            if known is None:
+                known = streams[stream] = (stream.bytes, stream.hex)
+            place = position.to_bytes(8, "big", signed=True)
+            mac = youth_mac.copy()
+            mac.update(
+                b"".join(
+                    (
+                        last_youth.get(stream, START),
+                        event_id.bytes,
+                        place,
+                        known[0],
+                        version.to_bytes(8, "big", signed=True),
+                        head,
+                        state,
+                    )
+                )
+            )
+            youth: bytes = mac.digest()
+            last_youth[stream] = youth
+            mac = global_mac.copy()
+            mac.update(previous + place + youth)
+            previous = mac.digest()
+            shown = str(event_id) if ids is None else ids[index]
+            rows.append((position, shown, known[1], youth, previous))
         return rows
 
     def heads(self, session: Session, streams: Sequence[uuid.UUID]) -> Heads:
@@ -232,10 +268,17 @@ class Chain:
         last_global = bytes(found[0]["global_hash"]) if found else START
         return Heads(last_global, last_youth_hashes(session, list(dict.fromkeys(streams))))
 
-    def append(self, session: Session, heads: Heads, links: Sequence[Link]) -> None:
-        """Write the chain rows of events just appended in `session`, after `heads`."""
+    def append(
+        self,
+        session: Session,
+        heads: Heads,
+        links: Sequence[Link],
+        ids: Sequence[str] | None = None,
+    ) -> None:
+        """Write the chain rows of events just appended in `session`, after `heads`
+        (`ids`: the events' ids as text, if the caller has them)."""
         if links:
-            rows = self.entries(links, heads.last_global, heads.last_youth)
+            rows = self.entries(links, heads.last_global, heads.last_youth, ids)
             session.insert_rows(TABLE, TYPES, rows)
 
 

@@ -125,7 +125,9 @@ def written(
         if found:
             sealed = extra["personal"] = seal({k: _json_value(v) for k, v in found.items()})
     else:
-        clear = event.model_dump_json()
+        # (its serializer itself: `model_dump_json` with no argument is that call, behind
+        # a wrapper that costs as much again, for every event written)
+        clear = cls.__pydantic_serializer__.to_json(event).decode()
     keys = event.derive()
     if derived:
         if not derived.keys() <= _DERIVED:

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from pathways import codec
 from pathways.access import ADMIN, Access, audit_refusal, claimed
@@ -44,9 +45,10 @@ from pathways.write_scope import WRITE_KIND, check_writes, write_refusals
 MAX_PROBLEMS = 50
 
 
-@dataclass(frozen=True)
-class Item:
-    """An event to write, and where it came from (for messages)."""
+class Item(NamedTuple):
+    """An event to write, and where it came from (for messages). (A named tuple: an
+    import makes one per line, and a frozen dataclass's `__init__` costs several times
+    a tuple's.)"""
 
     event: Event
     where: str  # "line 18"; empty for a single command
@@ -403,6 +405,8 @@ def _locate(
     """Each violation with where it comes from: the line (or command) of a new event,
     or, for a stored event that the batch makes break a rule, that stored event and
     the lines that did it."""
+    if not violations:
+        return []
     by_id = {i.event.id: i for i in items}
     located = []
     first = min(i.order for i in items)

@@ -47,6 +47,8 @@ OUR_TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}pathways_meta ( name TEXT PRIMARY KEY, value {blob} NOT NULL)",
     *CHAIN_TABLE,
 )
+#: An event to insert: (stream, version, topic, state), as `StoredEvent`'s fields.
+EventRow = tuple[uuid.UUID | str, int, str, bytes]
 #: Rows of an `IN (...)` list per query.
 CHUNK = 500
 #: A position above any real one (for "up to the head").
@@ -144,10 +146,17 @@ class Session(ABC):
             return
         self.execute(f"RELEASE SAVEPOINT {name}")
 
-    @abstractmethod
     def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
         """Insert events in this order; their log positions. A (stream, version) already
         stored raises eventsourcing's IntegrityError (the session then rolls back)."""
+        return self.insert_event_rows(
+            [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored]
+        )
+
+    @abstractmethod
+    def insert_event_rows(self, rows: Sequence[EventRow]) -> list[int]:
+        """`insert_events` of (stream, version, topic, state) rows (what the store
+        appends: no StoredEvent made per event)."""
 
     def update_keys(self, rows: Sequence[tuple[bytes, str]]) -> None:
         """Replace wrapped keys ((wrapped, stream hex) rows: a master-key rotation); a

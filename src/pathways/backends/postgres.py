@@ -10,12 +10,11 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from eventsourcing.persistence import StoredEvent
-
 from pathways.backends import postgres_url
 from pathways.backends.base import (
     OUR_TABLES,
     Backend,
+    EventRow,
     Location,
     NoStore,
     Session,
@@ -77,7 +76,7 @@ class PostgresSession(Session):
     def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         _copy(self.cursor, f"{self.backend.prefix}{table}", types, rows)
 
-    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
+    def insert_event_rows(self, stored: Sequence[EventRow]) -> list[int]:
         import psycopg
         from eventsourcing.persistence import IntegrityError
 
@@ -95,7 +94,7 @@ class PostgresSession(Session):
         )
 
 
-def copy_events(curs: Any, table: str, stored: Sequence[StoredEvent]) -> list[int]:
+def copy_events(curs: Any, table: str, stored: Sequence[EventRow]) -> list[int]:
     """Append events to `table` with `COPY`, in the cursor's transaction, which must
     hold the store's append lock (no one else then takes a position until it ends);
     their positions, in order. A (stream, version) already stored raises
@@ -108,11 +107,21 @@ def copy_events(curs: Any, table: str, stored: Sequence[StoredEvent]) -> list[in
         return []
     curs.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS head FROM {table}")
     head = _one(curs)["head"]
-    rows = ((s.originator_id, s.originator_version, s.topic, s.state) for s in stored)
     columns = "(originator_id, originator_version, topic, state)"
-    _copy(curs, f"{table} {columns}", ("uuid", "int8", "text", "bytea"), rows)
+    _copy(curs, f"{table} {columns}", ("uuid", "int8", "text", "bytea"), stored)
     # COPY takes the sequence's values row after row: the i-th row has the i-th
-    # position above the head.
+    # position above the head. They are one run, but for a gap (a sequence value taken
+    # by a transaction that rolled back); a run is told by its ends, not read back row
+    # by row (100,000 rows of an import were ~0.3 s of the client's time).
+    curs.execute(
+        f"SELECT COUNT(*) AS n, MIN(notification_id) AS first, MAX(notification_id) AS last"
+        f" FROM {table} WHERE notification_id > %s",
+        (head,),
+    )
+    found = _one(curs)
+    count, first, last = int(found["n"]), found["first"], found["last"]
+    if count == len(stored) and int(last) - int(first) + 1 == count:
+        return list(range(int(first), int(last) + 1))
     curs.execute(
         f"SELECT notification_id FROM {table} WHERE notification_id > %s ORDER BY notification_id",
         (head,),

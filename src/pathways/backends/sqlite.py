@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote
 
-from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore, Session
+from pathways.backends.base import OUR_TABLES, Backend, EventRow, Location, NoStore, Session
 from pathways.domain.errors import StoreError, Unreachable
 from pathways.i18n import _
 
@@ -60,26 +60,27 @@ class SQLiteSession(Session):
         cursor.execute(self.sql(sql), params)
         return iter(cursor)
 
-    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
+    def insert_event_rows(self, rows: Sequence[EventRow]) -> list[int]:
         # One executemany instead of the library's execute per event (to read each
         # lastrowid): inside this write transaction SQLite gives each new row the
         # largest rowid + 1, so the positions are the last one and those before it.
-        rows = [
-            (
-                s.originator_id.hex if isinstance(s.originator_id, uuid.UUID) else s.originator_id,
-                s.originator_version,
-                s.topic,
-                s.state,
-            )
-            for s in stored
-        ]
+        hexes: dict[uuid.UUID, str] = {}  # (a stream's hex made once, not per event)
+        stored = []
+        for stream, version, topic, state in rows:
+            if isinstance(stream, uuid.UUID):
+                shown = hexes.get(stream)
+                if shown is None:
+                    shown = hexes[stream] = stream.hex
+                stored.append((shown, version, topic, state))
+            else:
+                stored.append((stream, version, topic, state))
         try:
-            self.cursor.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", rows)
+            self.cursor.executemany("INSERT INTO stored_events VALUES (?, ?, ?, ?)", stored)
         except sqlite3.IntegrityError as error:
             raise IntegrityError(error) from None
         self.cursor.execute("SELECT last_insert_rowid()")
         last = int(self.cursor.fetchone()[0])
-        return list(range(last - len(rows) + 1, last + 1))
+        return list(range(last - len(stored) + 1, last + 1))
 
     def delete_keys(self, streams: Sequence[uuid.UUID]) -> None:
         # Overwrite the deleted key's bytes instead of leaving them in a free page.

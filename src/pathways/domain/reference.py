@@ -148,6 +148,11 @@ class ReferenceData:
         """Every organisation that may meet a young person (the SPIP included)."""
         return [*self.missions_locales, PROBATION_SERVICE]
 
+    def is_organisation(self, code: str) -> bool:
+        """Whether `code` is in `organisations`, without making the list (asked for every
+        contact of an import)."""
+        return code == PROBATION_SERVICE or code in self.territories.values()
+
     def territory_name(self, code: str, lang: str) -> str:
         return name_of(TERRITORY_NAMES, code, lang)
 
