@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from pathways.domain.errors import PathwaysError, StoreError
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Session
+    from pathways.backends.session import Session
     from pathways.store import Store
 
 TABLE = "pathways_audit"

@@ -37,7 +37,8 @@ from pathways.crypto import KEY_FILE_ENV, MAX_KEY_FILE_BYTES, default_key_file
 from pathways.domain.errors import PathwaysError
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Backend, Session
+    from pathways.backends.base import Backend
+    from pathways.backends.session import Session
 
 CHAIN_KEY_ENV = "PATHWAYS_CHAIN_KEY"
 CHAIN_KEY_FILE_ENV = "PATHWAYS_CHAIN_KEY_FILE"

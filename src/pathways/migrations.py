@@ -32,7 +32,8 @@ from pathways.i18n import _
 from pathways.projections.layout import LAYOUT
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Backend, Session
+    from pathways.backends.base import Backend
+    from pathways.backends.session import Session
     from pathways.store import Store
 
 TABLE = "pathways_schema"

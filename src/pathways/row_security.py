@@ -39,7 +39,7 @@ from pathways.i18n import _
 from pathways.projections.apply import YOUTH_COLUMNS as APPLIED_COLUMNS
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Session
+    from pathways.backends.session import Session
     from pathways.store import Store
 
 TABLE = "pathways_db_roles"

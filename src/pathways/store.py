@@ -34,7 +34,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from pathways import codec
 from pathways.backends import DB_ENV, Backend, Location, NoStore, backend_for, locate
-from pathways.backends.base import Session
+from pathways.backends.session import Session
 from pathways.chain import Chain, ChainKeyError, Link, check_in_append, check_on_open
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError, StoreError

@@ -20,7 +20,7 @@ from eventsourcing.persistence import StoredEvent
 
 from pathways import codec
 from pathways.backends import Backend
-from pathways.backends.base import EventRow
+from pathways.backends.session import EventRow
 from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError

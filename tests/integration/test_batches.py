@@ -20,7 +20,8 @@ import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from pathways import demo
-from pathways.backends.base import Backend, Session
+from pathways.backends.base import Backend
+from pathways.backends.session import Session
 from pathways.store import open_store
 
 END = date(2026, 11, 30)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import Notification
 
+from pathways.backends.session import Session
 from pathways.domain.errors import StoreError
 from pathways.i18n import _
 
@@ -47,8 +48,6 @@ OUR_TABLES = (
     "CREATE TABLE IF NOT EXISTS {p}pathways_meta ( name TEXT PRIMARY KEY, value {blob} NOT NULL)",
     *CHAIN_TABLE,
 )
-#: An event to insert: (stream, version, topic, state), as `StoredEvent`'s fields.
-EventRow = tuple[uuid.UUID | str, int, str, bytes]
 #: Rows of an `IN (...)` list per query.
 CHUNK = 500
 #: A position above any real one (for "up to the head").
@@ -62,113 +61,8 @@ class Location:
     target: str  # file path, URL or name
 
 
-def driver_reason(error: BaseException) -> str:
-    """A database driver's own one-line reason for a failure, without the SQL, the
-    bound parameters or the detail lines that may quote rows (data).
-
-    SQLAlchemy wraps the driver's error (`orig`) and adds the SQL and its parameters
-    to the text; eventsourcing raises its own with the driver's as the cause.
-    PostgreSQL's errors keep their primary message apart (`diag.message_primary`);
-    libpq's connection errors have none, and their first line is the reason."""
-    seen: set[int] = set()
-    while id(error) not in seen:
-        seen.add(id(error))
-        inner = getattr(error, "orig", None) or error.__cause__
-        if not isinstance(inner, BaseException):
-            break
-        error = inner
-    primary = getattr(getattr(error, "diag", None), "message_primary", None)
-    text = primary if isinstance(primary, str) and primary else str(error)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
-
-
 class NoStore(StoreError):
     """No store exists where --db points (a mistyped path, or `pathways init` not run)."""
-
-
-class Session(ABC):
-    """One transaction on one connection of a store (`Backend.session`).
-
-    Its SQL uses `?` for parameters and `{p}` before our table names (the schema
-    prefix); `rows` gives mappings by column name."""
-
-    def __init__(self, backend: Backend, cursor: Any, *, write: bool, append: bool) -> None:
-        self.backend = backend
-        self.cursor = cursor
-        self.write = write
-        self.append = append
-        #: run after the commit (what must not happen if the session rolls back)
-        self.after_commit: list[Callable[[], None]] = []
-        #: run if it rolls back (to forget what the program remembered of its writes)
-        self.on_rollback: list[Callable[[], None]] = []
-        #: why the last savepoint was rolled back, if one was
-        self.refused: str | None = None
-
-    def sql(self, text: str) -> str:
-        return text.replace("{p}", self.backend.prefix).replace("?", self.backend.placeholder)
-
-    def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        self.cursor.execute(self.sql(sql), params)
-        return list(self.cursor.fetchall())
-
-    def tuples(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Sequence[Any]]:
-        """Rows of a query as plain sequences (by position, not by name), read as they
-        are iterated: what a read model's query over every youth reads (`views`)."""
-        self.cursor.execute(self.sql(sql), params)
-        return iter(self.cursor)
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        self.cursor.execute(self.sql(sql), params)
-
-    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        if rows:
-            self.cursor.executemany(self.sql(sql), rows)
-
-    def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-        """Insert rows into one of our tables (`types`: their PostgreSQL types, for a
-        backend that copies them in)."""
-        marks = ", ".join("?" * len(types))
-        self.executemany(f"INSERT INTO {{p}}{table} VALUES ({marks})", rows)
-
-    @contextmanager
-    def savepoint(self, name: str) -> Iterator[None]:
-        """A part of the session that may fail alone: if the database refuses it (a lock
-        not granted in time, a table it may not write), it is rolled back, `refused`
-        says why, and the rest of the session goes on. A bug (any other exception) is
-        not caught."""
-        self.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except self.backend.refusals() as error:
-            self.execute(f"ROLLBACK TO SAVEPOINT {name}")
-            self.refused = driver_reason(error)
-            return
-        self.execute(f"RELEASE SAVEPOINT {name}")
-
-    def insert_events(self, stored: Sequence[StoredEvent]) -> list[int]:
-        """Insert events in this order; their log positions. A (stream, version) already
-        stored raises eventsourcing's IntegrityError (the session then rolls back)."""
-        return self.insert_event_rows(
-            [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored]
-        )
-
-    @abstractmethod
-    def insert_event_rows(self, rows: Sequence[EventRow]) -> list[int]:
-        """`insert_events` of (stream, version, topic, state) rows (what the store
-        appends: no StoredEvent made per event)."""
-
-    def update_keys(self, rows: Sequence[tuple[bytes, str]]) -> None:
-        """Replace wrapped keys ((wrapped, stream hex) rows: a master-key rotation); a
-        backend that can overwrite the old bytes says so first."""
-        self.executemany("UPDATE {p}pathways_keys SET wrapped = ? WHERE stream = ?", rows)
-
-    def delete_keys(self, streams: Sequence[uuid.UUID]) -> None:
-        """Destroy wrapped keys (crypto-shredding); a backend that can overwrite the freed
-        bytes says so first (SQLite's `secure_delete`)."""
-        self.executemany(
-            "DELETE FROM {p}pathways_keys WHERE stream = ?", [(s.hex,) for s in streams]
-        )
 
 
 class Database(ABC):

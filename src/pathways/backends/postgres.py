@@ -11,15 +11,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pathways.backends import postgres_url
-from pathways.backends.base import (
-    OUR_TABLES,
-    Backend,
-    EventRow,
-    Location,
-    NoStore,
-    Session,
-    driver_reason,
-)
+from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore
+from pathways.backends.session import EventRow, Session, driver_reason
 from pathways.domain.errors import StoreError, Unreachable
 from pathways.i18n import _
 

@@ -15,7 +15,8 @@ from urllib.parse import quote
 from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from pathways.backends.base import OUR_TABLES, Backend, EventRow, Location, NoStore, Session
+from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore
+from pathways.backends.session import EventRow, Session
 from pathways.domain.errors import StoreError, Unreachable
 from pathways.i18n import _
 

@@ -157,7 +157,7 @@ def expected_failure(error: Exception, ctx: click.Context | None = None) -> str:
             )
         return _("cannot use: {reason}").format(reason=error.strerror or error)
     # a database that failed to work (see `is_expected`)
-    from pathways.backends.base import driver_reason
+    from pathways.backends.session import driver_reason
 
     failed = _("the store failed ({error}: {reason})").format(
         error=type(error).__name__, reason=driver_reason(error)

@@ -18,7 +18,8 @@ from datetime import date
 from typing import Any
 
 from pathways import codec
-from pathways.backends.base import CHUNK, Session
+from pathways.backends.base import CHUNK
+from pathways.backends.session import Session
 from pathways.codec import Stored
 from pathways.domain import alerts
 from pathways.domain.ages import exact_age_band

@@ -12,7 +12,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from pathways import row_security
-from pathways.backends.base import Session
+from pathways.backends.session import Session
 from pathways.projections.apply import table_names
 from pathways.projections.layout import LAYOUT
 from pathways.projections.schema import make_tables, tracking_table

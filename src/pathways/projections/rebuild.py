@@ -33,7 +33,7 @@ from pathways.projections.ddl import create_generation, drop_generation
 from pathways.projections.layout import LAYOUT
 
 if TYPE_CHECKING:
-    from pathways.backends.base import Session
+    from pathways.backends.session import Session
     from pathways.projections.timelines import TimelinesProjection
 
 #: Events per page of a rebuild (one short transaction each).

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from pathways.backends.base import Session
+from pathways.backends.session import Session
 from pathways.codec import Stored
 from pathways.domain.errors import StoreError
 from pathways.i18n import _

@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-from pathways.backends.base import Session, driver_reason
+from pathways.backends.session import Session, driver_reason
 from pathways.domain.errors import PathwaysError, Unreachable
 from pathways.i18n import _
 from pathways.projections.layout import LAYOUT
