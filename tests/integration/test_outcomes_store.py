@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-import pathways.application.commands
+import pathways.application.checks
 import pathways.crypto
 from pathways import demo, exports, mining
 from pathways.application import Item, Pathways
@@ -648,7 +648,7 @@ def test_a_release_stored_without_its_band_gets_it_from_the_birth_date_until_era
     use the birth year (the age reached in the year: up to a year too old)."""
     views = opened.views(str(tmp_path / "s.sqlite3"))
     with monkeypatch.context() as patch:
-        patch.setattr(pathways.application.commands, "_derived", lambda *_: None)
+        patch.setattr(pathways.application.checks, "_derived", lambda *_: None)
         write_banded(views)
     (state,) = [s for s in views.app.store.clear_states(["Released"]) if s["youth"] == "AGE-1"]
     assert "age_band" not in state  # as an event stored before this version

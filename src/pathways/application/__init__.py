@@ -1,5 +1,6 @@
 """The write side and the simple reads: commands in, events out (a package:
-`commands`, `imports`, `corrections`, and `Pathways` here).
+`commands` with `batch` and `checks`, `imports`, `corrections`, `users`, and `Pathways`
+here).
 
 Every write (one `record`, an `amend`, a whole import file) goes through
 `Pathways.commit`: load the streams the batch touches, check each youth's
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from pathways.access import check_stream, moment_at
-from pathways.application.commands import Commands, Item, Receipt
+from pathways.application.batch import Item, Receipt
+from pathways.application.commands import Commands
 from pathways.application.corrections import Corrections
 from pathways.application.imports import Imports, decoded
 from pathways.application.users import Users

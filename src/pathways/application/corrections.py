@@ -7,7 +7,8 @@ import uuid
 from datetime import date
 from typing import Any
 
-from pathways.application.commands import Commands, Item, Receipt
+from pathways.application.batch import Item, Receipt
+from pathways.application.commands import Commands
 from pathways.domain.errors import (
     PathwaysError,
     UnknownEvent,

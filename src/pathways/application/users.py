@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from pathways.application.commands import Commands, Item, Receipt
+from pathways.application.batch import Item, Receipt
+from pathways.application.commands import Commands
 from pathways.domain.errors import PathwaysError
 from pathways.domain.events import (
     AccessGranted,

@@ -1,0 +1,58 @@
+"""A batch to write: its items (an event, and where it came from for messages), the
+receipt of what writing it did, and how many problems a refused batch names."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from pathways.domain.events import Event
+
+MAX_PROBLEMS = 50
+
+
+class Item(NamedTuple):
+    """An event to write, and where it came from (for messages). (A named tuple: an
+    import makes one per line, and a frozen dataclass's `__init__` costs several times
+    a tuple's.)"""
+
+    event: Event
+    where: str  # "line 18"; empty for a single command
+    order: int = 0
+
+    def at(self, message: str) -> str:
+        """A message prefixed with where the event came from, if anywhere."""
+        return f"{self.where}: {message}" if self.where else message
+
+
+@dataclass
+class Receipt:
+    """What a write did."""
+
+    stored: int = 0
+    skipped: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    positions: list[int] = field(default_factory=list)
+    checked_only: bool = False
+    #: the ids of the first and the last event sent to the store (an interrupted
+    #: command looks them up to say whether they were stored)
+    first_id: uuid.UUID | None = None
+    last_id: uuid.UUID | None = None
+
+    def add(self, other: Receipt) -> None:
+        """Count another part of the same batch (an import written in chunks)."""
+        self.stored += other.stored
+        self.skipped += other.skipped
+        self.by_type.update(other.by_type)
+        self.positions.extend(other.positions)
+        self.first_id = self.first_id or other.first_id
+        self.last_id = other.last_id or self.last_id
+
+
+def line_number(problem: str) -> int:
+    """The line a problem names ("line 18: ..."), 0 for one that names none."""
+    head = problem.split(":", 1)[0]
+    number = head.removeprefix("line ")
+    return int(number) if number.isdigit() else 0
