@@ -32,7 +32,8 @@ if TYPE_CHECKING:
         RateRow,
         chance,
     )
-    from pathways.projections.views import Point, Views
+    from pathways.projections.reads import Point
+    from pathways.projections.views import Views
     from pathways.store import Recorded
     from pathways.youth_card import YouthCard, youth_card
 
