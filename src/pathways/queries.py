@@ -18,6 +18,7 @@ from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.alerts import CaseloadLine
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import KnownAt
+from pathways.perf import quick_init
 from pathways.worklists import WorkList, select
 
 if TYPE_CHECKING:
@@ -152,7 +153,8 @@ def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-@dataclass(frozen=True, slots=True)
+@quick_init
+@dataclass(frozen=True)
 class CaseloadRow:
     """A youth followed on the date: support, custody, last contact, open alerts; in
     custody, where and the expected release; the youth's territory (`Situation.territory`).
@@ -185,7 +187,8 @@ class CaseloadRow:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@quick_init
+@dataclass(frozen=True)
 class AlertRow:
     """An open alert of a youth followed on the date."""
 
