@@ -316,7 +316,7 @@ def busiest_counsellor(youths: int, years: float) -> tuple[str, str]:
 
 def bench_views(args: argparse.Namespace) -> None:
     from pathways.projections import attach
-    from pathways.projections.views import alert_rows, caseload_rows
+    from pathways.projections.caseload import alert_rows, caseload_rows
 
     youths, runs, as_of = args.views_youths, args.view_runs, VIEWS_AS_OF
     store = big_store(youths, VIEWS_YEARS)

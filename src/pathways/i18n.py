@@ -86,9 +86,21 @@ def catalogue(lang: str) -> _gettext.NullTranslations:
     return _gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
 
 
+#: Each message as translated, by (language, message): a catalogue does not change once
+#: read, and a list of alerts asks for the same few reasons again and again (a
+#: catalogue's `gettext` costs several times this look-up).
+_translated: dict[tuple[str, str], str] = {}
+
+
 def _(message: str) -> str:
     """`message` (English) in the current language."""
-    return catalogue(language()).gettext(message)
+    lang = language()
+    found = _translated.get((lang, message))
+    if found is None:
+        if len(_translated) > 10_000:  # (a message made of data would grow it)
+            _translated.clear()
+        found = _translated[lang, message] = catalogue(lang).gettext(message)
+    return found
 
 
 gettext = _

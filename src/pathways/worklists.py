@@ -30,7 +30,8 @@ from pathways.domain.reference import PROBATION_SERVICE, ReferenceData
 from pathways.i18n import N_, _
 
 if TYPE_CHECKING:
-    from pathways.projections.views import Point, Views, YouthRecord
+    from pathways.projections.reads import Point, YouthRecord
+    from pathways.projections.views import Views
 
 
 #: What a filter naming an unknown code says, by kind of code.

@@ -25,7 +25,8 @@ from pathways.worklists import youth_problem
 
 if TYPE_CHECKING:
     from pathways.domain.reference import ReferenceData
-    from pathways.projections.views import Point, Views
+    from pathways.projections.reads import Point
+    from pathways.projections.views import Views
 
 
 def _iso(day: date | int | None) -> str | None:

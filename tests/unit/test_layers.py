@@ -55,6 +55,8 @@ def test_a_known_at_filters_by_position_only() -> None:
 #: names suggested for a mistyped one).
 NOT_FOR_A_WRITE = (
     "pathways.projections.views",
+    "pathways.projections.caseload",
+    "pathways.projections.reads",
     "sqlalchemy",
     "importlib.metadata",
     "platformdirs",

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from pathways.domain.alert_catalogue import ALERT_CODES
 from pathways.domain.alert_walk import SITUATION_FIELDS, WALKED, Situation, situation
@@ -33,7 +34,8 @@ from pathways.domain.events import (
 )
 from pathways.domain.facts import in_life_order
 from pathways.domain.reference import ReferenceData
-from pathways.i18n import _, long_date
+from pathways.i18n import N_, _, language, long_date
+from pathways.perf import quick_init
 
 CONTACT = ContactMade.Fact
 #: The kinds of facts that the alerts and the caseload look at: those the walk names
@@ -44,6 +46,7 @@ READS: tuple[type[Fact], ...] = tuple(kind for kind in WALKED if kind is not CON
 _Raiser = Callable[[str, int, int, str], None]
 
 
+@quick_init
 @dataclass(frozen=True)
 class Alert:
     youth: str
@@ -53,6 +56,7 @@ class Alert:
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True)
 class CaseloadLine:
     youth: str
@@ -77,6 +81,24 @@ def birthday_26(birth: date) -> date:
 
 def _d(ordinal: int) -> date:
     return date.fromordinal(ordinal)
+
+
+#: Each reason as said, by (language, message, day, other values): the reasons of a
+#: list of alerts repeat the same few hundred days and places.
+_said: dict[tuple[Any, ...], str] = {}
+
+
+def _say(message: str, on: int | None = None, **values: Any) -> str:
+    """`_(message).format(on=_day(on), **values)`, each distinct one formatted once
+    (`message` is marked for the catalogue where it is written: `N_`)."""
+    key = (language(), message, on, *values.values())
+    found = _said.get(key)
+    if found is None:
+        if len(_said) > 50_000:
+            _said.clear()
+        shown = None if on is None else _day(on)
+        found = _said[key] = _(message).format(on=shown, **values)
+    return found
 
 
 def _day(ordinal: int) -> str:
@@ -195,12 +217,10 @@ def _no_support(state: Situation, d: int, days: int, raise_: _Raiser) -> None:
         return
     if state.custody_since is not None:
         start = state.custody_since
-        where = _("in custody since {on} ({facility})").format(
-            on=_day(start), facility=state.facility
-        )
+        where = _say(N_("in custody since {on} ({facility})"), start, facility=state.facility)
     elif state.supervision_since is not None:
         start = state.supervision_since
-        where = _("under community supervision since {on}").format(on=_day(start))
+        where = _say(N_("under community supervision since {on}"), start)
     else:
         return
     closed = state.support_closed_on
@@ -209,7 +229,7 @@ def _no_support(state: Situation, d: int, days: int, raise_: _Raiser) -> None:
         why = (
             _("no Mission Locale support")
             if closed is None
-            else _("support closed on {on}").format(on=_day(closed))
+            else _say(N_("support closed on {on}"), closed)
         )
         raise_("no-support", anchor, anchor + days + 1, f"{where}, {why}")
 
@@ -228,7 +248,7 @@ def _followed_alerts(state: Situation, d: int, ref: ReferenceData, raise_: _Rais
                 "no-first-contact",
                 v,
                 v + days + 1,
-                _("under community supervision since {on}, no contact yet").format(on=_day(v)),
+                _say(N_("under community supervision since {on}, no contact yet"), v),
             )
     if s is None and state.release_on is not None:
         _release_alerts(state, state.release_on, d, ref, raise_)
@@ -238,9 +258,9 @@ def _followed_alerts(state: Situation, d: int, ref: ReferenceData, raise_: _Rais
         days = t["contact-lost.days"]
         if d - ref_day > days:
             why = (
-                _("no contact since {on}").format(on=_day(c))
+                _say(N_("no contact since {on}"), c)
                 if c is not None and c >= a
-                else _("no contact since the support began on {on}").format(on=_day(a))
+                else _say(N_("no contact since the support began on {on}"), a)
             )
             raise_("contact-lost", ref_day, ref_day + days + 1, why)
 
@@ -251,8 +271,9 @@ def _ageing_out(b: int, d: int, days: int, raise_: _Raiser) -> None:
         why = (
             _("is 26 and still followed: close or hand over to mainstream services")
             if (b <= d)
-            else _("turns 26 within {days} days: prepare the move to mainstream services").format(
-                days=days
+            else _say(
+                N_("turns 26 within {days} days: prepare the move to mainstream services"),
+                days=days,
             )
         )
         raise_("ageing-out", b - days, b - days, why)
@@ -271,8 +292,8 @@ def _custody_alerts(
             "no-first-contact",
             s,
             s + days + 1,
-            _("in custody since {on} ({facility}), no contact yet").format(
-                on=_day(s), facility=state.facility
+            _say(
+                N_("in custody since {on} ({facility}), no contact yet"), s, facility=state.facility
             ),
         )
     e = state.expected
@@ -285,8 +306,10 @@ def _custody_alerts(
             "release-unprepared",
             s,
             max(s, e - window),
-            _("expected release {on} (in {days} days), no release plan validated").format(
-                on=_day(e), days=e - d
+            _say(
+                N_("expected release {on} (in {days} days), no release plan validated"),
+                e,
+                days=e - d,
             ),
         )
     grace = t["release-overdue.days"]
@@ -295,9 +318,7 @@ def _custody_alerts(
             "release-overdue",
             e,
             e + grace + 1,
-            _("expected release {on} has passed: record the release, or the new date").format(
-                on=_day(e)
-            ),
+            _say(N_("expected release {on} has passed: record the release, or the new date"), e),
         )
 
 
@@ -312,8 +333,8 @@ def _release_alerts(
     s = state.release_custody_since if state.release_custody_since is not None else r
     where = state.release_to or "?"
     if d - r <= t["dry-release.days"] and not any(s <= p <= r for p in state.plans):
-        why = _("released {on} to {where} with no validated release plan")
-        raise_("dry-release", r, r, why.format(on=_day(r), where=where))
+        why = _say(N_("released {on} to {where} with no validated release plan"), r, where=where)
+        raise_("dry-release", r, r, why)
     low, high = t["no-contact-after-release.days"], t["no-contact-after-release.until"]
     contacted = state.last_contact is not None and state.last_contact >= r
     if low < d - r <= high and not contacted:
@@ -321,7 +342,7 @@ def _release_alerts(
             "no-contact-after-release",
             r,
             r + low + 1,
-            _("released {on} to {where}, no contact since").format(on=_day(r), where=where),
+            _say(N_("released {on} to {where}, no contact since"), r, where=where),
         )
     low, high = t["no-mainstream-entry.days"], t["no-mainstream-entry.until"]
     entered = state.last_entry is not None and state.last_entry >= r
@@ -330,7 +351,7 @@ def _release_alerts(
             "no-mainstream-entry",
             r,
             r + low + 1,
-            _("released {on}, no programme or situation since").format(on=_day(r)),
+            _say(N_("released {on}, no programme or situation since"), r),
         )
     days = t["handover-pending.days"]
     org = state.organisation
@@ -338,18 +359,18 @@ def _release_alerts(
     if org is not None and not ref.serves(org, where) and not acknowledged and d - r > days:
         served = ref.territories.get(where)
         why = (
-            _(
+            N_(
                 "released {on} to {where} (served by {served}), followed by {org}: "
                 "no handover acknowledged"
             )
             if served
-            else _("released {on} to {where}, followed by {org}: no handover acknowledged")
+            else N_("released {on} to {where}, followed by {org}: no handover acknowledged")
         )
         raise_(
             "handover-pending",
             r,
             r + days + 1,
-            why.format(on=_day(r), where=where, served=served, org=org),
+            _say(why, r, where=where, served=served, org=org),
         )
 
 

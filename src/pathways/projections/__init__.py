@@ -10,15 +10,16 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathways.projections.reads import Host, Point
     from pathways.projections.timelines import Status, TimelinesProjection, attach_inline
-    from pathways.projections.views import Host, Point, Views
+    from pathways.projections.views import Views
 
 _LAZY = {
     "Status": "pathways.projections.timelines",
     "TimelinesProjection": "pathways.projections.timelines",
     "attach_inline": "pathways.projections.timelines",
-    "Host": "pathways.projections.views",
-    "Point": "pathways.projections.views",
+    "Host": "pathways.projections.reads",
+    "Point": "pathways.projections.reads",
     "Views": "pathways.projections.views",
 }
 
