@@ -66,10 +66,9 @@ NOT_FOR_A_WRITE = (
 )
 
 
-def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
-    """`pathways record` must stay quick to start: opening the store (its schema and
-    read-model layout check) and recording import nothing of NOT_FOR_A_WRITE, nor
-    derive the layout of every kind of fact."""
+def _new_store(tmp_path: Path) -> dict[str, str]:
+    """A store made by `pathways init` in tmp_path; the environment of a child that
+    uses it (as `tester`, its first admin)."""
     import subprocess
     import sys
 
@@ -88,6 +87,17 @@ def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
     }
     init = [sys.executable, "-c", "from pathways.cli import main; main()", "init"]
     assert subprocess.run(init, check=False, env=env, capture_output=True).returncode == 0
+    return env
+
+
+def test_a_write_does_not_load_the_read_side(tmp_path: Path) -> None:
+    """`pathways record` must stay quick to start: opening the store (its schema and
+    read-model layout check) and recording import nothing of NOT_FOR_A_WRITE, nor
+    derive the layout of every kind of fact."""
+    import subprocess
+    import sys
+
+    env = _new_store(tmp_path)
     script = (
         "import sys\n"
         "from pathways.cli import main\n"
@@ -139,21 +149,7 @@ def test_a_caseload_or_alerts_read_loads_neither_sqlalchemy_nor_the_indicators(
     import subprocess
     import sys
 
-    from cryptography.fernet import Fernet
-
-    key = tmp_path / "master.key"
-    key.write_bytes(Fernet.generate_key())
-    key.chmod(0o600)
-    env = {
-        "PATHWAYS_DB": str(tmp_path / "s.sqlite3"),
-        "PATHWAYS_KEY_FILE": str(key),
-        "PATHWAYS_ACTOR": "tester",
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "XDG_CONFIG_HOME": str(tmp_path),
-    }
-    init = [sys.executable, "-c", "from pathways.cli import main; main()", "init"]
-    assert subprocess.run(init, check=False, env=env, capture_output=True).returncode == 0
+    env = _new_store(tmp_path)
     script = (
         "import sys\n"
         "from pathways.cli import cli\n"
