@@ -16,7 +16,7 @@ import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -80,6 +80,20 @@ def no_pydantic_plugins() -> None:
         loader = types.ModuleType(PLUGIN_LOADER, "pydantic's plugin loader, plugins disabled")
         loader.get_plugins = tuple  # type: ignore[attr-defined]  # no plugin: ()
         sys.modules[PLUGIN_LOADER] = loader
+
+
+def lazy_names(module: str, names: dict[str, str]) -> Callable[[str], Any]:
+    """A module's `__getattr__` that imports each of `names` (name -> the module that
+    defines it) when first asked for, so that importing `module` does not import
+    them (PEP 562); the module names them under TYPE_CHECKING for the type checker."""
+    import importlib
+
+    def __getattr__(name: str) -> Any:
+        if name in names:
+            return getattr(importlib.import_module(names[name]), name)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
 
 
 def without_gc(func: Callable[P, R]) -> Callable[P, R]:

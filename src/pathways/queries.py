@@ -7,7 +7,6 @@ that `--json` prints (`as_dict`, keys in the order of the columns).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
@@ -19,7 +18,7 @@ from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.alerts import CaseloadLine
 from pathways.domain.reference import ReferenceData
 from pathways.domain.time import KnownAt
-from pathways.perf import quick_init
+from pathways.perf import lazy_names, quick_init
 from pathways.worklists import WorkList, select
 
 if TYPE_CHECKING:
@@ -55,10 +54,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'pathways.queries' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 def dicts(rows: Iterable[Any]) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ the views) for it."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from pathways.perf import lazy_names
 
 if TYPE_CHECKING:
     from pathways.projections.reads import Host, Point
@@ -24,10 +25,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'pathways.projections' has no attribute {name!r}")
+__getattr__ = lazy_names(__name__, _LAZY)
 
 
 def attach(app: Host) -> Views:
