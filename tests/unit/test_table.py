@@ -5,6 +5,8 @@ column; `--json` (`json_text`) is Python's `json.dumps(..., indent=1)`."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from typing import Any
 
 import click
@@ -58,6 +60,41 @@ def test_a_table_is_tabulates_simple_table(data: st.DataObject) -> None:
     body = data.draw(st.lists(st.lists(cells, min_size=width, max_size=width), min_size=1))
     headers = data.draw(st.lists(WORDS.filter(bool), min_size=width, max_size=width))
     same(body, headers)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_whole_numbers_and_words_are_tabulates_layout(data: st.DataObject) -> None:
+    """The columns laid out without tabulate (whole numbers and blanks; texts no reading
+    takes for a number), beside words that are numbers to it."""
+    whole = st.one_of(st.none(), st.integers(-(10**7), 10**7))
+    words = st.one_of(
+        WORDS, st.sampled_from(TRICKY), st.from_regex(r"[A-Za-z][A-Za-z0-9 ,.-]{0,10}")
+    )
+    width = data.draw(st.integers(1, 3))
+    columns = data.draw(st.lists(st.sampled_from([whole, words]), min_size=width, max_size=width))
+    rows = data.draw(st.integers(1, 12))
+    body = [[data.draw(column) for column in columns] for _ in range(rows)]
+    headers = data.draw(st.lists(WORDS.filter(bool), min_size=width, max_size=width))
+    same(body, headers)
+
+
+def test_a_table_of_words_and_whole_numbers_does_not_import_tabulate() -> None:
+    """tabulate (and the importlib.metadata it imports) costs a read ~30 ms of start-up."""
+    script = (
+        "import sys; from pathways.cli.output import table; "
+        "print(table([['Y-2026-0001', 'no-contact', 12, None], ['Y-2026-0002', 'à voir', -3, 4]],"
+        " ['youth', 'alert', 'days', 'n'])); print('tabulate' in sys.modules)"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert shown.splitlines()[-1] == "False"
+    assert "\n".join(shown.splitlines()[:-1]) == tabulate(
+        [["Y-2026-0001", "no-contact", 12, None], ["Y-2026-0002", "à voir", -3, 4]],
+        headers=["youth", "alert", "days", "n"],
+        tablefmt="simple",
+    )
 
 
 def test_a_column_of_numbers_written_as_text_is_aligned_right() -> None:

@@ -6,6 +6,7 @@ import csv
 import functools
 import io
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, cast
@@ -130,9 +131,12 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
     tabulate writes each of its cells as `f"{value}"`, stripped and padded to the
     widest, and so does this, without asking it again. What could make a column's
     layout depend on the others (colour codes, several lines in a cell, characters
-    wider than one column) is left to tabulate whole: it decides for the whole table."""
-    from tabulate import tabulate
+    wider than one column) is left to tabulate whole: it decides for the whole table.
 
+    Columns of whole numbers, and text columns told by a value no reading takes for a
+    number (`_surely_text`), are laid out here without importing tabulate (~30 ms of
+    a read's start-up); the others ask it, as above."""
+    tabulate = _tabulate
     # column by column: each cell's key (`_cell_keys`), and each key's first value
     keys = [_cell_keys([row[j] for row in body]) for j in range(len(headers))]
     columns: list[dict[Any, Any]] = []
@@ -153,7 +157,12 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
     texts: list[dict[Any, str]] = []
     for name, column in zip(headers, columns, strict=True):
         values = list(column.values())
-        if _text_column(values, tabulate):
+        if _whole_numbers(values):  # right-aligned, as tabulate's "decimal" does them
+            cells = {key: "" if v is None else str(v) for key, v in column.items()}
+            width = max(len(name) + 2, *map(len, cells.values()))
+            heads.append(name.rjust(width))
+            texts.append({key: cell.rjust(width) for key, cell in cells.items()})
+        elif _text_column(values, tabulate):
             cells = {key: ("" if v is None else f"{v}").strip() for key, v in column.items()}
             width = max(len(name) + 2, *map(len, cells.values()))
             heads.append(name.ljust(width))
@@ -213,6 +222,37 @@ def _one_column_each(text: str) -> bool:
     return bool(wcwidth.wcswidth(text) == len(text))
 
 
+def _tabulate(*args: Any, **kwargs: Any) -> Any:
+    """tabulate's `tabulate`, imported when first asked (it imports importlib.metadata)."""
+    from tabulate import tabulate
+
+    return tabulate(*args, **kwargs)
+
+
+def _whole_numbers(values: list[Any]) -> bool:
+    """Integers (not booleans) and blanks (None), at least one integer: a column
+    tabulate aligns right, each cell `str(value)`, its header too."""
+    kinds = {value.__class__ for value in values}
+    return int in kinds and kinds <= {int, type(None)}
+
+
+#: tabulate's number with thousands separators (`_float_with_thousands_separators`).
+_THOUSANDS = re.compile(r"^(([+-]?[0-9]{1,3})(?:,([0-9]{3}))*)?(?(1)\.[0-9]*|\.[0-9]+)?$")
+
+
+def _surely_text(value: str) -> bool:
+    """A text tabulate takes for text whatever the others of its column (it is then
+    left as it is): not blank, no space around it, not a boolean, not a number to
+    `float` nor with thousands separators (tabulate's `_type` and `_isnumber`)."""
+    if not value or value != value.strip() or value in ("True", "False"):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return _THOUSANDS.match(value) is None
+    return False
+
+
 def _text_column(values: list[Any], tabulate: Callable[..., Any]) -> bool:
     """Whether tabulate lays out this column as text: one of its values is (a text
     that tabulate leaves as it is, aligned left, under a wider header). A few values are
@@ -221,6 +261,8 @@ def _text_column(values: list[Any], tabulate: Callable[..., Any]) -> bool:
     for value in values:
         if value.__class__ is not str:
             continue
+        if _surely_text(value):
+            return True
         shown = value.strip()
         if not shown or shown in ("True", "False"):
             continue
