@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 import os
@@ -192,8 +191,8 @@ class KeyRing:
 
     # stream ids -------------------------------------------------------------
     def stream_id(self, reference: str) -> uuid.UUID:
-        digest = hmac.new(self._ids, reference.encode(), hashlib.sha256).digest()
-        return uuid.UUID(bytes=digest[:16])
+        # (hmac.digest: the one-shot HMAC, without an object per youth)
+        return uuid.UUID(bytes=hmac.digest(self._ids, reference.encode(), "sha256")[:16])
 
     # key check --------------------------------------------------------------
     def key_check(self) -> bytes:
@@ -245,6 +244,23 @@ class KeyRing:
         aead = self._cache.get(stream)
         if aead is None:
             return None
+        return self._unsealed(aead, event_id, sealed)
+
+    def unseal_with(
+        self, stream: uuid.UUID, wrapped: bytes | None, event_id: str, sealed: str
+    ) -> dict[str, Any] | None:
+        """`unseal`, the stream's data key opened from `wrapped` if it is not open yet
+        (None: no key, erased); the event id as text (a read of thousands of birth
+        dates: no UUID object per youth but the stream's)."""
+        aead = self._cache.get(stream)
+        if aead is None:
+            if wrapped is None:
+                return None
+            self.open_data_key(stream, wrapped)
+            aead = self._cache[stream]
+        return self._unsealed(aead, uuid.UUID(event_id), sealed)
+
+    def _unsealed(self, aead: AESGCM, event_id: uuid.UUID, sealed: str) -> dict[str, Any]:
         blob = base64.b64decode(sealed)
         try:
             plaintext = aead.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], event_id.bytes)

@@ -204,12 +204,12 @@ class EventLog:
         """`unseal` of many (youth, event id, sealed), by youth: each stream id is
         computed once and the wrapped keys are read in a few queries (a read of the
         birth dates of thousands of youths)."""
-        items = [(youth, self.stream_id(youth), event_id, text) for youth, event_id, text in sealed]
+        keys = self.keys
+        items = [(youth, keys.stream_id(youth), event_id, text) for youth, event_id, text in sealed]
         self._wrapped.load([stream for _youth, stream, _event, _text in items])
+        wrapped = self._wrapped.found
         return {
-            youth: self.keys.unseal(stream, uuid.UUID(event_id), text)
-            if self._data_key(stream)
-            else None
+            youth: keys.unseal_with(stream, wrapped.get(stream), event_id, text)
             for youth, stream, event_id, text in items
         }
 

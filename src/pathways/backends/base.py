@@ -264,8 +264,9 @@ class Backend(Database):
 
     def wrapped_keys(self, streams: Sequence[uuid.UUID]) -> dict[uuid.UUID, bytes]:
         sql = f"SELECT stream, wrapped FROM {self.prefix}pathways_keys WHERE stream IN ({{marks}})"
-        rows = self._chunked(sql, [s.hex for s in streams])
-        return {uuid.UUID(r["stream"]): bytes(r["wrapped"]) for r in rows}
+        by_hex = {s.hex: s for s in streams}  # (no UUID parsed per row)
+        rows = self._chunked(sql, list(by_hex))
+        return {by_hex[r["stream"]]: bytes(r["wrapped"]) for r in rows}
 
     def event_streams(self, event_ids: Sequence[str]) -> dict[uuid.UUID, uuid.UUID]:
         return {event: stream for event, (stream, _) in self.event_places(event_ids).items()}
