@@ -265,7 +265,8 @@ def alerts(views: Views, point: Point, work: WorkList) -> Listed[AlertRow]:
     """The open alerts of a work list, most urgent first (`alert_rows`); the probation
     service's are those of `SPIP_ALERTS`."""
     selection = select(views, point, work, for_alerts=True)
-    codes = SPIP_ALERTS if work.spip else None
+    # (the scoped list: a CPIP's alerts are the SPIP's, with or without --organisation)
+    codes = SPIP_ALERTS if selection.work.spip else None
     rows = alert_rows(selection.lines, work.alert, since=work.since, codes=codes)
     return Listed(rows, selection.warnings)
 

@@ -73,11 +73,7 @@ class WorkList:
             if code is not None and code not in valid:
                 msg = _(message).format(code=code, valid=", ".join(valid))
                 raise BadFilter(option, msg)
-        if self.spip and self.alert is not None and self.alert not in SPIP_ALERTS:
-            msg = _(
-                "'{code}' is not one of the probation service's alerts (its alerts: {valid})"
-            ).format(code=self.alert, valid=", ".join(SPIP_ALERTS))
-            raise BadFilter("alert", msg)
+        self.check_spip_alert()
         if self.releasing_within is not None and self.releasing_within < 0:
             msg = _("{n} days: expected a number of days, 0 or more").format(
                 n=self.releasing_within
@@ -91,6 +87,15 @@ class WorkList:
         problem = None if self.youth is None else reference_problem(self.youth)
         if problem is not None:
             raise BadFilter("youth", problem)
+
+    def check_spip_alert(self) -> None:
+        """The probation service's list has only its own alerts (`SPIP_ALERTS`): asked of
+        the list as given, and again once scoped (a CPIP's list is the SPIP's)."""
+        if self.spip and self.alert is not None and self.alert not in SPIP_ALERTS:
+            msg = _(
+                "'{code}' is not one of the probation service's alerts (its alerts: {valid})"
+            ).format(code=self.alert, valid=", ".join(SPIP_ALERTS))
+            raise BadFilter("alert", msg)
 
     def keeps(self, line: CaseloadLine, day: date) -> bool:
         """Whether a line passes every filter on a line (`since` and `alert` are filters
@@ -118,6 +123,8 @@ class Selection:
     """The lines a work list keeps, in its order, and what the reader should be told."""
 
     lines: list[CaseloadLine]
+    #: the work list within the acting user's rights (`scoped`): a CPIP's is the SPIP's
+    work: WorkList
     warnings: tuple[str, ...] = ()
 
 
@@ -157,6 +164,7 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
         if problem is not None:
             raise BadFilter("youth", problem)
     work = scoped(views, point, ref, work)
+    work.check_spip_alert()
     youths = None if work.youth is None else [work.youth]
     who = work.counsellor
     if work.spip:
@@ -177,7 +185,7 @@ def select(views: Views, point: Point, work: WorkList, *, for_alerts: bool = Fal
     kept = [line for line in lines if work.keeps(line, point.as_of)]
     if work.releasing_within is not None:
         kept.sort(key=lambda line: (line.expected_release_on or date.max, line.youth))
-    return Selection(kept, warnings)
+    return Selection(kept, work, warnings)
 
 
 def scoped(views: Views, point: Point, ref: ReferenceData, work: WorkList) -> WorkList:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import pathways
+from pathways.domain.alert_catalogue import SPIP_ALERTS
 from pathways.domain.errors import AccessRefused
 from shell import Shell, as_
 
@@ -206,6 +207,35 @@ def test_a_cpip_reads_the_youths_in_custody_but_not_the_notes(sh: Shell) -> None
     code, out = as_(sh, "cp-1", "caseload", "--organisation", "we-ker")
     assert code == 1
     assert "another organisation's list" in out
+
+
+def test_a_cpips_alerts_are_the_spips_with_or_without_organisation(
+    sh: Shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CPIP's `alerts` is the probation service's list, as `--organisation spip-35`
+    gives it: its alerts only, never a Mission Locale's youth by another alert (a plain
+    `alerts` listed them all, and `--alert` of a Mission Locale's was not refused)."""
+    day = ("--as-of", "2026-03-31", "--json")
+    every = {(row["youth"], row["alert"]) for row in sh.json("alerts", *day)}
+    assert (WK, "contact-lost") in every  # a Mission Locale's alert, on a youth at liberty
+    code, plain = as_(sh, "cp-1", "alerts", *day)
+    assert code == 0, plain
+    code, spip = as_(sh, "cp-1", "alerts", *day, "--organisation", "spip-35")
+    assert code == 0, spip
+    assert json.loads(plain) == json.loads(spip)
+    assert {(row["youth"], row["alert"]) for row in json.loads(plain)} == {
+        pair for pair in every if pair[1] in SPIP_ALERTS
+    }
+    assert WK not in plain
+    code, out = as_(sh, "cp-1", "alerts", "--alert", "contact-lost")
+    assert code == 2, out
+    assert "'contact-lost' is not one of the probation service's alerts" in out
+    monkeypatch.setenv("PATHWAYS_MASTER_KEY", sh.env["PATHWAYS_MASTER_KEY"])
+    with pathways.open(sh.db, actor="cp-1") as store:
+        rows = store.alerts(as_of="2026-03-31")
+    assert {(row.youth, row.alert) for row in rows} == {
+        pair for pair in every if pair[1] in SPIP_ALERTS
+    }
 
 
 def test_an_analyst_reads_aggregates_and_no_reference(sh: Shell) -> None:
