@@ -311,16 +311,20 @@ def test_compare_measures_as_json_with_the_note_on_chance(env: dict[str, str]) -
             assert row["difference"] == pytest.approx(row["rate"] - row["rate_reference"])
             assert row["flagged"] is (row["ci_low"] > 0 or row["ci_high"] < 0)
     assert "by chance" in result.stderr
-    assert f"{len(shown)} comparisons shown" in result.stderr
+    enough = [r for r in shown if r["warning"] is None]
+    assert f"{len(enough)} comparisons on enough releases" in result.stderr
+    small = len(shown) - len(enough)
+    assert (f"{small} more, on too few releases," in result.stderr) is (small > 0)
     payload = rows_of(
         ok(env, "compare", "--from", "2025-01-01", "--to", "2026-11-27", "--as-of",
            END.isoformat(), "--by", "measure", "--json", "--with-meta")
     )  # fmt: skip
     meta = payload["meta"]
     assert "by chance" in meta["note"]
-    assert meta["comparisons"] == len(shown)
-    assert meta["expected_by_chance"] == pytest.approx(0.05 * len(shown))
-    assert meta["flagged"] == sum(r["flagged"] for r in shown)
+    assert meta["comparisons"] == len(enough)
+    assert meta["too_few"] == small
+    assert meta["expected_by_chance"] == pytest.approx(0.05 * len(enough))
+    assert meta["flagged"] == sum(r["flagged"] for r in enough)
 
 
 def test_compare_territories_as_a_table(env: dict[str, str]) -> None:

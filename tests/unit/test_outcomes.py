@@ -1019,6 +1019,26 @@ def test_a_difference_is_flagged_only_when_its_interval_excludes_zero() -> None:
     assert rows[0]["ci_high"] < 0 < rows[1]["ci_low"]
 
 
+def test_a_difference_on_too_few_releases_is_not_counted_as_flagged() -> None:
+    """Its interval may exclude 0 (the row's `flagged` says so), but the note under
+    `compare` counts it apart, as the report's annex does: nothing is concluded from it."""
+    found = [
+        *rated({"territory": "rennes"}, 40, 4),
+        *rated({"territory": "vitre"}, 8, 8),  # 8 releases: under ENOUGH (20)
+        *rated({"territory": "redon"}, 40, 36),
+    ]
+    rows = compare(found, "territory", ONE, 5, "rennes", {})
+    small = next(r for r in rows if r.group == "vitre")
+    assert small.flagged
+    assert small.warning is not None
+    enough = next(r for r in rows if r.group == "redon")
+    assert enough.flagged
+    assert enough.warning is None
+    odds = outcomes.chance(rows)
+    assert (odds.shown, odds.flagged, odds.small) == (1, 1, 1)
+    assert "1 more, on too few releases, is not flagged" in odds.note()
+
+
 def test_a_comparison_with_a_side_under_min_n_is_suppressed() -> None:
     found = [*rated({"territory": "rennes"}, 30, 15), *rated({"territory": "vitre"}, 4, 4)]
     rows = dicts(compare(found, "territory", ONE, 5, None, {}))

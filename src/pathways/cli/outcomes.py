@@ -210,8 +210,9 @@ def compare(
     """Each territory or measure against a reference: differences of rates, 95 % intervals.
 
     Intervals are Newcombe's hybrid score intervals; a difference is flagged
-    (!) when its interval excludes 0. With many comparisons, some are flagged
-    by chance alone: the note under the table says how many to expect.
+    (!) when its interval excludes 0 and both sides have enough releases (a row
+    on too few says so and is never flagged). With many comparisons, some are
+    flagged by chance alone: the note under the table says how many to expect.
 
     \b
     Example:
@@ -228,7 +229,12 @@ def compare(
     rows = comparison_rows(found, by, cohort, threshold, ref, reference)
     odds = chance(rows)
     note = odds.note()
-    meta.update(comparisons=odds.shown, flagged=odds.flagged, expected_by_chance=odds.expected)
+    meta.update(
+        comparisons=odds.shown,
+        flagged=odds.flagged,
+        expected_by_chance=odds.expected,
+        too_few=odds.small,
+    )
     if fmt is not None:
         emit(
             dicts(rows),
@@ -258,7 +264,7 @@ def compare(
             line.update(
                 difference=f"{row.difference:+.0%}",
                 **{"95% CI": f"{row.ci_low:+.0%} to {row.ci_high:+.0%}"},
-                flag="!" if row.flagged else "",
+                flag="!" if row.flagged and row.warning is None else "",
                 warning=row.warning or "",
             )
         table.append(line)

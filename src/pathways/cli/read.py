@@ -70,7 +70,9 @@ def history(
 
     Each event comes with its id, who recorded it, when, and its log position;
     retracted events are marked. `--json` / `--nl` give the interchange format,
-    which `pathways import` reads back.
+    which `pathways import` reads back. It is the whole record: personal fields
+    (birth date, name) are shown in clear, unlike the card (`pathways youth`,
+    whose `--with-personal` adds them), and every read is audited.
 
     \b
     Example:

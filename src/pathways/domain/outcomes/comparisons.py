@@ -12,7 +12,7 @@ from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
-from pathways.i18n import _
+from pathways.i18n import _, ngettext
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
@@ -52,23 +52,44 @@ class Chance:
     """What chance alone would flag: with many comparisons, some are flagged even with no
     real difference (the note under every table of comparisons)."""
 
-    shown: int  # the comparisons not suppressed
-    flagged: int
+    shown: int  # the comparisons with enough releases on both sides (`ENOUGH`)
+    flagged: int  # of those
+    small: int = 0  # shown too, on too few releases: never flagged (nor counted above)
 
     @property
     def expected(self) -> float:
         return CHANCE * self.shown
 
     def note(self) -> str:
-        return _(
-            "{shown} comparisons shown, {flagged} flagged; at the 95 % level about "
-            "{expected:.1f} would be flagged by chance alone even with no real difference."
+        said = _(
+            "{shown} comparisons on enough releases, {flagged} flagged; at the 95 % level "
+            "about {expected:.1f} would be flagged by chance alone even with no real "
+            "difference."
         ).format(shown=self.shown, flagged=self.flagged, expected=self.expected)
+        if self.small:
+            said += " " + ngettext(
+                "{small} more, on too few releases, is not flagged: nothing can be "
+                "concluded from it.",
+                "{small} more, on too few releases, are not flagged: nothing can be "
+                "concluded from them.",
+                self.small,
+            ).format(small=self.small)
+        return said
+
+
+def conclusive(row: ComparisonRow) -> bool:
+    """A comparison with enough releases on both sides to flag it or not (as the report's
+    main table): neither suppressed nor on too few releases."""
+    return not row.suppressed and row.warning is None
 
 
 def chance(rows: Iterable[ComparisonRow]) -> Chance:
-    shown = [r for r in rows if not r.suppressed]
-    return Chance(len(shown), sum(r.flagged for r in shown))
+    """The comparisons with enough releases, those flagged, and those on too few (the
+    report's main table and annex, the note under `compare`)."""
+    rows = list(rows)
+    enough = [r for r in rows if conclusive(r)]
+    small = sum(not r.suppressed and r.warning is not None for r in rows)
+    return Chance(len(enough), sum(r.flagged for r in enough), small)
 
 
 def compare(
