@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 import types
 import uuid
 from collections.abc import Callable, Iterator
@@ -66,6 +67,11 @@ def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     i18n.use(None)
     yield
     i18n.use(None)
+    if "pathways.cli" in sys.modules:  # the group's own help, localised when it parses
+        from pathways.cli import cli
+        from pathways.cli.localise import localise
+
+        localise(cli)
 
 
 # --- keys and stores -----------------------------------------------------------

@@ -9,6 +9,8 @@ import json
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import date
+from operator import attrgetter
 from typing import Any, TypeVar, cast
 
 import click
@@ -56,8 +58,14 @@ def emit(
     with_meta: bool = False,
     table_columns: Sequence[str] | None = None,
 ) -> None:
-    """Print rows in the chosen format; the meta (as-of, position) goes in a header."""
+    """Print rows in the chosen format; the meta (as-of, position) goes in a header.
+    The rows are dicts, or typed rows (`pathways.queries`: `as_dict` is their JSON form),
+    whose table is made from their attributes, column by column (no dict per row: a
+    whole département's alerts are 31,000 rows)."""
     out = sys.stdout
+    typed = bool(rows) and rows[0].__class__ is not dict
+    if typed and fmt is not None:
+        rows = [row.as_dict() for row in rows]  # type: ignore[attr-defined]
     if fmt == "json":
         out.write(json_text(rows, (meta or {}) if with_meta else None) + "\n")
     elif fmt == "nl":
@@ -77,15 +85,36 @@ def emit(
         if meta:
             click.echo(click.style(meta_line(meta), dim=True), err=not sys.stdout.isatty())
         names = list(table_columns or columns or _columns(rows))
-        body = [
-            [v if (v := row.get(name)).__class__ is str else _flat(v) for name in names]
-            for row in rows
-        ]
-        if body:
-            headers = [header(name) for name in names]
-            out.write(table(body, headers) + "\n")
-        else:
+        if not rows:
             out.write(_("(nothing)") + "\n")
+            return
+        if typed:
+            cells = [_typed_column(rows, name) for name in names]
+        else:
+            cells = [
+                [v if (v := row.get(name)).__class__ is str else _flat(v) for row in rows]
+                for name in names
+            ]
+        headers = [header(name) for name in names]
+        out.write(table_of_columns(cells, headers) + "\n")
+
+
+def _typed_column(rows: Sequence[Any], name: str) -> list[Any]:
+    """A column of typed rows as their `as_dict` shows it in a table (`_flat`): a date
+    as ISO text, nothing as a blank."""
+    column = list(map(attrgetter(name), rows))
+    kinds = {value.__class__ for value in column}
+    if kinds <= _OWN_KEYS:
+        return column
+    if kinds <= _TEXT_OR_NOTHING:
+        return ["" if value is None else value for value in column]
+    if kinds <= _DAY_OR_NOTHING:
+        return ["" if value is None else value.isoformat() for value in column]
+    return [_flat(value.isoformat() if isinstance(value, date) else value) for value in column]
+
+
+_TEXT_OR_NOTHING = frozenset({str, type(None)})
+_DAY_OR_NOTHING = frozenset({date, type(None)})
 
 
 def json_text(rows: Sequence[Any], meta: dict[str, Any] | None = None) -> str:
@@ -119,6 +148,12 @@ def _json_row(row: Any) -> str:
 
 
 def table(body: list[list[Any]], headers: list[str]) -> str:
+    """`tabulate(body, headers=headers, tablefmt="simple")`, the same text (see
+    `table_of_columns`)."""
+    return table_of_columns([[row[j] for row in body] for j in range(len(headers))], headers)
+
+
+def table_of_columns(cells: list[list[Any]], headers: list[str]) -> str:
     """`tabulate(body, headers=headers, tablefmt="simple")`, the same text, column by
     column: tabulate infers the type of every cell (a number? a date?) and pads each,
     2-3 seconds for the 190,000 cells of a whole département's alerts.
@@ -137,36 +172,37 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
     number (`_surely_text`), are laid out here without importing tabulate (~30 ms of
     a read's start-up); the others ask it, as above."""
     tabulate = _tabulate
-    # column by column: each cell's key (`_cell_keys`), and each key's first value
-    keys = [_cell_keys([row[j] for row in body]) for j in range(len(headers))]
-    columns: list[dict[Any, Any]] = []
-    try:
-        for j, column_keys in enumerate(keys):
-            column: dict[Any, Any] = {}
-            for key, row in zip(column_keys, body, strict=True):
-                column.setdefault(key, row[j])
-            columns.append(column)
-    except TypeError:  # a value that cannot be a key: no shortcut
+
+    def whole() -> str:
+        body = [list(row) for row in zip(*cells, strict=True)]
         return str(tabulate(body, headers=headers, tablefmt="simple"))
+
+    # column by column: each cell's key (`_cell_keys`), and a value of each key (the
+    # cells of one key are all laid out alike: any of them will do)
+    keys = [_cell_keys(column) for column in cells]
+    try:
+        columns = [dict(zip(k, c, strict=True)) for k, c in zip(keys, cells, strict=True)]
+    except TypeError:  # a value that cannot be a key: no shortcut
+        return whole()
     if not all(_plain(value) for column in columns for value in column.values()) or not all(
         _plain(name) for name in headers
     ):
-        return str(tabulate(body, headers=headers, tablefmt="simple"))
+        return whole()
     widths: list[int] = []
     heads: list[str] = []
     texts: list[dict[Any, str]] = []
     for name, column in zip(headers, columns, strict=True):
         values = list(column.values())
         if _whole_numbers(values):  # right-aligned, as tabulate's "decimal" does them
-            cells = {key: "" if v is None else str(v) for key, v in column.items()}
-            width = max(len(name) + 2, *map(len, cells.values()))
+            shown = {key: "" if v is None else str(v) for key, v in column.items()}
+            width = max(len(name) + 2, *map(len, shown.values()))
             heads.append(name.rjust(width))
-            texts.append({key: cell.rjust(width) for key, cell in cells.items()})
+            texts.append({key: cell.rjust(width) for key, cell in shown.items()})
         elif _text_column(values, tabulate):
-            cells = {key: ("" if v is None else f"{v}").strip() for key, v in column.items()}
-            width = max(len(name) + 2, *map(len, cells.values()))
+            shown = {key: ("" if v is None else f"{v}").strip() for key, v in column.items()}
+            width = max(len(name) + 2, *map(len, shown.values()))
             heads.append(name.ljust(width))
-            texts.append({key: cell.ljust(width) for key, cell in cells.items()})
+            texts.append({key: cell.ljust(width) for key, cell in shown.items()})
         else:  # numbers (or only blanks): tabulate lays out the distinct values
             laid = tabulate([[v] for v in values], headers=[name], tablefmt="simple")
             lines = str(laid).split("\n")
@@ -177,8 +213,8 @@ def table(body: list[list[Any]], headers: list[str]) -> str:
             )
         widths.append(width)
     lines = ["  ".join(heads).rstrip(), "  ".join("-" * w for w in widths)]
-    shown = [list(map(t.__getitem__, k)) for t, k in zip(texts, keys, strict=True)]
-    lines += ["  ".join(row).rstrip() for row in zip(*shown, strict=True)]
+    laid = [list(map(t.__getitem__, k)) for t, k in zip(texts, keys, strict=True)]
+    lines += ["  ".join(row).rstrip() for row in zip(*laid, strict=True)]
     return "\n".join(lines)
 
 

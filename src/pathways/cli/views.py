@@ -182,7 +182,7 @@ def alerts(
       pathways alerts --alert dry-release --as-of 2026-03-31 --csv
       pathways alerts --organisation spip-35 --facility cp-rennes-vezin
     """
-    from pathways.queries import ALERT_COLUMNS, alerts, dicts
+    from pathways.queries import ALERT_COLUMNS, alerts
 
     options = {"as_of": as_of, "known_at": known_at, "since": since, "alert": code, **filters}
     work = _work_list(ctx, filters, actor, since=since, alert=code)  # (usage errors first)
@@ -191,8 +191,7 @@ def alerts(
         point = views.point(as_of, known_at)
         listed = _read(views, point, alerts, work)
         trail.saw(row.youth for row in listed)
-    rows = dicts(listed)
-    emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
+    emit(listed, fmt, meta=point.meta(), with_meta=with_meta, columns=ALERT_COLUMNS)
 
 
 @click.command()
