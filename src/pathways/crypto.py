@@ -251,7 +251,7 @@ class KeyRing:
     ) -> dict[str, Any] | None:
         """`unseal`, the stream's data key opened from `wrapped` if it is not open yet
         (None: no key, erased); the event id as text (a read of thousands of birth
-        dates: no UUID object per youth but the stream's)."""
+        dates, whose wrapped keys were read at once)."""
         aead = self._cache.get(stream)
         if aead is None:
             if wrapped is None:

@@ -211,7 +211,11 @@ CASELOAD_COLUMNS = tuple(f.name for f in fields(CaseloadRow))
 ALERT_COLUMNS = tuple(f.name for f in fields(AlertRow))
 
 
-def caseload_rows(lines: Iterable[CaseloadLine]) -> list[CaseloadRow]:
+def caseload_rows(
+    lines: Iterable[CaseloadLine], codes: Collection[str] | None = None
+) -> list[CaseloadRow]:
+    """The rows of caseload lines; `alerts` counts the open alerts (of these codes: the
+    SPIP's list counts its own, as its `alerts` lists them)."""
     return [
         CaseloadRow(
             line.youth,
@@ -220,7 +224,9 @@ def caseload_rows(lines: Iterable[CaseloadLine]) -> list[CaseloadRow]:
             line.support,
             line.custody,
             line.last_contact_on,
-            len(line.alerts),
+            len(line.alerts)
+            if codes is None
+            else sum(alert.alert in codes for alert in line.alerts),
             line.facility,
             line.expected_release_on,
             line.territory,
@@ -258,7 +264,8 @@ def alert_rows(
 def caseload(views: Views, point: Point, work: WorkList) -> Listed[CaseloadRow]:
     """The caseload of a work list (`worklists`): by youth, or by expected release."""
     selection = select(views, point, work)
-    return Listed(caseload_rows(selection.lines), selection.warnings)
+    codes = SPIP_ALERTS if selection.work.spip else None
+    return Listed(caseload_rows(selection.lines, codes), selection.warnings)
 
 
 def alerts(views: Views, point: Point, work: WorkList) -> Listed[AlertRow]:

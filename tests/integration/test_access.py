@@ -227,6 +227,13 @@ def test_a_cpips_alerts_are_the_spips_with_or_without_organisation(
         pair for pair in every if pair[1] in SPIP_ALERTS
     }
     assert WK not in plain
+    # its caseload counts the alerts it lists, not the Missions Locales'
+    code, out = as_(sh, "cp-1", "caseload", *day)
+    assert code == 0, out
+    spip_alerts = [row["youth"] for row in json.loads(plain)]
+    counted = {row["youth"]: row["alerts"] for row in json.loads(out)}
+    assert counted == {youth: spip_alerts.count(youth) for youth in counted}
+    assert (SM, "contact-lost") in every  # (so counting every alert would differ)
     code, out = as_(sh, "cp-1", "alerts", "--alert", "contact-lost")
     assert code == 2, out
     assert "'contact-lost' is not one of the probation service's alerts" in out

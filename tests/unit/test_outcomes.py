@@ -1036,7 +1036,13 @@ def test_a_difference_on_too_few_releases_is_not_counted_as_flagged() -> None:
     assert enough.warning is None
     odds = outcomes.chance(rows)
     assert (odds.shown, odds.flagged, odds.small) == (1, 1, 1)
+    assert odds.note().startswith("1 comparison on enough releases, 1 flagged")
     assert "1 more, on too few releases, is not flagged" in odds.note()
+    from pathways.cli.outcomes import comparison_line
+
+    assert comparison_line(small)["flag"] == ""
+    assert comparison_line(small)["warning"] == small.warning
+    assert comparison_line(enough)["flag"] == "!"
 
 
 def test_a_comparison_with_a_side_under_min_n_is_suppressed() -> None:

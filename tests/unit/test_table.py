@@ -149,3 +149,34 @@ def test_json_with_meta_keeps_an_empty_meta() -> None:
     out = CliRunner().invoke(show).output
     assert json.loads(out) == {"meta": {}, "rows": rows}
     assert out == json.dumps({"meta": {}, "rows": rows}, ensure_ascii=False, indent=1) + "\n"
+
+
+# --- typed rows -------------------------------------------------------------------------
+
+
+def test_typed_rows_print_the_table_of_their_json_form(capsys: Any) -> None:
+    """`emit` of typed rows (the alerts read: a table made from their attributes, column by
+    column) prints what their `as_dict` rows print: dates as ISO text, nothing as blank."""
+    from datetime import date
+
+    from pathways.cli.output import emit
+    from pathways.queries import ALERT_COLUMNS, CASELOAD_COLUMNS, AlertRow, CaseloadRow, dicts
+
+    alerts = [
+        AlertRow("Y-2", "contact-lost", date(2026, 3, 2), "we-ker", None, "no contact"),
+        AlertRow("Y-1", "dry-release", date(2026, 3, 1), None, None, "released à Rennes"),
+    ]
+    lines = [
+        CaseloadRow("Y-1", None, None, "active", "none", None, 0, None, None, None),
+        CaseloadRow(
+            "Y-2", "we-ker", "c-1", "active", "in-custody", date(2026, 3, 3), 2,
+            "cp-rennes-vezin", date(2026, 4, 15), "rennes",
+        ),
+    ]  # fmt: skip
+    for rows, columns in ((alerts, ALERT_COLUMNS), (lines, CASELOAD_COLUMNS)):
+        emit(rows, None, columns=columns)
+        typed = capsys.readouterr().out
+        emit(dicts(rows), None, columns=columns)
+        assert typed == capsys.readouterr().out
+        assert "2026-03-0" in typed  # a date, as ISO text
+        assert "None" not in typed

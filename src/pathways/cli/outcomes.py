@@ -11,7 +11,7 @@ from pathways.cli.options import DATE, acting_option, wait_for_option
 from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
-from pathways.domain.outcomes import DIMENSIONS
+from pathways.domain.outcomes import DIMENSIONS, ComparisonRow, conclusive
 from pathways.domain.outcomes.indicators import COHORTS
 from pathways.i18n import N_, _
 
@@ -246,27 +246,30 @@ def compare(
         if not with_meta:
             click.echo(note, err=True)
         return
-    table = []
-    for row in rows:
-        line: dict[str, Any] = {
-            "group": row.group,
-            "reference": row.reference,
-            "indicator": row.indicator,
-            "n": row.n,
-            "n ref": row.n_reference,
-        }
-        if row.suppressed:
-            line.update(difference="*", **{"95% CI": "*"}, flag="", warning="")
-        else:
-            assert row.difference is not None
-            assert row.ci_low is not None
-            assert row.ci_high is not None
-            line.update(
-                difference=f"{row.difference:+.0%}",
-                **{"95% CI": f"{row.ci_low:+.0%} to {row.ci_high:+.0%}"},
-                flag="!" if row.flagged and row.warning is None else "",
-                warning=row.warning or "",
-            )
-        table.append(line)
-    emit(table, None, meta=meta)
+    emit([comparison_line(row) for row in rows], None, meta=meta)
     click.echo(f"\n{note}")
+
+
+def comparison_line(row: ComparisonRow) -> dict[str, Any]:
+    """A comparison as `compare` shows it in a table: flagged (!) only on enough releases
+    on both sides (`outcomes.conclusive`), as the note on chance counts it."""
+    line: dict[str, Any] = {
+        "group": row.group,
+        "reference": row.reference,
+        "indicator": row.indicator,
+        "n": row.n,
+        "n ref": row.n_reference,
+    }
+    if row.suppressed:
+        line.update(difference="*", **{"95% CI": "*"}, flag="", warning="")
+        return line
+    assert row.difference is not None
+    assert row.ci_low is not None
+    assert row.ci_high is not None
+    line.update(
+        difference=f"{row.difference:+.0%}",
+        **{"95% CI": f"{row.ci_low:+.0%} to {row.ci_high:+.0%}"},
+        flag="!" if row.flagged and conclusive(row) else "",
+        warning=row.warning or "",
+    )
+    return line

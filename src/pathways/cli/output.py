@@ -387,6 +387,7 @@ HEADERS = (
     NP_("column", "cases"),
     NP_("column", "comparisons"),
     NP_("column", "expected_by_chance"),
+    NP_("column", "too_few"),
     # pathways info
     NP_("column", "store"),
     NP_("column", "backend"),

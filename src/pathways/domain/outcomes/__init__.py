@@ -20,6 +20,7 @@ from pathways.domain.outcomes.comparisons import (
     ComparisonRow,
     chance,
     compare,
+    conclusive,
 )
 from pathways.domain.outcomes.groups import (
     AGE_BAND_EVENTS,
@@ -67,6 +68,7 @@ __all__ = [
     "cases",
     "chance",
     "compare",
+    "conclusive",
     "delay_row",
     "dicts",
     "exact_age_band",

@@ -12,7 +12,7 @@ from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
-from pathways.i18n import _, ngettext
+from pathways.i18n import ngettext
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
@@ -61,10 +61,14 @@ class Chance:
         return CHANCE * self.shown
 
     def note(self) -> str:
-        said = _(
+        said = ngettext(
+            "{shown} comparison on enough releases, {flagged} flagged; at the 95 % level "
+            "about {expected:.1f} would be flagged by chance alone even with no real "
+            "difference.",
             "{shown} comparisons on enough releases, {flagged} flagged; at the 95 % level "
             "about {expected:.1f} would be flagged by chance alone even with no real "
-            "difference."
+            "difference.",
+            self.shown,
         ).format(shown=self.shown, flagged=self.flagged, expected=self.expected)
         if self.small:
             said += " " + ngettext(
