@@ -50,7 +50,7 @@ def output_options(func: F) -> F:
 
 
 def emit(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Any],
     fmt: str | None,
     *,
     columns: Sequence[str] | None = None,
@@ -63,9 +63,9 @@ def emit(
     whose table is made from their attributes, column by column (no dict per row: a
     whole département's alerts are 31,000 rows)."""
     out = sys.stdout
-    typed = bool(rows) and rows[0].__class__ is not dict
+    typed = bool(rows) and not isinstance(rows[0], dict)
     if typed and fmt is not None:
-        rows = [row.as_dict() for row in rows]  # type: ignore[attr-defined]
+        rows = [row.as_dict() for row in rows]
     if fmt == "json":
         out.write(json_text(rows, (meta or {}) if with_meta else None) + "\n")
     elif fmt == "nl":
