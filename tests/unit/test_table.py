@@ -68,11 +68,13 @@ def test_whole_numbers_and_words_are_tabulates_layout(data: st.DataObject) -> No
     """The columns laid out without tabulate (whole numbers and blanks; texts no reading
     takes for a number), beside words that are numbers to it."""
     whole = st.one_of(st.none(), st.integers(-(10**7), 10**7))
+    blank = st.sampled_from([None, ""])
     words = st.one_of(
         WORDS, st.sampled_from(TRICKY), st.from_regex(r"[A-Za-z][A-Za-z0-9 ,.-]{0,10}")
     )
     width = data.draw(st.integers(1, 3))
-    columns = data.draw(st.lists(st.sampled_from([whole, words]), min_size=width, max_size=width))
+    kinds = st.sampled_from([whole, words, blank])
+    columns = data.draw(st.lists(kinds, min_size=width, max_size=width))
     rows = data.draw(st.integers(1, 12))
     body = [[data.draw(column) for column in columns] for _ in range(rows)]
     headers = data.draw(st.lists(WORDS.filter(bool), min_size=width, max_size=width))
@@ -83,16 +85,17 @@ def test_a_table_of_words_and_whole_numbers_does_not_import_tabulate() -> None:
     """tabulate (and the importlib.metadata it imports) costs a read ~30 ms of start-up."""
     script = (
         "import sys; from pathways.cli.output import table; "
-        "print(table([['Y-2026-0001', 'no-contact', 12, None], ['Y-2026-0002', 'à voir', -3, 4]],"
-        " ['youth', 'alert', 'days', 'n'])); print('tabulate' in sys.modules)"
+        "print(table([['Y-2026-0001', 'no-contact', 12, None, None],"
+        " ['Y-2026-0002', 'à voir', -3, 4, '']], ['youth', 'alert', 'days', 'n', 'counsellor']));"
+        " print('tabulate' in sys.modules)"
     )
     shown = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout
     assert shown.splitlines()[-1] == "False"
     assert "\n".join(shown.splitlines()[:-1]) == tabulate(
-        [["Y-2026-0001", "no-contact", 12, None], ["Y-2026-0002", "à voir", -3, 4]],
-        headers=["youth", "alert", "days", "n"],
+        [["Y-2026-0001", "no-contact", 12, None, None], ["Y-2026-0002", "à voir", -3, 4, ""]],
+        headers=["youth", "alert", "days", "n", "counsellor"],
         tablefmt="simple",
     )
 

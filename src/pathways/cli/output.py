@@ -198,6 +198,10 @@ def table_of_columns(cells: list[list[Any]], headers: list[str]) -> str:
             width = max(len(name) + 2, *map(len, shown.values()))
             heads.append(name.rjust(width))
             texts.append({key: cell.rjust(width) for key, cell in shown.items()})
+        elif all(v is None or v == "" for v in values):  # blank throughout (tabulate's
+            width = len(name) + 2  # "missing" type: a left-aligned header, blank cells)
+            heads.append(name.ljust(width))
+            texts.append(dict.fromkeys(column, " " * width))
         elif _text_column(values, tabulate):
             shown = {key: ("" if v is None else f"{v}").strip() for key, v in column.items()}
             width = max(len(name) + 2, *map(len, shown.values()))
