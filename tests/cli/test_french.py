@@ -121,6 +121,11 @@ def test_help_in_french(sh: Shell) -> None:
     )
     late = sh("--help", "--lang", "fr")  # the option after --help counts too
     assert "Afficher ce message et quitter." in late.output
+    # a path's metavar, named by click when the option is built, follows too, both ways
+    french = sh("--lang", "fr", "export", "events", "--help")
+    assert "--output FICHIER" in french.output
+    english = sh("export", "events", "--help", env=NOTHING_CHOSEN)
+    assert "--output FILE " in english.output
 
 
 def test_a_receipt_and_a_youth_in_french(sh: Shell) -> None:

@@ -63,9 +63,23 @@ def localise(command: click.Command) -> click.Command:
     for each in walk(command):
         for thing, attribute, english in texts(each):
             setattr(thing, attribute, _(english))
+        for param in each.params:
+            if isinstance(param.type, click.Path):  # its metavar (FILE), named when built
+                param.type.name = _(_path_word(param.type))
         if getattr(each, "_help_option", None) is not None:
             each._help_option = None  # click keeps --help, said in the language of its time
     return command
+
+
+def _path_word(path: click.Path) -> str:
+    """What click names a path parameter (`click.Path.__init__`), in English: a
+    command module imported while another language was chosen keeps that language's
+    word in the parameter's type until it is localised again."""
+    if path.file_okay and not path.dir_okay:
+        return "file"
+    if path.dir_okay and not path.file_okay:
+        return "directory"
+    return "path"
 
 
 def speak_click() -> None:
