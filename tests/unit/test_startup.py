@@ -35,6 +35,30 @@ def test_a_collector_paused_by_the_caller_stays_paused() -> None:
     assert _gc_after("record", "--help", before="import gc; gc.disable()\n") == "GC False False"
 
 
+def test_a_read_command_runs_with_the_collector_paused_and_resumes_it_after() -> None:
+    """A read (`output_options`) builds its rows once and ends: its whole body runs with
+    the collector paused, which is resumed after it (an embedding program goes on)."""
+    import gc
+
+    import click
+    from click.testing import CliRunner
+
+    from pathways.cli.output import output_options
+
+    seen: list[bool] = []
+
+    @click.command()
+    @output_options
+    def read(fmt: str | None, with_meta: bool) -> None:
+        seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    done = CliRunner().invoke(read, ["--json"])
+    assert done.exit_code == 0, done.output
+    assert seen == [False]
+    assert gc.isenabled()
+
+
 def _plugin_loader(value: str | None) -> str:
     """What loads pydantic's plugins after `no_pydantic_plugins`, with the variable set
     to `value` (None: not set), and whether `importlib.metadata` was imported."""

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import click
 
 from pathways.i18n import NP_, _, pgettext
+from pathways.perf import paused_gc
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -25,7 +26,15 @@ FORMATS = {"json": "--json", "nl": "--nl", "csv": "--csv"}
 
 def output_options(func: F) -> F:
     """Add --json / --nl / --csv (at most one of them) and --with-meta to a read command;
-    the command gets `fmt`: "json", "nl", "csv" or None (a table)."""
+    the command gets `fmt`: "json", "nl", "csv" or None (a table).
+
+    A read command runs with the cyclic garbage collector paused (`perf.paused_gc`): it
+    builds its rows once, prints them and ends, and what it builds dies by reference
+    counting. Its heavy part (`Caseloads.lines`...) already paused the collector; after
+    it, the rows, the table and the audit, built while tens of thousands of lines are
+    alive, made the collector walk them again and again (start-up's objects are frozen,
+    so that the lines alone soon count as a quarter more than the old generation): the
+    whole département's alerts, ~1.95 -> ~1.8 s of CPU (docs/performance.md)."""
 
     @functools.wraps(func)
     def chosen(*args: Any, **kwargs: Any) -> Any:
@@ -34,7 +43,8 @@ def output_options(func: F) -> F:
             flags = _(" and ").join(FORMATS[fmt] for fmt in given)
             msg = _("{flags} cannot be used together: choose one output format").format(flags=flags)
             raise click.UsageError(msg)
-        return func(*args, fmt=given[0] if given else None, **kwargs)
+        with paused_gc():
+            return func(*args, fmt=given[0] if given else None, **kwargs)
 
     wrapped: Any = click.option(
         "--with-meta",
