@@ -231,6 +231,9 @@ class Store(EventLog):
                 stored.position = p
                 appended.append(stored)
             # (COPY on PostgreSQL: an executemany there is a round trip per 500 rows)
+            # In the index's order: random ids inserted as they come touch its pages at
+            # random (an import of 100,000 events: ~0.55 -> ~0.27 s of SQLite's time)
+            id_rows.sort()
             session.insert_rows("pathways_event_ids", ("text", "text", "int8"), id_rows)
             chain.append(session, heads, links, ids)
             erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]
