@@ -109,6 +109,41 @@ def test_a_large_batch_whose_last_event_conflicts_stores_nothing(backend: Backen
     assert backend.head() == later[1]
 
 
+def test_positions_follow_the_rows_across_gaps_in_postgresqls_sequence(backend: Backend) -> None:
+    """The positions an append returns are those its rows took, with a gap before them
+    (a number taken by a transaction that rolled back) or inside them (taken while the
+    COPY ran): PostgreSQL's positions come from a sequence, and are found from the run's
+    ends (through the index of positions), or row by row when the run has a hole."""
+    if backend.name != "postgresql":
+        pytest.skip("positions from a sequence are PostgreSQL's (SQLite's rowids have no gap)")
+    table = backend.events_table
+    sequence = f"pg_get_serial_sequence('{table}', 'notification_id')"
+    assert append(backend, events(1, 2)) == [1, 2]
+    with backend.session() as session:
+        session.execute(f"SELECT nextval({sequence})")  # a gap before the next run
+        # a number taken while the run is written, after its second row
+        session.execute(
+            f"CREATE FUNCTION {{p}}burn() RETURNS trigger AS $$ BEGIN"
+            f" IF NEW.originator_version = 2 THEN PERFORM nextval({sequence}); END IF;"
+            " RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        session.execute(
+            f"CREATE TRIGGER burn BEFORE INSERT ON {table}"
+            " FOR EACH ROW EXECUTE FUNCTION {p}burn()"
+        )
+    stored = events(1, 3)
+    positions = append(backend, stored)
+    with backend.session() as session:
+        session.execute(f"DROP TRIGGER burn ON {table}")
+    found = backend.rows(
+        f"SELECT notification_id AS p FROM {table} WHERE originator_id = ?"
+        " ORDER BY originator_version",
+        (stored[0].originator_id,),
+    )
+    assert positions == [int(r["p"]) for r in found] == [4, 5, 7]
+    assert append(backend, events(1, 2)) == [8, 9]  # a run without a hole: from its ends
+
+
 def test_successive_appends_in_one_session_commit_together(backend: Backend) -> None:
     one, two = events(3, 4), events(2, 5)
     with backend.session() as session:
