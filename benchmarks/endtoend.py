@@ -114,6 +114,8 @@ def rate(value: float) -> str:
 
 
 def duration(value: float) -> str:
+    if value < 0.1:  # (a baseline of a few milliseconds: its ratios need the decimal)
+        return f"{value * 1000:,.1f} ms"
     return f"{value * 1000:,.0f} ms" if value < 1 else f"{value:,.2f} s"
 
 

@@ -28,6 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 
 from eventsourcing.persistence import IntegrityError, PersistenceError
@@ -231,9 +232,10 @@ class Store(EventLog):
                 stored.position = p
                 appended.append(stored)
             # (COPY on PostgreSQL: an executemany there is a round trip per 500 rows)
-            # In the index's order: random ids inserted as they come touch its pages at
-            # random (an import of 100,000 events: ~0.55 -> ~0.27 s of SQLite's time)
-            id_rows.sort()
+            # In the index's order (by id: ids are unique): random ids inserted as they
+            # come touch its pages at random (an import of 101,606 events: SQLite's time
+            # in this insert ~0.55 -> ~0.27 s, for ~0.04 s of sorting)
+            id_rows.sort(key=itemgetter(0))
             session.insert_rows("pathways_event_ids", ("text", "text", "int8"), id_rows)
             chain.append(session, heads, links, ids)
             erased = [w.stream for w in writes if isinstance(w.event, YouthErased)]

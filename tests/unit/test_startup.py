@@ -59,6 +59,36 @@ def test_a_read_command_runs_with_the_collector_paused_and_resumes_it_after() ->
     assert gc.isenabled()
 
 
+def test_a_read_that_fails_resumes_the_collector_and_one_paused_by_the_caller_stays_so() -> None:
+    import gc
+
+    import click
+    from click.testing import CliRunner
+
+    from pathways.cli.output import output_options
+
+    seen: list[bool] = []
+
+    @click.command()
+    @output_options
+    def read(fmt: str | None, with_meta: bool) -> None:
+        seen.append(gc.isenabled())
+        raise click.ClickException("refused")
+
+    done = CliRunner().invoke(read, [])
+    assert done.exit_code == 1
+    assert "refused" in done.output
+    assert seen == [False]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        CliRunner().invoke(read, [])
+        assert seen == [False, False]
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
 def _plugin_loader(value: str | None) -> str:
     """What loads pydantic's plugins after `no_pydantic_plugins`, with the variable set
     to `value` (None: not set), and whether `importlib.metadata` was imported."""

@@ -34,7 +34,7 @@ def output_options(func: F) -> F:
     it, the rows, the table and the audit, built while tens of thousands of lines are
     alive, made the collector walk them again and again (start-up's objects are frozen,
     so that the lines alone soon count as a quarter more than the old generation): the
-    whole département's alerts, ~1.95 -> ~1.8 s of CPU (docs/performance.md)."""
+    whole département's alerts, 2.00 -> 1.76 s of CPU (docs/performance.md)."""
 
     @functools.wraps(func)
     def chosen(*args: Any, **kwargs: Any) -> Any:
