@@ -208,7 +208,13 @@ class PostgresBackend(Backend):
         schema = self.target.schema
         try:
             with psycopg.connect(**self.target.params) as conn:  # commits on leaving
-                if create:
+                # (only if it is not there: even IF NOT EXISTS needs the right to create
+                # schemas in the database, which the owner of a schema made for it by
+                # the database's admin need not have: docs/deployment.md)
+                there = conn.execute(
+                    "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+                ).fetchone()
+                if create and there is None:
                     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
                 found = conn.execute(
                     "SELECT to_regclass(%s)", (f'"{schema}".stored_events',)

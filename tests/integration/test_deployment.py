@@ -1,0 +1,123 @@
+"""docs/deployment.md's roles and grants, run as written on a real server.
+
+The SQL block of "Roles and grants" is read from the document itself (the names of
+its roles and schema made unique here): its first statements by the server's admin,
+then `pathways init` as the schema's owner, then the rest of the block as that owner.
+Each role then does what the document says it does: the owner (who may not create
+schemas in the database: only its own schema was made for it) creates the store and
+writes a cohort; the offices' role records a step and reads the alerts with no worker
+running (its write projects itself and its read catches up); the worker's role keeps
+the read models level; the verifier's role checks the chain.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict
+
+from conftest import POSTGRES_URL
+from shell import Shell
+
+pytestmark = pytest.mark.postgres
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
+BASE = POSTGRES_URL.split("?", 1)[0]
+TAG = secrets.token_hex(4)
+NAMES = {
+    "pathways_owner": f"dep_{TAG}_owner",
+    "pathways_worker": f"dep_{TAG}_worker",
+    "pathways_app": f"dep_{TAG}_app",
+    "pathways_verifier": f"dep_{TAG}_verifier",
+    "dd35": f"dep_{TAG}_dd",
+}
+AFTER_INIT = "-- after `pathways --db"
+
+
+def documented_grants() -> tuple[str, str]:
+    """The SQL block of "Roles and grants": what comes before `init`, and after it."""
+    section = DOC.read_text(encoding="utf-8").split("## Roles and grants", 1)[1]
+    block = section.split("```sql\n", 1)[1].split("```", 1)[0]
+    for name, unique in NAMES.items():
+        block = block.replace(name, unique)
+    before, after = block.split(AFTER_INIT, 1)
+    return before, after.split("\n", 1)[1]
+
+
+def psql(role: str | None, sql: str) -> None:
+    """`sql` run by psql as `role` (None: the server's admin), stopping at an error."""
+    params = conninfo_to_dict(BASE)
+    conninfo = f"host={params.get('host', '127.0.0.1')} port={params.get('port', 5432)}"
+    conninfo += f" dbname={params['dbname']}" + (f" user={role}" if role else "")
+    command = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", conninfo]
+    done = subprocess.run(
+        command, input=sql, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def url(role: str) -> str:
+    params = conninfo_to_dict(BASE)
+    host, port = params.get("host", "127.0.0.1"), params.get("port", 5432)
+    return f"postgresql://{role}@{host}:{port}/{params['dbname']}?schema={NAMES['dd35']}"
+
+
+@pytest.fixture
+def roles() -> Iterator[None]:
+    try:
+        psycopg.connect(BASE, connect_timeout=3).close()
+    except psycopg.OperationalError as error:  # pragma: no cover - no server here
+        pytest.skip(f"PostgreSQL not reachable at {BASE}: {error}")
+    if shutil.which("psql") is None:  # pragma: no cover
+        pytest.skip("psql is not installed: the document's SQL is run as an admin runs it")
+    yield
+    with psycopg.connect(BASE, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{NAMES["dd35"]}" CASCADE')
+        for key in ("pathways_owner", "pathways_worker", "pathways_app", "pathways_verifier"):
+            name = NAMES[key]
+            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+                conn.execute(f"DROP OWNED BY {name}")
+                conn.execute(f"DROP ROLE {name}")
+
+
+def test_the_documented_roles_each_do_their_part(roles: None, tmp_path: Path) -> None:
+    before, after = documented_grants()
+    psql(None, before)
+    with psycopg.connect(BASE) as conn:  # the owner may not create schemas: only own one
+        rights = conn.execute(
+            "SELECT has_database_privilege(%s, current_database(), 'CREATE')",
+            (NAMES["pathways_owner"],),
+        ).fetchone()
+    assert rights == (False,)
+    owner = Shell(tmp_path, url(NAMES["pathways_owner"]))  # `pathways init` as the owner
+    psql(NAMES["pathways_owner"], after)
+    owner.ok("demo", "--youth", "5", "--end", "2026-11-30")
+    youth = owner.ok("caseload", "--as-of", "2026-11-30", "--csv").splitlines()[1].split(",")[0]
+
+    app = ["--db", url(NAMES["pathways_app"])]
+    contact = ["record", "contact-made", youth, "--channel", "phone", "--on"]
+    recorded = owner(*app, *contact, "2026-12-01")
+    assert recorded.exit_code == 0, recorded.output
+    # no worker runs: the offices' read catches the read models up itself
+    status = owner(*app, "projections", "status", "--json")
+    assert status.exit_code == 0, status.output
+    read = owner(*app, "alerts", "--as-of", "2026-12-01")
+    assert read.exit_code == 0, read.output
+    history = owner(*app, "history", youth)
+    assert history.exit_code == 0, history.output
+    assert "2026-12-01" in history.output
+
+    assert owner(*app, *contact, "2026-12-02").exit_code == 0
+    worker = owner("--db", url(NAMES["pathways_worker"]), "projections", "run")
+    assert worker.exit_code == 0, worker.output
+    assert '"lag": 0' in owner(*app, "projections", "status", "--json").output
+
+    verified = owner("--db", url(NAMES["pathways_verifier"]), "verify")
+    assert verified.exit_code == 0, verified.output
+    assert "the log is intact" in verified.output
