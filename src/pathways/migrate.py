@@ -24,6 +24,7 @@ event in position order over (position, stream, version, topic, state).
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,8 +107,10 @@ def refuse_foreign(source: Source, target: Target) -> int:
         return 0
     where = target.store.location.display
     foreign = (
-        f"the target {where} holds other events than this store's: it is another store, or "
-        "was written to after a copy. Copy into an empty schema (a new `schema=` in the URL)"
+        f"the target {where} holds other events than this store's: it is another store, "
+        "was made by `pathways init` (its first admin is an event of its own: `migrate` "
+        "makes the target itself), or was written to after a copy. Copy into an empty "
+        "schema (a new `schema=` in the URL)"
     )
     if head > source.head():
         raise MigrationError(foreign)
@@ -274,13 +277,20 @@ def open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
             return open_store(url, key_file)
         except NoStore:
             if not create:
-                raise
+                msg = (
+                    f"--to: no store at {location.display}: nothing to compare with "
+                    "(`pathways migrate --to URL` makes it and copies into it; do not "
+                    "`pathways init` it first)"
+                )
+                raise MigrationError(msg) from None
             return open_store(url, key_file, create=True)
     except MigrationError:
         raise
     except StoreError as error:
-        text = str(error).replace("--db:", "--to:", 1)
-        text = text.replace("`pathways db upgrade`", "`pathways --db URL db upgrade` on the target")
+        text = re.sub(r"--db\s?:", "--to:", str(error), count=1)
+        text = text.replace(
+            "`pathways db upgrade`", "`pathways --db URL db upgrade` (URL: the --to one)"
+        )
         raise type(error)(text) from None
 
 

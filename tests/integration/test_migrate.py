@@ -232,6 +232,7 @@ def test_a_target_holding_another_stores_events_is_refused(office: Office, db_ur
     office.ok("settings", "set", "no-first-contact.days", "21", db=db_url)
     out = office.fails("migrate", "--to", db_url)
     assert "holds other events than this store's" in out
+    assert "was made by `pathways init`" in out  # (the likeliest reason, said)
     assert _head(db_url) == 2  # its first admin and its setting
     assert _keys(db_url) == 0  # nothing of the source written
 
@@ -293,14 +294,16 @@ def test_verify_only_on_no_store_and_an_old_target_say_what_to_do(
     office: Office, db_url: str
 ) -> None:
     out = office.fails("migrate", "--to", db_url, "--verify-only")
-    assert "no store at" in out
+    assert "--to: no store at" in out
+    assert "do not `pathways init` it first" in out
+    assert "--db" not in out
     office.ok("init", db=db_url)
     schema = db_url.rsplit("schema=", 1)[1]
     with psycopg.connect(POSTGRES_URL) as conn:  # a store of an older version
         conn.execute(f'DROP TABLE "{schema}".pathways_schema')
     out = office.fails("migrate", "--to", db_url)
     assert "has schema version 1" in out
-    assert "`pathways --db URL db upgrade` on the target" in out
+    assert "`pathways --db URL db upgrade` (URL: the --to one)" in out
 
 
 @pytest.mark.parametrize("db_url", PG, indirect=True)
