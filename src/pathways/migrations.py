@@ -92,13 +92,15 @@ def _mark(session: Session, version: int, description: str) -> None:
 
 
 def create(store: Store) -> None:
-    """The rest of a new store's schema (`pathways init`, after the events table and
-    ours): the version table and the read models, level with the empty log."""
+    """A new store's schema (`pathways init`, `pathways migrate`'s target), in one
+    transaction: the events table and ours, the version table and the read models,
+    level with the empty log."""
     from pathways.projections.ddl import create_read_models
 
     if store.backend.has_table(TABLE):
         return
     with store.session(write=True, append=False) as session:
+        store.backend.create_tables(session)
         _table(session)
         create_read_models(session)
         audit.create_table(session)

@@ -188,3 +188,30 @@ def test_the_migration_runs_on_every_backend(upgraded: Any) -> None:
     assert migrations.upgrade(store) == []
     assert verify(store).intact
     assert verify(store).events == store.count_events()
+
+
+def test_a_creation_interrupted_leaves_no_half_made_store(
+    db_url: str, master_key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new store's schema is made in one transaction: `init` (or `migrate`'s target)
+    interrupted while it makes it leaves no store at all, not tables without a version
+    that every later command would take for a store of version 1; `init` then makes it."""
+    from pathways.projections import ddl
+    from pathways.store import NoStore
+
+    def interrupted(*_args: Any) -> None:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(ddl, "create_read_models", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            open_store(db_url, create=True)
+    with pytest.raises(NoStore):
+        open_store(db_url)
+    made = CliRunner().invoke(cli, ["--db", db_url, "init"])
+    assert made.exit_code == 0, made.output
+    store = open_store(db_url)
+    try:
+        assert migrations.version(store.backend) == migrations.CURRENT
+    finally:
+        store.close()

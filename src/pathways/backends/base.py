@@ -122,9 +122,16 @@ class Database(ABC):
 
     @abstractmethod
     def open(self, *, create: bool) -> None:
-        """Set `datastore` and `recorder`; with `create`, make the store's tables first.
-        Without it, raise NoStore where there is no store, StoreError where something
-        else is."""
+        """Set `datastore` and `recorder` (with `create`, where a store is to be made:
+        `create_tables` makes its tables). Without it, raise NoStore where there is no
+        store, StoreError where something else is."""
+
+    @abstractmethod
+    def create_tables(self, session: Session) -> None:
+        """Make the events table and ours in this session: a new store's whole schema is
+        made in one transaction (`migrations.create`), so that an interrupted `init` or
+        `migrate` leaves no half-made store (it once left tables without a version,
+        which every later command took for a store of version 1)."""
 
     def close(self) -> None:
         if self.datastore is not None:

@@ -71,6 +71,15 @@ def _database(name: str, *, create: bool) -> _Database | None:
         return found
 
 
+def _has_log(database: _Database) -> bool:
+    """Whether the events table is there (a creation interrupted left none)."""
+    with _held(database.lock):
+        found = database.keeper.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
+        ).fetchone()
+    return found is not None
+
+
 def _acquire(lock: threading.RLock) -> None:
     if not lock.acquire(timeout=LOCK_TIMEOUT):
         msg = _("the memory store stayed locked for {LOCK_TIMEOUT} s by another thread").format(
@@ -143,7 +152,7 @@ class MemoryBackend(SQLiteBackend):
 
     def open(self, *, create: bool) -> None:
         database = _database(self.location.target, create=create)
-        if database is None:
+        if database is None or not (create or _has_log(database)):
             raise NoStore(self.no_store(self.location))
         self._db = database
         self._open_datastore(create=create)

@@ -194,11 +194,29 @@ class PostgresBackend(Backend):
         self.prefix = f'"{schema}".'
         self.recorder = _recorder_class()(self.datastore)
         if create:
-            self.recorder.create_table()
-        elif not exists:
+            return  # the tables are made with the rest of the store (`create_tables`)
+        if not exists:
             raise NoStore(self.no_store(self.location))
-        else:
-            self.datastore.register_type_adapters()
+        self.datastore.register_type_adapters()
+
+    def create_tables(self, session: Session) -> None:
+        """eventsourcing's composite types first, each in a transaction of its own (as
+        its recorder makes them: there is no CREATE TYPE IF NOT EXISTS; types alone make
+        no store), then the events table and ours in the session."""
+        import contextlib
+
+        from psycopg.errors import DuplicateObject
+
+        recorder = self.recorder
+        for statement in recorder.sql_create_statements:
+            if "CREATE TYPE" in statement.as_string():
+                with (
+                    self.datastore.transaction(commit=True) as curs,
+                    contextlib.suppress(DuplicateObject),
+                ):
+                    curs.execute(statement, prepare=False)
+        self.datastore.register_type_adapters()
+        recorder._create_table(session.cursor)
 
     def _probe(self, *, create: bool) -> bool:
         """Connect once, so that a failure says why (the pool would only time out);

@@ -134,7 +134,7 @@ class SQLiteBackend(Backend):
             ).format(path=path)
             raise StoreError(msg)
         empty = not path.exists() or path.stat().st_size == 0
-        if create and empty:
+        if create and (empty or _no_table(path)):
             path.parent.mkdir(parents=True, exist_ok=True)
             # Readable by its owner only, like the key; SQLite gives its -wal and -shm
             # files the mode of the database file.
@@ -154,6 +154,8 @@ class SQLiteBackend(Backend):
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
             )
             why = "it holds no event log"
+            if not found and not self.rows("SELECT name FROM sqlite_master"):
+                raise NoStore(self.no_store(self.location))  # (`_no_table`)
         except (sqlite3.DatabaseError, PersistenceError):
             found, why = [], "it is not a SQLite database"
         if not found:
@@ -164,10 +166,13 @@ class SQLiteBackend(Backend):
             raise StoreError(msg)
 
     def _open_datastore(self, *, create: bool) -> None:
+        """The datastore and recorder (with `create`, the tables are made with the
+        rest of the store: `create_tables`)."""
         self.datastore = self._datastore()
         self.recorder = SQLiteRecorder(self.datastore)
-        if create:
-            self.recorder.create_table()
+
+    def create_tables(self, session: Session) -> None:
+        self.recorder._create_table(session.cursor)
 
     def _datastore(self) -> SQLiteDatastore:
         return SQLiteDatastore(self.uri, lock_timeout=LOCK_TIMEOUT)
@@ -297,3 +302,20 @@ def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:
 
 
 BACKEND = SQLiteBackend
+
+
+def _no_table(path: Path) -> bool:
+    """Whether a file is a SQLite database without a single table: what an `init`
+    interrupted while it made the store's tables leaves (they are made in one
+    transaction); it holds nothing, and a store may be made in it."""
+    try:
+        connection = sqlite3.connect(sqlite_uri(str(path), "ro"), uri=True, timeout=1)
+    except sqlite3.Error:
+        return False
+    try:
+        count: int = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.Error:  # not a SQLite database (said later), or locked
+        return False
+    finally:
+        connection.close()
+    return count == 0
