@@ -53,8 +53,17 @@ class Migration:
 
 
 def version(backend: Backend) -> int:
-    """The schema version of an opened store (1: made before versions were recorded)."""
+    """The schema version of an opened store (1: made before versions were recorded).
+    An events table without any of pathways' own tables is another program's (eventsourcing
+    names its table `stored_events` too): not a store of version 1 to upgrade."""
     if not backend.has_table(TABLE):
+        if not backend.has_table("pathways_meta"):
+            msg = _(
+                "{where} is not a pathways store: it holds a table stored_events but none "
+                "of pathways' own (pathways_meta): another program's? Nothing was changed; "
+                "use another schema (or file)"
+            ).format(where=backend.location.display)
+            raise StoreError(msg)
         return 1
     found = backend.rows(f"SELECT MAX(version) AS v FROM {{p}}{TABLE}")
     return int(found[0]["v"] or 1)

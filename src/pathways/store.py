@@ -128,6 +128,8 @@ class Store(EventLog):
             migrations.create(self)
         elif check_schema:
             migrations.check(self)
+        else:  # (`info`, `db status`: any version, but a store of pathways' own)
+            migrations.version(self.backend)
         self._check_chain_key(create=create)
         if self._keys is not None:
             try:

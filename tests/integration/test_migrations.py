@@ -215,3 +215,32 @@ def test_a_creation_interrupted_leaves_no_half_made_store(
         assert migrations.version(store.backend) == migrations.CURRENT
     finally:
         store.close()
+
+
+def test_another_programs_events_table_is_not_taken_for_an_old_store(
+    db_url: str, master_key: str
+) -> None:
+    """A schema (or file) whose only table is another program's `stored_events`
+    (eventsourcing's own name) is not a store of version 1: init, info and db upgrade
+    say so, and change nothing."""
+    from pathways.backends import backend_for, locate
+
+    backend = backend_for(locate(db_url))
+    backend.open(create=True)
+    try:
+        with backend.session(write=True, append=False) as session:
+            session.execute("CREATE TABLE {p}stored_events (x INTEGER)")
+    finally:
+        backend.close()
+    for command in (["init"], ["info"], ["db", "upgrade"]):
+        done = CliRunner().invoke(cli, ["--db", db_url, *command])
+        assert done.exit_code == 1, (command, done.output)
+        assert "is not a pathways store: it holds a table stored_events" in done.output
+        assert "bug" not in done.output
+    backend = backend_for(locate(db_url))
+    backend.open(create=True)
+    try:
+        assert backend.has_table("stored_events")
+        assert not backend.has_table("pathways_meta")
+    finally:
+        backend.close()
