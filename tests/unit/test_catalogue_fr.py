@@ -156,13 +156,14 @@ def test_the_help_of_every_option_is_there() -> None:
 def test_every_table_header_and_alert_label_translates() -> None:
     from pathways import queries
     from pathways.cli.output import header
+    from pathways.cli.projections import STATUS_COLUMNS
 
     columns = {
         name
         for attribute in dir(queries)
         if attribute.endswith("_COLUMNS")
         for name in getattr(queries, attribute)
-    }
+    } | set(STATUS_COLUMNS)
     with i18n.using("fr"):
         same = sorted(c for c in columns if header(c) == c and c not in SAME_IN_FRENCH)
         labels = {code: alert_label(code) for code in ALERT_CODES}

@@ -412,6 +412,12 @@ HEADERS = (
     NP_("column", "youths"),
     NP_("column", "erased"),
     NP_("column", "measures"),
+    NP_("column", "name"),
+    NP_("column", "head"),
+    NP_("column", "lag"),
+    NP_("column", "generation"),
+    NP_("column", "worker"),
+    NP_("column", "rebuild"),
 )
 
 

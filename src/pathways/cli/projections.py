@@ -57,16 +57,22 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
         "worker": None if worker is None else _seen(worker.owner, worker.seen_at, now),
         "rebuild": None
         if rebuild is None
-        else f"@{rebuild.position} of {found.head}, " + _seen(rebuild.owner, rebuild.seen_at, now),
+        else _("@{position} of {head}, ").format(position=rebuild.position, head=found.head)
+        + _seen(rebuild.owner, rebuild.seen_at, now),
     }
     if worker is not None and not worker.alive(now):
-        row["worker"] += " (gone: not seen lately)"
-    columns = ["name", "position", "head", "lag", "generation", "worker", "rebuild"]
-    emit([row], fmt, with_meta=with_meta, columns=columns)
+        row["worker"] += _(" (gone: not seen lately)")
+    emit([row], fmt, with_meta=with_meta, columns=STATUS_COLUMNS)
+
+
+#: The columns of `projections status` (their headers are in the catalogue: `HEADERS`).
+STATUS_COLUMNS = ("name", "position", "head", "lag", "generation", "worker", "rebuild")
 
 
 def _seen(owner: str, seen_at: float, now: float) -> str:
-    return f"{owner}, seen {max(0.0, now - seen_at):.0f} s ago"
+    return _("{owner}, seen {seconds} s ago").format(
+        owner=owner, seconds=f"{max(0.0, now - seen_at):.0f}"
+    )
 
 
 @projections.command()
