@@ -137,6 +137,27 @@ def count_events() -> Callable[[Pathways | Store], int]:
     return stored_events
 
 
+def postgres_server(*, psql: bool = False) -> None:
+    """Skip the test, saying why, where no PostgreSQL server answers (or, with `psql`,
+    where the psql client is not installed); under PATHWAYS_REQUIRE_POSTGRES (CI), fail
+    instead: never skip silently."""
+    import shutil
+
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL.split("?", 1)[0], connect_timeout=3).close()
+        missing = None
+    except psycopg.OperationalError as error:  # pragma: no cover - no server here
+        missing = f"PostgreSQL not reachable at {POSTGRES_URL}: {error}"
+    if missing is None and psql and shutil.which("psql") is None:  # pragma: no cover
+        missing = "psql is not installed: these tests speak to the server as a user would"
+    if missing is not None:  # pragma: no cover
+        if os.environ.get("PATHWAYS_REQUIRE_POSTGRES"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+
+
 def _postgres_url(schema: str) -> str:
     separator = "&" if "?" in POSTGRES_URL else "?"
     return f"{POSTGRES_URL}{separator}schema={schema}"
@@ -168,14 +189,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "s.sqlite3")
         return
-    import psycopg
-
-    try:
-        psycopg.connect(POSTGRES_URL.split("?", 1)[0], connect_timeout=3).close()
-    except psycopg.OperationalError as error:  # pragma: no cover - no server here
-        if os.environ.get("PATHWAYS_REQUIRE_POSTGRES"):  # CI: never skip silently
-            pytest.fail(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+    postgres_server()
     schema = f"t_{secrets.token_hex(6)}"
     try:
         yield _postgres_url(schema)

@@ -13,7 +13,6 @@ the read models level; the verifier's role checks the chain.
 from __future__ import annotations
 
 import secrets
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from conftest import POSTGRES_URL
+from conftest import POSTGRES_URL, postgres_server
 from shell import Shell
 
 pytestmark = pytest.mark.postgres
@@ -70,12 +69,7 @@ def url(role: str) -> str:
 
 @pytest.fixture
 def roles() -> Iterator[None]:
-    try:
-        psycopg.connect(BASE, connect_timeout=3).close()
-    except psycopg.OperationalError as error:  # pragma: no cover - no server here
-        pytest.skip(f"PostgreSQL not reachable at {BASE}: {error}")
-    if shutil.which("psql") is None:  # pragma: no cover
-        pytest.skip("psql is not installed: the document's SQL is run as an admin runs it")
+    postgres_server(psql=True)
     yield
     with psycopg.connect(BASE, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{NAMES["dd35"]}" CASCADE')

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -20,7 +19,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from conftest import POSTGRES_URL, _drop_schema, _postgres_url
+from conftest import POSTGRES_URL, _drop_schema, _postgres_url, postgres_server
 from pathways.access import situation_at
 from pathways.domain.reference import PROBATION_SERVICE
 from pathways.store import open_store
@@ -49,15 +48,6 @@ FORBIDDEN = (
 )
 
 
-def _server() -> None:
-    try:
-        psycopg.connect(BASE, connect_timeout=3).close()
-    except psycopg.OperationalError as error:  # pragma: no cover - no server here
-        pytest.skip(f"PostgreSQL not reachable at {BASE}: {error}")
-    if shutil.which("psql") is None:  # pragma: no cover
-        pytest.skip("psql is not installed: these tests speak to the server as a user would")
-
-
 def _drop_roles(names: list[str]) -> None:
     with psycopg.connect(BASE, autocommit=True) as conn:
         for name in names:
@@ -69,7 +59,7 @@ def _drop_roles(names: list[str]) -> None:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Shell, str]]:
     """A PostgreSQL store with a demo cohort of 60 youths, and a role per organisation."""
-    _server()
+    postgres_server(psql=True)
     schema = f"t_rls_{TAG}"
     sh = Shell(tmp_path_factory.mktemp("rls"), _postgres_url(schema))
     try:
