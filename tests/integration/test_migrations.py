@@ -81,6 +81,10 @@ def test_db_status_says_what_is_pending(old: Old) -> None:
     assert f"pending      {AUDIT}  the audit log of reads" in out
     status = json.loads(old.ok("db", "status", "--json"))
     assert (status["version"], status["program"], status["applied"]) == (1, CURRENT, [])
+    # a monitoring job asks without the master key (db status reads no personal data)
+    old.env.update(PATHWAYS_KEY_FILE=str(old.db.parent / "absent.key"), PATHWAYS_MASTER_KEY=None)
+    assert json.loads(old.ok("db", "status", "--json")) == status
+    assert old("db", "upgrade").exit_code == 1  # (an upgrade still needs it)
 
 
 def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> None:

@@ -16,15 +16,21 @@ if TYPE_CHECKING:
     from pathways.store import Store
 
 
-def _open(ctx: click.Context) -> Store:
-    """The store, whatever its schema version (these commands are for that)."""
+def _open(ctx: click.Context, *, need_key: bool = True) -> Store:
+    """The store, whatever its schema version (these commands are for that); without
+    `need_key`, with no master key too (`db status` reads no personal data: a
+    monitoring job need not hold the key)."""
     from pathways.cli.session import key_files
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
     key_file, chain_key_file = key_files(settings)
     store = open_store(
-        settings.get("db"), key_file, check_schema=False, chain_key_file=chain_key_file
+        settings.get("db"),
+        key_file,
+        check_schema=False,
+        chain_key_file=chain_key_file,
+        need_key=need_key,
     )
     ctx.find_root().call_on_close(store.close)
     return store
@@ -53,7 +59,7 @@ def status(ctx: click.Context, /, as_json: bool) -> None:
     """
     from pathways import migrations
 
-    store = _open(ctx)
+    store = _open(ctx, need_key=False)
     found = migrations.version(store.backend)
     pending = migrations.pending(store)
     row = {
