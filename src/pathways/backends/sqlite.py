@@ -134,7 +134,7 @@ class SQLiteBackend(Backend):
             ).format(path=path)
             raise StoreError(msg)
         empty = not path.exists() or path.stat().st_size == 0
-        if create and (empty or _no_table(path)):
+        if create and empty:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Readable by its owner only, like the key; SQLite gives its -wal and -shm
             # files the mode of the database file.
@@ -155,7 +155,9 @@ class SQLiteBackend(Backend):
             )
             why = "it holds no event log"
             if not found and not self.rows("SELECT name FROM sqlite_master"):
-                raise NoStore(self.no_store(self.location))  # (`_no_table`)
+                # not a single table: what an `init` interrupted while it made the
+                # store's tables leaves (one transaction): no store, `init` makes one
+                raise NoStore(self.no_store(self.location))
         except (sqlite3.DatabaseError, PersistenceError):
             found, why = [], "it is not a SQLite database"
         if not found:
@@ -302,20 +304,3 @@ def _busy(error: sqlite3.OperationalError, location: Location) -> Exception:
 
 
 BACKEND = SQLiteBackend
-
-
-def _no_table(path: Path) -> bool:
-    """Whether a file is a SQLite database without a single table: what an `init`
-    interrupted while it made the store's tables leaves (they are made in one
-    transaction); it holds nothing, and a store may be made in it."""
-    try:
-        connection = sqlite3.connect(sqlite_uri(str(path), "ro"), uri=True, timeout=1)
-    except sqlite3.Error:
-        return False
-    try:
-        count: int = connection.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.Error:  # not a SQLite database (said later), or locked
-        return False
-    finally:
-        connection.close()
-    return count == 0

@@ -92,7 +92,7 @@ def chance(rows: Iterable[ComparisonRow]) -> Chance:
     report's main table and annex, the note under `compare`)."""
     rows = list(rows)
     enough = [r for r in rows if conclusive(r)]
-    small = sum(not r.suppressed and r.warning is not None for r in rows)
+    small = sum(not r.suppressed for r in rows) - len(enough)
     return Chance(len(enough), sum(r.flagged for r in enough), small)
 
 
