@@ -218,3 +218,20 @@ def test_a_file_of_150000_events_is_imported_into_postgres_in_one_go(
 
 def by_id(line: dict[str, Any]) -> str:
     return str(line["id"])
+
+
+def test_a_lookup_by_texts_finds_those_with_a_comma_or_empty(backend: Backend) -> None:
+    """PostgreSQL binds a lookup's texts as one text that the server splits at commas
+    (`_chunked`); a text holding a comma, or an empty one, must still be found as
+    itself, on every backend."""
+    texts = ["a,b", "", "c", *(f"id-{n}" for n in range(1000))]
+    with backend.session() as session:
+        session.insert_rows(
+            "pathways_event_ids",
+            ("text", "text", "int8"),
+            [(text, "s", n) for n, text in enumerate(texts)],
+        )
+    sql = f"SELECT event_id FROM {backend.prefix}pathways_event_ids WHERE event_id IN ({{marks}})"
+    for wanted in (["a,b"], [""], ["a,b", "c"], ["", "c"], ["c", "a"], texts):
+        found = [row["event_id"] for row in backend._chunked(sql, wanted)]
+        assert sorted(found) == sorted(t for t in wanted if t in texts), wanted

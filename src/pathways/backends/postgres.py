@@ -254,9 +254,19 @@ class PostgresBackend(Backend):
 
     def _chunked(self, sql: str, values: Sequence[Any]) -> Iterable[Any]:
         """Rows of `sql` in one query, the values bound as one array (`= ANY`): a round
-        trip per `IN` list of 500 cost about a second of a 100,000-event import."""
+        trip per `IN` list of 500 cost about a second of a 100,000-event import.
+
+        Texts (event ids, streams' hex) go as one text split by the server: psycopg
+        writes a list parameter element by element in Python (~230 ms of the 101,606
+        ids an import looks up, against ~50 ms joined), unless one holds a comma or
+        is empty (which `string_to_array` would split or drop)."""
         if not values:
             return []
+        if all(type(v) is str for v in values):  # noqa: E721 (str only: not a subclass)
+            joined = ",".join(values)
+            if joined.count(",") == len(values) - 1 and "" not in values:
+                any_of = "= ANY(string_to_array(?, ','))"
+                return self.rows(sql.replace("IN ({marks})", any_of), (joined,))
         return self.rows(sql.replace("IN ({marks})", "= ANY(?)"), (list(values),))
 
     def has_table(self, name: str) -> bool:
