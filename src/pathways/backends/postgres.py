@@ -262,7 +262,7 @@ class PostgresBackend(Backend):
         is empty (which `string_to_array` would split or drop)."""
         if not values:
             return []
-        if all(type(v) is str for v in values):  # noqa: E721 (str only: not a subclass)
+        if all(type(v) is str for v in values):  # (str only: not a subclass)
             joined = ",".join(values)
             if joined.count(",") == len(values) - 1 and "" not in values:
                 any_of = "= ANY(string_to_array(?, ','))"
