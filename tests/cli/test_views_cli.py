@@ -421,6 +421,14 @@ def test_a_write_projects_its_own_events_when_the_read_models_are_level(sh: Shel
     assert rows == [{"name": "timelines", "position": 8, "head": 8, "lag": 0, **IDLE}]
 
 
+def test_projections_status_needs_no_master_key(sh: Shell, tmp_path: Path) -> None:
+    """A monitoring job asks for the lag without holding the key (no personal data)."""
+    rows = sh.json("projections", "status")
+    sh.env.update(PATHWAYS_KEY_FILE=str(tmp_path / "absent.key"), PATHWAYS_MASTER_KEY="")
+    assert sh.json("projections", "status") == rows
+    assert "no master key" in sh.fails("alerts")  # (a read of the youths still needs it)
+
+
 def test_a_write_leaves_read_models_that_are_behind_to_the_next_read(
     sh: Shell, monkeypatch: pytest.MonkeyPatch
 ) -> None:

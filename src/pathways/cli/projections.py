@@ -11,7 +11,7 @@ from pathways.cli.options import acting_option
 from pathways.cli.output import emit, output_options
 from pathways.cli.progressbar import finish_progress, progress_for
 from pathways.cli.receipts import on_interrupt
-from pathways.cli.session import open_views
+from pathways.cli.session import open_app, open_views
 from pathways.i18n import _
 
 
@@ -40,9 +40,11 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     Example:
       pathways projections status --json
     """
-    from pathways.projections.timelines import REBUILD, WORKER
+    from pathways.projections.timelines import REBUILD, WORKER, TimelinesProjection
 
-    projection = open_views(ctx).projection
+    # (no master key needed: positions, a lag, who runs the worker; a monitoring job
+    # need not hold the key)
+    projection = TimelinesProjection(open_app(ctx, need_key=False).store)
     found = projection.status()
     with projection.store.session(write=False) as session:
         worker = projection.presence(session, WORKER)

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 ACTOR_PATTERN = USER_NAME
 
 
-def open_app(ctx: click.Context, *, authenticate: bool = True) -> Pathways:
+def open_app(ctx: click.Context, *, authenticate: bool = True, need_key: bool = True) -> Pathways:
     """The application on the chosen store (one per command). A write needs no more:
     the read side (SQLAlchemy, the read models) is loaded only by `open_views`.
+    Without `need_key`, with no master key too (for what reads no personal data).
 
     The acting user (--actor, $PATHWAYS_ACTOR, else the OS user name) must be a known,
     enabled user of the store: otherwise `AccessRefused`, before anything but the users
@@ -34,7 +35,9 @@ def open_app(ctx: click.Context, *, authenticate: bool = True) -> Pathways:
     settings = root.obj if isinstance(root.obj, dict) else {}
     if "app" not in settings:
         key_file, chain_key_file = key_files(settings)
-        store = open_store(settings.get("db"), key_file, chain_key_file=chain_key_file)
+        store = open_store(
+            settings.get("db"), key_file, chain_key_file=chain_key_file, need_key=need_key
+        )
         root.call_on_close(store.close)
         from pathways.projections.timelines import attach_inline
 
