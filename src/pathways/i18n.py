@@ -148,6 +148,17 @@ def _long_date(value: date, lang: str) -> str:
     return text
 
 
+def number(value: int) -> str:
+    """A count in prose, grouped as the language groups it: 11,817 in English, 11 817 in
+    French (a narrow no-break space, from CLDR through Babel)."""
+    lang = language()
+    if lang == DEFAULT:
+        return f"{value:,}"
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, locale=lang)
+
+
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
@@ -161,6 +172,7 @@ __all__ = [
     "long_date",
     "ngettext",
     "normalise",
+    "number",
     "pgettext",
     "use",
     "using",

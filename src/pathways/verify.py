@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from pathways.chain import CHECK_NAME, START, Chain, ChainKeyError, Entry, Link, mismatch
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.backends.base import Backend
@@ -124,8 +125,10 @@ class _Checker:
             link.position,
             event_id,
             "inserted",
-            "not appended by pathways: it has no chain entry (inserted outside the program, "
-            "or its chain entry deleted)",
+            _(
+                "not appended by pathways: it has no chain entry (inserted outside the "
+                "program, or its chain entry deleted)"
+            ),
         )
         # The next rows may link to it (its chain entry deleted) or not (an insertion).
         stream = link.stream.hex
@@ -145,7 +148,7 @@ class _Checker:
             entry.position,
             entry.event_id,
             "removed",
-            "appended by pathways, no longer in the log",
+            _("appended by pathways, no longer in the log"),
         )
         self.globals = [entry.global_hash]
         self.youths[entry.stream] = [entry.youth_hash]
@@ -162,38 +165,44 @@ class _Checker:
                 link.position,
                 entry.event_id,
                 "moved",
-                f"the event {event_id} is where pathways appended this one "
-                "(rows swapped, moved or replaced)",
+                _(
+                    "the event {event_id} is where pathways appended this one "
+                    "(rows swapped, moved or replaced)"
+                ).format(event_id=event_id),
             )
         elif not youth_ok and global_ok:
             self._problem(
                 link.position,
                 entry.event_id,
                 "altered",
-                "its stored row differs from what pathways appended",
+                _("its stored row differs from what pathways appended"),
             )
         elif not youth_ok and link.version != self.versions.get(link.stream, 0) + 1:
             self._problem(
                 link.position,
                 entry.event_id,
                 "broken-chain",
-                f"the event before it of the same stream (version {link.version - 1}) was "
-                "removed with its chain entry",
+                _(
+                    "the event before it of the same stream (version {version}) was "
+                    "removed with its chain entry"
+                ).format(version=link.version - 1),
             )
         elif not youth_ok:
             self._problem(
                 link.position,
                 entry.event_id,
                 "broken-chain",
-                "its chain entry was changed or forged",
+                _("its chain entry was changed or forged"),
             )
         elif not global_ok:
             self._problem(
                 link.position,
                 entry.event_id,
                 "broken-chain",
-                "the log's chain breaks before it: an event removed with its chain entry, "
-                "or its chain entry changed",
+                _(
+                    "the log's chain breaks before it: an event removed with its chain "
+                    "entry, or its chain entry changed"
+                ),
             )
         self.versions[link.stream] = link.version
         self.youths[entry.stream] = (

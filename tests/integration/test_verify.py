@@ -127,6 +127,8 @@ def test_an_intact_store_is_said_intact_in_one_line(office: Office) -> None:
     assert result.exit_code == 0
     assert youths == 9
     assert result.output == f"verified {events} events of 9 youths: the log is intact\n"
+    french = office.verify(env={"PATHWAYS_LANG": "fr"}).output
+    assert french == f"vérifié {events} événements de 9 jeunes : le journal est intact\n"
     found = json.loads(office.verify("--json").output)
     assert (found["events"], found["youths"], found["intact"], found["problems"]) == (
         events,
@@ -188,6 +190,18 @@ def test_an_event_whose_data_were_changed_is_reported_altered(office: Office) ->
     assert f"position {position}  event {event_id}  altered:" in out
     assert "1 problem in " in out
     assert "the log was changed outside pathways" in out
+    # in French (a store of the département's offices): the problem's name and detail,
+    # the summary; --json keeps the code
+    french = office.verify(env={"PATHWAYS_LANG": "fr"}).output
+    assert f"position {position}  événement {event_id}  altéré : sa ligne enregistrée" in french
+    assert "1 problème dans " in french
+    assert " de 9 jeunes : le journal a été modifié hors de pathways" in french
+    assert (
+        json.loads(office.verify("--json", env={"PATHWAYS_LANG": "fr"}).output)["problems"][0][
+            "problem"
+        ]
+        == "altered"
+    )
 
 
 @on_both
@@ -226,6 +240,8 @@ def test_two_swapped_rows_are_each_reported_with_both_ids(office: Office) -> Non
     out = office.verify().output
     assert f"position {first}  event {one}  moved: the event {two} is where" in out
     assert f"position {second}  event {two}  moved: the event {one} is where" in out
+    french = office.verify(env={"PATHWAYS_LANG": "fr"}).output
+    assert f"déplacé : l'événement {two} est à la place" in french
 
 
 # --- the chain table changed ----------------------------------------------------------------

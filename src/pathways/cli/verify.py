@@ -44,22 +44,47 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         }
         click.echo(json.dumps(row, ensure_ascii=False, indent=1))
     else:
+        from pathways.i18n import _, ngettext, number
+
         for problem in report.problems:
             click.echo(
-                f"position {problem.position}  event {problem.event_id}  "
-                f"{problem.problem}: {problem.detail}"
+                _("position {position}  event {event_id}  {problem}: {detail}").format(
+                    position=problem.position,
+                    event_id=problem.event_id,
+                    problem=_label(problem.problem),
+                    detail=problem.detail,
+                )
             )
-        counted = f"{_count(report.events, 'event')} of {_count(report.youths, 'youth')}"
+        events = ngettext("{count} event", "{count} events", report.events)
+        youths = ngettext("{count} youth", "{count} youths", report.youths)
+        counted = {
+            "events": events.format(count=number(report.events)),
+            "youths": youths.format(count=number(report.youths)),
+        }
         if report.intact:
-            click.echo(f"verified {counted}: the log is intact")
+            click.echo(_("verified {events} of {youths}: the log is intact").format(**counted))
         else:
+            found = len(report.problems)
+            problems = ngettext("{count} problem", "{count} problems", found)
             click.echo(
-                f"{_count(len(report.problems), 'problem')} in {counted}: the log was changed "
-                "outside pathways (see docs/tamper-evidence.md)"
+                _(
+                    "{problems} in {events} of {youths}: the log was changed outside "
+                    "pathways (see docs/tamper-evidence.md)"
+                ).format(problems=problems.format(count=number(found)), **counted)
             )
     if not report.intact:
         ctx.exit(1)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+def _label(problem: str) -> str:
+    """A problem's name in the language of messages (`--json` keeps the code)."""
+    from pathways.i18n import _
+
+    labels = {
+        "inserted": _("inserted"),
+        "removed": _("removed"),
+        "moved": _("moved"),
+        "altered": _("altered"),
+        "broken-chain": _("broken chain"),
+    }
+    return labels.get(problem, problem)
