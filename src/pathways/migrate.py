@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pathways.domain.errors import StoreError
+from pathways.i18n import _, number
 from pathways.progress import SILENT, Progress
 from pathways.store import Store
 from pathways.store_copy import (
@@ -88,10 +89,10 @@ def plan(source: Source, target: Target) -> list[Table]:
         if name == EVENTS:
             continue
         if wanted is None or set(wanted) != set(columns):
-            msg = (
-                f"the target has no table {name} with the source's columns: both stores "
+            msg = _(
+                "the target has no table {name} with the source's columns: both stores "
                 "must be at this program's schema version (`pathways db upgrade` on each)"
-            )
+            ).format(name=name)
             raise MigrationError(msg)
         tables.append(Table(name, columns, tuple(wanted[c] for c in columns)))
     events = Table(
@@ -106,12 +107,12 @@ def refuse_foreign(source: Source, target: Target) -> int:
     if head == 0:
         return 0
     where = target.store.location.display
-    foreign = (
-        f"the target {where} holds other events than this store's: it is another store, "
+    foreign = _(
+        "the target {where} holds other events than this store's: it is another store, "
         "was made by `pathways init` (its first admin is an event of its own: `migrate` "
         "makes the target itself), or was written to after a copy. Copy into an empty "
         "schema (a new `schema=` in the URL)"
-    )
+    ).format(where=where)
     if head > source.head():
         raise MigrationError(foreign)
     for position in (target.first(), head):
@@ -146,7 +147,9 @@ def copy_events(
         with target.store.session(write=True, append=True) as session:
             found = session.rows(f"SELECT MAX(notification_id) AS head FROM {{p}}{EVENTS}")
             if int(found[0]["head"] or 0) != last:
-                msg = "the target was written to during the copy: stop its other writers, run again"
+                msg = _(
+                    "the target was written to during the copy: stop its other writers, run again"
+                )
                 raise MigrationError(msg)
             session.insert_rows(EVENTS, events_table.types, [event_row(r) for r in rows])
             last = int(rows[-1][0])
@@ -188,7 +191,9 @@ def verify(
     read on its own."""
     counts = {t.name: (source.count(t.name), target.count(t.name)) for t in tables}
     differences = [
-        f"{n}: {a:,} rows in the source, {b:,} in the target"
+        _("{table}: {source} rows in the source, {target} in the target").format(
+            table=n, source=number(a), target=number(b)
+        )
         for n, (a, b) in counts.items()
         if a != b
     ]
@@ -201,10 +206,10 @@ def verify(
             progress.advance()
         checksums.append(log.hexdigest())
     if checksums[0] != checksums[1]:
-        differences.append("the log: its checksums differ")
+        differences.append(_("the log: its checksums differ"))
     for table in tables[1:]:
         if digest(source.rows(table), table) != digest(target.rows(table), table):
-            differences.append(f"{table.name}: its rows differ")
+            differences.append(_("{table}: its rows differ").format(table=table.name))
     return Check(counts, checksums[0], checksums[1], differences)
 
 
@@ -271,17 +276,19 @@ def open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
     try:
         location = locate(url)
         if location.backend != "postgresql":
-            msg = f"--to: '{url}' is not a PostgreSQL URL (postgresql://user@host:5432/db?schema=NAME)"
+            msg = _(
+                "--to: '{url}' is not a PostgreSQL URL (postgresql://user@host:5432/db?schema=NAME)"
+            ).format(url=url)
             raise MigrationError(msg)
         try:
             return open_store(url, key_file)
         except NoStore:
             if not create:
-                msg = (
-                    f"--to: no store at {location.display}: nothing to compare with "
+                msg = _(
+                    "--to: no store at {where}: nothing to compare with "
                     "(`pathways migrate --to URL` makes it and copies into it; do not "
                     "`pathways init` it first)"
-                )
+                ).format(where=location.display)
                 raise MigrationError(msg) from None
             return open_store(url, key_file, create=True)
     except MigrationError:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pathways.backends.sqlite import sqlite_uri
 from pathways.domain.errors import StoreError
+from pathways.i18n import _
 from pathways.store import Store
 
 if TYPE_CHECKING:
@@ -60,10 +61,9 @@ class Source:
     def check(store: Store) -> None:
         """Refuse a store that is not a SQLite file (said before the target is opened)."""
         if store.backend.name != "sqlite":
-            msg = (
-                f"the store to copy must be a SQLite file (--db PATH); "
-                f"{store.location.display} is {store.backend.description}"
-            )
+            msg = _(
+                "the store to copy must be a SQLite file (--db PATH); {where} is {what}"
+            ).format(where=store.location.display, what=store.backend.description)
             raise MigrationError(msg)
 
     def close(self) -> None:

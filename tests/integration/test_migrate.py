@@ -130,6 +130,9 @@ def test_a_demo_store_with_an_erased_youth_is_copied_exactly_and_once(
     assert "Y-2026-0004" in office.ok("history", "Y-2026-0004", db=db_url)
     again = office.ok("migrate", "--to", db_url)
     assert f"already copied: 0 new events ({head:,} in the target)" in again
+    french = office.ok("--lang", "fr", "migrate", "--to", db_url)
+    assert "déjà copié : 0 nouvel événement (" in french
+    assert "vérifié : la copie dans " in french
     assert [line for line in again.splitlines() if "SHA-256" in line] == [
         line for line in out.splitlines() if "SHA-256" in line
     ]
@@ -269,6 +272,11 @@ def test_a_copy_that_differs_is_caught_by_the_verification(office: Office, db_ur
     sums = [line.split()[-1] for line in out.splitlines() if "log SHA-256" in line]
     assert len(sums) == 2
     assert sums[0] != sums[1]
+    # in French: the counts, the checksums and the verdict
+    out = office.fails("--lang", "fr", "migrate", "--to", db_url, "--verify-only")
+    assert "les deux bases diffèrent : le journal : ses sommes de contrôle diffèrent" in out
+    assert f"SHA-256 du journal, source  {sums[0]}" in out
+    assert "lignes dans la source" in out
 
 
 @pytest.mark.parametrize(

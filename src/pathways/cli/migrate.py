@@ -52,6 +52,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         --to "postgresql://db.example/dd35?schema=ml_redon"
     """
     from pathways import migrate as migration
+    from pathways.i18n import _, number
     from pathways.store import open_store
 
     settings = ctx.find_root().obj or {}
@@ -68,42 +69,67 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         finish_progress(ctx)
         _report(check)
         if not check.exact:
-            raise click.ClickException(f"the stores differ: {'; '.join(check.differences)}")
-        click.echo(f"the copy in {where} is exact")
+            msg = _("the stores differ: {differences}").format(
+                differences="; ".join(check.differences)
+            )
+            raise click.ClickException(msg)
+        click.echo(_("the copy in {where} is exact").format(where=where))
         return
     reached = [target.head()]
 
     def interrupted() -> str:
-        return (
-            f"the target holds the source's events up to @{reached[0]} (each chunk is "
+        return _(
+            "the target holds the source's events up to @{position} (each chunk is "
             "copied whole or not at all); run the same command again to go on"
-        )
+        ).format(position=reached[0])
 
     settings["on_interrupt"] = interrupted
-    click.echo(f"copying {source.location.display} into {where}")
+    click.echo(
+        _("copying {source} into {where}").format(source=source.location.display, where=where)
+    )
     result = migration.migrate(
         source, target, chunk=chunk, progress=progress, on_chunk=lambda n: reached.__setitem__(0, n)
     )
     finish_progress(ctx)
     if result.copied:
         click.echo(
-            f"copied: {result.copied:,} new events at positions {result.first:,}-{result.last:,} "
-            f"({result.before:,} were already there)"
+            _(
+                "copied: {copied} new events at positions {first}-{last} "
+                "({before} were already there)"
+            ).format(
+                copied=number(result.copied),
+                first=number(result.first),
+                last=number(result.last),
+                before=number(result.before),
+            )
         )
     else:
-        click.echo(f"already copied: 0 new events ({result.before:,} in the target)")
-    click.echo(f"tables copied: {', '.join(result.tables)}")
+        click.echo(
+            _("already copied: 0 new events ({before} in the target)").format(
+                before=number(result.before)
+            )
+        )
+    click.echo(_("tables copied: {tables}").format(tables=", ".join(result.tables)))
     if result.rebuilt:
-        click.echo(f"read models rebuilt: {result.rebuilt:,} events")
+        click.echo(_("read models rebuilt: {count} events").format(count=number(result.rebuilt)))
     _report(result.check)
     if not result.check.exact:
-        msg = f"the copy does not verify: {'; '.join(result.check.differences)}"
+        msg = _("the copy does not verify: {differences}").format(
+            differences="; ".join(result.check.differences)
+        )
         raise click.ClickException(msg)
-    click.echo(f"verified: the copy in {where} is exact")
+    click.echo(_("verified: the copy in {where} is exact").format(where=where))
 
 
 def _report(check: Check) -> None:
+    from pathways.i18n import _, number
+
     for table, (source, target) in check.counts.items():
-        click.echo(f"  {table:<20} {source:>12,} rows in the source {target:>12,} in the target")
-    click.echo(f"  log SHA-256, source  {check.source_checksum}")
-    click.echo(f"  log SHA-256, target  {check.target_checksum}")
+        click.echo(
+            "  "
+            + _("{table} {source} rows in the source {target} in the target").format(
+                table=f"{table:<20}", source=f"{number(source):>12}", target=f"{number(target):>12}"
+            )
+        )
+    click.echo("  " + _("log SHA-256, source  {checksum}").format(checksum=check.source_checksum))
+    click.echo("  " + _("log SHA-256, target  {checksum}").format(checksum=check.target_checksum))
