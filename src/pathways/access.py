@@ -317,13 +317,20 @@ def withholds_notes(access: Access | None, ref: ReferenceData) -> bool:
 def notes_of(recorded: Recorded, users: dict[str, User]) -> frozenset[str]:
     """The fields of an event that are a Mission Locale's notes: its personal free-text
     fields `note` and `reason` (an acknowledgement's note, a retraction's or a grant's
-    reason), unless a user of the SPIP recorded it. Identity (birth date, name) is not
-    a note."""
+    reason), unless a user of the SPIP recorded it: both its recorder (`recorded_by`)
+    and the user who wrote it into the store are of the SPIP. A step copied by an admin
+    of the SPIP (an import, `pathways demo`) keeps its recorder's notes withheld, and
+    a recorder who is no user here counts as not of the SPIP. Identity (birth date,
+    name) is not a note."""
     event = recorded.event
-    by = users.get(recorded.actor)
-    if by is not None and by.organisation == PROBATION_SERVICE:
+    recorder = event.recorded_by or recorded.actor
+    if _of_spip(users.get(recorded.actor)) and _of_spip(users.get(recorder)):
         return frozenset()
     return NOTE_FIELDS & event.personal_fields()
+
+
+def _of_spip(user: User | None) -> bool:
+    return user is not None and user.organisation == PROBATION_SERVICE
 
 
 __all__ = [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -207,6 +208,36 @@ def test_a_cpip_reads_the_youths_in_custody_but_not_the_notes(sh: Shell) -> None
     code, out = as_(sh, "cp-1", "caseload", "--organisation", "we-ker")
     assert code == 1
     assert "another organisation's list" in out
+
+
+def test_a_note_copied_by_an_admin_of_the_spip_stays_withheld(sh: Shell) -> None:
+    """A note is the SPIP's own only if its recorder is of the SPIP: a counsellor's note
+    imported by the SPIP's admin (a copy of a Mission Locale's file, `pathways demo`)
+    is withheld from a CPIP, as is one whose recorder is no user of the store; the
+    admin's own note is shown."""
+    lines = []
+    for day, (reason, by) in enumerate(
+        (
+            ("copied from Saint-Malo", "c-sm-1"),
+            ("from another system", "someone-else"),
+            ("the SPIP's own", "tester"),
+        ),
+        start=20,
+    ):
+        contact = str(uuid.uuid5(uuid.NAMESPACE_URL, reason))
+        on = f"2026-01-{day}"
+        lines += [
+            {"type": "ContactMade", "id": contact, "youth": SM, "occurred_on": on}
+            | {"channel": "phone", "recorded_by": by},
+            {"type": "EventRetracted", "youth": SM, "occurred_on": on, "event_id": contact}
+            | {"reason": reason, "recorded_by": by},
+        ]
+    (sh.tmp_path / "copy.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    sh.ok("import", str(sh.tmp_path / "copy.jsonl"))  # (as the admin, of spip-35)
+    code, out = as_(sh, "cp-1", "history", SM, "--json")
+    assert code == 0, out
+    reasons = [e["reason"] for e in json.loads(out) if e["type"] == "EventRetracted"]
+    assert reasons == ["withheld", "withheld", "the SPIP's own"]
 
 
 def test_a_cpips_alerts_are_the_spips_with_or_without_organisation(
