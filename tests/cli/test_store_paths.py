@@ -44,9 +44,13 @@ def test_a_read_on_a_mistyped_path_is_refused_and_creates_nothing(tmp_path: Path
     result = run("--db", str(missing), "alerts", key=key)
     assert result.exit_code == 1
     assert f"no store at {missing}" in result.output
-    assert f"pathways init --db {missing}" in result.output
+    assert f"pathways --db {missing} init" in result.output
     assert "(nothing)" not in result.output
     assert not missing.exists()
+    # the command it gives works as written (`init --db` was refused: --db goes first)
+    hint = result.output.split("`")[1].split()
+    assert run(*hint[1:], key=key).exit_code == 0
+    assert missing.exists()
 
 
 def test_a_write_into_a_missing_folder_creates_no_folder(tmp_path: Path, key: str) -> None:
@@ -163,7 +167,7 @@ def test_a_mistyped_postgres_schema_is_refused_and_not_created(
 
     with pytest.raises(NoStore) as caught:
         open_store(db_url)
-    assert "pathways init" in str(caught.value)
+    assert "`pathways --db URL init`" in str(caught.value)
     schema = db_url.rsplit("schema=", 1)[1]
     base = db_url.split("?", 1)[0]
     with psycopg.connect(base) as conn:
@@ -203,7 +207,7 @@ def test_a_missing_store_is_said_before_a_missing_key(tmp_path: Path) -> None:
     result = run("--db", str(tmp_path / "s.sqlite3"), "alerts", key_file=tmp_path / "k.key")
     assert result.exit_code == 1
     assert "no store at" in result.output
-    assert "pathways init" in result.output
+    assert " init`" in result.output
 
 
 def test_a_text_file_is_not_a_store(tmp_path: Path, key: str) -> None:

@@ -110,7 +110,7 @@ class SQLiteBackend(Backend):
     def no_store(cls, location: Location) -> str:
         return _(
             "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
-            "or create a store there with `pathways init --db {where}`."
+            "or create a store there with `pathways --db {where} init`."
         ).format(where=location.display)
 
     @property
@@ -163,7 +163,7 @@ class SQLiteBackend(Backend):
         if not found:
             msg = _(
                 "{path} is not a pathways store ({why}). Check the path, or "
-                "create a store elsewhere with `pathways init --db PATH`."
+                "create a store elsewhere with `pathways --db PATH init`."
             ).format(path=path, why=why)
             raise StoreError(msg)
 
