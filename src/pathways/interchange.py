@@ -49,7 +49,10 @@ def parse_line(text: str) -> Event:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
-        msg = _("not valid JSON ({msg} at column {colno})").format(msg=error.msg, colno=error.colno)
+        # (the column within the line: a line cut short breaks past its own newline,
+        # which json counts as the start of a second line, "column 1")
+        column = min(error.pos, len(text.rstrip("\r\n"))) + 1
+        msg = _("not valid JSON ({msg} at column {colno})").format(msg=error.msg, colno=column)
         raise NotJson(msg) from None
     except RecursionError:
         raise LineError(TOO_DEEP) from None

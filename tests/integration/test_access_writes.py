@@ -129,6 +129,35 @@ def test_an_import_is_refused_whole_naming_the_line(sh: Shell, tmp_path: Path) -
     assert "ContactMade" not in sh.ok("history", WK)  # its own youth's line neither
 
 
+def test_an_import_with_bad_lines_and_a_refused_one_names_them_all(
+    sh: Shell, tmp_path: Path
+) -> None:
+    """A line outside the user's scope does not hide the file's other bad lines (it did:
+    the refusal alone was said): every bad line is named, in order; the refusal is
+    audited; nothing is written."""
+    path = tmp_path / "steps.jsonl"
+    good = {"type": "ContactMade", "youth": WK, "occurred_on": "2026-02-01"}
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({**good, "channel": "office"}),
+                json.dumps({**good, "occurred_on": "2026-02-31", "channel": "office"}),
+                '{"type": "ContactMade", "youth": ',
+                json.dumps({**good, "type": "ContactMeade", "channel": "office"}),
+                json.dumps({**good, "youth": SM, "channel": "phone"}),
+            ]
+        )
+        + "\n"
+    )
+    row = refused(sh, "c-wk-1", "import", str(path), expect="line 2: ")
+    out = as_(sh, "c-wk-1", "import", str(path))[1]
+    assert re.findall(r"^(?:Error: )?line (\d+):", out, re.MULTILINE) == ["2", "3", "4", "5"]
+    assert "line 3: not valid JSON (Expecting value at column 34)" in out  # (not column 1)
+    assert f"line 5: {SM} is followed by ml-saint-malo; you are we-ker (counsellor)" in out
+    assert out.rstrip().endswith(NOTHING)
+    assert row["detail"] == WRITE
+
+
 def test_a_counsellor_opens_support_for_a_youth_no_mission_locale_follows(
     sh: Shell, tmp_path: Path
 ) -> None:

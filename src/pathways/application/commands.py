@@ -143,12 +143,14 @@ class Commands(Checks):
         options = {"event": event.type_name()}
         if first.where:
             options["where"] = first.where
-        raise access.refused(
+        error = access.refused(
             f"{first.at(message)}{also}. Nothing was written.",
             event.youth,
             kind=WRITE_KIND,
             options=options,
         )
+        error.problems = [f"{first.at(message)}{also}"]
+        raise error
 
     def record(self, event: Event, actor: str) -> Receipt:
         return self.commit([Item(event, "")], actor)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from pathways.application.commands import MAX_PROBLEMS, Commands, Item, Receipt, line_number
 from pathways.domain.errors import (
+    AccessRefused,
     PathwaysError,
     RulesBroken,
 )
@@ -57,12 +58,15 @@ class Imports(Commands):
         reading.check_format()
         by_youth, problems = reading.by_youth, reading.problems
         if problems:
-            # Report the rules broken by the lines that did parse too, in one run.
+            # Report the rules broken by the lines that did parse too, in one run, and
+            # a line the user may not write among them (audited by commit_parts).
             if by_youth:
                 try:
                     self.commit_parts(_parts(by_youth), actor, check_only=True)
                 except RulesBroken as broken:
                     problems.extend(broken.problems)
+                except AccessRefused as refused:
+                    problems.extend(refused.problems or [str(refused)])
             problems.sort(key=line_number)
             raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
         if not by_youth:

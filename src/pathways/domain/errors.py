@@ -75,7 +75,9 @@ class AccessRefused(PathwaysError):
     carries who asked, by which command, and for which youth (an audit log records it):
     `kind` names the refusal for the audit (e.g. "unknown user"), `options` what was
     refused (never a personal value), and `audited` is set once its row is written, so
-    that a caller that audits refusals too does not write a second one."""
+    that a caller that audits refusals too does not write a second one. `problems`: the
+    refused lines of an import as a problem each ("line 7: ..."), to be named among its
+    other bad lines."""
 
     def __init__(
         self,
@@ -91,4 +93,5 @@ class AccessRefused(PathwaysError):
         self.kind = kind
         self.options = options or {}
         self.audited = False
+        self.problems: list[str] = []
         super().__init__(message)
