@@ -28,7 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pathways.domain.errors import StoreError
+from pathways.domain.errors import Tampered
 from pathways.domain.events import DERIVED_KEYS, EVENT_TYPES, Event, EventRetracted, Fact
 from pathways.domain.facts import layout
 from pathways.i18n import _
@@ -163,8 +163,32 @@ def _shape(cls: type[Event]) -> tuple[str, frozenset[str], frozenset[str]]:
 
 
 def read(position: int, topic: str, blob: bytes | str) -> Stored:
-    """A stored row (position, topic, state) parsed, its personal fields still sealed."""
-    return from_state(kind_of(topic), json.loads(blob), position)
+    """A stored row (position, topic, state) parsed, its personal fields still sealed;
+    `Tampered` if it is not what pathways writes (a row changed by hand)."""
+    try:
+        return from_state(kind_of(topic), json.loads(blob), position)
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        why = _("its data do not read as an event: {error}").format(error=type(error).__name__)
+        raise tampered(position, why) from None
+
+
+def stored_bytes(value: Any, position: int) -> bytes:
+    """A stored state as bytes; `Tampered` if it is not bytes (SQLite's `replace()` in a
+    hand-made UPDATE leaves text: every read used to fail on it as on a bug)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value)
+    raise tampered(position, _("its data are text, not bytes"))
+
+
+def tampered(position: int, why: str) -> Tampered:
+    return Tampered(
+        _(
+            "the event at position {position} is not stored as pathways stores it ({why}): "
+            "the log was changed outside pathways. Run `pathways verify` to see every "
+            "change (docs/tamper-evidence.md); if it finds the log intact, this is a bug "
+            "of pathways: please report it"
+        ).format(position=position, why=why)
+    )
 
 
 def from_state(kind: str, state: dict[str, Any], position: int = 0) -> Stored:
@@ -217,11 +241,12 @@ def event(stored: Stored, unseal: Unseal) -> tuple[Event, bool]:
     stand_ins = cls.stand_ins()
     try:
         found: Event = cls.model_validate({**state, **{f: stand_ins[f] for f in gone}})
-    except ValidationError as error:  # pragma: no cover - a corrupted store
-        msg = _("stored event at position {position} does not match its schema: {error}").format(
-            position=stored.position, error=error
+    except ValidationError as error:  # a row changed by hand
+        first = error.errors()[0]
+        why = _("it does not match its schema: {field}: {problem}").format(
+            field=".".join(str(part) for part in first["loc"]), problem=first["msg"]
         )
-        raise StoreError(msg) from None
+        raise tampered(stored.position, why) from None
     if gone:
         found = found.model_copy(update=dict.fromkeys(gone))
     return found, erased

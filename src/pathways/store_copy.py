@@ -14,6 +14,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from pathways import codec
 from pathways.backends.sqlite import sqlite_uri
 from pathways.domain.errors import StoreError
 from pathways.i18n import _
@@ -221,7 +222,7 @@ def event_row(row: tuple[Any, ...]) -> tuple[Any, ...]:
         uuid.UUID(stream) if isinstance(stream, str) else stream,
         version,
         topic,
-        bytes(state),
+        codec.stored_bytes(state, position),
         position,
     )
 

@@ -146,7 +146,11 @@ class EventLog:
         for stream, row in rows:
             found[stream].append(
                 self.decode(
-                    stream, row["version"], row["position"], row["topic"], bytes(row["state"])
+                    stream,
+                    row["version"],
+                    row["position"],
+                    row["topic"],
+                    codec.stored_bytes(row["state"], row["position"]),
                 )
             )
         return found

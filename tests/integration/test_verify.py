@@ -204,6 +204,45 @@ def test_an_event_whose_data_were_changed_is_reported_altered(office: Office) ->
     )
 
 
+TAMPERED = "is not stored as pathways stores it"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (text in a bytes column)
+def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(office: Office) -> None:
+    """The change of docs/tamper-evidence.md (SQLite's `replace()`, which leaves text in
+    the column), then a row that is not JSON and one that breaks its schema: a write,
+    a pathway and a rebuild that read them say which position and to run `verify` (they
+    failed as on a bug of pathways, with a traceback file); verify lists them."""
+    add_admin(office.app)  # the command line's reads and writes act as a user
+    position = office.raw.positions("ContactMade")[0]
+    _, _, _, state = office.raw.event(position)
+    youth = json.loads(state)["youth"]
+    day = json.loads(state)["occurred_on"]
+    office.raw.sql(
+        "UPDATE stored_events SET state = replace(state, ?, '2026-01-27') WHERE {pos} = ?",
+        (day, position),
+    )
+    record = ["record", "contact-made", youth, "--on", "2026-03-30", "--channel", "phone"]
+    for command in (record, ["history", youth], ["projections", "rebuild"]):
+        result = office.runner.invoke(cli, ["--db", office.db, *command])
+        assert result.exit_code == 1, result.output
+        assert f"the event at position {position} {TAMPERED} (its data are text" in result.output
+        assert "Run `pathways verify`" in result.output
+        assert "bug" not in result.output.split("if it finds")[0]
+    french = office.runner.invoke(cli, ["--db", office.db, "--lang", "fr", "history", youth])
+    assert f"l'événement à la position {position} n'est pas enregistré" in french.output
+    for changed, why in (
+        (b"\x00\xff", "its data do not read as an event"),
+        (state.replace(b'"channel":"', b'"channel":"pigeon-', 1), "does not match its schema"),
+    ):
+        office.raw.sql("UPDATE stored_events SET state = ? WHERE {pos} = ?", (changed, position))
+        result = office.runner.invoke(cli, ["--db", office.db, "history", youth])
+        assert result.exit_code == 1, result.output
+        assert TAMPERED in result.output
+        assert why in result.output
+    assert office.problems() == [(position, office.event_id(position), "altered")]
+
+
 @on_both
 def test_a_deleted_event_is_reported_removed(office: Office) -> None:
     position = office.raw.positions("ContactMade")[-1]

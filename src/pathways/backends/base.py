@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.persistence import Notification
 
+from pathways import codec
 from pathways.backends.session import Session
 from pathways.domain.errors import StoreError
 from pathways.i18n import _
@@ -296,7 +297,7 @@ class Backend(Database):
             f"AND {self.position_column} <= ?",
             [*topics, upto if upto is not None else NO_LIMIT],
         )
-        return [bytes(row["state"]) for row in rows]
+        return [codec.stored_bytes(row["state"], 0) for row in rows]
 
     def read_raw(self, after: int, limit: int, upto: int | None) -> list[tuple[int, str, bytes]]:
         column = self.position_column
@@ -305,7 +306,10 @@ class Backend(Database):
             f"WHERE {column} > ? AND {column} <= ? ORDER BY {column} LIMIT ?",
             (after, upto if upto is not None else NO_LIMIT, limit),
         )
-        return [(int(r["position"]), r["topic"], bytes(r["state"])) for r in rows]
+        return [
+            (int(r["position"]), r["topic"], codec.stored_bytes(r["state"], r["position"]))
+            for r in rows
+        ]
 
     def notifications(self, after: int, limit: int, upto: int | None) -> Sequence[Notification]:
         found: Sequence[Notification] = self.recorder.select_notifications(

@@ -48,6 +48,11 @@ class StoreError(PathwaysError):
     """The store cannot be opened or reached."""
 
 
+class Tampered(StoreError):
+    """A stored event is not as pathways stores it: the log was changed outside the
+    program (`pathways verify` says every change)."""
+
+
 class Unreachable(StoreError):
     """The database does not answer (down, restarting, a connection cut) or is busy past
     the wait: trying again later may work."""
