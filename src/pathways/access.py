@@ -38,6 +38,7 @@ from pathways.domain.events import (
 from pathways.domain.facts import fact_of, in_life_order
 from pathways.domain.reference import PROBATION_SERVICE, ReferenceData
 from pathways.domain.users import User
+from pathways.i18n import _, long_date
 
 if TYPE_CHECKING:
     from pathways.store import Recorded, Store
@@ -96,7 +97,9 @@ class Access:
         found = user or self.user
         allowed = sorted(roles)
         if found.role not in allowed:
-            msg = f"{what} is for the roles {', '.join(allowed)}; you are {_who(found)}"
+            msg = _("{what} is for the roles {roles}; you are {who}").format(
+                what=what, roles=", ".join(allowed), who=_who(found)
+            )
             raise self.refused(msg)
 
 
@@ -108,20 +111,26 @@ def authenticate(ref: ReferenceData, actor: str, command: str) -> Access:
     """The access of a known, enabled user; `AccessRefused` otherwise (nothing is read
     beyond the users themselves). `sign_in` audits the refusal."""
     if not USER_NAME.fullmatch(actor):
-        msg = f"'{claimed(actor)}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = _("'{actor}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
+            actor=claimed(actor)
+        )
         raise AccessRefused(msg, actor=actor, command=command, kind=FORGED)
     found = ref.users.get(actor)
     if found is None:
         if not ref.users:
-            msg = (
-                f"this store has no users yet: its first admin is added with "
-                f"`pathways users add {actor} --role admin --organisation ORG`"
-            )
+            msg = _(
+                "this store has no users yet: its first admin is added with "
+                "`pathways users add {actor} --role admin --organisation ORG`"
+            ).format(actor=actor)
             raise AccessRefused(msg, actor=actor, command=command, kind="no users yet")
-        msg = f"'{actor}' is not a user of this store (an admin adds one: pathways users add)"
+        msg = _(
+            "'{actor}' is not a user of this store (an admin adds one: pathways users add)"
+        ).format(actor=actor)
         raise AccessRefused(msg, actor=actor, command=command, kind="unknown user")
     if not found.enabled:
-        msg = f"user '{actor}' is disabled: ask an admin (pathways users enable)"
+        msg = _("user '{actor}' is disabled: ask an admin (pathways users enable)").format(
+            actor=actor
+        )
         raise AccessRefused(msg, actor=actor, command=command, kind="disabled user")
     return Access(found, command)
 
@@ -133,11 +142,11 @@ def sign_in(store: Store, actor: str, command: str) -> Access:
     try:
         bound = database_user(store)
         if bound is not None and bound in ref.users and actor != bound:
-            msg = (
-                f"you are connected to the database as '{bound}', a user of this store: "
-                f"you act as {bound} (--actor {bound} or PATHWAYS_ACTOR={bound}), not as "
-                f"'{claimed(actor)}'"
-            )
+            msg = _(
+                "you are connected to the database as '{bound}', a user of this store: "
+                "you act as {bound} (--actor {bound} or PATHWAYS_ACTOR={bound}), not as "
+                "'{actor}'"
+            ).format(bound=bound, actor=claimed(actor))
             raise AccessRefused(msg, actor=actor, command=command, kind="another database user")
         return authenticate(ref, actor, command)
     except AccessRefused as error:
@@ -200,10 +209,12 @@ def check_export(
     if access is None:
         return
     user = access.at(ref)
-    access.require(EXPORTS, "an export", user)
+    access.require(EXPORTS, _("an export"), user)
     if user.role == ANALYST and (personal or references):
         flag = "--with-personal" if personal else "--with-references"
-        msg = f"{flag}: analysts export pseudonymised data only; you are {_who(user)}"
+        msg = _("{flag}: analysts export pseudonymised data only; you are {who}").format(
+            flag=flag, who=_who(user)
+        )
         raise access.refused(msg)
 
 
@@ -251,21 +262,25 @@ def check_youth(
     if user.role == ADMIN:
         return
     if user.role == ANALYST:
-        what = "analysts read aggregates and pseudonymised exports, not one youth"
-        msg = f"{what}; you are {_who(user)}"
+        msg = _(
+            "analysts read aggregates and pseudonymised exports, not one youth; you are {who}"
+        ).format(who=_who(user))
         raise access.refused(msg, youth)
     if user.role == CPIP:
         if state.custody_since is not None or state.supervision_since is not None or grant:
             return
-        msg = (
-            f"{youth} is neither in custody nor under community supervision on {day}; "
-            f"you are {user.organisation}"
-        )
+        msg = _(
+            "{youth} is neither in custody nor under community supervision on {day}; "
+            "you are {organisation}"
+        ).format(youth=youth, day=long_date(day), organisation=user.organisation)
         raise access.refused(msg, youth)
     if state.organisation == user.organisation or grant:
         return
-    who = state.organisation or "no Mission Locale"
-    raise access.refused(f"{youth} is followed by {who}; you are {user.organisation}", youth)
+    who = state.organisation or _("no Mission Locale")
+    msg = _("{youth} is followed by {who}; you are {organisation}").format(
+        youth=youth, who=who, organisation=user.organisation
+    )
+    raise access.refused(msg, youth)
 
 
 def moment_of(known_at_moment: datetime | None) -> datetime:

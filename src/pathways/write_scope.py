@@ -22,6 +22,7 @@ from pathways.domain.events import (
 from pathways.domain.facts import fact_of, in_life_order
 from pathways.domain.reference import PROBATION_SERVICE
 from pathways.domain.users import User
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.store import Recorded
@@ -55,15 +56,17 @@ def check_writes(access: Access | None, types: Iterable[str]) -> None:
         return
     if access.user.role == ANALYST:
         raise access.refused(
-            f"analysts do not write; you are {_who(access.user)}. Nothing was written.",
+            _("analysts do not write; you are {who}. Nothing was written.").format(
+                who=_who(access.user)
+            ),
             kind="analysts write nothing",
         )
     if access.user.role == ADMIN:
         return
     found = sorted(set(types) & ADMIN_WRITES)
     if found:
-        msg = (
-            f"{', '.join(found)}: an admin's act; you are {_who(access.user)}. Nothing was written."
+        msg = _("{events}: an admin's act; you are {who}. Nothing was written.").format(
+            events=", ".join(found), who=_who(access.user)
         )
         raise access.refused(msg, kind="an admin's act", options={"events": ", ".join(found)})
 
@@ -155,9 +158,9 @@ def _write_refusal(
 ) -> str | None:
     """Why the user may not write the event (or retract it), or None."""
     name = event.type_name()
-    what = f"retracting a {name}" if retraction else name
+    what = _("retracting a {event}").format(event=name) if retraction else name
     mine = user.organisation
-    you = f"you are {mine} ({user.role})"
+    you = _("you are {organisation} ({role})").format(organisation=mine, role=user.role)
     on = _organisation_on(timeline, event.occurred_on)
     now = _organisation_on(timeline, max(today, event.occurred_on))
     followed_by = on or now
@@ -167,31 +170,35 @@ def _write_refusal(
         if isinstance(event, ContactMade) and event.organisation == PROBATION_SERVICE:
             return None
         if name in SUPPORT_ACTS:
-            return f"{what}: a Mission Locale's act on its support; {you}"
+            return _("{what}: a Mission Locale's act on its support; {you}").format(
+                what=what, you=you
+            )
         if now is None:
             return None
-        return (
-            f"{youth} is followed by {followed_by}: {what} is theirs to record (the SPIP "
-            f"records the justice steps and its own contacts); {you}"
-        )
+        return _(
+            "{youth} is followed by {organisation}: {what} is theirs to record (the SPIP "
+            "records the justice steps and its own contacts); {you}"
+        ).format(youth=youth, organisation=followed_by, what=what, you=you)
     named = getattr(event, FOLLOWING.get(name, ""), None)
     if isinstance(named, str) and named != mine:
         if name == "HandoverAcknowledged":
-            return (
-                f"{what} names {named}: a handover is acknowledged by the organisation it "
-                f"hands the youth to; {you}"
-            )
-        return (
-            f"{what} names {named}: a counsellor records the support of their own Mission "
-            f"Locale (another's youth comes to them by a handover); {you}"
-        )
+            return _(
+                "{what} names {named}: a handover is acknowledged by the organisation it "
+                "hands the youth to; {you}"
+            ).format(what=what, named=named, you=you)
+        return _(
+            "{what} names {named}: a counsellor records the support of their own Mission "
+            "Locale (another's youth comes to them by a handover); {you}"
+        ).format(what=what, named=named, you=you)
     if name == "HandoverAcknowledged" and not retraction:
         return None  # the receiving organisation (the rules: a handover to it is pending)
     if on == mine or grant:
         return None
     if on is None and now in (None, mine):
         return None
-    return f"{youth} is followed by {followed_by}; {you}"
+    return _("{youth} is followed by {organisation}; {you}").format(
+        youth=youth, organisation=followed_by, you=you
+    )
 
 
 def _organisation_on(timeline: Sequence[tuple[YouthEvent, int]], day: date) -> str | None:

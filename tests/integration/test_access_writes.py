@@ -129,6 +129,24 @@ def test_an_import_is_refused_whole_naming_the_line(sh: Shell, tmp_path: Path) -
     assert "ContactMade" not in sh.ok("history", WK)  # its own youth's line neither
 
 
+def test_refusals_in_french(sh: Shell) -> None:
+    """A counsellor who works in French is refused in French (they were in English in a
+    French session), the organisations and roles as codes."""
+    fr = {"PATHWAYS_LANG": "fr"}
+    record = ("record", "contact-made", SM, "--on", "2026-02-01", "--channel", "office")
+    out = sh(*record, env={**fr, "PATHWAYS_ACTOR": "c-wk-1"}).output
+    assert f"{SM} est suivi(e) par ml-saint-malo ; vous êtes we-ker (counsellor)" in out
+    assert out.rstrip().endswith("Rien n'a été écrit.")
+    out = sh("youth", SM, env={**fr, "PATHWAYS_ACTOR": "c-wk-1"}).output
+    assert f"{SM} est suivi(e) par ml-saint-malo ; vous êtes we-ker" in out
+    out = sh("youth", WK, "--as-of", "2026-02-01", env={**fr, "PATHWAYS_ACTOR": "cp-1"}).output
+    assert "n'est ni détenu(e) ni suivi(e) en milieu ouvert le 1er février 2026" in out
+    out = sh("users", "list", env={**fr, "PATHWAYS_ACTOR": "c-wk-1"}).output
+    assert "la liste des utilisateurs est réservé(e) aux rôles admin ; vous êtes c-wk-1" in out
+    out = sh("alerts", env={**fr, "PATHWAYS_ACTOR": "nobody"}).output
+    assert "« nobody » n'est pas un utilisateur de cette base" in out
+
+
 def test_an_import_with_bad_lines_and_a_refused_one_names_them_all(
     sh: Shell, tmp_path: Path
 ) -> None:

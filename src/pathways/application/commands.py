@@ -13,6 +13,7 @@ from pathways.application.batch import MAX_PROBLEMS, Item, Receipt, line_number
 from pathways.application.checks import Checks
 from pathways.domain.errors import AccessRefused, RulesBroken
 from pathways.domain.events import Event, YouthEvent
+from pathways.i18n import _
 from pathways.perf import without_gc
 from pathways.progress import SILENT, Progress
 from pathways.store import Store
@@ -137,14 +138,14 @@ class Commands(Checks):
         refused.sort(key=lambda pair: pair[0].order)
         first, message = refused[0]
         more = len(refused) - 1
-        also = f" (and {more} more event(s) refused)" if more else ""
+        also = " " + _("(and {more} more event(s) refused)").format(more=more) if more else ""
         event = first.event
         assert isinstance(event, YouthEvent)
         options = {"event": event.type_name()}
         if first.where:
             options["where"] = first.where
         error = access.refused(
-            f"{first.at(message)}{also}. Nothing was written.",
+            f"{first.at(message)}{also}. " + _("Nothing was written."),
             event.youth,
             kind=WRITE_KIND,
             options=options,

@@ -92,7 +92,7 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
     Example:
       pathways projections rebuild timelines
     """
-    _admin(ctx, "a rebuild")
+    _admin(ctx, _("a rebuild"))
     views = open_views(ctx)
     on_interrupt(ctx, lambda: "the rebuild was cancelled; the previous read models are unchanged")
     progress = views.app.progress
@@ -137,7 +137,7 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     from pathways.cli.session import reopen_store
     from pathways.projections.worker import Worker
 
-    _admin(ctx, "the worker")
+    _admin(ctx, _("the worker"))
     settings = ctx.find_root().obj or {}
     progress = progress_for(ctx)
     worker = Worker(

@@ -19,6 +19,7 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import acting_user, open_app
 from pathways.domain.events import ROLES
+from pathways.i18n import _
 
 
 @click.group()
@@ -90,7 +91,7 @@ def list_(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     """
     app = open_app(ctx)
     if app.access is not None:
-        app.access.require({"admin"}, "the list of users")
+        app.access.require({"admin"}, _("the list of users"))
     rows = [
         {"user": u.name, "organisation": u.organisation, "role": u.role, "enabled": u.enabled}
         for u in app.users()
@@ -213,7 +214,7 @@ def list_grants(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None
     """
     app = open_app(ctx)
     if app.access is not None:
-        app.access.require({"admin"}, "the list of grants")
+        app.access.require({"admin"}, _("the list of grants"))
     now = datetime.now(UTC)
     rows: list[dict[str, Any]] = [
         {
