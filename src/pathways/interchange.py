@@ -137,14 +137,18 @@ def suggest(name: str, valid: list[str]) -> list[str]:
 
 
 def _did_you_mean(names: list[str]) -> str:
-    return " or ".join(names)
+    return _(" or ").join(names)
 
 
 def unknown_type(kind: str) -> str:
     close = suggest(kind, list(EVENT_TYPES))
     if close:
-        return f"unknown event type {_shown(kind)} (did you mean {_did_you_mean(close)}?)"
-    return f"unknown event type {_shown(kind)} (valid: {', '.join(sorted(EVENT_TYPES))})"
+        return _("unknown event type {kind} (did you mean {names}?)").format(
+            kind=_shown(kind), names=_did_you_mean(close)
+        )
+    return _("unknown event type {kind} (valid: {names})").format(
+        kind=_shown(kind), names=", ".join(sorted(EVENT_TYPES))
+    )
 
 
 def _shown(value: Any, limit: int = 60) -> str:
@@ -158,7 +162,7 @@ def _shown(value: Any, limit: int = 60) -> str:
 
 def field_label(field: str) -> str:
     """How a field is named in the messages about an interchange line."""
-    return f"field '{field}'"
+    return _("field '{field}'").format(field=field)
 
 
 def explain(
@@ -175,33 +179,45 @@ def explain(
         field = ".".join(str(p) for p in item["loc"]) or "(line)"
         kind = item["type"]
         # a refused personal value is not repeated (messages end up in terminals and logs)
-        value = "(withheld)" if field in personal else _shown(item.get("input"))
+        value = _("(withheld)") if field in personal else _shown(item.get("input"))
+        named = label(field)
         if kind == "missing":
-            parts.append(f"missing {label(field)}")
+            parts.append(_("missing {field}").format(field=named))
         elif kind == "extra_forbidden":
             close = suggest(field, allowed)
-            hint = f"did you mean {_did_you_mean(close)}? " if close else ""
+            hint = _("did you mean {names}? ").format(names=_did_you_mean(close)) if close else ""
             parts.append(
-                f"unknown field {_shown(field)} for {cls.type_name()}"
-                f" ({hint}fields: {', '.join(allowed)})"
+                _("unknown field {field} for {event} ({hint}fields: {fields})").format(
+                    field=_shown(field), event=cls.type_name(), hint=hint, fields=", ".join(allowed)
+                )
             )
         elif kind == "literal_error":
             expected = item.get("ctx", {}).get("expected", "")
-            parts.append(f"{label(field)}: {value} is not one of {expected}")
+            expected = expected.replace(" or ", _(" or "))
+            parts.append(
+                _("{field}: {value} is not one of {expected}").format(
+                    field=named, value=value, expected=expected
+                )
+            )
         elif kind == "string_pattern_mismatch" and field in ("youth",):
             parts.append(
-                f"{label(field)}: {value} is not a pseudonymous reference "
-                "(capital letters, digits and '-', with at least one digit, e.g. Y-2026-0042;"
-                " never a name)"
+                _(
+                    "{field}: {value} is not a pseudonymous reference (capital letters, "
+                    "digits and '-', with at least one digit, e.g. Y-2026-0042; never a name)"
+                ).format(field=named, value=value)
             )
         elif kind == "string_pattern_mismatch":
             parts.append(
-                f"{label(field)}: {value} is not a code (lowercase kebab-case, e.g. saint-malo)"
+                _("{field}: {value} is not a code (lowercase kebab-case, e.g. saint-malo)").format(
+                    field=named, value=value
+                )
             )
         elif kind.startswith(("date_", "datetime_")):
-            parts.append(f"{label(field)}: {value} is not a date (YYYY-MM-DD)")
+            parts.append(
+                _("{field}: {value} is not a date (YYYY-MM-DD)").format(field=named, value=value)
+            )
         else:
-            parts.append(f"{label(field)}: {item['msg']}")
+            parts.append(f"{named}: {item['msg']}")
     return f"{cls.type_name()}: " + "; ".join(parts)
 
 

@@ -3,6 +3,7 @@ by default. On a demo-like store (a small synthetic cohort, `pathways demo`)."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -94,6 +95,28 @@ def test_an_error_in_french(sh: Shell) -> None:
     unknown = sh("--lang", "fr", "youth", "Y-1999-0001")
     assert unknown.exit_code != 0
     assert "n'est pas inscrit(e) dans cette base" in unknown.output
+
+
+def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
+    """A counsellor's file refused in French: each line's problem (they were in English)."""
+    good = {"type": "ContactMade", "youth": "Y-2026-0042", "occurred_on": "2026-02-01"}
+    lines = [
+        {**good, "occurred_on": "2026-02-31", "channel": "office"},
+        {**good, "type": "ContactMeade", "channel": "office"},
+        {**good, "channel": "office", "chanel": "phone"},
+        {**good, "channel": "pigeon"},
+        {**good},
+    ]
+    path = tmp_path / "steps.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    out = sh("--lang", "fr", "import", str(path)).output
+    assert "line 1: ContactMade: champ « occurred_on » : '2026-02-31' n'est pas une date" in out
+    assert "line 2: type d'événement inconnu 'ContactMeade' (vouliez-vous dire ContactMade" in out
+    assert "line 3: ContactMade: champ inconnu 'chanel' pour ContactMade (vouliez-vous dire" in out
+    assert "line 4: ContactMade: champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
+    assert "'home' ou 'other'" in out
+    assert "line 5: ContactMade: champ « channel » manquant" in out
+    assert "Rien n'a été écrit." in out
 
 
 def test_a_bad_language_is_refused(sh: Shell) -> None:

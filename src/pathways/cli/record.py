@@ -113,8 +113,8 @@ def option_label(field: str) -> str:
     if field == "youth":
         return "YOUTH"
     if field == "occurred_on":
-        return "option --on"
-    return "option --" + field.replace("_", "-")
+        return _("option {option}").format(option="--on")
+    return _("option {option}").format(option="--" + field.replace("_", "-"))
 
 
 def build_event(cls: type[Event], values: dict[str, Any]) -> Event:

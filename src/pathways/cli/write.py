@@ -41,7 +41,7 @@ def _option(name: str) -> str:
 
 def _label(name: str) -> str:
     """A field, as the messages of amend name it: by its option."""
-    return "option --on" if name == "occurred_on" else f"option {_option(name)}"
+    return _("option {option}").format(option="--on" if name == "occurred_on" else _option(name))
 
 
 def _amend_options(func: Any) -> Any:
