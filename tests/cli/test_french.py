@@ -119,6 +119,16 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     assert "Rien n'a été écrit." in out
 
 
+def test_the_admins_tables_in_french(sh: Shell) -> None:
+    """The headers and words of `users list` and `audit` (they stayed in English)."""
+    users = sh("--lang", "fr", "users", "list").output.splitlines()
+    assert users[0].split() == ["utilisateur", "structure", "rôle", "actif"]
+    sh.ok("alerts")
+    audit = sh("--lang", "fr", "audit").output.splitlines()
+    assert audit[0].split()[:4] == ["à", "(Paris)", "acteur", "commande"]
+    assert any(" montré " in line for line in audit[2:])
+
+
 def test_a_bad_language_is_refused(sh: Shell) -> None:
     result = sh("--lang", "de", "alerts")
     assert result.exit_code == 2

@@ -39,7 +39,20 @@ KEYWORDS = {
     "NP_": ((1, "c"), 2),
 }
 #: Translations that may be the English itself (a symbol, a code, a word shared).
-SAME_IN_FRENCH = {"n", "k", "!", "Q1", "Q3", "id", "code", "type", "position", "pos", "Options"}
+SAME_IN_FRENCH = {
+    "n",
+    "k",
+    "!",
+    "Q1",
+    "Q3",
+    "id",
+    "code",
+    "type",
+    "position",
+    "pos",
+    "Options",
+    "options",
+}
 PLACEHOLDER = re.compile(r"\{[^{}]*\}|%\([a-z]+\)s")
 
 
@@ -156,13 +169,15 @@ def test_the_help_of_every_option_is_there() -> None:
 def test_every_table_header_and_alert_label_translates() -> None:
     from pathways import queries
     from pathways.cli.output import header
+    from pathways.cli import privacy, users
     from pathways.cli.projections import STATUS_COLUMNS
 
     columns = {
         name
-        for attribute in dir(queries)
-        if attribute.endswith("_COLUMNS")
-        for name in getattr(queries, attribute)
+        for module in (queries, privacy, users)
+        for attribute in dir(module)
+        if attribute.endswith("COLUMNS")
+        for name in getattr(module, attribute)
     } | set(STATUS_COLUMNS)
     with i18n.using("fr"):
         same = sorted(c for c in columns if header(c) == c and c not in SAME_IN_FRENCH)

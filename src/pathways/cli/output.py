@@ -418,6 +418,19 @@ HEADERS = (
     NP_("column", "generation"),
     NP_("column", "worker"),
     NP_("column", "rebuild"),
+    # pathways audit, retention, users list, access list
+    NP_("column", "at (Paris)"),
+    NP_("column", "command"),
+    NP_("column", "outcome"),
+    NP_("column", "options"),
+    NP_("column", "days"),
+    NP_("column", "registered_on"),
+    NP_("column", "user"),
+    NP_("column", "role"),
+    NP_("column", "enabled"),
+    NP_("column", "grant"),
+    NP_("column", "until"),
+    NP_("column", "status"),
 )
 
 

@@ -14,6 +14,7 @@ from pathways.cli.auditing import audited, reason_option
 from pathways.cli.options import DATE, actor_option
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import ACTOR_PATTERN, open_app, open_views
+from pathways.i18n import _
 
 #: References shown per row of the table (the rest counted; --json gives them all).
 SHOWN = 3
@@ -95,6 +96,15 @@ def audit(
 
 
 COLUMNS = ("at (Paris)", "actor", "command", "outcome", "youths", "reason", "options")
+#: The columns of `retention`'s table.
+RETENTION_COLUMNS = ("youth", "last_contact_on", "days", "registered_on")
+
+
+def _outcome(code: str) -> str:
+    """An audit row's outcome in the table, in the language of messages (`--json` keeps
+    the code)."""
+    names = {"shown": _("shown"), "refused": _("refused"), "erased": _("erased")}
+    return names.get(code, code)
 
 
 def _row(entry: Any) -> dict[str, Any]:
@@ -103,13 +113,13 @@ def _row(entry: Any) -> dict[str, Any]:
 
     youths = entry.youths
     if youths == [EVERY_YOUTH]:
-        shown = "all (up to @{})".format(entry.options.get("upto", "?"))
+        shown = _("all (up to @{position})").format(position=entry.options.get("upto", "?"))
     else:
         shown = ", ".join(youths[:SHOWN])
         if len(youths) > SHOWN:
-            shown += f" and {len(youths) - SHOWN} more"
+            shown += " " + _("and {n} more").format(n=len(youths) - SHOWN)
     at = datetime.fromisoformat(entry.at).astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
-    outcome = entry.outcome + (f" ({entry.detail})" if entry.detail else "")
+    outcome = _outcome(entry.outcome) + (f" ({entry.detail})" if entry.detail else "")
     options = " ".join(
         f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')}={v}"
         for k, v in entry.options.items()
@@ -171,8 +181,9 @@ def retention(
         from pathways.cli.output import emit
 
         period = found.days
-        click.echo(f"retention: {period} days, judged on {day}: {len(rows)} due", err=True)
-        emit(rows, None, columns=["youth", "last_contact_on", "days", "registered_on"])
+        said = _("retention: {days} days, judged on {day}: {due} due")
+        click.echo(said.format(days=period, day=day, due=len(rows)), err=True)
+        emit(rows, None, columns=list(RETENTION_COLUMNS))
     if not apply_ or not rows:
         return
     if not yes:

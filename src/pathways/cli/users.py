@@ -21,6 +21,10 @@ from pathways.cli.session import acting_user, open_app
 from pathways.domain.events import ROLES
 from pathways.i18n import _
 
+#: The columns of `users list` and `access list`.
+USER_COLUMNS = ("user", "organisation", "role", "enabled")
+GRANT_COLUMNS = ("grant", "youth", "user", "until", "by", "status")
+
 
 @click.group()
 def users() -> None:
@@ -96,7 +100,7 @@ def list_(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
         {"user": u.name, "organisation": u.organisation, "role": u.role, "enabled": u.enabled}
         for u in app.users()
     ]
-    emit(rows, fmt, columns=["user", "organisation", "role", "enabled"], with_meta=with_meta)
+    emit(rows, fmt, columns=list(USER_COLUMNS), with_meta=with_meta)
 
 
 @users.command("disable")
@@ -181,8 +185,12 @@ def grant(
         until = datetime.now(UTC) + timedelta(hours=hours or 24)
     app = open_app(ctx)
     receipt = app.grant(user, youth, reason, until, actor)
-    click.echo(f"granted: {user} may read {youth} until {until.astimezone(UTC):%Y-%m-%d %H:%M} UTC")
-    click.echo(f"  grant id {receipt.first_id} (pathways access revoke {receipt.first_id})")
+    click.echo(
+        _("granted: {user} may read {youth} until {until} UTC").format(
+            user=user, youth=youth, until=f"{until.astimezone(UTC):%Y-%m-%d %H:%M}"
+        )
+    )
+    click.echo("  " + _("grant id {id} (pathways access revoke {id})").format(id=receipt.first_id))
     print_receipt(receipt)
 
 
@@ -227,8 +235,7 @@ def list_grants(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None
         }
         for g in app.grants()
     ]
-    columns = ["grant", "youth", "user", "until", "by", "status"]
-    emit(rows, fmt, columns=columns, with_meta=with_meta)
+    emit(rows, fmt, columns=list(GRANT_COLUMNS), with_meta=with_meta)
 
 
 __all__ = ["access", "acting_user", "users"]
