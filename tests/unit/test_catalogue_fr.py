@@ -168,8 +168,8 @@ def test_the_help_of_every_option_is_there() -> None:
 
 def test_every_table_header_and_alert_label_translates() -> None:
     from pathways import queries
-    from pathways.cli.output import header
     from pathways.cli import privacy, users
+    from pathways.cli.output import header
     from pathways.cli.projections import STATUS_COLUMNS
 
     columns = {
