@@ -159,6 +159,22 @@ def number(value: int) -> str:
     return format_decimal(value, locale=lang)
 
 
+def decimal(value: float) -> str:
+    """A number with decimals, to the tenth, as the language writes it: 0.4 in English,
+    0,4 in French."""
+    text = f"{value:.1f}"
+    return text if language() == DEFAULT else text.replace(".", ",")
+
+
+def percent(value: float) -> str:
+    """A signed difference of rates, to the percent, as the language writes it: +14% in
+    English, +14 % in French (a narrow no-break space before the sign %)."""
+    lang = language()
+    if lang == DEFAULT:
+        return f"{value:+.0%}"
+    return f"{value * 100:+.0f}\u202f%"
+
+
 __all__ = [
     "DEFAULT",
     "LANGUAGES",
@@ -166,6 +182,7 @@ __all__ = [
     "N_",
     "_",
     "catalogue",
+    "decimal",
     "from_locale",
     "gettext",
     "language",
@@ -173,6 +190,7 @@ __all__ = [
     "ngettext",
     "normalise",
     "number",
+    "percent",
     "pgettext",
     "use",
     "using",

@@ -9,6 +9,7 @@ on the real date.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -331,6 +332,15 @@ def test_compare_territories_as_a_table(env: dict[str, str]) -> None:
     result = ok(env, "compare", *PERIOD, "--by", "territory")
     assert "not rennes" in result.stdout
     assert "by chance" in result.stdout
+    assert re.search(r"[+-]\d+% to [+-]\d+%", result.stdout)
+    # in French: the interval and its percents as French writes them, the warning
+    french = ok(env, "--lang", "fr", "compare", *PERIOD, "--by", "territory").stdout
+    assert re.search(r"[+-]\d+\u202f% à [+-]\d+\u202f%", french), french
+    assert "% to " not in french
+    assert "hors rennes" in french  # (the reference: the other territories)
+    assert "attendues par hasard : " in french
+    if "too few releases" in result.stdout:
+        assert "trop peu de sorties pour conclure (n < " in french
     rows = rows_of(ok(env, "compare", *PERIOD, "--by", "territory", "--reference", "rennes",
                       "--json"))  # fmt: skip
     assert rows

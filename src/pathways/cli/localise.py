@@ -36,9 +36,10 @@ def texts(command: click.Command) -> Iterator[tuple[object, str, str]]:
         if english:
             yield command, attribute, english
     for param in command.params:
-        english = _english(param, "help")
-        if english:
-            yield param, "help", english
+        for attribute in ("help", "show_default"):  # (a default said in words: a str)
+            english = _english(param, attribute)
+            if english:
+                yield param, attribute, english
 
 
 def _english(thing: object, attribute: str) -> str | None:

@@ -13,7 +13,7 @@ from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
 from pathways.domain.outcomes import DIMENSIONS, ComparisonRow, conclusive
 from pathways.domain.outcomes.indicators import COHORTS
-from pathways.i18n import N_, _
+from pathways.i18n import N_, _, percent
 
 #: The cohorts in a sentence ("71 releases in the period").
 COHORT_WORDS = {"releases": N_("releases"), "community": N_("community")}
@@ -250,12 +250,22 @@ def compare(
     click.echo(f"\n{note}")
 
 
+def _reference(label: str) -> str:
+    """A comparison's reference as the table says it (JSON keeps the label: "none
+    (rennes)", the territory's youths with no measure; "not rennes", the others)."""
+    if label.startswith("none (") and label.endswith(")"):
+        return _("none ({territory})").format(territory=label[len("none (") : -1])
+    if label.startswith("not "):
+        return _("not {group}").format(group=label[len("not ") :])
+    return label
+
+
 def comparison_line(row: ComparisonRow) -> dict[str, Any]:
     """A comparison as `compare` shows it in a table: flagged (!) only on enough releases
     on both sides (`outcomes.conclusive`), as the note on chance counts it."""
     line: dict[str, Any] = {
         "group": row.group,
-        "reference": row.reference,
+        "reference": _reference(row.reference),
         "indicator": row.indicator,
         "n": row.n,
         "n ref": row.n_reference,
@@ -267,8 +277,12 @@ def comparison_line(row: ComparisonRow) -> dict[str, Any]:
     assert row.ci_low is not None
     assert row.ci_high is not None
     line.update(
-        difference=f"{row.difference:+.0%}",
-        **{"95% CI": f"{row.ci_low:+.0%} to {row.ci_high:+.0%}"},
+        difference=percent(row.difference),
+        **{
+            "95% CI": _("{low} to {high}").format(
+                low=percent(row.ci_low), high=percent(row.ci_high)
+            )
+        },
         flag="!" if row.flagged and conclusive(row) else "",
         warning=row.warning or "",
     )

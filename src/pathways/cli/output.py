@@ -15,7 +15,7 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from pathways.i18n import NP_, _, pgettext
+from pathways.i18n import NP_, _, decimal, pgettext
 from pathways.perf import paused_gc
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -332,9 +332,14 @@ def header(name: str) -> str:
 
 
 def meta_line(meta: dict[str, Any]) -> str:
-    """The line above a table that says how it was computed (as-of, position...)."""
+    """The line above a table that says how it was computed (as-of, position...); a
+    number with decimals as the language writes it (0,4 in French)."""
     said = _("{name}: {value}")
-    return "  ".join(said.format(name=header(k), value=v) for k, v in meta.items() if v is not None)
+    return "  ".join(
+        said.format(name=header(k), value=decimal(v) if isinstance(v, float) else v)
+        for k, v in meta.items()
+        if v is not None
+    )
 
 
 #: The columns the tables show, for the catalogue (`header`); tests/unit/test_catalogue_fr

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from pathways.domain.time import PARIS, KnownAt, parse_known_at
+from pathways.i18n import _
 from pathways.projections.caseload import Caseloads
 from pathways.projections.reads import Host, Point
 from pathways.projections.timelines import TimelinesProjection, check_layout
@@ -123,7 +124,9 @@ class Views(Caseloads):
             position = min(at.position, head)
             if at.position > head:
                 self.app.progress.note(
-                    f"--known-at {at.text} is past the head of the log: read at @{head}"
+                    _("--known-at {at} is past the head of the log: read at @{head}").format(
+                        at=at.text, head=head
+                    )
                 )
             day = as_of or self._day_of(position, generation)
         else:
@@ -133,7 +136,9 @@ class Views(Caseloads):
             day = as_of or at.day
         if position == 0 and head > 0:
             self.app.progress.note(
-                f"--known-at {at.text} is before the first recorded event: nothing was known then"
+                _(
+                    "--known-at {at} is before the first recorded event: nothing was known then"
+                ).format(at=at.text)
             )
         return Point(day, position, at.text, generation)
 
