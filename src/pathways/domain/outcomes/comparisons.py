@@ -12,7 +12,7 @@ from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
-from pathways.i18n import _, ngettext
+from pathways.i18n import _, decimal, ngettext
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
@@ -63,13 +63,13 @@ class Chance:
     def note(self) -> str:
         said = ngettext(
             "{shown} comparison on enough releases, {flagged} flagged; at the 95 % level "
-            "about {expected:.1f} would be flagged by chance alone even with no real "
+            "about {expected} would be flagged by chance alone even with no real "
             "difference.",
             "{shown} comparisons on enough releases, {flagged} flagged; at the 95 % level "
-            "about {expected:.1f} would be flagged by chance alone even with no real "
+            "about {expected} would be flagged by chance alone even with no real "
             "difference.",
             self.shown,
-        ).format(shown=self.shown, flagged=self.flagged, expected=self.expected)
+        ).format(shown=self.shown, flagged=self.flagged, expected=decimal(self.expected))
         if self.small:
             said += " " + ngettext(
                 "{small} more, on too few releases, is not flagged: nothing can be "
