@@ -369,6 +369,43 @@ def test_the_card_of_nobody_says_why(
     assert "Traceback" not in out
 
 
+def test_erase_and_acknowledge_say_what_is_wrong_before_asking(tmp_path: Path) -> None:
+    """A reason in free text, an unknown youth: said plainly, before the confirmation
+    (it asked first, then said the youth must be registered, or showed pydantic's
+    pattern); acknowledging for an unknown youth says so, not that no alert is open."""
+    shell = Shell(tmp_path)
+    shell.load(FIXTURES / "worked-example.jsonl")
+    before = shell.events()
+    out = shell.fails("erase", "EX-1", "--reason", "demande du jeune", "--yes")
+    assert "--reason: 'demande du jeune' is not a reason code (lowercase words" in out
+    assert "String should match" not in out
+    asked = shell("erase", "EX-99", "--reason", "request", stdin="n\n")
+    assert asked.exit_code == 1, asked.output
+    assert "EX-99 is not registered in this store: nothing to erase" in asked.output
+    assert "?" not in asked.output  # (not asked first)
+    out = shell.fails("acknowledge", "EX-99", "contact-lost")
+    assert "EX-99 is not registered in this store" in out
+    assert "no open" not in out
+    assert shell.events() == before
+
+
+def test_a_negative_setting_and_a_bad_language_are_said_plainly(tmp_path: Path) -> None:
+    """`settings set NAME -4` reaches the rule (click took -4 for an option); a bad
+    $PATHWAYS_LANG is named (click blamed a --lang nobody typed)."""
+    shell = Shell(tmp_path)
+    out = shell.fails("settings", "set", "contact-lost.days", "-4")
+    assert "contact-lost.days = -4: expected a whole number of days, from 1 to 3650" in out
+    out = shell.fails("settings", "set", "contact-lost.days", "-4", "--on", "2026-01-01")
+    assert "SettingChanged on 2026-01-01: contact-lost.days = -4" in out
+    assert "No such option '--onn'" in shell.fails(
+        "settings", "set", "contact-lost.days", "--onn", "2026-01-01", "4", code=2
+    )
+    result = shell("alerts", env={"PATHWAYS_LANG": "de"})
+    assert result.exit_code == 2
+    assert "$PATHWAYS_LANG is 'de': the languages are fr, en" in result.output
+    assert "Invalid value for '--lang'" in shell.fails("--lang", "de", "alerts", code=2)
+
+
 def test_the_card_of_an_erased_youth_is_refused(tmp_path: Path) -> None:
     shell = Shell(tmp_path)
     shell.load(FIXTURES / "worked-example.jsonl")

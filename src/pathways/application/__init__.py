@@ -13,6 +13,7 @@ streams and tried again, so nothing is lost and no rule is bypassed.
 from __future__ import annotations
 
 import getpass
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,9 +32,9 @@ from pathways.domain.events import (
     YouthErased,
     YouthEvent,
 )
+from pathways.domain.events.fields import CODE_PATTERN, MAX_CODE
 from pathways.domain.ordering import Pair, life_order
 from pathways.domain.reference import DEFAULT_THRESHOLDS, ReferenceData
-from pathways.domain.rules import no_open_alert
 from pathways.domain.time import PARIS, KnownAt, today_in_paris
 from pathways.domain.timeline import pair_of
 from pathways.i18n import _
@@ -76,8 +77,22 @@ class Pathways(Imports, Corrections, Users):
     def erase(self, youth: str, reason: str, actor: str, on: date | None = None) -> Receipt:
         """Erase a youth's personal data for good: YouthErased, and the data key destroyed
         in the same transaction (crypto-shredding)."""
-        event = YouthErased(youth=youth, occurred_on=on or self.today(), reason=reason)
-        return self.commit([Item(event, "")], actor)
+        return self.commit([Item(self.erasure(youth, reason, on), "")], actor)
+
+    def erasure(self, youth: str, reason: str, on: date | None = None) -> YouthErased:
+        """The erasure of a registered youth, for a reason given as a code; otherwise
+        `RulesBroken` saying what is wrong (`erase` asks before it confirms)."""
+        if not re.fullmatch(CODE_PATTERN, reason) or len(reason) > MAX_CODE:
+            msg = _(
+                "--reason: {reason} is not a reason code (lowercase words joined by '-', "
+                "e.g. request, retention-expired): no free text, which would stay in the "
+                "log after the erasure"
+            ).format(reason=repr(reason[:60]))
+            raise RulesBroken([msg])
+        if not self.store.load(self.store.stream_id(youth)):
+            msg = _("{youth} is not registered in this store: nothing to erase").format(youth=youth)
+            raise RulesBroken([msg])
+        return YouthErased(youth=youth, occurred_on=on or self.today(), reason=reason)
 
     def acknowledge(
         self,
@@ -91,7 +106,8 @@ class Pathways(Imports, Corrections, Users):
         day = on or self.today()
         recorded = self.store.load(self.store.stream_id(youth))
         if not recorded:
-            raise RulesBroken([no_open_alert(youth, alert, day, [])])
+            msg = _("{youth} is not registered in this store").format(youth=youth)
+            raise RulesBroken([msg])
         try:
             check_stream(self.access, self.reference(), youth, recorded, day)
         except AccessRefused as refused:

@@ -24,7 +24,7 @@ from typing import Any
 
 import click
 
-from pathways.cli.localise import language_in, localise, root_language, speak_click
+from pathways.cli.localise import Language, language_in, localise, root_language, speak_click
 from pathways.i18n import _, use, using
 from pathways.perf import no_pydantic_plugins, pause_for_startup, startup_done
 
@@ -207,7 +207,7 @@ ROOT_OPTIONS = {
 @click.option(
     "--lang",
     envvar="PATHWAYS_LANG",
-    type=click.Choice(["fr", "en"], case_sensitive=False),
+    type=Language(["fr", "en"], case_sensitive=False),
     is_eager=True,
     expose_value=False,
     callback=root_language,

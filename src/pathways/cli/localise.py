@@ -160,6 +160,27 @@ def language_in(args: list[str], commands: Collection[str]) -> str | None:
     return None
 
 
+class Language(click.Choice[str]):
+    """fr or en; a bad $PATHWAYS_LANG is named as such (click said "Invalid value for
+    '--lang'" to a user who had typed no --lang)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from click.core import ParameterSource
+
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            name = param.name if param is not None else None
+            if ctx is None or name is None:
+                raise
+            if ctx.get_parameter_source(name) is not ParameterSource.ENVIRONMENT:
+                raise
+            msg = _("$PATHWAYS_LANG is {value!r}: the languages are {choices}").format(
+                value=value, choices=", ".join(self.choices)
+            )
+            raise click.UsageError(msg, ctx) from None
+
+
 def root_language(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     """The root `--lang` (or $PATHWAYS_LANG): chosen before anything is said, help
     included (an eager option)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -256,7 +257,19 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
     emit(rows, fmt, meta=meta, with_meta=with_meta, columns=["kind", "code", "detail"])
 
 
-@settings.command("set")
+class _NegativeValue(click.Command):
+    """A command whose VALUE may be a negative number (`settings set NAME -4`: click took
+    -4 for an option, "No such option '-4'", and the rule was never said): such a token
+    is given after `--`, as the last argument."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        negative = [a for a in args if re.fullmatch(r"-\d+(\.\d+)?", a)]
+        if negative and "--" not in args:
+            args = [a for a in args if a not in negative] + ["--", *negative]
+        return super().parse_args(ctx, args)
+
+
+@settings.command("set", cls=_NegativeValue)
 @click.argument("name")
 @click.argument("value")
 @click.option(

@@ -234,6 +234,7 @@ def erase(
         raise click.UsageError(msg)
     app = open_app(ctx)
     require_admin(actor, store=app.store, purpose="erase")
+    app.erasure(youth, reason, on)  # (a bad reason or an unknown youth: said before asking)
     if not yes:
         click.confirm(
             _("Destroy {youth}'s personal data for good?").format(youth=youth), abort=True, err=True

@@ -11,6 +11,7 @@ from pydantic import Field, StringConstraints
 __all__ = [
     "CODE_PATTERN",
     "CONTROL_NAMES",
+    "MAX_CODE",
     "REFERENCE_PATTERN",
     "UNSAFE_CHARACTERS",
     "Code",
@@ -32,7 +33,9 @@ Reference = Annotated[
     StringConstraints(pattern=REFERENCE_PATTERN, max_length=40),
     Field(description="Pseudonymous reference of the young person, e.g. Y-2026-0042."),
 ]
-Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=60)]
+#: The longest code.
+MAX_CODE = 60
+Code = Annotated[str, StringConstraints(pattern=CODE_PATTERN, max_length=MAX_CODE)]
 
 #: What no text of an event may hold (DOMAIN rule: implausible input is refused):
 #: control characters (Unicode category Cc) and the bidirectional overrides,
