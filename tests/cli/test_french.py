@@ -119,6 +119,20 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     assert "Rien n'a été écrit." in out
 
 
+def test_a_caseload_says_its_states_in_french(sh: Shell) -> None:
+    """Support and custody in words (they were the codes active, in-custody, none);
+    JSON keeps the codes."""
+    table = sh("--lang", "fr", "caseload", "--as-of", END).output
+    assert " en cours " in table
+    assert " active " not in table
+    assert " in-custody " not in table
+    assert {row["support"] for row in sh.json("caseload", "--as-of", END)} <= {
+        "active",
+        "not-started",
+        "closed",
+    }
+
+
 def test_the_admins_tables_in_french(sh: Shell) -> None:
     """The headers and words of `users list` and `audit` (they stayed in English)."""
     users = sh("--lang", "fr", "users", "list").output.splitlines()

@@ -15,11 +15,21 @@ from pathways.cli.read import known_at_option
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import open_app, open_views
 from pathways.domain.alert_catalogue import ALERT_CODES
-from pathways.i18n import N_, _
+from pathways.i18n import N_, NP_, _, pgettext
 from pathways.worklists import reference_problem
 
 #: What a caseload table shows for a youth no Mission Locale follows.
 NONE = N_("none")
+#: The states of a caseload's support and custody columns, as a table says them (the
+#: codes in English, in JSON and CSV always).
+STATES = (
+    NP_("support", "active"),
+    NP_("support", "not-started"),
+    NP_("support", "closed"),
+    NP_("custody", "in-custody"),
+    NP_("custody", "community"),
+    NP_("custody", "none"),
+)
 
 
 def _view_options(func: Any) -> Any:
@@ -136,8 +146,16 @@ def caseload(
         listed = _read(views, point, caseload, work)
         trail.saw(row.youth for row in listed)
     rows = dicts(listed)
-    if fmt is None:  # a table names the youths no Mission Locale follows
-        rows = [{**row, "organisation": row["organisation"] or _(NONE)} for row in rows]
+    if fmt is None:  # a table names the youths no Mission Locale follows, states in words
+        rows = [
+            {
+                **row,
+                "organisation": row["organisation"] or _(NONE),
+                "support": pgettext("support", row["support"]),
+                "custody": pgettext("custody", row["custody"]),
+            }
+            for row in rows
+        ]
     emit(rows, fmt, meta=point.meta(), with_meta=with_meta, columns=CASELOAD_COLUMNS)
 
 
