@@ -119,6 +119,18 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     assert "Rien n'a été écrit." in out
 
 
+def test_a_rule_broken_says_its_dates_in_words_in_french(sh: Shell) -> None:
+    """A refused step names its days as French writes them (it said 2027-11-30)."""
+    youth = sh.json("caseload", "--as-of", END)[0]["youth"]
+    out = sh("--lang", "fr", "record", "contact-made", youth, "--on", "2099-03-01",
+             "--channel", "phone").output  # fmt: skip
+    assert "ContactMade du 1er mars 2099 pour " in out
+    assert "est dans le futur (nous sommes le " in out
+    assert "2099-03-01" not in out
+    out = sh("--lang", "fr", "acknowledge", youth, "dry-release", "--on", "2026-11-02").output
+    assert "n'a pas d'alerte « dry-release » ouverte le 2 novembre 2026" in out
+
+
 def test_a_caseload_says_its_states_in_french(sh: Shell) -> None:
     """Support and custody in words (they were the codes active, in-custody, none);
     JSON keeps the codes."""

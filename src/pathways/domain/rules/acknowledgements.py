@@ -10,13 +10,13 @@ from pathways.domain.errors import Violation
 from pathways.domain.events import AlertAcknowledged, YouthRegistered
 from pathways.domain.reference import ReferenceData
 from pathways.domain.timeline import Entry
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 
 
 def no_open_alert(youth: str, alert: str, day: date, open_codes: Sequence[str]) -> str:
     shown = ", ".join(open_codes) or _("none")
     return _("{youth} has no open '{alert}' alert on {day} (open: {shown})").format(
-        youth=youth, alert=alert, day=day, shown=shown
+        youth=youth, alert=alert, day=long_date(day), shown=shown
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from pathways.domain.events import YouthEvent
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 
 MIN_AGE = 16
 MAX_AGE = 25
@@ -17,7 +17,7 @@ MAX_CUSTODY_YEARS = 30
 
 def describe(event: YouthEvent) -> str:
     return _("{event} on {on} for {youth}").format(
-        event=event.type_name(), on=event.occurred_on.isoformat(), youth=event.youth
+        event=event.type_name(), on=long_date(event.occurred_on), youth=event.youth
     )
 
 

@@ -29,7 +29,7 @@ from pathways.domain.rules.common import (
     one_of,
     years_after,
 )
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 
 
 def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
@@ -138,7 +138,7 @@ def check_dates(
     problems: list[str] = []
     if event.occurred_on > today:
         msg = _("occurred_on {on} is in the future (today is {today})")
-        problems.append(msg.format(on=event.occurred_on, today=today))
+        problems.append(msg.format(on=long_date(event.occurred_on), today=long_date(today)))
     if birth is not None and event.occurred_on < birth:
         problems.append(_("occurred_on is before {youth}'s birth date").format(youth=event.youth))
     match event:
@@ -152,7 +152,7 @@ def check_dates(
                 problems.append(msg.format(age=age, low=MIN_AGE, high=MAX_AGE))
         case Incarcerated(expected_release_on=e, occurred_on=d) if e is not None and e < d:
             msg = _("expected_release_on {on} is before the custody begins ({begins})")
-            problems.append(msg.format(on=e, begins=d))
+            problems.append(msg.format(on=long_date(e), begins=long_date(d)))
         case Incarcerated(expected_release_on=e, occurred_on=d) if (
             e is not None and e > years_after(d, MAX_CUSTODY_YEARS)
         ):
@@ -160,10 +160,12 @@ def check_dates(
                 "expected_release_on {on} is more than {years} years after the custody "
                 "begins ({begins})"
             )
-            problems.append(msg.format(on=e, years=MAX_CUSTODY_YEARS, begins=d))
+            problems.append(
+                msg.format(on=long_date(e), years=MAX_CUSTODY_YEARS, begins=long_date(d))
+            )
         case CommunitySupervisionStarted(ends_on=e, occurred_on=d) if e is not None and e < d:
             msg = _("ends_on {on} is before the supervision starts ({starts})")
-            problems.append(msg.format(on=e, starts=d))
+            problems.append(msg.format(on=long_date(e), starts=long_date(d)))
         case EnrolledInMeasure(measure=m, occurred_on=d) if m in ref.measures:
             measure = ref.measures[m]
             if not measure.open_on(d):
@@ -177,7 +179,10 @@ def check_dates(
                 )
                 problems.append(
                     msg.format(
-                        measure=m, launched=measure.launched_on, ended=measure.ended_on, on=d
+                        measure=m,
+                        launched=long_date(measure.launched_on),
+                        ended=measure.ended_on and long_date(measure.ended_on),
+                        on=long_date(d),
                     )
                 )
     return problems

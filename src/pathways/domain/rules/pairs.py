@@ -14,7 +14,7 @@ from pathways.domain.events import (
 )
 from pathways.domain.rules.common import MAX_CUSTODY_YEARS, describe, years_after
 from pathways.domain.timeline import Entry, pair_of, periods
-from pathways.i18n import N_, _
+from pathways.i18n import N_, _, long_date
 
 
 def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
@@ -33,7 +33,11 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                     event.id,
                     _(
                         "{event}, but a {what} is already open since {since} (record its end first)"
-                    ).format(event=describe(event), what=family_label(pair.label), since=since),
+                    ).format(
+                        event=describe(event),
+                        what=family_label(pair.label),
+                        since=long_date(since),
+                    ),
                 )
             )
         elif not pair.opens and pair.family not in open_since:
@@ -76,8 +80,8 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                             "({began})"
                         ).format(
                             event=describe(event),
-                            on=event.expected_release_on,
-                            began=custody.starts_on,
+                            on=long_date(event.expected_release_on),
+                            began=long_date(custody.starts_on),
                         ),
                     )
                 )
@@ -92,9 +96,9 @@ def check_timeline(timeline: Sequence[Entry]) -> list[Violation]:
                             "after the custody began ({began})"
                         ).format(
                             event=describe(event),
-                            on=event.expected_release_on,
+                            on=long_date(event.expected_release_on),
                             years=MAX_CUSTODY_YEARS,
-                            began=custody.starts_on,
+                            began=long_date(custody.starts_on),
                         ),
                     )
                 )
