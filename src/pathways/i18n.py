@@ -166,13 +166,14 @@ def decimal(value: float) -> str:
     return text if language() == DEFAULT else text.replace(".", ",")
 
 
-def percent(value: float) -> str:
-    """A signed difference of rates, to the percent, as the language writes it: +14% in
-    English, +14 % in French (a narrow no-break space before the sign %)."""
-    lang = language()
-    if lang == DEFAULT:
-        return f"{value:+.0%}"
-    return f"{value * 100:+.0f}\u202f%"
+def percent(value: float, *, signed: bool = True) -> str:
+    """A rate (or, `signed`, a difference of rates) to the percent, as the language
+    writes it: +14% or 14% in English, +14 % or 14 % in French (a narrow no-break space
+    before the sign %)."""
+    sign = "+" if signed else ""
+    if language() == DEFAULT:
+        return f"{value:{sign}.0%}"
+    return f"{value * 100:{sign}.0f}\u202f%"
 
 
 __all__ = [

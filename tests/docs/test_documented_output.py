@@ -42,9 +42,11 @@ MASKS = (
         re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?"),
         "<time>",
     ),
-    (re.compile(r"\(?[\d,]+(\.\d+)?/s\)?"), "<rate>"),
-    (re.compile(r"\d+(\.\d+)? s\b"), "<seconds>"),
-    (re.compile(r"\d[\d,]* Ki[Bo]"), "<size>"),  # Kio: the French of KiB
+    # (numbers as each language writes them: 32,891 and 3.5 in English, 32\u202f891 and
+    # 3,5 in French)
+    (re.compile(r"\(?[\d,\u202f]+(\.\d+)?/s\)?"), "<rate>"),
+    (re.compile(r"\d+([.,]\d+)? s\b"), "<seconds>"),
+    (re.compile(r"\d[\d,\u202f]* Ki[Bo]"), "<size>"),  # Kio: the French of KiB
 )
 
 

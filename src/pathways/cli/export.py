@@ -19,7 +19,7 @@ from pathways.cli.options import DATE, read_actor_option, wait_for_option
 from pathways.cli.progressbar import finish_progress
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.cli.session import open_app, open_views
-from pathways.i18n import _
+from pathways.i18n import _, number
 from pathways.progress import SILENT, Progress
 
 T = TypeVar("T")
@@ -113,8 +113,8 @@ def _done(count: int, start: float, output: str | None, what: str) -> None:
     rate = count / seconds if seconds else 0.0
     where = output or "standard output"
     click.echo(
-        _("{count:,} {what} written to {where} ({rate:,.0f}/s)").format(
-            count=count, what=what, where=where, rate=rate
+        _("{count} {what} written to {where} ({rate}/s)").format(
+            count=number(count), what=what, where=where, rate=number(round(rate))
         ),
         err=True,
     )

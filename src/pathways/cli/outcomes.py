@@ -13,7 +13,7 @@ from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
 from pathways.domain.outcomes import DIMENSIONS, ComparisonRow, conclusive
 from pathways.domain.outcomes.indicators import COHORTS
-from pathways.i18n import N_, _, percent
+from pathways.i18n import N_, _, decimal, percent
 
 #: The cohorts in a sentence ("71 releases in the period").
 COHORT_WORDS = {"releases": N_("releases"), "community": N_("community")}
@@ -148,8 +148,13 @@ def _rate_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, A
             assert row.ci_high is not None
             shown.update(
                 k=row.k,
-                rate=f"{row.rate:.0%}",
-                **{"95% CI": f"{row.ci_low:.0%} - {row.ci_high:.0%}"},
+                rate=percent(row.rate, signed=False),
+                **{
+                    "95% CI": (
+                        f"{percent(row.ci_low, signed=False)} - "
+                        f"{percent(row.ci_high, signed=False)}"
+                    )
+                },
             )
         table.append(shown)
     return table
@@ -159,7 +164,7 @@ def _delay_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, 
     from pathways.queries import DelayRow
 
     def number(value: float | None) -> str:
-        return "not reached" if value is None else f"{value:.1f}"
+        return _("not reached") if value is None else decimal(value)
 
     table = []
     for row in rows:

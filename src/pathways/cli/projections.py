@@ -12,7 +12,7 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.progressbar import finish_progress, progress_for
 from pathways.cli.receipts import on_interrupt
 from pathways.cli.session import open_app, open_views
-from pathways.i18n import _
+from pathways.i18n import _, decimal, number
 
 
 @click.group()
@@ -103,8 +103,8 @@ def rebuild(ctx: click.Context, /, name: str | None) -> None:
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds > 0 else 0.0
     click.echo(
-        _("timelines: {count} events in {seconds:.1f} s ({rate:,.0f} events/s)").format(
-            count=count, seconds=seconds, rate=rate
+        _("timelines: {count} events in {seconds} s ({rate} events/s)").format(
+            count=number(count), seconds=decimal(seconds), rate=number(round(rate))
         )
     )
 
@@ -159,8 +159,8 @@ def run(ctx: click.Context, /, follow: bool, interval: float) -> None:
     applied = worker.run()
     finish_progress(ctx)
     click.echo(
-        _("applied {applied:,} events; the read models are at @{position}").format(
-            applied=applied, position=_position(ctx)
+        _("applied {applied} events; the read models are at @{position}").format(
+            applied=number(applied), position=_position(ctx)
         )
     )
 

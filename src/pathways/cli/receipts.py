@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from pathways.cli.progressbar import finish_progress
-from pathways.i18n import N_, _
+from pathways.i18n import N_, _, number
 
 if TYPE_CHECKING:
     from pathways.application import Pathways, Receipt
@@ -35,7 +35,7 @@ def stored_message(app: Pathways | None, what: str = N_("the events were")) -> s
     where = _positions(first_at, last_at)
     return _(
         "{what} stored ({n} events at {where}); the read models will catch up on the next command"
-    ).format(what=_(what), n=f"{receipt.stored:,}", where=where)
+    ).format(what=_(what), n=number(receipt.stored), where=where)
 
 
 def _positions(first: int, last: int) -> str:

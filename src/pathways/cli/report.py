@@ -11,7 +11,7 @@ from pathways.cli.progressbar import finish_progress
 from pathways.cli.read import known_at_option
 from pathways.cli.receipts import on_interrupt
 from pathways.cli.session import open_views
-from pathways.i18n import _, language, use
+from pathways.i18n import _, decimal, language, number, use
 
 
 @click.command()
@@ -124,7 +124,7 @@ def report(
     seconds = time.perf_counter() - start
     click.echo(
         _("report written to {output} ({size} KiB, {seconds} s)").format(
-            output=output, size=f"{size:,.0f}", seconds=f"{seconds:.1f}"
+            output=output, size=number(round(size)), seconds=decimal(seconds)
         )
     )
 
