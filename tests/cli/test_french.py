@@ -155,6 +155,18 @@ def test_the_admins_tables_in_french(sh: Shell) -> None:
     assert any(" montré " in line for line in audit[2:])
 
 
+def test_clicks_plural_messages_in_french(sh: Shell) -> None:
+    """A value not among the choices, a mistyped option, an extra argument: click asks
+    them with ngettext, which the catalogue filed as unrelated messages (English)."""
+    out = sh("--lang", "fr", "alerts", "--alert", "contact-lsot").output
+    assert "'contact-lsot' n'est pas l'une des valeurs 'no-first-contact'" in out
+    assert (
+        "Pas d'option '--alret'. Vouliez-vous dire '--alert' ?"
+        in sh("--lang", "fr", "alerts", "--alret", "x").output
+    )
+    assert "Argument supplémentaire inattendu (x)" in sh("--lang", "fr", "alerts", "x").output
+
+
 def test_a_bad_language_is_refused(sh: Shell) -> None:
     result = sh("--lang", "de", "alerts")
     assert result.exit_code == 2

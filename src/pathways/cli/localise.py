@@ -112,18 +112,9 @@ CLICK_MESSAGES: tuple[str, ...] = (
     N_("Invalid value: {message}"),
     N_("No such command {name!r}."),
     N_("No such option {name!r}."),
-    N_("Did you mean {possibility}?"),
-    N_("(Did you mean one of: {possibilities}?)"),
-    N_("Option {name!r} requires an argument."),
     N_("Option {name!r} does not take a value."),
-    N_("Got unexpected extra argument ({args})"),
-    N_("Got unexpected extra arguments ({args})"),
-    N_("{value!r} is not one of {choices}."),
-    N_("{value!r} is not {choice}."),
     N_("{value!r} is not a valid {number_type}."),
     N_("{value!r} is not a valid boolean. Recognized values: {states}"),
-    N_("{value!r} does not match the format {format}."),
-    N_("{value!r} does not match the formats {formats}."),
     N_("{value} is not in the range {range}."),
     N_("{name} {filename!r} does not exist."),
     N_("{name} {filename!r} is a directory."),
@@ -145,6 +136,23 @@ CLICK_MESSAGES: tuple[str, ...] = (
     N_("Error: invalid input"),
     N_("%(prog)s, version %(version)s"),
 )
+
+
+def _click_plurals() -> None:  # pragma: no cover - never called
+    """The messages click asks with `ngettext` (a choice not among the valid ones, a
+    mistyped option...), for the catalogue: each is a pair (one, many), which plain
+    markers would file as two unrelated messages that click never finds."""
+    ngettext("{value!r} is not {choice}.", "{value!r} is not one of {choices}.", 2)
+    ngettext("Did you mean {possibility}?", "(Did you mean one of: {possibilities}?)", 2)
+    ngettext("Got unexpected extra argument ({args})", "Got unexpected extra arguments ({args})", 2)
+    ngettext(
+        "Option {name!r} requires an argument.", "Option {name!r} requires {nargs} arguments.", 2
+    )
+    ngettext(
+        "{value!r} does not match the format {format}.",
+        "{value!r} does not match the formats {formats}.",
+        2,
+    )
 
 
 def language_in(args: list[str], commands: Collection[str]) -> str | None:
