@@ -448,7 +448,7 @@ def test_names_not_codes_wherever_a_reader_looks(pages: dict[str, Page], lang: s
         "Vallons de Vilaine",
         "Mission Locale du Pays de Saint-Malo",
         "We Ker",
-        "Job dating at CP Rennes-Vezin",
+        "Job dating au CP de Rennes-Vezin",
         names["territory"]["outside-35"],
     ):
         assert name in text, name  # fmt: skip

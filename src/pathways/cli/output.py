@@ -412,6 +412,7 @@ HEADERS = (
     NP_("column", "backend"),
     NP_("column", "schema"),
     NP_("column", "master_key"),
+    NP_("column", "chain_key"),
     NP_("column", "head_position"),
     NP_("column", "events"),
     NP_("column", "youths"),

@@ -119,7 +119,7 @@ class MeasurePlan:
 MEASURES = (
     MeasurePlan(
         "job-dating-vezin",
-        "Job dating at CP Rennes-Vezin",
+        "Job dating au CP de Rennes-Vezin",
         "rennes",
         ("cp-rennes-vezin", "cp-femmes-rennes"),
         0.10,
@@ -133,7 +133,7 @@ MEASURES = (
     ),
     MeasurePlan(
         "code-de-la-route-vezin",
-        "Driving theory course in custody",
+        "Code de la route en détention",
         "rennes",
         ("cp-rennes-vezin",),
         0.20,
