@@ -251,7 +251,9 @@ def _rights(data: dict[str, Any]) -> list[str]:
 
 
 def _dated(items: list[dict[str, Any]], what: str, when: str) -> str:
-    return ", ".join(f"{item[what]} ({item[when]})" for item in items) or pgettext("card", "none")
+    return ", ".join(f"{item[what]} ({long_date(item[when])})" for item in items) or pgettext(
+        "card", "none"
+    )
 
 
 def _in_progress(data: dict[str, Any]) -> str:
