@@ -334,12 +334,14 @@ def notes_of(recorded: Recorded, users: dict[str, User]) -> frozenset[str]:
     fields `note` and `reason` (an acknowledgement's note, a retraction's or a grant's
     reason), unless a user of the SPIP recorded it: both its recorder (`recorded_by`)
     and the user who wrote it into the store are of the SPIP. A step copied by an admin
-    of the SPIP (an import, `pathways demo`) keeps its recorder's notes withheld, and
-    a recorder who is no user here counts as not of the SPIP. Identity (birth date,
-    name) is not a note."""
+    of the SPIP (an import, `pathways demo`) keeps its recorder's notes withheld; a
+    recorder named by the SPIP's code (`spip-35`, as a copied step of the SPIP may say)
+    is the SPIP, and one who is no user here counts as not of the SPIP. Identity (birth
+    date, name) is not a note."""
     event = recorded.event
     recorder = event.recorded_by or recorded.actor
-    if _of_spip(users.get(recorded.actor)) and _of_spip(users.get(recorder)):
+    spip_recorder = recorder == PROBATION_SERVICE or _of_spip(users.get(recorder))
+    if spip_recorder and _of_spip(users.get(recorded.actor)):
         return frozenset()
     return NOTE_FIELDS & event.personal_fields()
 

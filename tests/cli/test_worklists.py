@@ -383,6 +383,12 @@ def test_erase_and_acknowledge_say_what_is_wrong_before_asking(tmp_path: Path) -
     assert asked.exit_code == 1, asked.output
     assert "EX-99 is not registered in this store: nothing to erase" in asked.output
     assert "?" not in asked.output  # (not asked first)
+    # each refused erasure is audited, its free-text reason not kept
+    rows = [r for r in shell.json("audit") if r["command"] == "erase"]
+    assert [(r["outcome"], r["youths"], r["reason"]) for r in rows] == [
+        ("refused", ["EX-1"], "(not a code)"),
+        ("refused", ["EX-99"], "request"),
+    ]
     out = shell.fails("acknowledge", "EX-99", "contact-lost")
     assert "EX-99 is not registered in this store" in out
     assert "no open" not in out

@@ -221,6 +221,7 @@ def test_a_note_copied_by_an_admin_of_the_spip_stays_withheld(sh: Shell) -> None
             ("copied from Saint-Malo", "c-sm-1"),
             ("from another system", "someone-else"),
             ("the SPIP's own", "tester"),
+            ("the SPIP's, by its code", "spip-35"),  # (pathways demo's SPIP steps)
         ),
         start=20,
     ):
@@ -237,7 +238,20 @@ def test_a_note_copied_by_an_admin_of_the_spip_stays_withheld(sh: Shell) -> None
     code, out = as_(sh, "cp-1", "history", SM, "--json")
     assert code == 0, out
     reasons = [e["reason"] for e in json.loads(out) if e["type"] == "EventRetracted"]
-    assert reasons == ["withheld", "withheld", "the SPIP's own"]
+    assert reasons == ["withheld", "withheld", "the SPIP's own", "the SPIP's, by its code"]
+    # a counsellor's import naming the SPIP as recorder: still the Mission Locale's note
+    claim = str(uuid.uuid5(uuid.NAMESPACE_URL, "claimed"))
+    (sh.tmp_path / "claim.jsonl").write_text(
+        json.dumps({"type": "ContactMade", "id": claim, "youth": SM, "occurred_on": "2026-01-25",
+                    "channel": "phone", "recorded_by": "spip-35"}) + "\n"
+        + json.dumps({"type": "EventRetracted", "youth": SM, "occurred_on": "2026-01-25",
+                      "event_id": claim, "reason": "claimed", "recorded_by": "spip-35"}) + "\n"
+    )  # fmt: skip
+    code, out = as_(sh, "c-sm-1", "import", str(sh.tmp_path / "claim.jsonl"))
+    assert code == 0, out
+    out = as_(sh, "cp-1", "history", SM, "--json")[1]
+    reasons = [e["reason"] for e in json.loads(out) if e["type"] == "EventRetracted"]
+    assert reasons[-1] == "withheld"
 
 
 def test_a_cpips_alerts_are_the_spips_with_or_without_organisation(

@@ -174,6 +174,11 @@ def test_an_import_with_bad_lines_and_a_refused_one_names_them_all(
     assert f"line 5: {SM} is followed by ml-saint-malo; you are we-ker (counsellor)" in out
     assert out.rstrip().endswith(NOTHING)
     assert row["detail"] == WRITE
+    # a user who may not write at all is told that alone, not as one of the lines
+    out = as_(sh, "an-1", "import", str(path))[1]
+    assert out.startswith("Error: analysts do not write; you are an-1")
+    assert out.count(NOTHING) == 1
+    assert "line 2" not in out
 
 
 def test_a_counsellor_opens_support_for_a_youth_no_mission_locale_follows(

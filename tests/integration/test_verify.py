@@ -293,6 +293,10 @@ def test_a_changed_chain_entry_is_reported_at_its_position(office: Office) -> No
         "UPDATE pathways_chain SET youth_hash = global_hash WHERE position = ?", (position,)
     )
     assert office.problems() == [(position, office.event_id(position), "broken-chain")]
+    # the name docs/tamper-evidence.md gives it, in English; in words in French
+    assert f"{office.event_id(position)}  broken-chain: " in office.verify().output
+    french = office.verify(env={"PATHWAYS_LANG": "fr"}).output
+    assert f"{office.event_id(position)}  chaîne rompue : " in french
 
 
 @on_both

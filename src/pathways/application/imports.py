@@ -66,7 +66,9 @@ class Imports(Commands):
                 except RulesBroken as broken:
                     problems.extend(broken.problems)
                 except AccessRefused as refused:
-                    problems.extend(refused.problems or [str(refused)])
+                    if not refused.problems:  # the user may not write at all: said alone
+                        raise
+                    problems.extend(refused.problems)
             problems.sort(key=line_number)
             raise RulesBroken(problems[:MAX_PROBLEMS], total=len(problems))
         if not by_youth:

@@ -85,6 +85,6 @@ def _label(problem: str) -> str:
         "removed": _("removed"),
         "moved": _("moved"),
         "altered": _("altered"),
-        "broken-chain": _("broken chain"),
+        "broken-chain": _("broken-chain"),
     }
     return labels.get(problem, problem)

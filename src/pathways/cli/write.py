@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -16,6 +17,7 @@ from pathways.cli.progressbar import finish_progress
 from pathways.cli.receipts import on_interrupt, print_receipt, stored_message
 from pathways.cli.session import open_app, open_views
 from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
+from pathways.domain.events.fields import CODE_PATTERN
 from pathways.i18n import N_, _
 from pathways.progress import SILENT
 
@@ -234,14 +236,18 @@ def erase(
         raise click.UsageError(msg)
     app = open_app(ctx)
     require_admin(actor, store=app.store, purpose="erase")
-    app.erasure(youth, reason, on)  # (a bad reason or an unknown youth: said before asking)
-    if not yes:
-        click.confirm(
-            _("Destroy {youth}'s personal data for good?").format(youth=youth), abort=True, err=True
-        )
+    # (a reason in free text may name someone: the audit keeps codes only)
+    kept = reason if re.fullmatch(CODE_PATTERN, reason) else "(not a code)"
     with audited(
-        ctx, "erase", {"on": on}, actor=actor, reason=reason, youths=[youth], outcome="erased"
+        ctx, "erase", {"on": on}, actor=actor, reason=kept, youths=[youth], outcome="erased"
     ):
+        app.erasure(youth, reason, on)  # (a bad reason, an unknown youth: said before asking)
+        if not yes:
+            click.confirm(
+                _("Destroy {youth}'s personal data for good?").format(youth=youth),
+                abort=True,
+                err=True,
+            )
         receipt = app.erase(youth, reason, actor, on)
     print_receipt(receipt, verb="erased")
     if app.store.erasure_pending:
