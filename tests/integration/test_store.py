@@ -1021,7 +1021,7 @@ def test_an_import_line_cannot_acknowledge_an_alert_that_is_not_open(store_app: 
 def test_the_services_of_the_commands(store_app: Pathways) -> None:
     from pathways.domain.errors import UnknownSetting
 
-    with pytest.raises(RulesBroken, match=f"{Y} has no open 'contact-lost' alert on 2026-04-02"):
+    with pytest.raises(RulesBroken, match=f"{Y} is not registered in this store"):
         store_app.acknowledge(Y, "contact-lost", ACTOR, d("2026-04-02"))
     for event in full_pathway()[:3]:
         store_app.record(event, ACTOR)
@@ -1034,5 +1034,7 @@ def test_the_services_of_the_commands(store_app: Pathways) -> None:
         store_app.change_setting("contact-lots.days", "30", ACTOR)
     registration = next(e for e in full_pathway() if isinstance(e, YouthRegistered))
     store_app.record(registration, ACTOR)
+    with pytest.raises(RulesBroken, match=f"{Y} has no open 'contact-lost' alert on 2026-04-02"):
+        store_app.acknowledge(Y, "contact-lost", ACTOR, d("2026-04-02"))
     receipt = store_app.erase(registration.youth, "request", ACTOR, d("2026-11-01"))
     assert receipt.by_type == {"YouthErased": 1}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -255,6 +256,25 @@ def compare(
     click.echo(f"\n{note}")
 
 
+#: A comparison's warnings as the domain writes them (in English, in JSON and in the
+#: report's data alike: figures do not depend on the language), read back for a table.
+_SUPPRESSED = re.compile(r"suppressed: fewer than (\d+) releases on one side")
+_TOO_FEW = re.compile(r"too few releases to say anything \(n < (\d+) on one side\)")
+
+
+def _warning(text: str | None) -> str:
+    """A comparison's warning as a table says it, in the language of messages."""
+    if text is None:
+        return ""
+    if found := _SUPPRESSED.fullmatch(text):
+        return _("suppressed: fewer than {min_n} releases on one side").format(min_n=found[1])
+    if found := _TOO_FEW.fullmatch(text):
+        return _("too few releases to say anything (n < {small} on one side)").format(
+            small=found[1]
+        )
+    return text
+
+
 def _reference(label: str) -> str:
     """A comparison's reference as the table says it (JSON keeps the label: "none
     (rennes)", the territory's youths with no measure; "not rennes", the others)."""
@@ -289,6 +309,6 @@ def comparison_line(row: ComparisonRow) -> dict[str, Any]:
             )
         },
         flag="!" if row.flagged and conclusive(row) else "",
-        warning=row.warning or "",
+        warning=_warning(row.warning),
     )
     return line

@@ -12,7 +12,7 @@ from typing import Any
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
-from pathways.i18n import _, decimal, ngettext
+from pathways.i18n import decimal, ngettext
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
@@ -151,13 +151,13 @@ def _comparison(
     k1, n1 = counts(group)
     k2, n2 = counts(against)
     if n1 < min_n or n2 < min_n:
-        warning = _("suppressed: fewer than {min_n} releases on one side").format(min_n=min_n)
+        warning = f"suppressed: fewer than {min_n} releases on one side"
         return ComparisonRow(
             indicator, value, label, n1, n2, None, None, None, None, None, False, True, warning
         )
     difference, low, high = newcombe(k1, n1, k2, n2)
     small_warning = (
-        _("too few releases to say anything (n < {small} on one side)").format(small=small)
+        f"too few releases to say anything (n < {small} on one side)"
         if min(n1, n2) < small
         else None
     )
