@@ -881,6 +881,30 @@ def test_secondary_suppression_is_not_needed_when_two_groups_are_hidden() -> Non
     assert "secondary" not in vitre
 
 
+def test_hidden_groups_that_would_give_their_members_away_withhold_another() -> None:
+    """The hidden groups together are the total less the groups shown: two groups of one
+    (fewer than min_n together), or hidden groups whose members all had the outcome (or
+    none did), would tell each member's outcome (found by a newcomer's walk: 4 - 1 - 1 = 2
+    of 2 re-incarcerated); the smallest group shown is withheld too."""
+    by = ("territory",)
+    for hidden in ({("redon",): (1, 1), ("fougeres",): (1, 1)},  # two of one, both k
+                   {("redon",): (3, 3), ("fougeres",): (2, 2)},  # five, all k
+                   {("redon",): (3, 0), ("fougeres",): (2, 0)}):  # five, none  # fmt: skip
+        spec = {("rennes",): (20, 10), ("vitre",): (7, 3), **hidden}
+        rows = dicts(tabulate(cohort(spec, by), by, INDICATORS, 5))
+        vitre = row_of(rows, "met-before-release", "vitre")
+        assert vitre["suppressed"] is True, hidden
+        assert vitre.get("secondary") is True
+        assert row_of(rows, "met-before-release", "rennes")["suppressed"] is False
+        # what the table still shows cannot pin the hidden groups down
+        shown = [r for r in rows if r["indicator"] == "met-before-release" and r["group"] != "all"]
+        total = row_of(rows, "met-before-release", "all")
+        n = sum(r["n"] for r in shown if r["suppressed"])
+        k = total["k"] - sum(r["k"] for r in shown if not r["suppressed"])
+        assert n >= 5
+        assert 0 < k < n
+
+
 def test_a_suppressed_group_does_not_show_its_count_through_days_to_first_contact() -> None:
     """The n of days-to-first-contact is the k of met-before-release (the releases with a
     contact in [s, r]): when that k is withheld, so is that n."""

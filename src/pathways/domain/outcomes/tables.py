@@ -116,7 +116,7 @@ def tabulate(
             rows.append(rate_row(indicator, days, members, labels, min_n))
         for delay in DELAYS:
             rows.append(delay_row(delay, members, labels, min_n))
-    _suppress_complements(rows)
+    _suppress_complements(rows, min_n)
     _withhold_contact_counts(rows)
     return rows
 
@@ -137,19 +137,34 @@ def _withhold_contact_counts(rows: list[OutcomeRow]) -> None:
             row.suppressed = True
 
 
-def _suppress_complements(rows: list[OutcomeRow]) -> None:
-    """Secondary suppression: when a single group of an indicator is suppressed, the
-    total minus the other groups would give it away, so the next smallest group is
-    withheld too."""
+def _suppress_complements(rows: list[OutcomeRow], min_n: int) -> None:
+    """Secondary suppression: the total minus the groups shown gives the hidden groups
+    together (their n is shown, their k is the total's k less the shown ones'). That must
+    not give anyone away: a single hidden group would be recovered whole; hidden groups
+    of fewer than min_n people together, or whose outcomes would all be the same (a k of
+    0 or of all of them: two groups of one, both re-incarcerated), tell each member's
+    outcome. While so, the smallest group shown is withheld too (`secondary`)."""
     by_indicator: dict[str, list[RateRow]] = {}
+    totals: dict[str, RateRow] = {}
     for row in rows:
-        if row.group != "all" and isinstance(row, RateRow):
+        if not isinstance(row, RateRow):
+            continue
+        if row.group == "all":
+            totals[row.indicator] = row
+        else:
             by_indicator.setdefault(row.indicator, []).append(row)
-    for members in by_indicator.values():
-        hidden = [r for r in members if r.suppressed and r.n > 0]
-        shown = [r for r in members if not r.suppressed]
-        if len(hidden) == 1 and shown:
-            smallest = min(shown, key=lambda r: r.n)
+    for indicator, members in by_indicator.items():
+        total = totals.get(indicator)
+        while True:
+            hidden = [r for r in members if r.suppressed and r.n > 0]
+            shown = [r for r in members if not r.suppressed]
+            if not hidden or not shown or total is None or total.k is None:
+                break
+            n = sum(r.n for r in hidden)
+            k = total.k - sum(r.k or 0 for r in shown)
+            if len(hidden) > 1 and n >= min_n and 0 < k < n:
+                break
+            smallest = min(shown, key=lambda r: (r.n, r.group))
             smallest.k = None
             smallest.rate = smallest.ci_low = smallest.ci_high = None
             smallest.suppressed = True
