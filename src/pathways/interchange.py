@@ -72,6 +72,16 @@ def from_dict(data: dict[str, Any]) -> Event:
 
 def _event_of(data: dict[str, Any]) -> Event:
     """`from_dict`, which takes `data` apart."""
+    if "withheld" in data:  # (a CPIP's `history --nl`: "withheld" stands in for a note)
+        msg = _(
+            "this line comes from a read whose notes were withheld ({fields}): it does not "
+            "hold what was recorded, and is not imported"
+        ).format(
+            fields=", ".join(map(str, data["withheld"]))
+            if isinstance(data["withheld"], list)
+            else data["withheld"]
+        )
+        raise LineError(msg)
     if not EXPORT_KEYS.isdisjoint(data):
         for key in EXPORT_KEYS.intersection(data):
             del data[key]

@@ -84,9 +84,9 @@ class HistoryRow:
 
         r = self.recorded
         row = to_dict(r.event)
-        for name in self.withheld:
-            if row.get(name) is not None:
-                row[name] = WITHHELD
+        hidden = sorted(name for name in self.withheld if row.get(name) is not None)
+        for name in hidden:
+            row[name] = WITHHELD
         if r.erased:
             row["erased"] = True
         row["recorded_at"] = r.recorded_at.isoformat()
@@ -94,6 +94,8 @@ class HistoryRow:
         row["actor"] = r.actor
         row["position"] = r.position
         row["retracted"] = self.retracted
+        if hidden:  # (`pathways import` refuses such a line: it holds no recorded note)
+            row["withheld"] = hidden
         return row
 
 

@@ -200,6 +200,18 @@ def test_a_cpip_reads_the_youths_in_custody_but_not_the_notes(sh: Shell) -> None
     assert note not in out
     assert '"note": "withheld"' in out
     assert note in sh.ok("history", SM, "--json")  # the admin reads it
+    # the CPIP's copy in the import format says what it lacks, and is not imported back
+    # (it would have stored "withheld" as the note)
+    code, copy = as_(sh, "cp-1", "history", SM, "--nl")
+    assert code == 0, copy
+    line = next(json.loads(x) for x in copy.splitlines() if "AlertAcknowledged" in x)
+    assert (line["note"], line["withheld"]) == ("withheld", ["note"])
+    (sh.tmp_path / "copy.jsonl").write_text(copy)
+    refused = sh.fails("import", str(sh.tmp_path / "copy.jsonl"))
+    assert "comes from a read whose notes were withheld (note)" in refused
+    code, table = as_(sh, "cp-1", "history", SM)
+    assert "note=withheld" in table
+    assert "withheld=[" not in table  # (the marker is for programs, not the table)
     code, out = as_(sh, "cp-1", "youth", WK, "--as-of", "2026-02-01")
     assert code == 1
     assert "neither in custody nor under community supervision on 2026-02-01" in out

@@ -110,8 +110,11 @@ def _paris(stamp: str) -> str:
 def _table_row(row: dict[str, Any]) -> dict[str, Any]:
     from pathways.queries import HISTORY_COLUMNS
 
-    skip = set(HISTORY_COLUMNS)
-    details = ", ".join(f"{k}={v}" for k, v in row.items() if k not in skip)
+    skip = {*HISTORY_COLUMNS, "withheld"}
+    hidden = set(row.get("withheld", ()))
+    details = ", ".join(
+        f"{k}={_('withheld') if k in hidden else v}" for k, v in row.items() if k not in skip
+    )
     return {
         "occurred_on": row["occurred_on"],
         "event": row["type"] + (" " + _("(retracted)") if row["retracted"] else ""),
