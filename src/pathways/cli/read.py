@@ -112,8 +112,9 @@ def _table_row(row: dict[str, Any]) -> dict[str, Any]:
 
     skip = {*HISTORY_COLUMNS, "withheld"}
     hidden = set(row.get("withheld", ()))
+    word = _("withheld")
     details = ", ".join(
-        f"{k}={_('withheld') if k in hidden else v}" for k, v in row.items() if k not in skip
+        f"{k}={word if k in hidden else v}" for k, v in row.items() if k not in skip
     )
     return {
         "occurred_on": row["occurred_on"],
