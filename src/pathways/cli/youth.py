@@ -217,8 +217,9 @@ def _plan(data: dict[str, Any]) -> str:
         if data["last_release"] is not None:
             return _("none validated before the last release")
         return _("none (no custody)")
+    yes, no = _("yes"), _("no")  # (outside the f-string, where Babel finds them)
     parts = ", ".join(
-        f"{_(label)} {_('yes') if plan[key] else _('no')}"
+        f"{_(label)} {yes if plan[key] else no}"
         for key, label in (
             ("housing", N_("housing")),
             ("income", N_("income")),
