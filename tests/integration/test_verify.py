@@ -241,6 +241,17 @@ def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(office: Of
         assert TAMPERED in result.output
         assert why in result.output
     assert office.problems() == [(position, office.event_id(position), "altered")]
+    # a retraction, which an export reads with a scan of its own: its position is said
+    target = uuid.UUID(office.event_id(office.raw.positions("ContactMade")[-1]))
+    office.app.retract(target, "wrong youth", "tester")
+    retraction = office.raw.positions("EventRetracted")[-1]
+    for change in ("replace(state, '\"', '\"')", "X'00FF'"):
+        office.raw.sql(
+            f"UPDATE stored_events SET state = {change} WHERE {{pos}} = ?", (retraction,)
+        )
+        result = office.runner.invoke(cli, ["--db", office.db, "export", "events", "-o", "x.csv"])
+        assert result.exit_code == 1, result.output
+        assert f"the event at position {retraction} {TAMPERED}" in result.output
 
 
 @on_both
