@@ -145,13 +145,21 @@ def test_a_caseload_says_its_states_in_french(sh: Shell) -> None:
     }
 
 
+def test_an_export_and_a_near_release_said_in_french(sh: Shell, tmp_path: Path) -> None:
+    """The export's receipt names what it wrote in French (it said "events écrits"), and a
+    release tomorrow is not "in 1 days"."""
+    out = sh("--lang", "fr", "export", "events", "--output", str(tmp_path / "e.csv")).output
+    assert re.search(r"\d[\d\u202f]* événements écrits dans ", out), out
+    assert "events" not in out
+
+
 def test_the_admins_tables_in_french(sh: Shell) -> None:
     """The headers and words of `users list` and `audit` (they stayed in English)."""
     users = sh("--lang", "fr", "users", "list").output.splitlines()
     assert users[0].split() == ["utilisateur", "structure", "rôle", "actif"]
     sh.ok("alerts")
     audit = sh("--lang", "fr", "audit").output.splitlines()
-    assert audit[0].split()[:4] == ["à", "(Paris)", "acteur", "commande"]
+    assert audit[0].split()[:4] == ["date", "(Paris)", "acteur", "commande"]
     assert any(" montré " in line for line in audit[2:])
 
 

@@ -142,7 +142,7 @@ def test_refusals_in_french(sh: Shell) -> None:
     out = sh("youth", WK, "--as-of", "2026-02-01", env={**fr, "PATHWAYS_ACTOR": "cp-1"}).output
     assert "n'est ni détenu(e) ni suivi(e) en milieu ouvert le 1er février 2026" in out
     out = sh("users", "list", env={**fr, "PATHWAYS_ACTOR": "c-wk-1"}).output
-    assert "la liste des utilisateurs est réservé(e) aux rôles admin ; vous êtes c-wk-1" in out
+    assert "la liste des utilisateurs : réservé aux rôles admin ; vous êtes c-wk-1" in out
     out = sh("alerts", env={**fr, "PATHWAYS_ACTOR": "nobody"}).output
     assert "« nobody » n'est pas un utilisateur de cette base" in out
 

@@ -128,7 +128,7 @@ def test_an_intact_store_is_said_intact_in_one_line(office: Office) -> None:
     assert youths == 9
     assert result.output == f"verified {events} events of 9 youths: the log is intact\n"
     french = office.verify(env={"PATHWAYS_LANG": "fr"}).output
-    assert french == f"vérifié {events} événements de 9 jeunes : le journal est intact\n"
+    assert french == f"{events} événements de 9 jeunes vérifiés : le journal est intact\n"
     found = json.loads(office.verify("--json").output)
     assert (found["events"], found["youths"], found["intact"], found["problems"]) == (
         events,

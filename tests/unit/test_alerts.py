@@ -242,6 +242,12 @@ def test_release_unprepared_is_raised_from_30_days_before_the_expected_release(
     assert ("release-unprepared" in found) is raised
     if raised:
         assert found["release-unprepared"] == plus(E, -30)
+        line = life.line(plus(E, -days_before))
+        assert line is not None
+        reason = next(a.reason for a in line.alerts if a.alert == "release-unprepared")
+        # the days left said as a person says them (it said "in 1 days")
+        left = {1: "(tomorrow)", 0: "(today)"}.get(days_before, f"(in {days_before} days)")
+        assert f"expected release {E.isoformat()} {left}, no release plan validated" == reason
 
 
 def test_release_unprepared_since_is_the_custody_start_for_a_short_custody() -> None:

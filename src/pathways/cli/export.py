@@ -19,7 +19,7 @@ from pathways.cli.options import DATE, read_actor_option, wait_for_option
 from pathways.cli.progressbar import finish_progress
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.cli.session import open_app, open_views
-from pathways.i18n import _, number
+from pathways.i18n import _, ngettext, number
 from pathways.progress import SILENT, Progress
 
 T = TypeVar("T")
@@ -111,13 +111,21 @@ def _done(count: int, start: float, output: str | None, what: str) -> None:
     finish_progress(click.get_current_context())
     seconds = time.perf_counter() - start
     rate = count / seconds if seconds else 0.0
-    where = output or "standard output"
-    click.echo(
-        _("{count} {what} written to {where} ({rate}/s)").format(
-            count=number(count), what=what, where=where, rate=number(round(rate))
-        ),
-        err=True,
+    where = output or _("standard output")
+    said = (
+        ngettext(
+            "{count} event written to {where} ({rate}/s)",
+            "{count} events written to {where} ({rate}/s)",
+            count,
+        )
+        if what == "events"
+        else ngettext(
+            "{count} row written to {where} ({rate}/s)",
+            "{count} rows written to {where} ({rate}/s)",
+            count,
+        )
     )
+    click.echo(said.format(count=number(count), where=where, rate=number(round(rate))), err=True)
 
 
 @click.group()

@@ -14,7 +14,7 @@ from pathways.cli.auditing import audited, reason_option
 from pathways.cli.options import DATE, actor_option
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import ACTOR_PATTERN, open_app, open_views
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 
 #: References shown per row of the table (the rest counted; --json gives them all).
 SHOWN = 3
@@ -182,7 +182,7 @@ def retention(
 
         period = found.days
         said = _("retention: {days} days, judged on {day}: {due} due")
-        click.echo(said.format(days=period, day=day, due=len(rows)), err=True)
+        click.echo(said.format(days=period, day=long_date(day), due=len(rows)), err=True)
         emit(rows, None, columns=list(RETENTION_COLUMNS))
     if not apply_ or not rows:
         return

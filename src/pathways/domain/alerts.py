@@ -88,6 +88,14 @@ def _d(ordinal: int) -> date:
 _said: dict[tuple[Any, ...], str] = {}
 
 
+#: release-unprepared's reason by the days left (no "in 1 days"; French says 0 and 1 alike).
+_UNPREPARED = {
+    0: N_("expected release {on} (today), no release plan validated"),
+    1: N_("expected release {on} (tomorrow), no release plan validated"),
+    None: N_("expected release {on} (in {days} days), no release plan validated"),
+}
+
+
 def _say(message: str, on: int | None = None, **values: Any) -> str:
     """`_(message).format(on=_day(on), **values)`, each distinct one formatted once
     (`message` is marked for the catalogue where it is written: `N_`)."""
@@ -306,11 +314,7 @@ def _custody_alerts(
             "release-unprepared",
             s,
             max(s, e - window),
-            _say(
-                N_("expected release {on} (in {days} days), no release plan validated"),
-                e,
-                days=e - d,
-            ),
+            _say(_UNPREPARED.get(e - d, _UNPREPARED[None]), e, days=e - d),
         )
     grace = t["release-overdue.days"]
     if d - e > grace:
