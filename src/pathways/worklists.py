@@ -199,12 +199,16 @@ def scoped(views: Views, point: Point, ref: ReferenceData, work: WorkList) -> Wo
     if user.role == ADMIN:
         return work
     if user.role not in (COUNSELLOR, CPIP):
-        what = "caseloads and alerts name youths"
-        msg = f"{what}: analysts read aggregates and pseudonymised exports; you are {user.name}"
+        msg = _(
+            "caseloads and alerts name youths: analysts read aggregates and pseudonymised "
+            "exports; you are {user}"
+        ).format(user=user.name)
         raise access.refused(msg, work.youth)
     own = user.organisation if user.role == COUNSELLOR else PROBATION_SERVICE
     if work.organisation not in (None, own):
-        msg = f"--organisation {work.organisation} is another organisation's list; you are {own}"
+        msg = _(
+            "--organisation {organisation} is another organisation's list; you are {own}"
+        ).format(organisation=work.organisation, own=own)
         raise access.refused(msg, work.youth)
     if work.youth is not None:
         record = views.record(point, work.youth)

@@ -145,6 +145,10 @@ def test_refusals_in_french(sh: Shell) -> None:
     assert "la liste des utilisateurs : réservé aux rôles admin ; vous êtes c-wk-1" in out
     out = sh("alerts", env={**fr, "PATHWAYS_ACTOR": "nobody"}).output
     assert "« nobody » n'est pas un utilisateur de cette base" in out
+    out = sh("alerts", "--organisation", "ml-saint-malo", env={**fr, "PATHWAYS_ACTOR": "c-wk-1"})
+    assert "est la liste d'une autre structure ; vous êtes we-ker" in out.output
+    out = sh("caseload", env={**fr, "PATHWAYS_ACTOR": "an-1"}).output
+    assert "les analystes lisent des agrégats" in out
 
 
 def test_an_import_with_bad_lines_and_a_refused_one_names_them_all(

@@ -15,7 +15,7 @@ import click
 from pathways.access import check_export
 from pathways.audit import EVERY_YOUTH
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.options import DATE, read_actor_option, wait_for_option
+from pathways.cli.options import DATE, reader_option, wait_for_option
 from pathways.cli.progressbar import finish_progress
 from pathways.cli.read import known_at_option, resolve_known_at
 from pathways.cli.session import open_app, open_views
@@ -40,7 +40,7 @@ def _privacy_options(func: Any) -> Any:
 
 def _output_option(func: Any) -> Any:
     """`--output`, and who exports and why (every export is audited: `pathways audit`)."""
-    func = reason_option(read_actor_option(func))
+    func = reason_option(reader_option(func))
     return click.option(
         "--output",
         "-o",

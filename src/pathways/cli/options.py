@@ -79,8 +79,14 @@ def actor_option(func: F) -> F:
 
 
 def read_actor_option(func: F) -> F:
-    """`--actor` on a read: the acting user (the counsellor code of --mine)."""
+    """`--actor` on a read: the acting user (the counsellor code of --mine, where the
+    read has it)."""
     return _actor_option(func, "The acting user (with --mine, your counsellor code).")
+
+
+def reader_option(func: F) -> F:
+    """`--actor` on a read without --mine (history, youth, exports)."""
+    return _actor_option(func, "The acting user (a user of the store: pathways users list).")
 
 
 def _actor_option(func: F, text: str) -> F:

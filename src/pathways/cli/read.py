@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from pathways.domain.time import KnownAt
 
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.options import DATE, acting_option, actor_option, read_actor_option
+from pathways.cli.options import DATE, acting_option, actor_option, reader_option
 from pathways.cli.output import emit, header, output_options
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import open_app, open_views
@@ -53,7 +53,7 @@ def known_at_option(func: Any) -> Any:
     "--as-of", type=DATE, help="The pathway as it stood on that date (retracted steps left out)."
 )
 @known_at_option
-@read_actor_option
+@reader_option
 @reason_option
 @output_options
 @click.pass_context

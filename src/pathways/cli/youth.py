@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from pathways.cli.auditing import audited, reason_option
-from pathways.cli.options import DATE, read_actor_option
+from pathways.cli.options import DATE, reader_option
 from pathways.cli.output import meta_line
 from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
@@ -37,7 +37,7 @@ LABEL = 14
     "the young person's key.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
-@read_actor_option
+@reader_option
 @reason_option
 @click.pass_context
 def youth(
