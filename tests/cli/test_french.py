@@ -153,6 +153,14 @@ def test_an_export_and_a_near_release_said_in_french(sh: Shell, tmp_path: Path) 
     assert "events" not in out
 
 
+def test_outcomes_groups_in_french(sh: Shell) -> None:
+    """The group columns and the whole cohort in French (they were measure, sex, all)."""
+    table = sh("--lang", "fr", "outcomes", "--from", "2025-01-01", "--to", END, "--by", "sex")
+    assert any(line.split()[:2] == ["sexe", "indicateur"] for line in table.output.splitlines())
+    assert "\nensemble " in table.output
+    assert "\nall " not in table.output
+
+
 def test_the_admins_tables_in_french(sh: Shell) -> None:
     """The headers and words of `users list` and `audit` (they stayed in English)."""
     users = sh("--lang", "fr", "users", "list").output.splitlines()

@@ -130,7 +130,10 @@ def outcomes(
 
 
 def _labels(row: OutcomeRow, by: tuple[str, ...]) -> dict[str, Any]:
-    return {dim: row.labels[dim] for dim in by} if by else {"group": row.group}
+    """A row's groups as a table shows them: the whole cohort said in words (JSON keeps
+    "all")."""
+    found = {dim: row.labels[dim] for dim in by} if by else {"group": row.group}
+    return {dim: _("all") if value == "all" else value for dim, value in found.items()}
 
 
 def _rate_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, Any]]:

@@ -407,6 +407,12 @@ HEADERS = (
     NP_("column", "comparisons"),
     NP_("column", "expected_by_chance"),
     NP_("column", "too_few"),
+    # pathways outcomes --by (territory and organisation are above)
+    NP_("column", "measure"),
+    NP_("column", "quarter"),
+    NP_("column", "sentence-band"),
+    NP_("column", "sex"),
+    NP_("column", "age-band"),
     # pathways info
     NP_("column", "store"),
     NP_("column", "backend"),
