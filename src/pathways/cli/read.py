@@ -16,7 +16,7 @@ from pathways.cli.options import DATE, acting_option, actor_option, reader_optio
 from pathways.cli.output import emit, header, output_options
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import open_app, open_views
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 
 
 def resolve_known_at(ctx: click.Context, known_at: str | None) -> KnownAt | None:
@@ -240,10 +240,10 @@ def settings(ctx: click.Context, known_at: str | None, fmt: str | None, with_met
     for measure in ref.measures.values():
         span = (
             _("from {launched} to {ended}").format(
-                launched=measure.launched_on, ended=measure.ended_on
+                launched=long_date(measure.launched_on), ended=long_date(measure.ended_on)
             )
             if measure.ended_on
-            else _("from {launched}").format(launched=measure.launched_on)
+            else _("from {launched}").format(launched=long_date(measure.launched_on))
         )
         rows.append(
             {
