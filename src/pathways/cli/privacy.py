@@ -14,7 +14,7 @@ from pathways.cli.auditing import audited, reason_option
 from pathways.cli.options import DATE, actor_option
 from pathways.cli.receipts import print_receipt
 from pathways.cli.session import ACTOR_PATTERN, open_app, open_views
-from pathways.i18n import _, long_date
+from pathways.i18n import NP_, _, long_date, pgettext
 
 #: References shown per row of the table (the rest counted; --json gives them all).
 SHOWN = 3
@@ -100,11 +100,8 @@ COLUMNS = ("at (Paris)", "actor", "command", "outcome", "youths", "reason", "opt
 RETENTION_COLUMNS = ("youth", "last_contact_on", "days", "registered_on")
 
 
-def _outcome(code: str) -> str:
-    """An audit row's outcome in the table, in the language of messages (`--json` keeps
-    the code)."""
-    names = {"shown": _("shown"), "refused": _("refused"), "erased": _("erased")}
-    return names.get(code, code)
+#: An audit row's outcomes, for the catalogue (the code in English; `--json` keeps it).
+OUTCOMES = (NP_("outcome", "shown"), NP_("outcome", "refused"), NP_("outcome", "erased"))
 
 
 def _row(entry: Any) -> dict[str, Any]:
@@ -119,7 +116,7 @@ def _row(entry: Any) -> dict[str, Any]:
         if len(youths) > SHOWN:
             shown += " " + _("and {n} more").format(n=len(youths) - SHOWN)
     at = datetime.fromisoformat(entry.at).astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
-    outcome = _outcome(entry.outcome) + (f" ({entry.detail})" if entry.detail else "")
+    outcome = pgettext("outcome", entry.outcome) + (f" ({entry.detail})" if entry.detail else "")
     options = " ".join(
         f"--{k.replace('_', '-')}" if v is True else f"--{k.replace('_', '-')}={v}"
         for k, v in entry.options.items()

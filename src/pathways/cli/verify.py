@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import click
 
+from pathways.i18n import NP_
+
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
@@ -44,14 +46,14 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         }
         click.echo(json.dumps(row, ensure_ascii=False, indent=1))
     else:
-        from pathways.i18n import _, ngettext, number
+        from pathways.i18n import _, ngettext, number, pgettext
 
         for problem in report.problems:
             click.echo(
                 _("position {position}  event {event_id}  {problem}: {detail}").format(
                     position=problem.position,
                     event_id=problem.event_id,
-                    problem=_label(problem.problem),
+                    problem=pgettext("problem", problem.problem),
                     detail=problem.detail,
                 )
             )
@@ -76,15 +78,11 @@ def verify(ctx: click.Context, as_json: bool) -> None:
         ctx.exit(1)
 
 
-def _label(problem: str) -> str:
-    """A problem's name in the language of messages (`--json` keeps the code)."""
-    from pathways.i18n import _
-
-    labels = {
-        "inserted": _("inserted"),
-        "removed": _("removed"),
-        "moved": _("moved"),
-        "altered": _("altered"),
-        "broken-chain": _("broken-chain"),
-    }
-    return labels.get(problem, problem)
+#: The problems' names, for the catalogue (the code in English; `--json` keeps it).
+PROBLEMS = (
+    NP_("problem", "inserted"),
+    NP_("problem", "removed"),
+    NP_("problem", "moved"),
+    NP_("problem", "altered"),
+    NP_("problem", "broken-chain"),
+)
