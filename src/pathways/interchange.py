@@ -23,7 +23,7 @@ from pydantic import ValidationError
 
 from pathways.domain.errors import PathwaysError
 from pathways.domain.events import EVENT_TYPES, Event, YouthEvent
-from pathways.i18n import _
+from pathways.i18n import N_, _
 
 EXPORT_KEYS = frozenset({"recorded_at", "actor", "position", "retracted", "erased"})
 
@@ -34,6 +34,21 @@ CONTENT_NAMESPACE = uuid.UUID("6f1d3c5e-2a4b-5c8d-9e0f-0a1b2c3d4e5f")
 _NAMESPACE_BYTES = CONTENT_NAMESPACE.bytes
 _STAND_IN_ID = uuid.UUID(int=0)
 TOO_DEEP = "nested too deeply (an event is one flat JSON object)"
+
+
+#: What Python's json says of a line that is not JSON, for the catalogue (the others,
+#: with a value in them, are said as json says them).
+JSON_PROBLEMS = frozenset(
+    {
+        N_("Expecting value"),
+        N_("Expecting ',' delimiter"),
+        N_("Expecting ':' delimiter"),
+        N_("Expecting property name enclosed in double quotes"),
+        N_("Extra data"),
+        N_("Unterminated string starting at"),
+        N_("Invalid \\uXXXX escape"),
+    }
+)
 
 
 class LineError(PathwaysError):
@@ -52,7 +67,8 @@ def parse_line(text: str) -> Event:
         # (the column within the line: a line cut short breaks past its own newline,
         # which json counts as the start of a second line, "column 1")
         column = min(error.pos, len(text.rstrip("\r\n"))) + 1
-        msg = _("not valid JSON ({msg} at column {colno})").format(msg=error.msg, colno=column)
+        said = _(error.msg) if error.msg in JSON_PROBLEMS else error.msg
+        msg = _("not valid JSON ({msg} at column {colno})").format(msg=said, colno=column)
         raise NotJson(msg) from None
     except RecursionError:
         raise LineError(TOO_DEEP) from None
