@@ -244,7 +244,7 @@ def explain(
             )
         else:
             parts.append(f"{named}: {item['msg']}")
-    return f"{cls.type_name()}: " + "; ".join(parts)
+    return _("{event}: {problems}").format(event=cls.type_name(), problems=_("; ").join(parts))
 
 
 def to_dict(event: Event) -> dict[str, Any]:

@@ -111,12 +111,12 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"type": \n')
     out = sh("--lang", "fr", "import", str(path)).output
     assert "line 6: JSON invalide (valeur attendue à la colonne 10)" in out
-    assert "line 1: ContactMade: champ « occurred_on » : '2026-02-31' n'est pas une date" in out
+    assert "line 1: ContactMade : champ « occurred_on » : '2026-02-31' n'est pas une date" in out
     assert "line 2: type d'événement inconnu 'ContactMeade' (vouliez-vous dire ContactMade" in out
-    assert "line 3: ContactMade: champ inconnu 'chanel' pour ContactMade (vouliez-vous dire" in out
-    assert "line 4: ContactMade: champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
+    assert "line 3: ContactMade : champ inconnu 'chanel' pour ContactMade (vouliez-vous dire" in out
+    assert "line 4: ContactMade : champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
     assert "'home' ou 'other'" in out
-    assert "line 5: ContactMade: champ « channel » manquant" in out
+    assert "line 5: ContactMade : champ « channel » manquant" in out
     assert "Rien n'a été écrit." in out
 
 
