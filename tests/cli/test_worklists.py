@@ -403,6 +403,9 @@ def test_a_negative_setting_and_a_bad_language_are_said_plainly(tmp_path: Path) 
     assert "contact-lost.days = -4: expected a whole number of days, from 1 to 3650" in out
     out = shell.fails("settings", "set", "contact-lost.days", "-4", "--on", "2026-01-01")
     assert "SettingChanged on 2026-01-01: contact-lost.days = -4" in out
+    out = shell.fails("--lang", "fr", "settings", "set", "contact-lost.days", "-4", "--on",
+                      "2026-01-01")  # fmt: skip
+    assert "SettingChanged du 1er janvier 2026 : contact-lost.days = -4 : un nombre entier" in out
     assert "No such option '--onn'" in shell.fails(
         "settings", "set", "contact-lost.days", "--onn", "2026-01-01", "4", code=2
     )

@@ -209,27 +209,39 @@ class ReferenceData:
         if name.startswith(TERRITORY_PREFIX):
             territory = name.removeprefix(TERRITORY_PREFIX)
             if not re.match(CODE_PATTERN, territory) or not re.match(CODE_PATTERN, value):
-                return f"{name} = {value}: territory and organisation must be lowercase codes"
+                return _(
+                    "{name} = {value}: territory and organisation must be lowercase codes"
+                ).format(name=name, value=value)
             if value == PROBATION_SERVICE:
-                return f"{name} = {value}: the probation service does not serve a territory"
+                return _(
+                    "{name} = {value}: the probation service does not serve a territory"
+                ).format(name=name, value=value)
             return None
         if name in self.dates:
             return _check_date_setting(name, value, today)
         if name not in self.thresholds:
             valid = ", ".join([*sorted([*self.thresholds, *self.dates]), "territory.<code>"])
-            return f"unknown setting '{name}' (valid: {valid})"
+            return _("unknown setting '{name}' (valid: {valid})").format(name=name, valid=valid)
         if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= 3650:
-            return f"{name} = {value}: expected a whole number of days, from 1 to 3650"
+            return _("{name} = {value}: expected a whole number of days, from 1 to 3650").format(
+                name=name, value=value
+            )
         if name == "suppression.min-n" and int(value) < MIN_SUPPRESSION:
-            return f"{name} = {value}: small counts are suppressed below {MIN_SUPPRESSION} at least"
-        stem, _, part = name.rpartition(".")
+            return _("{name} = {value}: small counts are suppressed below {floor} at least").format(
+                name=name, value=value, floor=MIN_SUPPRESSION
+            )
+        stem, _dot, part = name.rpartition(".")
         if part == "until" and int(value) <= self.thresholds[f"{stem}.days"]:
             days = self.thresholds[f"{stem}.days"]
-            return f"{name} = {value}: must be more than {stem}.days ({days})"
+            return _("{name} = {value}: must be more than {stem}.days ({days})").format(
+                name=name, value=value, stem=stem, days=days
+            )
         if part == "days" and f"{stem}.until" in self.thresholds:
             until = self.thresholds[f"{stem}.until"]
             if int(value) >= until:
-                return f"{name} = {value}: must be less than {stem}.until ({until})"
+                return _("{name} = {value}: must be less than {stem}.until ({until})").format(
+                    name=name, value=value, stem=stem, until=until
+                )
         return None
 
     @classmethod

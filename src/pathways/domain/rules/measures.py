@@ -14,6 +14,7 @@ from pathways.domain.reference import ReferenceData
 from pathways.domain.rules.common import one_of
 from pathways.domain.rules.event import check_plausible
 from pathways.domain.users import check_user_event
+from pathways.i18n import _, long_date
 
 # --- measures (rule 5: a measure cannot end on or before an enrolment in it) ---------------
 
@@ -43,8 +44,16 @@ def check_measure_ends(
             violations.append(
                 Violation(
                     end.id,
-                    f"MeasureEnded on {end.occurred_on} for '{end.code}', but {youth} is enrolled"
-                    f" in it on {day} ({len(late)} enrolment(s) on or after that date)",
+                    _(
+                        "MeasureEnded on {on} for '{code}', but {youth} is enrolled in it on "
+                        "{day} ({n} enrolment(s) on or after that date)"
+                    ).format(
+                        on=long_date(end.occurred_on),
+                        code=end.code,
+                        youth=youth,
+                        day=long_date(day),
+                        n=len(late),
+                    ),
                 )
             )
     return violations
@@ -56,30 +65,38 @@ def check_measure_ends(
 def check_registry_event(event: RegistryEvent, ref: ReferenceData, today: date) -> list[str]:
     """Rules for the registry's events (measures, settings, users) against those known so
     far."""
-    what = f"{event.type_name()} on {event.occurred_on}"
-    problems: list[str] = [f"{what}: {problem}" for problem in check_plausible(event, ref)]
-    problems.extend(f"{what}: {problem}" for problem in check_user_event(event, ref))
+    said = _("{event} on {on}: {problem}")
+    what = {"event": event.type_name(), "on": long_date(event.occurred_on)}
+    found: list[str] = [*check_plausible(event, ref), *check_user_event(event, ref)]
     if event.occurred_on > today:
-        problems.append(f"{what}: occurred_on is in the future (today is {today})")
+        found.append(_("occurred_on is in the future (today is {today})").format(
+            today=long_date(today)
+        ))  # fmt: skip
     if isinstance(event, MeasureLaunched):
         if event.code in ref.measures:
-            problems.append(f"{what}: measure '{event.code}' is already launched")
+            found.append(_("measure '{code}' is already launched").format(code=event.code))
         if event.territory not in ref.territories:
-            problems.append(f"{what}: territory {one_of(event.territory, sorted(ref.territories))}")
+            territory = one_of(event.territory, sorted(ref.territories))
+            found.append(_("territory {problem}").format(problem=territory))
     elif isinstance(event, SettingChanged):
         problem = ref.check_setting(event.name, event.value, today)
         if problem is not None:
-            problems.append(f"{what}: {problem}")
+            found.append(problem)
     elif isinstance(event, MeasureEnded):
         measure = ref.measures.get(event.code)
         if measure is None:
-            valid = sorted(ref.measures) or ["(no measure launched yet)"]
-            problems.append(f"{what}: measure {one_of(event.code, valid)}")
+            valid = sorted(ref.measures) or [_("(no measure launched yet)")]
+            found.append(_("measure {problem}").format(problem=one_of(event.code, valid)))
         elif measure.ended_on is not None:
-            problems.append(f"{what}: measure '{event.code}' already ended on {measure.ended_on}")
-        elif event.occurred_on < measure.launched_on:
-            problems.append(
-                f"{what}: measure '{event.code}' was launched on {measure.launched_on}, "
-                "after that date"
+            found.append(
+                _("measure '{code}' already ended on {on}").format(
+                    code=event.code, on=long_date(measure.ended_on)
+                )
             )
-    return problems
+        elif event.occurred_on < measure.launched_on:
+            found.append(
+                _("measure '{code}' was launched on {on}, after that date").format(
+                    code=event.code, on=long_date(measure.launched_on)
+                )
+            )
+    return [said.format(problem=problem, **what) for problem in found]
