@@ -208,7 +208,9 @@ TAMPERED = "is not stored as pathways stores it"
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # (text in a bytes column)
-def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(office: Office) -> None:
+def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(
+    office: Office, tmp_path: Path
+) -> None:
     """The change of docs/tamper-evidence.md (SQLite's `replace()`, which leaves text in
     the column), then a row that is not JSON and one that breaks its schema: a write,
     a pathway and a rebuild that read them say which position and to run `verify` (they
@@ -249,7 +251,8 @@ def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(office: Of
         office.raw.sql(
             f"UPDATE stored_events SET state = {change} WHERE {{pos}} = ?", (retraction,)
         )
-        result = office.runner.invoke(cli, ["--db", office.db, "export", "events", "-o", "x.csv"])
+        out = str(tmp_path / "x.csv")
+        result = office.runner.invoke(cli, ["--db", office.db, "export", "events", "-o", out])
         assert result.exit_code == 1, result.output
         assert f"the event at position {retraction} {TAMPERED}" in result.output
 
