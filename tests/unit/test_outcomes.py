@@ -905,6 +905,47 @@ def test_hidden_groups_that_would_give_their_members_away_withhold_another() -> 
         assert 0 < k < n
 
 
+def test_a_group_withheld_in_one_window_is_withheld_in_the_longer_one_too() -> None:
+    """Back in custody within 180 days implies within 365: a group withheld at 180 days
+    to protect two groups of one, but shown at 365 (0 of 6), gave its 180-day k (0) and
+    so theirs (8 - 6 - 0 = 2 of 2) away (found by the review)."""
+    cases = []
+
+    def add(territory: str, n: int, k180: int, k365: int | None) -> None:
+        for i in range(n):
+            case = make_case(i, youth=territory, territory=territory)
+            case.outcomes = {
+                "reincarcerated-within-180d": i < k180,
+                "reincarcerated-within-365d": None if k365 is None else i < k365,
+            }
+            cases.append(case)
+
+    add("rennes", 30, 6, 9)
+    add("vitre", 6, 0, 0)
+    add("redon", 1, 1, None)  # (the year not passed yet)
+    add("dol", 1, 1, None)
+    windows = {"reincarcerated-within-180d": 180, "reincarcerated-within-365d": 365}
+    rows = dicts(tabulate(cases, ("territory",), windows, 5))
+    for indicator in windows:
+        assert row_of(rows, indicator, "vitre")["suppressed"] is True, indicator
+
+
+def test_secondary_suppression_picks_a_group_that_protects_and_spares_what_cannot() -> None:
+    """A rare outcome: withholding the small groups that show 0 would not help (the hidden
+    ones would still be all 0); the group holding the one case does. And when the total
+    itself says everyone's outcome (none), nothing more is withheld."""
+    by = ("territory",)
+    spec = {("rennes",): (40, 1), ("vitre",): (30, 0), ("redon",): (12, 0),
+            ("fougeres",): (3, 0), ("dol",): (3, 0)}  # fmt: skip
+    rows = dicts(tabulate(cohort(spec, by), by, INDICATORS, 5))
+    shown = {r["group"] for r in rows if r["indicator"] == "met-before-release"
+             and not r["suppressed"]}  # fmt: skip
+    assert shown == {"all", "vitre", "redon"}
+    spec = {("rennes",): (20, 0), ("vitre",): (7, 0), ("redon",): (8, 0), ("fougeres",): (2, 0)}
+    rows = dicts(tabulate(cohort(spec, by), by, INDICATORS, 5))
+    assert not row_of(rows, "met-before-release", "vitre")["suppressed"]
+
+
 def test_a_suppressed_group_does_not_show_its_count_through_days_to_first_contact() -> None:
     """The n of days-to-first-contact is the k of met-before-release (the releases with a
     contact in [s, r]): when that k is withheld, so is that n."""

@@ -6,6 +6,7 @@ The rows are typed (`RateRow`, `DelayRow`); `as_dict()` gives the row as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -143,7 +144,15 @@ def _suppress_complements(rows: list[OutcomeRow], min_n: int) -> None:
     not give anyone away: a single hidden group would be recovered whole; hidden groups
     of fewer than min_n people together, or whose outcomes would all be the same (a k of
     0 or of all of them: two groups of one, both re-incarcerated), tell each member's
-    outcome. While so, the smallest group shown is withheld too (`secondary`)."""
+    outcome. While so, the smallest group shown is withheld too (`secondary`); unless the
+    total itself already says everyone's outcome (a k of 0 or of all), which nothing
+    withheld could hide.
+
+    Indicators of one family (`_family`: a window's outcome implies the longer one's,
+    a complete plan a plan) bound each other for the same releases: a group withheld to
+    protect others in one is withheld in the family's others too, until nothing moves.
+    A group withheld in the mainstream family also withholds its days-to-mainstream row
+    (its quartiles and censored count would give the k back)."""
     by_indicator: dict[str, list[RateRow]] = {}
     totals: dict[str, RateRow] = {}
     for row in rows:
@@ -153,22 +162,80 @@ def _suppress_complements(rows: list[OutcomeRow], min_n: int) -> None:
             totals[row.indicator] = row
         else:
             by_indicator.setdefault(row.indicator, []).append(row)
-    for indicator, members in by_indicator.items():
-        total = totals.get(indicator)
-        while True:
-            hidden = [r for r in members if r.suppressed and r.n > 0]
-            shown = [r for r in members if not r.suppressed]
-            if not hidden or not shown or total is None or total.k is None:
-                break
-            n = sum(r.n for r in hidden)
-            k = total.k - sum(r.k or 0 for r in shown)
-            if len(hidden) > 1 and n >= min_n and 0 < k < n:
-                break
-            smallest = min(shown, key=lambda r: (r.n, r.group))
-            smallest.k = None
-            smallest.rate = smallest.ci_low = smallest.ci_high = None
-            smallest.suppressed = True
-            smallest.secondary = True
+    families: dict[str, list[str]] = {}
+    for indicator in by_indicator:
+        families.setdefault(_family(indicator), []).append(indicator)
+    moved = True
+    while moved:
+        moved = False
+        for indicator, members in by_indicator.items():
+            moved |= _protect(members, totals.get(indicator), min_n)
+        for family in families.values():
+            protecting = {r.group for i in family for r in by_indicator[i] if r.secondary}
+            for indicator in family:
+                for row in by_indicator[indicator]:
+                    if row.group in protecting and not row.suppressed:
+                        _withhold(row)
+                        moved = True
+    mainstream = {
+        r.group
+        for indicator in families.get("mainstream", ())
+        for r in by_indicator[indicator]
+        if r.secondary
+    }
+    for row in rows:
+        delay = isinstance(row, DelayRow) and row.indicator == CENSORED_DELAY
+        if delay and row.group in mainstream and not row.suppressed:
+            assert isinstance(row, DelayRow)
+            row.median = row.q1 = row.q3 = row.censored = None
+            row.suppressed = row.secondary = True
+
+
+def _protect(members: list[RateRow], total: RateRow | None, min_n: int) -> bool:
+    """Withhold the smallest groups shown of one indicator until its hidden groups are
+    safe (see `_suppress_complements`); whether any was withheld."""
+    moved = False
+    while True:
+        hidden = [r for r in members if r.suppressed and r.n > 0]
+        shown = [r for r in members if not r.suppressed]
+        if not hidden or not shown or total is None or total.k is None:
+            return moved
+        if total.k in (0, total.n):  # (everyone's outcome is said by the total itself)
+            return moved
+        n = sum(r.n for r in hidden)
+        k = total.k - sum(r.k or 0 for r in shown)
+        if _safe(len(hidden), n, k, min_n):
+            return moved
+        # the smallest group shown that makes them safe, else the smallest (and again)
+        ordered = sorted(shown, key=lambda r: (r.n, r.group))
+        enough = [r for r in ordered if _safe(len(hidden) + 1, n + r.n, k + (r.k or 0), min_n)]
+        _withhold(enough[0] if enough else ordered[0])
+        moved = True
+
+
+def _safe(groups: int, n: int, k: int, min_n: int) -> bool:
+    """Whether hidden groups together (`groups` of them, n releases, k with the outcome)
+    give no one away."""
+    return groups > 1 and n >= min_n and 0 < k < n
+
+
+def _withhold(row: RateRow) -> None:
+    row.k = None
+    row.rate = row.ci_low = row.ci_high = None
+    row.suppressed = True
+    row.secondary = True
+
+
+def _family(indicator: str) -> str:
+    """The family of an indicator: those whose outcome implies another's for the same
+    releases (within 90 days implies within 180; re-incarceration is an incarceration; a
+    complete plan is a plan)."""
+    stem = re.sub(r"-within-\d+d$", "", indicator)
+    if stem in ("incarcerated", "reincarcerated"):
+        return "custody"
+    if indicator in ("planned-release", "complete-plan-at-release"):
+        return "plan"
+    return stem
 
 
 def rate_row(
