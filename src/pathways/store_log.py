@@ -25,7 +25,6 @@ from pathways.codec import TOPIC_PREFIX
 from pathways.crypto import KeyRing
 from pathways.domain.errors import MasterKeyError
 from pathways.domain.events import Event
-from pathways.i18n import _
 
 ERASED_TOPIC = TOPIC_PREFIX + "YouthErased"
 REGISTRY_STREAM = uuid.UUID("5b1d8d1c-35a0-4e4c-9d0e-000000000035")
@@ -159,12 +158,10 @@ class EventLog:
     def clear_states(self, types: Sequence[str], upto: int | None = None) -> list[dict[str, Any]]:
         """The clear fields of every event of these types (a scan: for rare checks)."""
         found = []
-        for position, state in self.backend.states([TOPIC_PREFIX + t for t in types], upto):
-            try:
-                found.append(json.loads(state))
-            except ValueError:  # (not JSON: a row changed by hand)
-                why = _("its data do not read as an event: {error}").format(error="JSON")
-                raise codec.tampered(position, why) from None
+        for position, topic, state in self.backend.states([TOPIC_PREFIX + t for t in types], upto):
+            # (a row changed by hand is said there, with its position: `Tampered`)
+            codec.event(codec.read(position, topic, state), lambda sealed: None)
+            found.append(json.loads(state))
         return found
 
     def find_streams(self, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:

@@ -247,7 +247,13 @@ def test_a_row_changed_by_hand_is_said_by_every_command_that_reads_it(
     target = uuid.UUID(office.event_id(office.raw.positions("ContactMade")[-1]))
     office.app.retract(target, "wrong youth", "tester")
     retraction = office.raw.positions("EventRetracted")[-1]
-    for change in ("replace(state, '\"', '\"')", "X'00FF'"):
+    kept = office.raw.event(retraction)[3]
+    for change in (
+        "replace(state, '\"', '\"')",  # (text where bytes belong)
+        "X'00FF'",  # (not JSON)
+        "CAST(replace(CAST(state AS TEXT), '\"event_id\"', '\"event\"') AS BLOB)",  # (a key)
+    ):
+        office.raw.sql("UPDATE stored_events SET state = ? WHERE {pos} = ?", (kept, retraction))
         office.raw.sql(
             f"UPDATE stored_events SET state = {change} WHERE {{pos}} = ?", (retraction,)
         )

@@ -290,18 +290,19 @@ class Backend(Database):
             uuid.UUID(r["event_id"]): (uuid.UUID(r["stream"]), int(r["position"])) for r in rows
         }
 
-    def states(self, topics: Sequence[str], upto: int | None) -> list[tuple[int, bytes]]:
-        """(position, stored state) of every event of these topics, up to a position."""
+    def states(self, topics: Sequence[str], upto: int | None) -> list[tuple[int, str, bytes]]:
+        """(position, topic, stored state) of every event of these topics, up to a
+        position."""
         marks = ", ".join("?" * len(topics))
         column = self.position_column
         rows = self.rows(
-            f"SELECT {column} AS position, state FROM {self.events_table} "
+            f"SELECT {column} AS position, topic, state FROM {self.events_table} "
             f"WHERE topic IN ({marks}) AND {column} <= ?",
             [*topics, upto if upto is not None else NO_LIMIT],
         )
         return [
-            (int(row["position"]), codec.stored_bytes(row["state"], row["position"]))
-            for row in rows
+            (int(r["position"]), r["topic"], codec.stored_bytes(r["state"], r["position"]))
+            for r in rows
         ]
 
     def read_raw(self, after: int, limit: int, upto: int | None) -> list[tuple[int, str, bytes]]:
