@@ -47,6 +47,8 @@ JSON_PROBLEMS = frozenset(
         N_("Extra data"),
         N_("Unterminated string starting at"),
         N_("Invalid \\uXXXX escape"),
+        N_("Illegal trailing comma before end of object"),  # (Python 3.13)
+        N_("Illegal trailing comma before end of array"),
     }
 )
 
@@ -91,7 +93,8 @@ def _event_of(data: dict[str, Any]) -> Event:
     if "withheld" in data:  # (a CPIP's `history --nl`: "withheld" stands in for a note)
         msg = _(
             "this line comes from a read whose notes were withheld ({fields}): it does not "
-            "hold what was recorded, and is not imported"
+            "hold what was recorded, and is not imported (a copy to import back is made by a "
+            "user who may read the notes: `history --nl` or `export events` as an admin)"
         ).format(
             fields=", ".join(map(str, data["withheld"]))
             if isinstance(data["withheld"], list)

@@ -14,7 +14,7 @@ from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
 from pathways.domain.outcomes import DIMENSIONS, ComparisonRow, conclusive
 from pathways.domain.outcomes.indicators import COHORTS
-from pathways.i18n import N_, _, decimal, percent
+from pathways.i18n import N_, NP_, _, decimal, percent, pgettext
 
 #: The cohorts in a sentence ("71 releases in the period").
 COHORT_WORDS = {"releases": N_("releases"), "community": N_("community")}
@@ -129,11 +129,15 @@ def outcomes(
     )
 
 
+#: The whole cohort's group, as a table says it (JSON keeps "all").
+ALL = NP_("group", "all")
+
+
 def _labels(row: OutcomeRow, by: tuple[str, ...]) -> dict[str, Any]:
     """A row's groups as a table shows them: the whole cohort said in words (JSON keeps
     "all")."""
     found = {dim: row.labels[dim] for dim in by} if by else {"group": row.group}
-    return {dim: _("all") if value == "all" else value for dim, value in found.items()}
+    return {dim: pgettext("group", ALL) if value == ALL else value for dim, value in found.items()}
 
 
 def _rate_table(rows: list[OutcomeRow], by: tuple[str, ...]) -> list[dict[str, Any]]:
