@@ -212,6 +212,8 @@ def test_a_cpip_reads_the_youths_in_custody_but_not_the_notes(sh: Shell) -> None
     code, table = as_(sh, "cp-1", "history", SM)
     assert "note=withheld" in table
     assert "withheld=[" not in table  # (the marker is for programs, not the table)
+    table = sh("history", SM, env={"PATHWAYS_ACTOR": "cp-1", "PATHWAYS_LANG": "fr"}).output
+    assert "note=masqué" in table
     code, out = as_(sh, "cp-1", "youth", WK, "--as-of", "2026-02-01")
     assert code == 1
     assert "neither in custody nor under community supervision on 2026-02-01" in out

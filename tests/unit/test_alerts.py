@@ -250,6 +250,17 @@ def test_release_unprepared_is_raised_from_30_days_before_the_expected_release(
         assert f"expected release {E.isoformat()} {left}, no release plan validated" == reason
 
 
+def test_a_release_tomorrow_is_said_so_in_french_too() -> None:
+    from pathways import i18n
+
+    life = Life().custody(S, E).contact(S)
+    with i18n.using("fr"):
+        line = life.line(plus(E, -1))
+        assert line is not None
+        reason = next(a.reason for a in line.alerts if a.alert == "release-unprepared")
+    assert "(demain), aucun plan de sortie validé" in reason
+
+
 def test_release_unprepared_since_is_the_custody_start_for_a_short_custody() -> None:
     life = Life().custody(S, plus(S, 20)).contact(S)
     assert life.alerts(plus(S, 1))["release-unprepared"] == S
