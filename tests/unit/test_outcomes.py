@@ -1110,6 +1110,41 @@ def test_a_difference_on_too_few_releases_is_not_counted_as_flagged() -> None:
     assert comparison_line(enough)["flag"] == "!"
 
 
+def test_a_comparison_says_its_reference_and_warning_from_its_kinds() -> None:
+    """JSON gives the reference and the warning in English; a table says the same in
+    the language of messages, from the row's kinds and threshold (not by reading the
+    English back)."""
+    from pathways.cli.outcomes import comparison_line
+    from pathways.i18n import using
+
+    found = [
+        *rated({"territory": "rennes", "measure": "none"}, 40, 4),
+        *rated({"territory": "rennes", "measure": "m-1"}, 8, 8),
+        *rated({"territory": "vitre", "measure": "none"}, 3, 1),
+    ]
+    by_territory = {r.group: r for r in compare(found, "territory", ONE, 5, None, {})}
+    small = by_territory["rennes"]
+    assert (small.reference_kind, small.reference_code) == ("others", "rennes")
+    assert (small.warning_kind, small.threshold) == ("suppressed", 5)
+    assert small.as_dict()["reference"] == "not rennes"
+    assert small.as_dict()["warning"] == "suppressed: fewer than 5 releases on one side"
+    [measure] = compare(found, "measure", ONE, 5, None, {"m-1": "rennes"})
+    assert (measure.reference_kind, measure.reference_code) == ("no-measure", "rennes")
+    assert (measure.warning_kind, measure.threshold) == ("too-few", 20)
+    assert measure.as_dict()["reference"] == "none (rennes)"
+    assert measure.as_dict()["warning"] == "too few releases to say anything (n < 20 on one side)"
+    [named] = compare(found, "territory", ONE, 2, "vitre", {})
+    assert (named.reference_kind, named.reference, named.group) == ("group", "vitre", "rennes")
+    with using("fr"):
+        assert comparison_line(measure)["reference"] == "aucune (rennes)"
+        assert comparison_line(measure)["warning"] == (
+            "trop peu de sorties pour conclure (n < 20 d'un côté)"
+        )
+        assert comparison_line(small)["reference"] == "hors rennes"
+        assert comparison_line(named)["reference"] == "vitre"
+    assert measure.as_dict()["warning"].startswith("too few")  # JSON: English still
+
+
 def test_a_comparison_with_a_side_under_min_n_is_suppressed() -> None:
     found = [*rated({"territory": "rennes"}, 30, 15), *rated({"territory": "vitre"}, 4, 4)]
     rows = dicts(compare(found, "territory", ONE, 5, None, {}))

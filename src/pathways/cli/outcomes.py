@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from pathways.cli.output import emit, output_options
 from pathways.cli.read import known_at_option
 from pathways.cli.session import open_views
 from pathways.domain.outcomes import DIMENSIONS, ComparisonRow, conclusive
+from pathways.domain.outcomes.comparisons import reference_label, warning_text
 from pathways.domain.outcomes.indicators import COHORTS
 from pathways.i18n import N_, NP_, _, decimal, percent, pgettext
 
@@ -263,41 +263,12 @@ def compare(
     click.echo(f"\n{note}")
 
 
-#: A comparison's warnings as the domain writes them (in English, in JSON and in the
-#: report's data alike: figures do not depend on the language), read back for a table.
-_SUPPRESSED = re.compile(r"suppressed: fewer than (\d+) releases on one side")
-_TOO_FEW = re.compile(r"too few releases to say anything \(n < (\d+) on one side\)")
-
-
-def _warning(text: str | None) -> str:
-    """A comparison's warning as a table says it, in the language of messages."""
-    if text is None:
-        return ""
-    if found := _SUPPRESSED.fullmatch(text):
-        return _("suppressed: fewer than {min_n} releases on one side").format(min_n=found[1])
-    if found := _TOO_FEW.fullmatch(text):
-        return _("too few releases to say anything (n < {small} on one side)").format(
-            small=found[1]
-        )
-    return text
-
-
-def _reference(label: str) -> str:
-    """A comparison's reference as the table says it (JSON keeps the label: "none
-    (rennes)", the territory's youths with no measure; "not rennes", the others)."""
-    if label.startswith("none (") and label.endswith(")"):
-        return _("none ({territory})").format(territory=label[len("none (") : -1])
-    if label.startswith("not "):
-        return _("not {group}").format(group=label[len("not ") :])
-    return label
-
-
 def comparison_line(row: ComparisonRow) -> dict[str, Any]:
     """A comparison as `compare` shows it in a table: flagged (!) only on enough releases
     on both sides (`outcomes.conclusive`), as the note on chance counts it."""
     line: dict[str, Any] = {
         "group": row.group,
-        "reference": _reference(row.reference),
+        "reference": reference_label(row, _),
         "indicator": row.indicator,
         "n": row.n,
         "n ref": row.n_reference,
@@ -316,6 +287,6 @@ def comparison_line(row: ComparisonRow) -> dict[str, Any]:
             )
         },
         flag="!" if row.flagged and conclusive(row) else "",
-        warning=_warning(row.warning),
+        warning=warning_text(row, _) or "",
     )
     return line

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pathways.domain.outcomes import ENOUGH, Chance, ComparisonRow
+from pathways.domain.outcomes import ENOUGH, Chance, ComparisonRow, conclusive
 from pathways.report.data import Inputs, Names
 from pathways.report.i18n import label
 from pathways.report.markup import (
@@ -24,8 +24,8 @@ from pathways.report.markup import (
 
 def split(rows: Sequence[ComparisonRow]) -> tuple[list[ComparisonRow], list[ComparisonRow]]:
     """The comparisons with enough releases on both sides, and the others."""
-    main = [r for r in rows if not r.suppressed and r.warning is None]
-    return main, [r for r in rows if r.suppressed or r.warning is not None]
+    main = [r for r in rows if conclusive(r)]
+    return main, [r for r in rows if not conclusive(r)]
 
 
 def comparisons(inputs: Inputs, names: Names, t: dict[str, str]) -> str:
@@ -46,7 +46,7 @@ def comparisons(inputs: Inputs, names: Names, t: dict[str, str]) -> str:
         svg = charts().differences(panels, t["difference_axis"])
         parts.append(figure(svg, t["comparisons_chart"].format(names=", ".join(panels))))
         lines = [
-            [*_cells(r, inputs, names, t), "!" if r.flagged else ""] for r in main
+            [*_cells(r, names, t), "!" if r.flagged else ""] for r in main
         ]  # fmt: skip
         headers = [*_headers(t), t["flag"]]
         parts.append(table(headers, lines, numeric_from=3, numeric_to=7))
@@ -83,7 +83,7 @@ def annex(inputs: Inputs, names: Names, t: dict[str, str]) -> str | None:
             reason = t["suppressed_comparison"].format(n=inputs.min_n)
         else:
             reason = t["small"].format(enough=ENOUGH)
-        lines.append([*_cells(r, inputs, names, t), esc(reason)])
+        lines.append([*_cells(r, names, t), esc(reason)])
     return paragraph(t["annex_intro"].format(enough=ENOUGH)) + table(
         [*_headers(t), t["reason"]], lines, numeric_from=3, numeric_to=7
     )
@@ -94,7 +94,7 @@ def _headers(t: dict[str, str]) -> list[str]:
             t["ci"]]  # fmt: skip
 
 
-def _cells(r: ComparisonRow, inputs: Inputs, names: Names, t: dict[str, str]) -> list[str]:
+def _cells(r: ComparisonRow, names: Names, t: dict[str, str]) -> list[str]:
     if r.suppressed:
         difference = interval = "–"
     else:
@@ -102,7 +102,7 @@ def _cells(r: ComparisonRow, inputs: Inputs, names: Names, t: dict[str, str]) ->
         interval = f"{signed(shown(r.ci_low))} / {signed(shown(r.ci_high))}"
     return [
         esc(names.measure(r.group)),
-        esc(_reference(r, inputs, names, t)),
+        esc(_reference(r, names, t)),
         esc(label(r.indicator, names.lang)),
         str(r.n),
         str(r.n_reference),
@@ -111,9 +111,8 @@ def _cells(r: ComparisonRow, inputs: Inputs, names: Names, t: dict[str, str]) ->
     ]
 
 
-def _reference(r: ComparisonRow, inputs: Inputs, names: Names, t: dict[str, str]) -> str:
+def _reference(r: ComparisonRow, names: Names, t: dict[str, str]) -> str:
     """The releases a measure is compared with: those with no measure, on its territory."""
-    measure = inputs.reference.measures.get(r.group)
-    if measure is None:  # a reference named by hand (not used by the report)
+    if r.reference_kind != "no-measure":  # a reference named by hand (not used by the report)
         return r.reference
-    return t["not_enrolled"].format(territory=names.territory(measure.territory))
+    return t["not_enrolled"].format(territory=names.territory(r.reference_code))

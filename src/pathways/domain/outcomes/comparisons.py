@@ -5,20 +5,41 @@ The rows are typed (`ComparisonRow`); `as_dict()` gives the row as
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from itertools import product
-from typing import Any
+from typing import Any, Literal
 
 from pathways.domain.outcomes.cases import Case
 from pathways.domain.stats import newcombe
-from pathways.i18n import decimal, ngettext
+from pathways.i18n import N_, decimal, ngettext
 
 #: The 95 % level: the share of comparisons flagged by chance alone with no real difference.
 CHANCE = 0.05
 #: Under this many cases on one side, a comparison carries the warning that it is too small
 #: to say anything (it is still computed when both sides reach the suppression threshold).
 ENOUGH = 20
+
+
+#: What a group is compared with: the group named by `--reference` ("group", its code in
+#: `reference_code`), every other group ("others": "not rennes"), or the youths of the
+#: measure's territory with no measure ("no-measure": "none (rennes)").
+ReferenceKind = Literal["group", "others", "no-measure"]
+#: Why a difference says little: fewer than `threshold` releases on one side, so that it
+#: is withheld ("suppressed"), or shown but on fewer than `threshold` ("too-few").
+WarningKind = Literal["suppressed", "too-few"]
+#: The reference and the warnings as JSON gives them (in English, whatever the language
+#: of messages: figures do not depend on it); a table says them in the language of
+#: messages from the same templates (`reference_label`, `warning_text`).
+REFERENCE_LABELS: dict[str, str] = {
+    "group": "{code}",
+    "others": N_("not {group}"),
+    "no-measure": N_("none ({territory})"),
+}
+WARNINGS: dict[str, str] = {
+    "suppressed": N_("suppressed: fewer than {min_n} releases on one side"),
+    "too-few": N_("too few releases to say anything (n < {small} on one side)"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +49,8 @@ class ComparisonRow:
 
     indicator: str
     group: str
-    reference: str
+    reference_kind: ReferenceKind
+    reference_code: str
     n: int
     n_reference: int
     rate: float | None
@@ -38,13 +60,54 @@ class ComparisonRow:
     ci_high: float | None
     flagged: bool
     suppressed: bool
-    warning: str | None
+    warning_kind: WarningKind | None = None
+    threshold: int | None = None  # of the warning
+
+    @property
+    def reference(self) -> str:
+        """The reference as JSON gives it: "rennes", "not rennes", "none (rennes)"."""
+        return reference_label(self, translate=lambda text: text)
+
+    @property
+    def warning(self) -> str | None:
+        """The warning as JSON gives it, in English (None without one)."""
+        return warning_text(self, translate=lambda text: text)
 
     def as_dict(self) -> dict[str, Any]:
         return {f: getattr(self, f) for f in COMPARISON_COLUMNS}
 
 
-COMPARISON_COLUMNS = tuple(f.name for f in fields(ComparisonRow))
+#: The columns of `compare --json`: the kinds above are said by `reference` and `warning`.
+COMPARISON_COLUMNS = (
+    "indicator",
+    "group",
+    "reference",
+    "n",
+    "n_reference",
+    "rate",
+    "rate_reference",
+    "difference",
+    "ci_low",
+    "ci_high",
+    "flagged",
+    "suppressed",
+    "warning",
+)
+
+
+def reference_label(row: ComparisonRow, translate: Callable[[str], str]) -> str:
+    """The reference of a comparison, its template passed through `translate`."""
+    code = row.reference_code
+    return translate(REFERENCE_LABELS[row.reference_kind]).format(
+        code=code, group=code, territory=code
+    )
+
+
+def warning_text(row: ComparisonRow, translate: Callable[[str], str]) -> str | None:
+    """The warning of a comparison, its template passed through `translate`."""
+    if row.warning_kind is None:
+        return None
+    return translate(WARNINGS[row.warning_kind]).format(min_n=row.threshold, small=row.threshold)
 
 
 @dataclass(frozen=True)
@@ -84,7 +147,7 @@ class Chance:
 def conclusive(row: ComparisonRow) -> bool:
     """A comparison with enough releases on both sides to flag it or not (as the report's
     main table): neither suppressed nor on too few releases."""
-    return not row.suppressed and row.warning is None
+    return not row.suppressed and row.warning_kind is None
 
 
 def chance(rows: Iterable[ComparisonRow]) -> Chance:
@@ -117,9 +180,10 @@ def compare(
         if value == reference:
             continue
         group = [c for c in found if c.groups[by] == value]
+        kind: ReferenceKind
         if reference is not None:
             against = [c for c in found if c.groups[by] == reference]
-            label = reference
+            kind, code = "group", reference
         elif by == "measure":
             territory = measure_territories.get(value)
             against = [
@@ -127,18 +191,18 @@ def compare(
                 for c in found
                 if c.groups["measure"] == "none" and c.groups["territory"] == territory
             ]
-            label = f"none ({territory})"
+            kind, code = "no-measure", str(territory)
         else:
             against = [c for c in found if c.groups[by] != value]
-            label = f"not {value}"
-        rows.append(_comparison(indicator, value, label, group, against, min_n, small))
+            kind, code = "others", value
+        rows.append(_comparison(indicator, value, (kind, code), group, against, min_n, small))
     return rows
 
 
 def _comparison(
     indicator: str,
     value: str,
-    label: str,
+    reference: tuple[ReferenceKind, str],
     group: Sequence[Case],
     against: Sequence[Case],
     min_n: int,
@@ -150,21 +214,19 @@ def _comparison(
 
     k1, n1 = counts(group)
     k2, n2 = counts(against)
+    kind, code = reference
     if n1 < min_n or n2 < min_n:
-        warning = f"suppressed: fewer than {min_n} releases on one side"
         return ComparisonRow(
-            indicator, value, label, n1, n2, None, None, None, None, None, False, True, warning
-        )
+            indicator, value, kind, code, n1, n2, None, None, None, None, None, False, True,
+            warning_kind="suppressed", threshold=min_n,
+        )  # fmt: skip
     difference, low, high = newcombe(k1, n1, k2, n2)
-    small_warning = (
-        f"too few releases to say anything (n < {small} on one side)"
-        if min(n1, n2) < small
-        else None
-    )
+    few = min(n1, n2) < small
     return ComparisonRow(
         indicator,
         value,
-        label,
+        kind,
+        code,
         n1,
         n2,
         rate=k1 / n1,
@@ -174,5 +236,6 @@ def _comparison(
         ci_high=high,
         flagged=low > 0 or high < 0,
         suppressed=False,
-        warning=small_warning,
+        warning_kind="too-few" if few else None,
+        threshold=small if few else None,
     )
