@@ -282,6 +282,12 @@ def test_amend_names_the_option_of_a_refused_value(sh: Shell) -> None:
     result = sh("amend", str(released["id"]), "--destination", "saint_malo")
     assert result.exit_code == 1
     assert "option --destination: 'saint_malo' is not a code" in result.output
+    # a field whose amend option is renamed (--reason is the why of the amendment)
+    sh.ok("record", "support-closed", "EX-1", "--on", "2026-03-20", "--reason", "moved")
+    closed = next(r for r in history(sh) if r["type"] == "SupportClosed")
+    result = sh("amend", str(closed["id"]), "--new-reason", "Moved Away", "--reason", "typo")
+    assert result.exit_code == 1
+    assert "option --new-reason: 'Moved Away' is not one of 'autonomy'" in result.output
 
 
 # --- implausible input --------------------------------------------------------------

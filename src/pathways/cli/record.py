@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import uuid
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -108,13 +109,15 @@ def field_option(name: str, info: FieldInfo) -> click.Option:
     return click.Option([option, name], type=click_type, default=None, help=help_text)
 
 
-def option_label(field: str) -> str:
-    """How a field is named in the messages of `record`: by its option (or argument)."""
+def option_label(field: str, renamed: Mapping[str, str] | None = None) -> str:
+    """How a field is named in the messages of `record` (and `amend`, whose options
+    `renamed` may name otherwise): by its option, or its argument."""
     if field == "youth":
         return "YOUTH"
     if field == "occurred_on":
         return _("option {option}").format(option="--on")
-    return _("option {option}").format(option="--" + field.replace("_", "-"))
+    option = (renamed or {}).get(field, field.replace("_", "-"))
+    return _("option {option}").format(option="--" + option)
 
 
 def build_event(cls: type[Event], values: dict[str, Any]) -> Event:

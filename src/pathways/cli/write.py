@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date
+from functools import partial
 from typing import Any
 
 import click
@@ -15,6 +16,7 @@ from pathways.cli.auditing import audited
 from pathways.cli.options import DATE, actor_option
 from pathways.cli.progressbar import finish_progress
 from pathways.cli.receipts import on_interrupt, print_receipt, stored_message
+from pathways.cli.record import option_label
 from pathways.cli.session import open_app, open_views
 from pathways.domain.events import EVENT_TYPES, SPECIAL_TYPES
 from pathways.domain.events.fields import CODE_PATTERN
@@ -39,11 +41,6 @@ RENAMED = {"reason": "new-reason"}
 def _option(name: str) -> str:
     """The amend option that changes a field."""
     return "--" + RENAMED.get(name, name.replace("_", "-"))
-
-
-def _label(name: str) -> str:
-    """A field, as the messages of amend name it: by its option."""
-    return _("option {option}").format(option="--on" if name == "occurred_on" else _option(name))
 
 
 def _amend_options(func: Any) -> Any:
@@ -116,7 +113,7 @@ def amend(
     try:
         receipt = app.amend(event_id, changes, why_text or "corrected", actor)
     except ValidationError as error:
-        raise LineError(explain(cls, error, _label)) from None
+        raise LineError(explain(cls, error, partial(option_label, renamed=RENAMED))) from None
     # A retraction is written after every event it may name: the corrected event first.
     print_receipt(receipt, verb="amended")
     click.echo(_("retracted: {event_id}").format(event_id=event_id))
