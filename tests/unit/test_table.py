@@ -1,5 +1,5 @@
 """What the read commands print, made faster, is what it was, character for character:
-a table (`pathways.cli.output.table`) is tabulate's "simple" table, laid out column by
+a table (`pathways.cli.table.table`) is tabulate's "simple" table, laid out column by
 column; `--json` (`json_text`) is Python's `json.dumps(..., indent=1)`."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from pathways.cli.output import json_text, table
+from pathways.cli.output import json_text
+from pathways.cli.table import table
 
 #: Texts tabulate takes for numbers, booleans or nothing, beside plain words and dates.
 TRICKY = [
@@ -84,7 +85,7 @@ def test_whole_numbers_and_words_are_tabulates_layout(data: st.DataObject) -> No
 def test_a_table_of_words_and_whole_numbers_does_not_import_tabulate() -> None:
     """tabulate (and the importlib.metadata it imports) costs a read ~30 ms of start-up."""
     script = (
-        "import sys; from pathways.cli.output import table; "
+        "import sys; from pathways.cli.table import table; "
         "print(table([['Y-2026-0001', 'no-contact', 12, None, None],"
         " ['Y-2026-0002', 'à voir', -3, 4, '']], ['youth', 'alert', 'days', 'n', 'counsellor']));"
         " print('tabulate' in sys.modules)"
