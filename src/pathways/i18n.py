@@ -166,14 +166,23 @@ def decimal(value: float) -> str:
     return text if language() == DEFAULT else text.replace(".", ",")
 
 
+def whole_percent(value: float) -> int:
+    """A rate as a whole percent, half away from zero: 7/40 = 17.5 % is 18 %, and so is
+    0.175, whose binary value is a hair under it (Python's `round(0.175, 2)` gives 0.17,
+    its `f"{0.175:.0%}"` 18 %: the report and the CLI, each rounding its way, said +17 %
+    and +18 % of one difference). What is within a billionth of a half goes up; a
+    difference that rounds to zero is 0, never -0."""
+    shifted = abs(value) * 100 + 0.5 + 1e-9
+    whole = int(shifted)  # (floor: shifted is positive)
+    return -whole if value < 0 and whole else whole
+
+
 def percent(value: float, *, signed: bool = True) -> str:
-    """A rate (or, `signed`, a difference of rates) to the percent, as the language
-    writes it: +14% or 14% in English, +14 % or 14 % in French (a narrow no-break space
-    before the sign %)."""
-    sign = "+" if signed else ""
-    if language() == DEFAULT:
-        return f"{value:{sign}.0%}"
-    return f"{value * 100:{sign}.0f}\u202f%"
+    """A rate (or, `signed`, a difference of rates) to the percent (`whole_percent`), as
+    the language writes it: +14% or 14% in English, +14 % or 14 % in French (a narrow
+    no-break space before the sign %)."""
+    shown = f"{whole_percent(value):{'+' if signed else ''}d}"
+    return f"{shown}%" if language() == DEFAULT else f"{shown}\u202f%"
 
 
 __all__ = [
@@ -195,4 +204,5 @@ __all__ = [
     "pgettext",
     "use",
     "using",
+    "whole_percent",
 ]

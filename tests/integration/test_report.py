@@ -17,6 +17,7 @@ import shutil
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -150,7 +151,9 @@ def quarter_name(code: str, lang: str) -> str:
 
 
 def percent(value: float, lang: str) -> str:
-    return f"{round(100 * value)}\u202f%" if lang == "fr" else f"{round(100 * value)}%"
+    """A rate to the percent, half up, from the decimal Python writes (0.125: 13 %)."""
+    whole = (Decimal(repr(value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return f"{whole}\u202f%" if lang == "fr" else f"{whole}%"
 
 
 # --- in a browser --------------------------------------------------------------------------

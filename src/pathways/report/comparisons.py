@@ -98,8 +98,9 @@ def _cells(r: ComparisonRow, names: Names, t: dict[str, str]) -> list[str]:
     if r.suppressed:
         difference = interval = "–"
     else:
-        difference = signed(shown(r.difference))
-        interval = f"{signed(shown(r.ci_low))} / {signed(shown(r.ci_high))}"
+        lang = names.lang
+        difference = signed(shown(r.difference), lang)
+        interval = f"{signed(shown(r.ci_low), lang)} / {signed(shown(r.ci_high), lang)}"
     return [
         esc(names.measure(r.group)),
         esc(_reference(r, names, t)),

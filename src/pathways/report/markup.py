@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+from pathways import i18n
 from pathways.i18n import long_date, using
 
 #: What a withheld figure shows (the suppression rule).
@@ -29,10 +30,11 @@ def day(iso: str | date, lang: str) -> str:
 
 
 def percent(value: float | None, lang: str) -> str:
+    """A rate as every table says it (`i18n.percent`), in the report's language."""
     if value is None:
         return "–"
-    text = f"{value:.0%}"
-    return text.replace("%", "\u202f%") if lang == "fr" else text
+    with using(lang):
+        return i18n.percent(value, signed=False)
 
 
 def decimal(value: float, lang: str, places: int = 1) -> str:
@@ -40,9 +42,11 @@ def decimal(value: float, lang: str, places: int = 1) -> str:
     return text.replace(".", ",") if lang == "fr" else text
 
 
-def signed(value: float) -> str:
-    """A signed percentage; a difference that rounds to zero is +0 %, not -0 %."""
-    return f"{round(value, 2) + 0.0:+.0%}"
+def signed(value: float, lang: str) -> str:
+    """A difference of rates as `pathways compare` says it (`i18n.percent`): a
+    difference that rounds to zero is +0 %, not -0 %."""
+    with using(lang):
+        return i18n.percent(value)
 
 
 def shown(value: float | None) -> float:
