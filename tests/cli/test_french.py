@@ -110,14 +110,47 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     path = tmp_path / "steps.jsonl"
     path.write_text("".join(json.dumps(line) + "\n" for line in lines) + '{"type": \n')
     out = sh("--lang", "fr", "import", str(path)).output
-    assert "line 6: JSON invalide (valeur attendue à la colonne 10)" in out
-    assert "line 1: ContactMade : champ « occurred_on » : '2026-02-31' n'est pas une date" in out
-    assert "line 2: type d'événement inconnu 'ContactMeade' (vouliez-vous dire ContactMade" in out
-    assert "line 3: ContactMade : champ inconnu 'chanel' pour ContactMade (vouliez-vous dire" in out
-    assert "line 4: ContactMade : champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
+    assert "ligne 6 : JSON invalide (valeur attendue à la colonne 10)" in out
+    assert "ligne 1 : ContactMade : champ « occurred_on » : '2026-02-31' n'est pas une date" in out
+    assert "ligne 2 : type d'événement inconnu 'ContactMeade' (vouliez-vous dire ContactMade" in out
+    assert "ligne 3 : ContactMade : champ inconnu 'chanel' pour ContactMade (vouliez-vous" in out
+    assert "ligne 4 : ContactMade : champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
     assert "'home' ou 'other'" in out
-    assert "line 5: ContactMade : champ « channel » manquant" in out
+    assert "ligne 5 : ContactMade : champ « channel » manquant" in out
     assert "Rien n'a été écrit." in out
+    # in the order of the file (the line of each problem read back in French)
+    places = [out.index(f"ligne {n} : ") for n in range(1, 7)]
+    assert places == sorted(places)
+    assert "line " not in out
+
+
+def test_an_id_on_two_lines_is_said_in_french(sh: Shell, tmp_path: Path) -> None:
+    """Rule 8 (an id twice, with other content) names the other line in French."""
+    step = {"type": "ContactMade", "youth": "Y-2026-0042", "occurred_on": "2026-02-01",
+            "channel": "office", "id": "6f1c1b7e-8d0c-4b5e-9a53-3f0f0b7b8a11"}  # fmt: skip
+    path = tmp_path / "twice.jsonl"
+    path.write_text(json.dumps(step) + "\n" + json.dumps({**step, "channel": "phone"}) + "\n")
+    out = sh("--lang", "fr", "import", str(path)).output
+    assert (
+        "ligne 2 : l'identifiant 6f1c1b7e-8d0c-4b5e-9a53-3f0f0b7b8a11 figure aussi ailleurs"
+        " (ligne 1), avec un autre contenu"
+    ) in out
+    assert "line " not in out
+
+
+def test_problems_of_reading_and_of_rules_in_the_order_of_the_file_in_french(
+    sh: Shell, tmp_path: Path
+) -> None:
+    """A rule broken on line 1 (told after reading) comes before a line 2 that is not
+    JSON: problems are sorted by the line they name, as French names it."""
+    step = {"type": "ContactMade", "youth": "Y-2099-0001", "occurred_on": "2026-02-01",
+            "channel": "office"}  # fmt: skip
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(json.dumps(step) + '\n{"type": \n')
+    out = sh("--lang", "fr", "import", str(path)).output
+    assert "ligne 1 : " in out
+    assert "ligne 2 : JSON invalide" in out
+    assert out.index("ligne 1 : ") < out.index("ligne 2 : ")
 
 
 def test_a_rule_broken_says_its_dates_in_words_in_french(sh: Shell) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pathways.domain.events import Event
+from pathways.i18n import _
 
 MAX_PROBLEMS = 50
 
@@ -19,12 +20,34 @@ class Item(NamedTuple):
     a tuple's.)"""
 
     event: Event
-    where: str  # "line 18"; empty for a single command
+    #: where it came from, in English (the audit keeps it): "line 18" (`line_where`),
+    #: a phrase of the catalogue ("the corrected event"); empty for a single command
+    where: str
     order: int = 0
 
     def at(self, message: str) -> str:
         """A message prefixed with where the event came from, if anywhere."""
-        return f"{self.where}: {message}" if self.where else message
+        return located(self.where, message)
+
+
+def line_where(number: int) -> str:
+    """Where an event of a file comes from, as an `Item` keeps it: "line 18"."""
+    return f"line {number}"
+
+
+def said_where(where: str) -> str:
+    """An item's `where` as messages say it, in their language: "ligne 18"."""
+    number = where.removeprefix("line ")
+    if number != where and number.isdigit():
+        return _("line {number}").format(number=number)
+    return _(where) if where else where
+
+
+def located(where: str, message: str) -> str:
+    """A message prefixed with where (an item's `where`), if anywhere: "line 18: ..."."""
+    if not where:
+        return message
+    return _("{where}: {message}").format(where=said_where(where), message=message)
 
 
 @dataclass
@@ -52,7 +75,11 @@ class Receipt:
 
 
 def line_number(problem: str) -> int:
-    """The line a problem names ("line 18: ..."), 0 for one that names none."""
-    head = problem.split(":", 1)[0]
-    number = head.removeprefix("line ")
-    return int(number) if number.isdigit() else 0
+    """The line a problem names ("line 18: ...", as `located` says it in the language of
+    messages), 0 for one that names none."""
+    prefix = _("line {number}").partition("{number}")[0]
+    if not problem.startswith(prefix):
+        return 0
+    rest = problem[len(prefix) :]
+    digits = len(rest) - len(rest.lstrip("0123456789"))
+    return int(rest[:digits]) if digits else 0

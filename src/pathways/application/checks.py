@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 from pathways import codec
-from pathways.application.batch import MAX_PROBLEMS, Item, Receipt
+from pathways.application.batch import MAX_PROBLEMS, Item, Receipt, said_where
 from pathways.domain.ages import AGE_BAND_EVENTS, exact_age_band
 from pathways.domain.errors import RulesBroken, Violation
 from pathways.domain.events import (
@@ -32,6 +32,7 @@ from pathways.domain.rules import (
     check_youth,
 )
 from pathways.domain.timeline import Entry
+from pathways.i18n import _
 from pathways.interchange import content_id
 from pathways.progress import Progress
 from pathways.store import Recorded, Store, Write
@@ -184,14 +185,16 @@ REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}
 
 def _stored_where(event: Event) -> str:
     """A stored event, as a message names it: its type, date and id."""
-    return f"the {event.type_name()} of {event.occurred_on} with id {event.id}"
+    return _("the {type} of {day} with id {id}").format(
+        type=event.type_name(), day=event.occurred_on, id=event.id
+    )
 
 
 def _lines(items: Sequence[Item]) -> str:
     """The lines of a batch ("line 3, line 7 ..."), or "this command" when it has none."""
-    lines = [i.where for i in items if "line " in i.where]
+    lines = [said_where(i.where) for i in items if i.where.startswith("line ")]
     if not lines:
-        return "this command"
+        return _("this command")
     return ", ".join(lines[:5]) + (" ..." if len(lines) > 5 else "")
 
 
@@ -215,10 +218,14 @@ def _locate(
         if stored_by_id is None:
             stored_by_id = {e.event.id: e.event for e in stored}
         event = stored_by_id.get(violation.event_id) if violation.event_id else None
-        what = "a stored event" if event is None else f"a stored event, {_stored_where(event)}"
-        after = _lines(items)
+        what = (
+            _("a stored event")
+            if event is None
+            else _("a stored event, {event}").format(event=_stored_where(event))
+        )
+        said = _("{message} (this is {what}: it breaks the rule after {after})")
         located.append(
-            (first, f"{violation.message} (this is {what}: it breaks the rule after {after})")
+            (first, said.format(message=violation.message, what=what, after=_lines(items)))
         )
     return located
 
@@ -243,18 +250,18 @@ def _drop_replays(
         elif earlier.event.content() == item.event.content():
             receipt.skipped += 1
         elif _derived_id(item.event):
+            said = _(
+                "this line has no id and is the same step as {earlier} but for its personal"
+                ' fields ({fields}): give each of these lines its own "id"'
+            )
             refuse(
                 item,
-                f"this line has no id and is the same step as {earlier.where} but"
-                f" for its personal fields ({_personal_names(item.event)}): give"
-                ' each of these lines its own "id"',
+                said.format(earlier=said_where(earlier.where), fields=_personal_names(item.event)),
             )
         else:
-            refuse(
-                item,
-                f"id {item.event.id} is also on {earlier.where or 'another line'}, "
-                "with other content",
-            )
+            said = _("id {id} is also on {earlier}, with other content")
+            earlier_said = said_where(earlier.where) or _("another line")
+            refuse(item, said.format(id=item.event.id, earlier=earlier_said))
     streams = store.find_streams(first_seen)
     if not streams:
         return fresh
@@ -270,19 +277,22 @@ def _drop_replays(
         elif _same_step(existing, item.event):
             receipt.skipped += 1
         elif _derived_id(item.event):
+            said = _(
+                "this line has no id and is the same step as one already stored ({stored},"
+                " id {id}) but for its personal fields ({fields}): correct the stored one"
+                ' with `pathways amend`, or give the line an "id" if it is another step'
+            )
             refuse(
                 item,
-                f"this line has no id and is the same step as one already stored"
-                f" ({_summary(existing)}, id {existing.event.id}) but for its personal"
-                f" fields ({_personal_names(item.event)}): correct the stored one"
-                ' with `pathways amend`, or give the line an "id" if it is another'
-                " step",
+                said.format(
+                    stored=_summary(existing),
+                    id=existing.event.id,
+                    fields=_personal_names(item.event),
+                ),
             )
         else:
-            refuse(
-                item,
-                f"id {item.event.id} is already stored with other content ({_summary(existing)})",
-            )
+            said = _("id {id} is already stored with other content ({stored})")
+            refuse(item, said.format(id=item.event.id, stored=_summary(existing)))
     return kept
 
 
@@ -308,5 +318,13 @@ def _personal_names(event: Event) -> str:
 
 def _summary(recorded: Recorded) -> str:
     event = recorded.event
-    who = f" for {event.youth}" if isinstance(event, YouthEvent) else ""
-    return f"{event.type_name()} on {event.occurred_on}{who}, position {recorded.position}"
+    if isinstance(event, YouthEvent):
+        said = _("{type} on {day} for {youth}, position {position}")
+    else:
+        said = _("{type} on {day}, position {position}")
+    return said.format(
+        type=event.type_name(),
+        day=event.occurred_on,
+        youth=getattr(event, "youth", ""),
+        position=recorded.position,
+    )

@@ -18,7 +18,7 @@ from pathways.domain.events import (
     EventRetracted,
     YouthEvent,
 )
-from pathways.i18n import _
+from pathways.i18n import N_, _
 from pathways.store import Recorded
 
 
@@ -70,7 +70,7 @@ class Corrections(Commands):
             youth=event.youth, occurred_on=on or self.today(), event_id=event_id, reason=reason
         )
         return self.commit(
-            [Item(retraction, "", 0), Item(corrected, "the corrected event", 1)], actor
+            [Item(retraction, "", 0), Item(corrected, N_("the corrected event"), 1)], actor
         )
 
     def _retractable(self, event_id: uuid.UUID) -> Recorded:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass
 
+from pathways.application.batch import line_where, located
 from pathways.application.commands import MAX_PROBLEMS, Commands, Item, Receipt, line_number
 from pathways.domain.errors import (
     AccessRefused,
@@ -102,14 +103,14 @@ class _Reading:
         except NotJson as error:
             self.not_json += 1
             self.first_is_json = self.first_is_json and not is_first
-            self.problems.append(f"line {number}: {error}")
+            self.problems.append(located(line_where(number), str(error)))
             return
         except LineError as error:
-            self.problems.append(f"line {number}: {error}")
+            self.problems.append(located(line_where(number), str(error)))
             return
         youth = event.youth if isinstance(event, YouthEvent) else None
         if self.kept < KEEP:
-            line = _Line(number, Item(event, f"line {number}", number), None)
+            line = _Line(number, Item(event, line_where(number), number), None)
             self.kept += 1
         else:
             line = _Line(number, None, text)
@@ -150,7 +151,7 @@ def _items(lines: list[_Line]) -> list[Item]:
     for line in lines:
         if line.item is None:
             assert line.text is not None
-            items.append(Item(parse_line(line.text), f"line {line.number}", line.number))
+            items.append(Item(parse_line(line.text), line_where(line.number), line.number))
         else:
             items.append(line.item)
         line.item = line.text = None
