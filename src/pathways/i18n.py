@@ -18,6 +18,7 @@ report), else `$PATHWAYS_LANG`, else the locale (French when `LC_ALL`,
 from __future__ import annotations
 
 import gettext as _gettext
+import math
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -181,6 +182,8 @@ def percent(value: float, *, signed: bool = True) -> str:
     """A rate (or, `signed`, a difference of rates) to the percent (`whole_percent`), as
     the language writes it: +14% or 14% in English, +14 % or 14 % in French (a narrow
     no-break space before the sign %)."""
+    if not math.isfinite(value):  # (no rate is; said as it is rather than a crash)
+        return f"{value}%"
     shown = f"{whole_percent(value):{'+' if signed else ''}d}"
     return f"{shown}%" if language() == DEFAULT else f"{shown}\u202f%"
 

@@ -132,8 +132,8 @@ def test_an_id_on_two_lines_is_said_in_french(sh: Shell, tmp_path: Path) -> None
     path.write_text(json.dumps(step) + "\n" + json.dumps({**step, "channel": "phone"}) + "\n")
     out = sh("--lang", "fr", "import", str(path)).output
     assert (
-        "ligne 2 : l'identifiant 6f1c1b7e-8d0c-4b5e-9a53-3f0f0b7b8a11 figure aussi ailleurs"
-        " (ligne 1), avec un autre contenu"
+        "ligne 2 : l'identifiant 6f1c1b7e-8d0c-4b5e-9a53-3f0f0b7b8a11 figure aussi sur"
+        " la ligne 1, avec un autre contenu"
     ) in out
     assert "line " not in out
 

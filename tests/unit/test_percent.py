@@ -4,6 +4,8 @@ rates the same way, half up from the decimal Python writes, never to -0."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from math import floor
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +20,14 @@ def half_up(value: float) -> int:
     exact = Decimal(repr(value)) * 100
     whole = int(abs(exact).quantize(Decimal(1), rounding=ROUND_HALF_UP))
     return -whole if exact < 0 else whole
+
+
+def exact_half_up(value: Fraction) -> int:
+    """A rational's whole percent, half away from zero (what the nudge of a billionth
+    gives a difference of two rates computed in floating point: 1 - 318/400 is
+    0.20499999999999996 there, 20.5 % in truth, 21 %)."""
+    whole = floor(abs(value) * 100 + Fraction(1, 2))
+    return -whole if value < 0 else whole
 
 
 def test_ties_go_up_as_written_not_as_stored() -> None:
@@ -41,9 +51,16 @@ def test_a_rate_or_a_difference_of_rates_rounds_half_up(value: object) -> None:
 
 @given(st.integers(0, 400), st.integers(1, 400), st.integers(0, 400), st.integers(1, 400))
 def test_the_report_and_the_cli_say_a_difference_alike(k1: int, n1: int, k2: int, n2: int) -> None:
-    difference = min(k1, n1) / n1 - min(k2, n2) / n2
+    """The report says its figures in its own language, whatever the language of
+    messages around it, as the CLI says them in that language."""
+    exact = Fraction(min(k1, n1), n1) - Fraction(min(k2, n2), n2)  # the true difference
+    difference = min(k1, n1) / n1 - min(k2, n2) / n2  # as computed
     rate = min(k1, n1) / n1
-    for lang in ("en", "fr"):
+    for lang, other in (("en", "fr"), ("fr", "en")):
+        space = "\u202f" if lang == "fr" else ""
+        with using(other):
+            assert signed(difference, lang) == f"{exact_half_up(exact):+d}{space}%"
+            assert report_percent(rate, lang) == f"{half_up(rate)}{space}%"
         with using(lang):
             assert signed(difference, lang) == percent(difference)
             assert report_percent(rate, lang) == percent(rate, signed=False)

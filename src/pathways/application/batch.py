@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from pathways.domain.events import Event
-from pathways.i18n import _
+from pathways.i18n import _, pgettext
 
 MAX_PROBLEMS = 50
 
@@ -35,10 +35,13 @@ def line_where(number: int) -> str:
     return f"line {number}"
 
 
-def said_where(where: str) -> str:
-    """An item's `where` as messages say it, in their language: "ligne 18"."""
+def said_where(where: str, *, in_sentence: bool = False) -> str:
+    """An item's `where` as messages say it, in their language: "ligne 18" before a
+    problem, "la ligne 18" `in_sentence` ("la même étape que la ligne 18")."""
     number = where.removeprefix("line ")
     if number != where and number.isdigit():
+        if in_sentence:
+            return pgettext("in a sentence", "line {number}").format(number=number)
         return _("line {number}").format(number=number)
     return _(where) if where else where
 

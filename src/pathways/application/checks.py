@@ -32,7 +32,7 @@ from pathways.domain.rules import (
     check_youth,
 )
 from pathways.domain.timeline import Entry
-from pathways.i18n import _
+from pathways.i18n import _, long_date
 from pathways.interchange import content_id
 from pathways.progress import Progress
 from pathways.store import Recorded, Store, Write
@@ -186,13 +186,13 @@ REGISTRY_RANK = {"MeasureLaunched": 0, "SettingChanged": 1, "MeasureEnded": 2}
 def _stored_where(event: Event) -> str:
     """A stored event, as a message names it: its type, date and id."""
     return _("the {type} of {day} with id {id}").format(
-        type=event.type_name(), day=event.occurred_on, id=event.id
+        type=event.type_name(), day=long_date(event.occurred_on), id=event.id
     )
 
 
 def _lines(items: Sequence[Item]) -> str:
     """The lines of a batch ("line 3, line 7 ..."), or "this command" when it has none."""
-    lines = [said_where(i.where) for i in items if i.where.startswith("line ")]
+    lines = [said_where(i.where, in_sentence=True) for i in items if i.where.startswith("line ")]
     if not lines:
         return _("this command")
     return ", ".join(lines[:5]) + (" ..." if len(lines) > 5 else "")
@@ -256,11 +256,14 @@ def _drop_replays(
             )
             refuse(
                 item,
-                said.format(earlier=said_where(earlier.where), fields=_personal_names(item.event)),
+                said.format(
+                    earlier=said_where(earlier.where, in_sentence=True),
+                    fields=_personal_names(item.event),
+                ),
             )
         else:
             said = _("id {id} is also on {earlier}, with other content")
-            earlier_said = said_where(earlier.where) or _("another line")
+            earlier_said = said_where(earlier.where, in_sentence=True) or _("another line")
             refuse(item, said.format(id=item.event.id, earlier=earlier_said))
     streams = store.find_streams(first_seen)
     if not streams:
@@ -324,7 +327,7 @@ def _summary(recorded: Recorded) -> str:
         said = _("{type} on {day}, position {position}")
     return said.format(
         type=event.type_name(),
-        day=event.occurred_on,
+        day=long_date(event.occurred_on),
         youth=getattr(event, "youth", ""),
         position=recorded.position,
     )

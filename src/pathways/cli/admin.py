@@ -13,7 +13,7 @@ from pathways.cli.options import DATE, actor_option
 from pathways.cli.progressbar import finish_progress
 from pathways.cli.receipts import on_interrupt
 from pathways.cli.session import open_app, open_views
-from pathways.i18n import _
+from pathways.i18n import _, whole_percent
 from pathways.progress import SILENT
 
 if TYPE_CHECKING:
@@ -212,7 +212,7 @@ def _print_summary(app: Pathways, summary: Summary, batches: Sequence[Batch]) ->
         )
     )
     if summary.releases:
-        rate = round(100 * summary.prepared / summary.releases)
+        rate = whole_percent(summary.prepared / summary.releases)
         click.echo(
             _(
                 "  releases: {releases}, prepared (a release plan validated in "
@@ -220,7 +220,7 @@ def _print_summary(app: Pathways, summary: Summary, batches: Sequence[Batch]) ->
             ).format(releases=summary.releases, prepared=summary.prepared, rate=rate)
         )
     if summary.adjustable:
-        rate = round(100 * summary.adjusted / summary.adjustable)
+        rate = whole_percent(summary.adjusted / summary.adjustable)
         click.echo(
             _("  adjusted releases: {adjusted} of {adjustable} sentences ({rate} %)").format(
                 adjusted=summary.adjusted, adjustable=summary.adjustable, rate=rate
