@@ -79,10 +79,10 @@ def annex(inputs: Inputs, names: Names, t: dict[str, str]) -> str | None:
     others.sort(key=lambda r: order.index(r.group))
     lines = []
     for r in others:
-        if r.suppressed:
-            reason = t["suppressed_comparison"].format(n=inputs.min_n)
+        if r.warning_kind == "suppressed":
+            reason = t["suppressed_comparison"].format(n=r.threshold)
         else:
-            reason = t["small"].format(enough=ENOUGH)
+            reason = t["small"].format(enough=r.threshold)
         lines.append([*_cells(r, names, t), esc(reason)])
     return paragraph(t["annex_intro"].format(enough=ENOUGH)) + table(
         [*_headers(t), t["reason"]], lines, numeric_from=3, numeric_to=7
