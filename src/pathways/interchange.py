@@ -245,8 +245,29 @@ def explain(
             parts.append(
                 _("{field}: {value} is not a date (YYYY-MM-DD)").format(field=named, value=value)
             )
-        else:
-            parts.append(f"{named}: {item['msg']}")
+        elif kind.startswith("uuid_"):
+            parts.append(
+                _("{field}: {value} is not an id (a UUID, e.g. {example})").format(
+                    field=named, value=value, example="6f1c1b7e-8d0c-4b5e-9a53-3f0f0b7b8a11"
+                )
+            )
+        elif kind in ("int_parsing", "int_from_float", "int_type"):
+            parts.append(
+                _("{field}: {value} is not a whole number").format(field=named, value=value)
+            )
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            ctx = item.get("ctx", {})
+            bound = ctx.get("ge", ctx.get("le"))
+            said = (
+                _("{field}: {value} is less than {bound}")
+                if kind == "greater_than_equal"
+                else _("{field}: {value} is more than {bound}")
+            )
+            parts.append(said.format(field=named, value=value, bound=bound))
+        elif kind == "string_type":
+            parts.append(_("{field}: {value} is not a text").format(field=named, value=value))
+        else:  # (pydantic's own words, in English: a case not met so far)
+            parts.append(_("{field}: {problem}").format(field=named, problem=item["msg"]))
     return _("{event}: {problems}").format(event=cls.type_name(), problems=_("; ").join(parts))
 
 

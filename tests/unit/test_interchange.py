@@ -154,6 +154,30 @@ def test_a_code_that_is_not_kebab_case_is_refused() -> None:
     assert "field 'destination': 'Saint Malo' is not a code (lowercase kebab-case" in message
 
 
+def test_an_id_a_count_or_a_text_of_the_wrong_kind_is_said_in_our_words() -> None:
+    """Not pydantic's English ("Input should be a valid UUID ..."): a French counsellor
+    met it in the middle of French messages."""
+    from pathways.i18n import using
+
+    lost = {"type": "ContactLost", "youth": "Y-2026-0042", "occurred_on": "2026-03-10"}
+    assert "'pas-un-uuid' is not an id (a UUID, e.g." in error_of(
+        json.dumps({**RELEASE, "id": "pas-un-uuid"})
+    )
+    assert "field 'attempts': 'x' is not a whole number" in error_of(
+        json.dumps({**lost, "attempts": "x"})
+    )
+    assert "field 'attempts': 1.5 is not a whole number" in error_of(
+        json.dumps({**lost, "attempts": 1.5})
+    )
+    assert "field 'attempts': 0 is less than 1" in error_of(json.dumps({**lost, "attempts": 0}))
+    assert "1000 is more than 999" in error_of(json.dumps({**lost, "attempts": 1000}))
+    assert "field 'youth': 5 is not a text" in error_of(json.dumps({**lost, "youth": 5}))
+    with using("fr"):
+        said = error_of(json.dumps({**RELEASE, "id": "pas-un-uuid"}))
+    assert "champ « id » : 'pas-un-uuid' n'est pas un identifiant (un UUID" in said
+    assert "Input should" not in said
+
+
 def test_the_type_of_the_event_prefixes_field_errors() -> None:
     assert error_of(line(kind="escape")).startswith("Released: ")
 
