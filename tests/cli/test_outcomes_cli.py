@@ -349,3 +349,19 @@ def test_compare_territories_as_a_table(env: dict[str, str]) -> None:
     within = rows_of(ok(env, "compare", *PERIOD, "--by", "measure", "--within", "rennes",
                         "--json"))  # fmt: skip
     assert all(r["reference"] == "none (rennes)" for r in within)
+
+
+def test_compare_refuses_a_group_the_reference_data_does_not_know(env: dict[str, str]) -> None:
+    """Every comparison against it was withheld (n ref 0), with exit 0 and no word."""
+    for args, said in [
+        (("--by", "territory", "--reference", "paris"), "--reference: 'paris' is not a territory"),
+        (("--by", "measure", "--reference", "rennes"), "--reference: 'rennes' is not a measure"),
+        (("--by", "measure", "--within", "paris"), "--within: 'paris' is not a territory"),
+    ]:
+        result = run(env, "compare", *PERIOD, *args)
+        assert result.exit_code == 2, result.output
+        assert said in result.output
+        assert "(valid: " in result.output
+    french = run(env, "--lang", "fr", "compare", *PERIOD, "--by", "measure", "--reference", "x")
+    assert "--reference : 'x' n'est pas une mesure (valeurs possibles : none, " in french.output
+    assert ok(env, "compare", *PERIOD, "--by", "measure", "--reference", "none", "--json")

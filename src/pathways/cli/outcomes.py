@@ -236,6 +236,12 @@ def compare(
 
     # The reference data of the same point as the cases (not of a newer head).
     ref, found, threshold, meta = _prepare(ctx, first, last, cohort, as_of, known_at, min_n)
+    territories = sorted(ref.territories)
+    _check_known("--within", within, territories, N_("a territory"))
+    if by == "measure":
+        _check_known("--reference", reference, ["none", *sorted(ref.measures)], N_("a measure"))
+    else:
+        _check_known("--reference", reference, territories, N_("a territory"))
     if within is not None:
         found = [c for c in found if c.groups["territory"] == within]
         meta["within"] = within
@@ -261,6 +267,16 @@ def compare(
         return
     emit([comparison_line(row) for row in rows], None, meta=meta)
     click.echo(f"\n{note}")
+
+
+def _check_known(option: str, code: str | None, valid: list[str], what: str) -> None:
+    """A group named by hand that the reference data does not know is refused: every
+    comparison against it would be withheld (n ref 0), without a word."""
+    if code is not None and code not in valid:
+        msg = _("{option}: '{code}' is not {what} (valid: {valid})").format(
+            option=option, code=code, what=_(what), valid=", ".join(valid)
+        )
+        raise click.UsageError(msg)
 
 
 def comparison_line(row: ComparisonRow) -> dict[str, Any]:
