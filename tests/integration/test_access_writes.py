@@ -129,6 +129,41 @@ def test_an_import_is_refused_whole_naming_the_line(sh: Shell, tmp_path: Path) -
     assert "ContactMade" not in sh.ok("history", WK)  # its own youth's line neither
 
 
+def test_an_import_names_its_refused_lines_among_its_wrong_ones(sh: Shell, tmp_path: Path) -> None:
+    """A line outside the user's scope did hide the rules the other lines break (a
+    counsellor met one wrong line at a time); the refused youth's own lines are not
+    checked (their messages would tell the state of a youth the user may not see)."""
+    path = jsonl(
+        tmp_path / "steps.jsonl",
+        [
+            {"type": "ContactMade", "youth": SM, "occurred_on": "2026-02-02", "channel": "phone"},
+            {"type": "Released", "youth": WK, "occurred_on": "2026-02-03",
+             "kind": "end-of-sentence", "destination": "rennes"},
+            {"type": "Released", "youth": SM, "occurred_on": "2026-02-03",
+             "kind": "end-of-sentence", "destination": "rennes"},
+        ],
+    )  # fmt: skip
+    row = refused(sh, "c-wk-1", "import", path, expect=f"line 1: {SM} is followed by")
+    code, out = as_(sh, "c-wk-1", "import", path)
+    assert code == 1
+    lines = out.strip().splitlines()
+    assert lines[0].endswith(f"line 1: {SM} is followed by ml-saint-malo; you are we-ker"
+                             " (counsellor) (and 1 more event(s) refused)")  # fmt: skip
+    assert lines[1].startswith("line 2: Released")  # WK was never in custody
+    assert lines[-1] == NOTHING
+    assert not any(line.startswith("line 3") for line in lines), out
+    assert row["options"] == {"event": "ContactMade", "where": "line 1"}
+    # checking only (--check) names them alike, and the audit has the refusal
+    code, out = as_(sh, "c-wk-1", "import", path, "--check")
+    assert code == 1
+    assert "line 1: " in out
+    assert "line 2: Released" in out
+    # a refusal alone is said as before, on one line
+    contact = {"type": "ContactMade", "youth": SM, "occurred_on": "2026-02-02", "channel": "phone"}
+    alone = jsonl(tmp_path / "alone.jsonl", [contact])
+    refused(sh, "c-wk-1", "import", alone, expect=REFUSED_SM)
+
+
 def test_refusals_in_french(sh: Shell) -> None:
     """A counsellor who works in French is refused in French (they were in English in a
     French session), the organisations and roles as codes."""

@@ -84,15 +84,27 @@ class Commands(Checks):
         problems: list[str] = []
         total = 0
         positions: list[int] = []
+        refusal: AccessRefused | None = None
         with self.store.session(write=not check_only):
-            for part in parts:
-                # an event the user may not write (an erasure, another organisation's
-                # youth...) stops the whole batch: the session rolls back what earlier
-                # parts wrote
-                check_writes(self.access, {item.event.type_name() for item in part})
-                self._check_scope(part)
+            for given in parts:
+                part = given
+                # an event type the user may not write at all (an erasure by a
+                # counsellor...) stops the whole batch, said alone
+                check_writes(self.access, {item.event.type_name() for item in given})
+                # an event for a youth outside the user's scope stops the writing (the
+                # session rolls back what earlier parts wrote); the other youths' lines
+                # are still checked, so that every bad line is named at once
+                scope = self._scope_refusal(given)
+                if scope is not None:
+                    error, youths = scope
+                    if refusal is None:
+                        refusal = error
+                    else:
+                        refusal.problems.extend(error.problems)
+                    part = [i for i in given if _youth_of(i) not in youths]
+                stopped = bool(problems) or refusal is not None
                 try:
-                    found, writes = self._prepare(part, check_only=check_only or bool(problems))
+                    found, writes = self._prepare(part, check_only=check_only or stopped)
                 except RulesBroken as broken:
                     problems.extend(broken.problems)
                     total += broken.total
@@ -100,29 +112,32 @@ class Commands(Checks):
                         break
                     continue
                 receipt.add(found)
-                if writes and not problems and not check_only:
+                if writes and not stopped and not check_only:
                     self.last_receipt = receipt
                     self.progress.phase("write", len(writes))
                     positions.extend(self.store.append(writes, actor))
                     self.progress.advance(len(writes))
+            if refusal is not None:
+                raise _among(refusal, problems, total)
             if problems:
                 problems.sort(key=line_number)
                 raise RulesBroken(problems[:MAX_PROBLEMS], total=total)
         receipt.positions = positions  # committed: stored, whatever happens next
         return receipt
 
-    def _check_scope(self, items: Sequence[Item]) -> None:
-        """Refuse a part with an event for a youth outside the user's scope of writes
-        (`write_scope.write_refusals`), naming the first such line (and how many more)."""
+    def _scope_refusal(self, items: Sequence[Item]) -> tuple[AccessRefused, set[str | None]] | None:
+        """The refusal of a part with events for youths outside the user's scope of
+        writes (`write_scope.write_refusals`), naming the first such line (and how many
+        more), and those youths; None when there are none."""
         access = self.access
         if access is None or access.user.role == ADMIN:
-            return
+            return None
         by_youth: dict[str, list[Item]] = {}
         for item in items:
             if isinstance(item.event, YouthEvent):
                 by_youth.setdefault(item.event.youth, []).append(item)
         if not by_youth:
-            return
+            return None
         streams = {youth: self.store.stream_id(youth) for youth in by_youth}
         loaded = self.store.load_many(streams.values())
         today = self.today()
@@ -134,7 +149,7 @@ class Commands(Checks):
             ):
                 refused.append((found[index], message))
         if not refused:
-            return
+            return None
         refused.sort(key=lambda pair: pair[0].order)
         first, message = refused[0]
         more = len(refused) - 1
@@ -151,7 +166,31 @@ class Commands(Checks):
             options=options,
         )
         error.problems = [f"{first.at(message)}{also}"]
-        raise error
+        return error, {_youth_of(item) for item, _message in refused}
 
     def record(self, event: Event, actor: str) -> Receipt:
         return self.commit([Item(event, "")], actor)
+
+
+def _youth_of(item: Item) -> str | None:
+    return item.event.youth if isinstance(item.event, YouthEvent) else None
+
+
+def _among(refusal: AccessRefused, problems: list[str], total: int) -> AccessRefused:
+    """A refusal, said among the rules the batch's other lines break (if any), in the
+    order of the lines, as `RulesBroken` lists them: the lines a user may not write and
+    the lines that are wrong, named at once."""
+    if not problems:
+        return refusal
+    listed = sorted([*refusal.problems, *problems], key=line_number)
+    said = RulesBroken(listed[:MAX_PROBLEMS], total=total + len(refusal.problems))
+    combined = AccessRefused(
+        str(said),
+        actor=refusal.actor,
+        command=refusal.command,
+        youth=refusal.youth,
+        kind=refusal.kind,
+        options=refusal.options,
+    )
+    combined.problems = listed
+    return combined
