@@ -153,6 +153,21 @@ def test_problems_of_reading_and_of_rules_in_the_order_of_the_file_in_french(
     assert out.index("ligne 1 : ") < out.index("ligne 2 : ")
 
 
+def test_a_code_refused_on_amend_is_said_with_french_colons(sh: Shell) -> None:
+    """'Released du 17 juin 2026 pour Y-...: destination: ...' had English colons in
+    the middle of French."""
+    released = next(
+        row
+        for youth in (r["youth"] for r in sh.json("caseload", "--as-of", END))
+        for row in sh.json("history", youth)
+        if row["type"] == "Released"
+    )
+    out = sh("--lang", "fr", "amend", str(released["id"]), "--destination", "paris",
+             "--reason", "typo").output  # fmt: skip
+    assert f"pour {released['youth']} : destination : « paris » n'est pas" in out, out
+    assert ": destination:" not in out
+
+
 def test_a_rule_broken_says_its_dates_in_words_in_french(sh: Shell) -> None:
     """A refused step names its days as French writes them (it said 2027-11-30)."""
     youth = sh.json("caseload", "--as-of", END)[0]["youth"]

@@ -48,7 +48,7 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
         case Released(destination=d):
             _territory(problems, ref, "destination", d)
         case Incarcerated(facility=f) if f not in ref.facilities:
-            problems.append(f"facility: {one_of(f, ref.facilities)}")
+            problems.append(_field("facility", one_of(f, ref.facilities)))
         case SupportStarted(organisation=o) | CounsellorAssigned(organisation=o):
             _mission_locale(problems, ref, "organisation", o)
         case HandoverAcknowledged(organisation=o):
@@ -56,10 +56,10 @@ def check_codes(event: YouthEvent, ref: ReferenceData) -> list[str]:
         case HandedOver(to_organisation=o):
             _mission_locale(problems, ref, "to_organisation", o)
         case ContactMade(organisation=o) if o is not None and o not in ref.organisations:
-            problems.append(f"organisation: {one_of(o, ref.organisations)}")
+            problems.append(_field("organisation", one_of(o, ref.organisations)))
         case EnrolledInMeasure(measure=m) if m not in ref.measures:
             valid = sorted(ref.measures) or [_("(no measure launched yet)")]
-            problems.append(f"measure: {one_of(m, valid)}")
+            problems.append(_field("measure", one_of(m, valid)))
     return problems
 
 
@@ -78,9 +78,14 @@ _CODED = (
 
 
 # (functions of their own rather than closures made again for every event checked)
+def _field(field: str, problem: str) -> str:
+    """A problem of one field ("destination: ..."; "destination : ..." in French)."""
+    return _("{field}: {problem}").format(field=field, problem=problem)
+
+
 def _territory(problems: list[str], ref: ReferenceData, field: str, value: str) -> None:
     if value not in ref.territories:  # (sorted for the message only: not per event)
-        problems.append(f"{field}: {one_of(value, sorted(ref.territories))}")
+        problems.append(_field(field, one_of(value, sorted(ref.territories))))
 
 
 def _mission_locale(problems: list[str], ref: ReferenceData, field: str, value: str) -> None:
@@ -94,7 +99,7 @@ def _mission_locale(problems: list[str], ref: ReferenceData, field: str, value: 
                 msg.format(field=field, value=value, valid=", ".join(ref.missions_locales))
             )
         else:
-            problems.append(f"{field}: {one_of(value, ref.missions_locales)}")
+            problems.append(_field(field, one_of(value, ref.missions_locales)))
 
 
 #: An event class's date fields and text fields (asked for every event checked).

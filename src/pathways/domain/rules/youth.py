@@ -93,7 +93,8 @@ def check_youth(
             *check_plausible(entry.event, ref),
             *check_dates(entry.event, today, birth, ref),
         ]:
-            violations.append(Violation(entry.event.id, f"{describe(entry.event)}: {problem}"))
+            said = _("{event}: {problem}").format(event=describe(entry.event), problem=problem)
+            violations.append(Violation(entry.event.id, said))
 
     retracted = _retracted_ids(stored)
     by_id: dict[uuid.UUID, Entry] | None = None  # (made once, if the batch retracts)
