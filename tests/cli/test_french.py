@@ -248,6 +248,11 @@ def test_help_in_french(sh: Shell) -> None:
     assert "Qui a besoin d'attention, et pourquoi" in alerts.output
     assert "Seulement les jeunes suivis sans conseiller nommé." in " ".join(alerts.output.split())
     assert "Exemple :" in alerts.output
+    # click's headings with the French colon (it wrote "Options:"), the root's too
+    assert "\nOptions :\n" in alerts.output
+    assert "\nOptions :\n" in root.output
+    assert "Commandes :" in root.output
+    assert "Options:" not in alerts.output
     # a subgroup's command, and the same help in English right after
     status = sh("--lang", "fr", "projections", "status", "--help")
     assert "La position de chaque vue face à la tête du journal" in " ".join(status.output.split())
@@ -255,6 +260,7 @@ def test_help_in_french(sh: Shell) -> None:
     assert "Each read model's position against the head of the log" in " ".join(
         english.output.split()
     )
+    assert "\nOptions:\n" in english.output  # (and English keeps its own)
     late = sh("--help", "--lang", "fr")  # the option after --help counts too
     assert "Afficher ce message et quitter." in late.output
     # a path's metavar, named by click when the option is built, follows too, both ways

@@ -24,7 +24,14 @@ from typing import Any
 
 import click
 
-from pathways.cli.localise import Language, language_in, localise, root_language, speak_click
+from pathways.cli.localise import (
+    Context,
+    Language,
+    language_in,
+    localise,
+    root_language,
+    speak_click,
+)
 from pathways.i18n import _, use, using
 from pathways.perf import no_pydantic_plugins, pause_for_startup, startup_done
 
@@ -72,6 +79,8 @@ def _terminate(signum: int, frame: FrameType | None) -> None:
 
 class PathwaysGroup(click.Group):
     """Lazy subcommands; domain errors become clear messages."""
+
+    context_class = Context
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)

@@ -69,7 +69,22 @@ def localise(command: click.Command) -> click.Command:
                 param.type.name = _(_path_word(param.type))
         if getattr(each, "_help_option", None) is not None:
             each._help_option = None  # click keeps --help, said in the language of its time
+        each.context_class = Context  # (its help's headings: "Options :" in French)
     return command
+
+
+class Formatter(click.HelpFormatter):
+    """click's help, its headings with the language's colon ("Options :" in French)."""
+
+    def write_heading(self, heading: str) -> None:
+        said = _("{heading}:").format(heading=heading)
+        self.write(f"{'':>{self.current_indent}}{said}\n")
+
+
+class Context(click.Context):
+    """The context of every command of pathways: its help is laid out by `Formatter`."""
+
+    formatter_class = Formatter
 
 
 def _path_word(path: click.Path) -> str:
