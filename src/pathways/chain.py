@@ -28,7 +28,7 @@ import binascii
 import hmac
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -219,11 +219,21 @@ class Chain:
         ids: Sequence[str] | None = None,
     ) -> list[tuple[int, str, str, bytes, bytes]]:
         """The chain rows of events appended in this order (`last_youth` is updated);
-        `ids`: the events' ids as text, if the caller has them already.
+        `ids`: the events' ids as text, if the caller has them already."""
+        return list(self.iter_entries(links, last_global, last_youth, ids))
+
+    def iter_entries(
+        self,
+        links: Sequence[Link],
+        last_global: bytes,
+        last_youth: dict[uuid.UUID, bytes],
+        ids: Sequence[str] | None = None,
+    ) -> Iterator[tuple[int, str, str, bytes, bytes]]:
+        """`entries`, each made as it is read (`append` inserts each as it is made: the
+        server inserts those sent while the next are hashed).
 
         The hashes of `youth` and `global_`, computed here in one loop: an import
         chains every one of its events."""
-        rows = []
         previous = last_global
         youth_mac, global_mac = self._youth, self._global
         topics: dict[str, bytes] = {}  # a topic -> its length and bytes, as hashed
@@ -257,8 +267,7 @@ class Chain:
             mac.update(previous + place + youth)
             previous = mac.digest()
             shown = str(event_id) if ids is None else ids[index]
-            rows.append((position, shown, known[1], youth, previous))
-        return rows
+            yield position, shown, known[1], youth, previous
 
     def heads(self, session: Session, streams: Sequence[uuid.UUID]) -> Heads:
         """Where the chains stand before an append of events of these streams (read in the
@@ -279,7 +288,7 @@ class Chain:
         """Write the chain rows of events just appended in `session`, after `heads`
         (`ids`: the events' ids as text, if the caller has them)."""
         if links:
-            rows = self.entries(links, heads.last_global, heads.last_youth, ids)
+            rows = self.iter_entries(links, heads.last_global, heads.last_youth, ids)
             session.insert_rows(TABLE, TYPES, rows)
 
 

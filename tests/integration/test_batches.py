@@ -109,6 +109,34 @@ def test_a_large_batch_whose_last_event_conflicts_stores_nothing(backend: Backen
     assert backend.head() == later[1]
 
 
+def test_rows_made_as_they_are_inserted_store_nothing_when_one_cannot_be_made(
+    backend: Backend,
+) -> None:
+    """The store makes each stored row as the backend inserts it (PostgreSQL inserts the
+    rows already sent while the next are made): a row that cannot be made, half-way
+    through a large batch, leaves nothing of the batch, nor of what the same transaction
+    wrote before it."""
+    append(backend, events(1, 3))
+    before = counts(backend)
+    batch = events(LARGE // 50, 50)
+
+    def made() -> Iterator[tuple[uuid.UUID, int, str, bytes]]:
+        for index, stored in enumerate(batch):
+            if index == LARGE // 2:
+                raise ValueError("this row cannot be made")
+            yield stored.originator_id, stored.originator_version, stored.topic, stored.state
+
+    def write_both() -> None:
+        with backend.session() as session:
+            session.insert_rows("pathways_keys", ("text", "bytea"), [(uuid.uuid4().hex, b"k")])
+            session.insert_event_rows(made())
+
+    with pytest.raises(ValueError, match="cannot be made"):
+        write_both()
+    assert counts(backend) == before
+    assert append(backend, events(1, 2))[-1] == backend.head()  # the store goes on
+
+
 def test_positions_follow_the_rows_across_gaps_in_postgresqls_sequence(backend: Backend) -> None:
     """The positions an append returns are those its rows took, with a gap before them
     (a number taken by a transaction that rolled back) or inside them (taken while the

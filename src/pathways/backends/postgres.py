@@ -66,10 +66,10 @@ class PostgresSession(Session):
         cursor.execute(self.sql(sql), params)
         return iter(cursor)
 
-    def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(self, table: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         _copy(self.cursor, f"{self.backend.prefix}{table}", types, rows)
 
-    def insert_event_rows(self, stored: Sequence[EventRow]) -> list[int]:
+    def insert_event_rows(self, stored: Iterable[EventRow]) -> list[int]:
         import psycopg
         from eventsourcing.persistence import IntegrityError
 
@@ -77,7 +77,7 @@ class PostgresSession(Session):
             positions = copy_events(self.cursor, self.backend.events_table, stored)
         except psycopg.errors.UniqueViolation as error:
             raise IntegrityError(error.diag.message_primary) from None
-        if stored:
+        if positions:
             self.cursor.execute("NOTIFY stored_events")  # for a worker that listens
         return positions
 
@@ -87,7 +87,7 @@ class PostgresSession(Session):
         )
 
 
-def copy_events(curs: Any, table: str, stored: Sequence[EventRow]) -> list[int]:
+def copy_events(curs: Any, table: str, stored: Iterable[EventRow]) -> list[int]:
     """Append events to `table` with `COPY`, in the cursor's transaction, which must
     hold the store's append lock (no one else then takes a position until it ends);
     their positions, in order. A (stream, version) already stored raises
@@ -95,19 +95,22 @@ def copy_events(curs: Any, table: str, stored: Sequence[EventRow]) -> list[int]:
 
     COPY streams the rows, whatever their number (eventsourcing's one pipelined
     `unnest` batch hung past ~20,000 events), and was the fastest way measured: about
-    3 times chunked `unnest` inserts."""
-    if not stored:
-        return []
+    3 times chunked `unnest` inserts. `stored` may be made as it is read (the store
+    encodes each event as it goes): the server then inserts the rows already sent
+    while the client makes the next ones, on the other core, instead of after them."""
     curs.execute(f"SELECT COALESCE(MAX(notification_id), 0) AS head FROM {table}")
     head = _one(curs)["head"]
     columns = "(originator_id, originator_version, topic, state)"
-    _copy(curs, f"{table} {columns}", ("uuid", "int8", "text", "bytea"), stored)
+    counted = _Counted(stored)
+    _copy(curs, f"{table} {columns}", ("uuid", "int8", "text", "bytea"), counted)
+    if not counted.count:
+        return []
     # COPY takes the sequence's values row after row: the i-th row has the i-th
     # position above the head. They are one run, but for a gap (a sequence value taken
     # by a transaction that rolled back); a run is told by its ends, not read back row
     # by row (100,000 rows of an import were ~0.3 s of the client's time). Under the
-    # lock every row above the head is ours: when the ends are len(stored) - 1 apart,
-    # our rows fill the run. The ends alone are read through the index of positions,
+    # lock every row above the head is ours: when the ends are count - 1 apart, our
+    # rows fill the run. The ends alone are read through the index of positions,
     # whatever the planner's statistics; a COUNT of the rows above the head was a scan
     # of the whole log where they were stale (autovacuum off, or just after a large
     # import): ~30 ms of every `record` on a log of 100,000 events, growing with it.
@@ -118,19 +121,31 @@ def copy_events(curs: Any, table: str, stored: Sequence[EventRow]) -> list[int]:
     )
     found = _one(curs)
     first, last = found["first"], found["last"]
-    if first is not None and int(last) - int(first) + 1 == len(stored):
+    if first is not None and int(last) - int(first) + 1 == counted.count:
         return list(range(int(first), int(last) + 1))
     curs.execute(
         f"SELECT notification_id FROM {table} WHERE notification_id > %s ORDER BY notification_id",
         (head,),
     )
     positions = [int(row["notification_id"]) for row in curs.fetchall()]
-    if len(positions) != len(stored):  # pragma: no cover - the lock forbids it
+    if len(positions) != counted.count:  # pragma: no cover - the lock forbids it
         msg = _("appended {len} events but found {len2} new").format(
-            len=len(stored), len2=len(positions)
+            len=counted.count, len2=len(positions)
         )
         raise StoreError(msg)
     return positions
+
+
+class _Counted:
+    """The rows of an iterable, counted as they are read."""
+
+    def __init__(self, rows: Iterable[EventRow]) -> None:
+        self.rows, self.count = rows, 0
+
+    def __iter__(self) -> Iterator[EventRow]:
+        for row in self.rows:
+            self.count += 1
+            yield row
 
 
 def _copy(curs: Any, target: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -81,11 +81,12 @@ class Session(ABC):
         if rows:
             self.cursor.executemany(self.sql(sql), rows)
 
-    def insert_rows(self, table: str, types: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def insert_rows(self, table: str, types: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Insert rows into one of our tables (`types`: their PostgreSQL types, for a
-        backend that copies them in)."""
+        backend that copies them in), read once, as they come."""
         marks = ", ".join("?" * len(types))
-        self.executemany(f"INSERT INTO {{p}}{table} VALUES ({marks})", rows)
+        given = rows if isinstance(rows, Sequence) else list(rows)
+        self.executemany(f"INSERT INTO {{p}}{table} VALUES ({marks})", given)
 
     @contextmanager
     def savepoint(self, name: str) -> Iterator[None]:
@@ -110,9 +111,10 @@ class Session(ABC):
         )
 
     @abstractmethod
-    def insert_event_rows(self, rows: Sequence[EventRow]) -> list[int]:
+    def insert_event_rows(self, rows: Iterable[EventRow]) -> list[int]:
         """`insert_events` of (stream, version, topic, state) rows (what the store
-        appends: no StoredEvent made per event)."""
+        appends: no StoredEvent made per event), read once, as they come: the store
+        makes each row as it is inserted."""
 
     def update_keys(self, rows: Sequence[tuple[bytes, str]]) -> None:
         """Replace wrapped keys ((wrapped, stream hex) rows: a master-key rotation); a

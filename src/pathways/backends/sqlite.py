@@ -6,7 +6,7 @@ import os
 import sqlite3
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -61,7 +61,7 @@ class SQLiteSession(Session):
         cursor.execute(self.sql(sql), params)
         return iter(cursor)
 
-    def insert_event_rows(self, rows: Sequence[EventRow]) -> list[int]:
+    def insert_event_rows(self, rows: Iterable[EventRow]) -> list[int]:
         # One executemany instead of the library's execute per event (to read each
         # lastrowid): inside this write transaction SQLite gives each new row the
         # largest rowid + 1, so the positions are the last one and those before it.
