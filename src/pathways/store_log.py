@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, cast
@@ -164,8 +164,16 @@ class EventLog:
             found.append(json.loads(state))
         return found
 
-    def find_streams(self, event_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
-        """Which stream holds each of these event ids (those stored)."""
+    def find_streams(self, event_ids: Collection[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+        """Which stream holds each of these event ids (those stored).
+
+        When the log holds far fewer events than are asked for (a first import into a
+        new store), its ids are read whole and matched here: the ids asked for are not
+        each turned into text for the query (~1 us each; the 101,606 of a first import
+        were ~4 % of its time, with nothing to find)."""
+        if self.backend.head() * 4 < len(event_ids):  # (the head: at least the count)
+            stored = self.backend.all_event_streams()
+            return {event: stream for event, stream in stored.items() if event in event_ids}
         return self.backend.event_streams([str(i) for i in event_ids])
 
     def read_log(

@@ -479,6 +479,21 @@ def test_a_file_overlapping_a_previous_import_adds_only_the_new_lines(store_app:
     assert receipt.by_type == {"Released": 1}
 
 
+def test_a_long_file_into_a_small_store_still_finds_its_stored_lines(store_app: Pathways) -> None:
+    """A file of far more lines than the store holds events (a first import) has the
+    store's ids read whole and matched, rather than its own asked for: a stored line is
+    still found, refused when it changed, skipped when it is the same."""
+    stored = registration()
+    store_app.import_lines(lines_of([stored]), ACTOR)
+    others = lines_of(full_pathway("Y-2026-0099"))
+    assert store_app.store.backend.head() * 4 < len(others) + 1  # the case
+    changed = json.dumps({**to_dict(stored), "residence": "rennes"})
+    with pytest.raises(RulesBroken, match="already stored with other content"):
+        store_app.import_lines([changed, *others], ACTOR)
+    receipt = store_app.import_lines([*lines_of([stored]), *others], ACTOR)
+    assert (receipt.stored, receipt.skipped) == (len(others), 1)
+
+
 def test_the_same_line_twice_in_a_file_is_stored_once(store_app: Pathways) -> None:
     line = json.dumps(to_dict(registration()))
     receipt = store_app.import_lines([line, line], ACTOR)

@@ -279,6 +279,11 @@ class Backend(Database):
     def event_streams(self, event_ids: Sequence[str]) -> dict[uuid.UUID, uuid.UUID]:
         return {event: stream for event, (stream, _) in self.event_places(event_ids).items()}
 
+    def all_event_streams(self) -> dict[uuid.UUID, uuid.UUID]:
+        """The stream of every stored event, by the event's id."""
+        rows = self.rows(f"SELECT event_id, stream FROM {self.prefix}pathways_event_ids")
+        return {uuid.UUID(r["event_id"]): uuid.UUID(r["stream"]) for r in rows}
+
     def event_places(self, event_ids: Sequence[str]) -> dict[uuid.UUID, tuple[uuid.UUID, int]]:
         """Where each of these stored events is: its stream and its log position."""
         sql = (
