@@ -206,6 +206,20 @@ def record_command(youth: str) -> list[str]:
     return [*PATHWAYS, "record", "contact-made", youth, "--on", "2026-11-20", "--channel", "phone"]
 
 
+#: What `record` imports of its libraries (`python -X importtime`), and one model checked
+#: (pydantic builds a model's validator when its class is made): the floor of any
+#: command of pathways, none of its own code in it.
+LIBRARIES = [
+    sys.executable,
+    "-c",
+    "import click, pydantic, sqlite3, zoneinfo, eventsourcing.sqlite\n"
+    "from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
+    "from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
+    "class M(pydantic.BaseModel):\n    x: int\n"
+    "M(x=1)",
+]
+
+
 def bench_record(store: Path, runs: int, label: str) -> None:
     banner(f"`pathways record` wall time, on a store whose read models are level ({label})")
     youth = first_youth(store)
@@ -213,6 +227,7 @@ def bench_record(store: Path, runs: int, label: str) -> None:
     before = lag(store)
     baseline = median_wall(PASS, runs)
     record = median_wall(record_command(youth), runs, store)
+    libraries = median_wall(LIBRARIES, runs)
     header(f"python -c pass (interpreter start-up); medians of {runs} runs")
     row(
         "pathways record contact-made",
@@ -221,6 +236,13 @@ def bench_record(store: Path, runs: int, label: str) -> None:
         f"{record / baseline:.1f}x",
         "<= 20x",
     )
+    row(
+        "  its libraries alone (imported, one model)",
+        duration(libraries),
+        duration(baseline),
+        f"{libraries / baseline:.1f}x",
+    )
+    row("  pathways' own part (the difference)", duration(record - libraries))
     row(
         "  read-model lag before / after the runs",
         f"{before} / {lag(store)}",
