@@ -216,8 +216,9 @@ def explain(
             close = suggest(field, allowed)
             hint = _("did you mean {names}? ").format(names=_did_you_mean(close)) if close else ""
             parts.append(
-                _("unknown field {field} for {event} ({hint}fields: {fields})").format(
-                    field=_shown(field), event=cls.type_name(), hint=hint, fields=", ".join(allowed)
+                # (the message begins with the event's name: not said again here)
+                _("unknown field {field} ({hint}fields: {fields})").format(
+                    field=_shown(field), hint=hint, fields=", ".join(allowed)
                 )
             )
         elif kind == "literal_error":

@@ -113,7 +113,7 @@ def test_an_imports_bad_lines_in_french(sh: Shell, tmp_path: Path) -> None:
     assert "ligne 6 : JSON invalide (valeur attendue à la colonne 10)" in out
     assert "ligne 1 : ContactMade : champ « occurred_on » : '2026-02-31' n'est pas une date" in out
     assert "ligne 2 : type d'événement inconnu 'ContactMeade' (vouliez-vous dire ContactMade" in out
-    assert "ligne 3 : ContactMade : champ inconnu 'chanel' pour ContactMade (vouliez-vous" in out
+    assert "ligne 3 : ContactMade : champ inconnu 'chanel' (vouliez-vous" in out
     assert "ligne 4 : ContactMade : champ « channel » : 'pigeon' n'est pas l'une des valeurs" in out
     assert "'home' ou 'other'" in out
     assert "ligne 5 : ContactMade : champ « channel » manquant" in out

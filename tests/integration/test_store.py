@@ -366,7 +366,7 @@ BAD_LINES: dict[str, tuple[Callable[[Pathways], str], str]] = {
     ),
     "unknown-field": (
         lambda _: y_line(ContactMade, "2026-02-02", channel="phone")[:-1] + ', "offence": "theft"}',
-        "line 2: ContactMade: unknown field 'offence' for ContactMade",
+        "line 2: ContactMade: unknown field 'offence' (fields: ",
     ),
     "wrong-choice": (
         lambda _: y_line(ContactMade, "2026-02-02", channel="phone").replace("phone", "pigeon"),

@@ -88,7 +88,7 @@ def test_a_type_that_is_not_text_is_refused() -> None:
 
 def test_unknown_field_suggests_the_closest_one() -> None:
     message = error_of(line(destinaton="rennes"))
-    assert "unknown field 'destinaton' for Released (did you mean destination? fields: " in message
+    assert "unknown field 'destinaton' (did you mean destination? fields: " in message
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_a_long_refused_value_is_cut_short() -> None:
 
 def test_unknown_field_is_refused_with_the_fields_of_the_type() -> None:
     message = error_of(line(offence="theft"))
-    assert "unknown field 'offence' for Released" in message
+    assert "Released: unknown field 'offence' (" in message
     assert "fields: youth, id, occurred_on, recorded_by, kind, destination" in message
 
 
