@@ -334,8 +334,11 @@ def test_compare_territories_as_a_table(env: dict[str, str]) -> None:
     assert "by chance" in result.stdout
     assert re.search(r"[+-]\d+% to [+-]\d+%", result.stdout)
     # in French: the interval and its percents as French writes them, the warning
-    french = ok(env, "--lang", "fr", "compare", *PERIOD, "--by", "territory").stdout
+    in_french = ok(env, "--lang", "fr", "compare", *PERIOD, "--by", "territory")
+    french = in_french.stdout
     assert re.search(r"[+-]\d+\u202f% à [+-]\d+\u202f%", french), french
+    # the meta line counts comparisons (feminine plural), not a row's flag
+    assert re.search(r"comparaisons : \d+  signalées : \d+  attendues", in_french.stderr)
     assert "% to " not in french
     assert "hors rennes" in french  # (the reference: the other territories)
     assert re.search(r"environ \d,\d le seraient par le seul hasard", french)  # (0,4)

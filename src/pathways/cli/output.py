@@ -169,10 +169,21 @@ def meta_line(meta: dict[str, Any]) -> str:
     number with decimals as the language writes it (0,4 in French)."""
     said = _("{name}: {value}")
     return "  ".join(
-        said.format(name=header(k), value=decimal(v) if isinstance(v, float) else v)
+        said.format(name=meta_name(k), value=decimal(v) if isinstance(v, float) else v)
         for k, v in meta.items()
         if v is not None
     )
+
+
+def meta_name(name: str) -> str:
+    """A key of the meta line in the user's language: its own word where it differs from
+    the column's (a count of comparisons is "signalées", a row's column "signalé")."""
+    own = pgettext("meta", name)
+    return own if own != name else header(name)
+
+
+#: The keys of a meta line said otherwise than the column of the same name (`meta_name`).
+META_NAMES = (NP_("meta", "flagged"),)
 
 
 #: The columns the tables show, for the catalogue (`header`); tests/unit/test_catalogue_fr
