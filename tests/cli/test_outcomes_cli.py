@@ -337,6 +337,9 @@ def test_compare_territories_as_a_table(env: dict[str, str]) -> None:
     in_french = ok(env, "--lang", "fr", "compare", *PERIOD, "--by", "territory")
     french = in_french.stdout
     assert re.search(r"[+-]\d+\u202f% à [+-]\d+\u202f%", french), french
+    # "95 %" spaced as its figures are (a narrow no-break space: never cut from its %)
+    assert "IC 95\u202f%" in french
+    assert "95 %" not in french + in_french.stderr
     # the meta line counts comparisons (feminine plural), not a row's flag
     assert re.search(r"comparaisons : \d+  signalées : \d+  attendues", in_french.stderr)
     assert "% to " not in french
