@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from pathways.domain.alert_walk import Situation, situation
-from pathways.domain.errors import AccessRefused
+from pathways.domain.errors import AccessRefused, AuditUnwritable
 from pathways.domain.events import (
     AccessGranted,
     AccessRevoked,
@@ -189,16 +189,29 @@ def audit_refusal(store: Store, error: AccessRefused) -> None:
     from pathways import audit
 
     kind = type(error).__name__ + (f": {error.kind}" if error.kind else "")
-    audit.record(
-        store,
-        actor=claimed(error.actor),
-        command=error.command,
-        options=error.options,
-        youths=[error.youth] if error.youth else [],
-        reason=None,
-        outcome="refused",
-        detail=kind,
-    )
+    try:
+        audit.record(
+            store,
+            actor=claimed(error.actor),
+            command=error.command,
+            options=error.options,
+            youths=[error.youth] if error.youth else [],
+            reason=None,
+            outcome="refused",
+            detail=kind,
+        )
+    except Exception as failure:
+        from pathways.backends.session import driver_reason, privilege_denied
+
+        if not privilege_denied(failure):
+            raise
+        # The refusal is what the user must read: the audit's failure alone said only
+        # "permission denied for table pathways_audit" (a worker's role, in a walk).
+        msg = _(
+            "{refusal}; and this refusal could not be written to the audit log ({reason}):"
+            " the database role of this connection needs INSERT on it (docs/deployment.md)"
+        ).format(refusal=error, reason=driver_reason(failure))
+        raise AuditUnwritable(msg) from None
     error.audited = True
 
 

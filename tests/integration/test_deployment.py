@@ -108,10 +108,59 @@ def test_the_documented_roles_each_do_their_part(roles: None, tmp_path: Path) ->
     assert "2026-12-01" in history.output
 
     assert owner(*app, *contact, "2026-12-02").exit_code == 0
-    worker = owner("--db", url(NAMES["pathways_worker"]), "projections", "run")
+    # the worker as its unit runs it: an admin user of the store of its own, named by
+    # PATHWAYS_ACTOR
+    owner.ok("users", "add", "worker", "--role", "admin", "--organisation", "spip-35")
+    worker = owner(
+        "--db", url(NAMES["pathways_worker"]), "projections", "run",
+        env={"PATHWAYS_ACTOR": "worker"},
+    )  # fmt: skip
     assert worker.exit_code == 0, worker.output
     assert '"lag": 0' in owner(*app, "projections", "status", "--json").output
 
     verified = owner("--db", url(NAMES["pathways_verifier"]), "verify")
     assert verified.exit_code == 0, verified.output
     assert "the log is intact" in verified.output
+
+
+def test_a_role_without_the_right_a_command_needs_is_told_so(roles: None, tmp_path: Path) -> None:
+    """What a deployer meets (found by a walk through this document): `init` into a
+    schema that was not made for the owner says which privilege is missing and where
+    the roles are told, and leaves no key behind it; a role that may not append to the
+    audit, running as an unknown user, reads its refusal, not only the audit's failure."""
+    before, after = documented_grants()
+    psql(None, before)
+    owner = Shell(tmp_path, url(NAMES["pathways_owner"]))
+    psql(NAMES["pathways_owner"], after)
+
+    missing = url(NAMES["pathways_owner"]) + "_other"  # a schema no one made
+    keys = tmp_path / "office.key"
+    env = {"PATHWAYS_MASTER_KEY": "", "PATHWAYS_KEY_FILE": str(keys), "PATHWAYS_DB": missing}
+    made = owner("init", env=env)
+    assert made.exit_code == 1, made.output
+    assert "permission denied for database" in made.output
+    assert f"CREATE SCHEMA {NAMES['dd35']}_other AUTHORIZATION {NAMES['pathways_owner']}" in (
+        made.output
+    )
+    assert not keys.exists()
+    assert not keys.with_name("office.chain.key").exists()  # nothing left beside nothing
+    assert "key written" not in made.output
+
+    reader = f"dep_{TAG}_reader"  # a role that reads everything and appends nothing
+    schema = NAMES["dd35"]
+    psql(None, f"CREATE ROLE {reader} LOGIN; GRANT USAGE ON SCHEMA {schema} TO {reader};")
+    try:
+        psql(NAMES["pathways_owner"], f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {reader};")
+        refused = owner("--db", url(reader), "alerts", env={"PATHWAYS_ACTOR": "nobody"})
+    finally:
+        psql(None, f"DROP OWNED BY {reader}; DROP ROLE {reader};")
+    assert refused.exit_code == 1, refused.output
+    assert "'nobody' is not a user of this store" in refused.output
+    assert "could not be written to the audit log" in refused.output
+    assert "permission denied for table" in refused.output
+    # a command the role may not run says where the roles are told
+    app = ["--db", url(NAMES["pathways_app"])]
+    rebuilt = owner(*app, "projections", "rebuild")  # (the owner's: it creates tables)
+    assert rebuilt.exit_code == 1, rebuilt.output
+    assert "permission denied for schema" in rebuilt.output
+    assert 'docs/deployment.md, "Roles and grants"' in rebuilt.output

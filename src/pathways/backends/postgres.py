@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pathways.backends import postgres_url
 from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore
-from pathways.backends.session import EventRow, Session, driver_reason
+from pathways.backends.session import EventRow, Session, driver_reason, privilege_denied
 from pathways.domain.errors import StoreError, Unreachable
 from pathways.i18n import _
 
@@ -239,6 +239,7 @@ class PostgresBackend(Backend):
         import psycopg
 
         schema = self.target.schema
+        there = None
         try:
             with psycopg.connect(**self.target.params) as conn:  # commits on leaving
                 # (only if it is not there: even IF NOT EXISTS needs the right to create
@@ -261,6 +262,12 @@ class PostgresBackend(Backend):
             msg = _("PostgreSQL at {display} refused: {driver_reason}").format(
                 display=self.location.display, driver_reason=driver_reason(error)
             )
+            if privilege_denied(error) and create and there is None:
+                msg += _(
+                    " (creating the schema {schema}: a database administrator makes it first,"
+                    " owned by the role that runs init or migrate: CREATE SCHEMA {schema}"
+                    " AUTHORIZATION {role}; docs/deployment.md)"
+                ).format(schema=schema, role=self.target.params.get("user") or "ROLE")
             raise StoreError(msg) from None
         return found is not None and found[0] is not None
 

@@ -30,6 +30,22 @@ def driver_reason(error: BaseException) -> str:
     to the text; eventsourcing raises its own with the driver's as the cause.
     PostgreSQL's errors keep their primary message apart (`diag.message_primary`);
     libpq's connection errors have none, and their first line is the reason."""
+    error = _innermost(error)
+    primary = getattr(getattr(error, "diag", None), "message_primary", None)
+    text = primary if isinstance(primary, str) and primary else str(error)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
+
+
+def privilege_denied(error: BaseException) -> bool:
+    """Whether the database refused the role of the connection a privilege (PostgreSQL's
+    `insufficient_privilege`, 42501: a table, a schema, or creating one)."""
+    return getattr(_innermost(error), "sqlstate", None) == "42501"
+
+
+def _innermost(error: BaseException) -> BaseException:
+    """The driver's own error, under the wrappers of SQLAlchemy (`orig`) and eventsourcing
+    (the cause)."""
     seen: set[int] = set()
     while id(error) not in seen:
         seen.add(id(error))
@@ -37,10 +53,7 @@ def driver_reason(error: BaseException) -> str:
         if not isinstance(inner, BaseException):
             break
         error = inner
-    primary = getattr(getattr(error, "diag", None), "message_primary", None)
-    text = primary if isinstance(primary, str) and primary else str(error)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    return error
 
 
 class Session(ABC):

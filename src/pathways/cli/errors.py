@@ -157,11 +157,17 @@ def expected_failure(error: Exception, ctx: click.Context | None = None) -> str:
             )
         return _("cannot use: {reason}").format(reason=error.strerror or error)
     # a database that failed to work (see `is_expected`)
-    from pathways.backends.session import driver_reason
+    from pathways.backends.session import driver_reason, privilege_denied
 
     failed = _("the store failed ({error}: {reason})").format(
         error=type(error).__name__, reason=driver_reason(error)
     )
+    if privilege_denied(error):
+        failed += _(
+            " (the database role of this connection may not do this: docs/deployment.md,"
+            ' "Roles and grants", says which role runs which command, and that a schema is'
+            " made beforehand, owned by the role that runs init or migrate)"
+        )
     if ctx is None:
         return _("{failed}. Nothing was written unless a line above says so.").format(failed=failed)
     return f"{failed}{_on_database(ctx)}. {what_was_stored(ctx)}."

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pathways.i18n import _
+
+if TYPE_CHECKING:
+    from pathways.store import Store
 
 
 @click.command()
@@ -43,7 +47,6 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
       pathways --db "postgresql://pathways@db.example/pathways?schema=dd35" init
     """
     from pathways.cli.session import key_files
-    from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
     from pathways.domain.errors import MasterKeyError
     from pathways.store import NoStore, open_store
 
@@ -54,19 +57,7 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
         store = open_store(db, key_file, need_key=False, chain_key_file=chain_key_file)
     except NoStore:
         made = _missing_folder(db)
-        key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
-        if not os.environ.get(KEY_ENV) and not key_path.exists():
-            write_key_file(key_path)
-            click.echo(
-                _("master key written to {key_path} (readable by you only): keep it out of").format(
-                    key_path=key_path
-                )
-            )
-            click.echo(
-                _("  the database and its backups; without it no personal field can be read")
-            )
-        write_chain_key(key_file, chain_key_file)
-        store = open_store(db, key_file, create=True, chain_key_file=chain_key_file)
+        store = _create(db, key_file, chain_key_file)
         created = True
         if made is not None:  # said, so that a typo in a folder name does not go unseen
             click.echo(_("created the folder {made}").format(made=made))
@@ -105,17 +96,61 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
         store.close()
 
 
-def write_chain_key(key_file: Path | None, chain_key_file: Path | None) -> None:
-    """Write a chain key where one is looked for, if there is none (and say so)."""
+def _create(db: str | None, key_file: Path | None, chain_key_file: Path | None) -> Store:
+    """A new store, with a master key and a chain key written if there are none; the keys
+    written here are removed again if the store cannot be made (nothing is left)."""
+    from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
+    from pathways.store import open_store
+
+    key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    master = None
+    if not os.environ.get(KEY_ENV) and not key_path.exists():
+        write_key_file(key_path)
+        master = key_path
+    chain = write_chain_key(key_file, chain_key_file, say=False)
+    try:
+        store = open_store(db, key_file, create=True, chain_key_file=chain_key_file)
+    except BaseException:
+        for written in (master, chain):
+            if written is not None:
+                written.unlink(missing_ok=True)
+        raise
+    if master is not None:
+        click.echo(
+            _("master key written to {key_path} (readable by you only): keep it out of").format(
+                key_path=master
+            )
+        )
+        click.echo(_("  the database and its backups; without it no personal field can be read"))
+    if chain is not None:
+        say_chain_key(chain)
+    return store
+
+
+def write_chain_key(
+    key_file: Path | None, chain_key_file: Path | None, *, say: bool = True
+) -> Path | None:
+    """Write a chain key where one is looked for, if there is none (and say so, unless
+    `say` is false); the file written, if any."""
     from pathways.chain import chain_key_in_environment, chain_key_path
     from pathways.crypto import write_key_file
 
     path = chain_key_path(chain_key_file, key_file)
     if chain_key_in_environment() or path.exists():
-        return
+        return None
     write_key_file(path)
-    click.echo(f"chain key written to {path} (readable by you only): keep it apart from")
-    click.echo("  the database and the master key; `pathways verify` needs it")
+    if say:
+        say_chain_key(path)
+    return path
+
+
+def say_chain_key(path: Path) -> None:
+    click.echo(
+        _("chain key written to {path} (readable by you only): keep it apart from").format(
+            path=path
+        )
+    )
+    click.echo(_("  the database and the master key; `pathways verify` needs it"))
 
 
 def _admin_name(value: str | None) -> str:
@@ -125,7 +160,9 @@ def _admin_name(value: str | None) -> str:
 
     name = value or default_actor()
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,60}", name):
-        msg = f"'{name}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = _("'{actor}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
+            actor=name
+        )
         raise click.BadParameter(msg, param_hint="--admin")
     return name
 

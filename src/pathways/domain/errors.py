@@ -53,6 +53,13 @@ class Tampered(StoreError):
     program (`pathways verify` says every change)."""
 
 
+class AuditUnwritable(StoreError):
+    """A refusal whose row the audit log would not take (the database role may not
+    append to it): said with the refusal. `audited`: no caller tries to write it again."""
+
+    audited = True
+
+
 class Unreachable(StoreError):
     """The database does not answer (down, restarting, a connection cut) or is busy past
     the wait: trying again later may work."""
