@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pathways.crypto import KEY_FILE_ENV, MAX_KEY_FILE_BYTES, default_key_file
 from pathways.domain.errors import PathwaysError
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.backends.base import Backend
@@ -120,26 +121,31 @@ def load_chain_key(chain_key_file: Path | None = None, key_file: Path | None = N
             with path.open("rb") as handle:  # a few bytes only: the path may be /dev/zero
                 raw = handle.read(MAX_KEY_FILE_BYTES + 1)
         except FileNotFoundError:
-            msg = (
-                f"no chain key: {path} does not exist and ${CHAIN_KEY_ENV} is not set. Give "
-                f"the key the store's chain was made with (--chain-key-file, "
-                f"${CHAIN_KEY_FILE_ENV} or ${CHAIN_KEY_ENV}); `pathways init` and "
-                f"`pathways db upgrade` make one"
-            )
+            msg = _(
+                "no chain key: {path} does not exist and ${env} is not set. Give "
+                "the key the store's chain was made with (--chain-key-file, "
+                "${file_env} or ${env}); `pathways init` and "
+                "`pathways db upgrade` make one"
+            ).format(path=path, env=CHAIN_KEY_ENV, file_env=CHAIN_KEY_FILE_ENV)
             raise ChainKeyError(msg) from None
         except OSError as error:
-            msg = f"cannot read the chain key file {path}: {error.strerror}"
+            msg = _("cannot read the chain key file {path}: {reason}").format(
+                path=path, reason=error.strerror
+            )
             raise ChainKeyError(msg) from None
         text = raw.decode("ascii", errors="replace").strip()
         if len(raw) > MAX_KEY_FILE_BYTES or not (text.isascii() and text.isprintable()):
-            msg = f"the chain key file {path} is not a pathways key (44 characters of base64)"
+            msg = _("the chain key file {path} is not a pathways key (44 characters of base64)")
+            msg = msg.format(path=path)
             raise ChainKeyError(msg)
     try:
         key = base64.urlsafe_b64decode(text.strip().encode())
     except (binascii.Error, ValueError):
         key = b""
     if len(key) != 32:
-        msg = f"the chain key in {source} is malformed (expected 32 bytes in base64)"
+        msg = _("the chain key in {source} is malformed (expected 32 bytes in base64)").format(
+            source=source
+        )
         raise ChainKeyError(msg)
     return key
 
@@ -293,11 +299,11 @@ class Chain:
 
 
 def mismatch(where: str) -> str:
-    return (
-        f"the chain key does not match the store {where}: it is not the key its chain was "
-        f"made with (check --chain-key-file, ${CHAIN_KEY_FILE_ENV} or ${CHAIN_KEY_ENV}), or "
+    return _(
+        "the chain key does not match the store {where}: it is not the key its chain was "
+        "made with (check --chain-key-file, ${file_env} or ${env}), or "
         "the store's key check was altered"
-    )
+    ).format(where=where, file_env=CHAIN_KEY_FILE_ENV, env=CHAIN_KEY_ENV)
 
 
 def check_on_open(backend: Backend, chain: Chain, where: str, *, create: bool) -> tuple[bool, str]:

@@ -184,7 +184,7 @@ class KeyRing:
         try:
             key = self._wrap.decrypt(wrapped[:NONCE_BYTES], wrapped[NONCE_BYTES:], stream.bytes)
         except InvalidTag:
-            msg = "the master key does not open the data keys of this store"
+            msg = _("the master key does not open the data keys of this store")
             raise MasterKeyError(msg) from None
         nonce = secrets.token_bytes(NONCE_BYTES)
         return nonce + other._wrap.encrypt(nonce, key, stream.bytes)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from pathways.crypto import KeyRing, key_text, write_key_file
 from pathways.domain.errors import MasterKeyError
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.store import Store
@@ -44,18 +45,17 @@ def rotate(store: Store, key_file: Path) -> Rotation:
     """Rotate the master key of `store`, whose current key is in `key_file`."""
     old_file, new_file = sibling(key_file, ".old"), sibling(key_file, ".new")
     if old_file.exists():
-        msg = (
-            f"{old_file} is still there (the key before the last rotation): destroy it, "
+        msg = _(
+            "{old} is still there (the key before the last rotation): destroy it, "
             "with the backups made before that rotation, then rotate again"
-        )
+        ).format(old=old_file)
         raise MasterKeyError(msg)
     if new_file.exists():
-        msg = (
-            f"{new_file} is there: a rotation was interrupted. If the store opens with "
-            f"{key_file}, that one is still its key: remove {new_file} and rotate again; "
-            f"if it opens with {new_file}, rename {key_file} to {old_file} and "
-            f"{new_file} to {key_file}"
-        )
+        msg = _(
+            "{new} is there: a rotation was interrupted. If the store opens with "
+            "{key}, that one is still its key: remove {new} and rotate again; "
+            "if it opens with {new}, rename {key} to {old} and {new} to {key}"
+        ).format(new=new_file, key=key_file, old=old_file)
         raise MasterKeyError(msg)
     old = store.keys
     key = old.rotated()

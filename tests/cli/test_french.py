@@ -220,6 +220,28 @@ def test_the_admins_tables_in_french(sh: Shell) -> None:
     assert any(" montré " in line for line in audit[2:])
 
 
+def test_an_admins_writes_in_french(sh: Shell) -> None:
+    """What an admin reads when adding users and finishing an erasure (they stayed in
+    English: found by a deployer's walk)."""
+    role = ("--role", "counsellor")
+    added = sh("--lang", "fr", "users", "add", "c-fr-1", "--organisation", "ml-fougeres", *role)
+    assert "utilisateur c-fr-1 ajouté : counsellor de ml-fougeres" in added.output
+    again = sh("--lang", "fr", "users", "add", "c-fr-1", "--organisation", "ml-fougeres", *role)
+    assert "l'utilisateur « c-fr-1 » existe déjà" in again.output
+    cpip = sh(
+        "--lang", "fr", "users", "add", "cp-x", "--organisation", "ml-vitre", "--role", "cpip"
+    )
+    assert "un CPIP travaille pour spip-35, pas pour « ml-vitre »" in cpip.output
+    nobody = sh("--lang", "fr", "users", "disable", "personne")
+    assert "aucun utilisateur ne s'appelle « personne »" in nobody.output
+    assert "aucun effacement n'est en attente" in sh("--lang", "fr", "erase", "--finish").output
+    # click's own list of choices, when a required one is missing
+    missing = sh("--lang", "fr", "users", "add", "c-fr-2", "--organisation", "ml-fougeres")
+    assert "Option manquante '--role'. Choisissez parmi :" in missing.output
+    for result in (added, again, cpip, nobody):
+        assert "user" not in result.output.replace("users ", "").replace("utilisateur", "")
+
+
 def test_clicks_plural_messages_in_french(sh: Shell) -> None:
     """A value not among the choices, a mistyped option, an extra argument: click asks
     them with ngettext, which the catalogue filed as unrelated messages (English)."""

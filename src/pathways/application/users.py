@@ -21,6 +21,7 @@ from pathways.domain.events import (
     UserEnabled,
 )
 from pathways.domain.users import User
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.domain.reference import ReferenceData
@@ -62,7 +63,7 @@ class Users(Commands):
     def disable_user(self, name: str, actor: str, *, enable: bool = False) -> Receipt:
         kind = UserEnabled if enable else UserDisabled
         if self.access is not None and not enable and name == self.access.actor:
-            msg = "you cannot disable yourself: another admin must (the store keeps one admin)"
+            msg = _("you cannot disable yourself: another admin must (the store keeps one admin)")
             raise PathwaysError(msg)
         return self.commit([Item(kind(user=name, occurred_on=self.today()), "")], actor)
 
@@ -73,19 +74,22 @@ class Users(Commands):
         """Let a counsellor read one youth of another organisation until a time."""
         found = self.reference().users.get(user)
         if found is None or not found.enabled or found.role != "counsellor":
-            msg = f"'{user}' is not an enabled counsellor: break-the-glass is for counsellors"
+            msg = _("'{user}' is not an enabled counsellor: break-the-glass is for counsellors")
+            msg = msg.format(user=user)
             raise PathwaysError(msg)
         now = datetime.now(UTC)
         if until.tzinfo is None:
-            msg = f"--until {until.isoformat()}: give a time zone (e.g. +01:00 or Z)"
+            msg = _("--until {until}: give a time zone (e.g. +01:00 or Z)").format(
+                until=until.isoformat()
+            )
             raise PathwaysError(msg)
         if not now < until <= now + MAX_GRANT:
-            msg = (
-                f"--until {until.isoformat()}: must be in the future, within {MAX_GRANT.days} days"
+            msg = _("--until {until}: must be in the future, within {days} days").format(
+                until=until.isoformat(), days=MAX_GRANT.days
             )
             raise PathwaysError(msg)
         if not self.store.load(self.store.stream_id(youth)):
-            raise PathwaysError(f"{youth} is not registered in this store")
+            raise PathwaysError(_("{youth} is not registered in this store").format(youth=youth))
         event = AccessGranted(
             youth=youth, user=user, until=until.astimezone(UTC), reason=reason,
             occurred_on=self.today(),
@@ -95,9 +99,10 @@ class Users(Commands):
     def revoke(self, grant: uuid.UUID, actor: str) -> Receipt:
         found = next((g for g in self.grants() if g.id == str(grant)), None)
         if found is None:
-            raise PathwaysError(f"no break-the-glass grant has the id {grant}")
+            msg = _("no break-the-glass grant has the id {grant}").format(grant=grant)
+            raise PathwaysError(msg)
         if found.revoked:
-            raise PathwaysError(f"the grant {grant} is already revoked")
+            raise PathwaysError(_("the grant {grant} is already revoked").format(grant=grant))
         event = AccessRevoked(youth=found.youth, grant=grant, occurred_on=self.today())
         return self.commit([Item(event, "")], actor)
 

@@ -18,7 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from pathways.backends.base import OUR_TABLES, Backend, Location, NoStore
 from pathways.backends.session import EventRow, Session
 from pathways.domain.errors import StoreError, Unreachable
-from pathways.i18n import _
+from pathways.i18n import N_, _
 
 if TYPE_CHECKING:
     from sqlalchemy import Dialect, Engine
@@ -148,7 +148,7 @@ class SQLiteBackend(Backend):
         if self.erasure_pending() and not self.after_erasure(wait=0.2):
             import warnings
 
-            warnings.warn(PENDING_MESSAGE.format(path=path), ErasurePending, stacklevel=2)
+            warnings.warn(_(PENDING_MESSAGE).format(path=path), ErasurePending, stacklevel=2)
         try:
             found = self.rows(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'stored_events'"
@@ -280,7 +280,7 @@ LOCK_TIMEOUT = 30
 #: Seconds an erasure waits for the readers that keep its write-ahead log from emptying.
 ERASURE_WAIT = 10.0
 PENDING_SUFFIX = ".erasure-pending"
-PENDING_MESSAGE = (
+PENDING_MESSAGE = N_(
     "an erasure is pending: another connection has been reading {path} since before it, "
     "so the destroyed key's bytes may remain in its write-ahead log; it is finished by "
     "the next command once that reader ends, or by `pathways erase --finish`"

@@ -179,7 +179,7 @@ def demo(
     finish_progress(ctx)
     _print_summary(app, summary, batches)
     if added:
-        click.echo("users added (act as one with --actor NAME or $PATHWAYS_ACTOR):")
+        click.echo(_("users added (act as one with --actor NAME or $PATHWAYS_ACTOR):"))
         for name, org, role in added:
             click.echo(f"  {name:11} {role:10} {org}")
 

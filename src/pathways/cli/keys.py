@@ -9,6 +9,7 @@ import click
 
 from pathways.cli.options import actor_option
 from pathways.cli.session import open_app
+from pathways.i18n import _
 
 
 @click.group()
@@ -43,20 +44,23 @@ def rotate(ctx: click.Context, /, actor: str) -> None:
     from pathways.rotation import rotate as rotate_key
 
     if os.environ.get(KEY_ENV):
-        msg = (
-            f"the master key comes from ${KEY_ENV}: a rotation writes the new key to a key "
-            f"file. Put the key in a file readable by you only, unset ${KEY_ENV}, and give "
-            f"the file (--key-file or ${KEY_FILE_ENV})"
-        )
+        msg = _(
+            "the master key comes from ${env}: a rotation writes the new key to a key "
+            "file. Put the key in a file readable by you only, unset ${env}, and give "
+            "the file (--key-file or ${file_env})"
+        ).format(env=KEY_ENV, file_env=KEY_FILE_ENV)
         raise click.UsageError(msg)
     given = (ctx.find_root().obj or {}).get("key_file")
     path = Path(given or os.environ.get(KEY_FILE_ENV) or default_key_file()).absolute()
     app = open_app(ctx)
     require_admin(actor, store=app.store, purpose="keys rotate")
     done = rotate_key(app.store, path)
-    click.echo(f"rotated: {done.rewrapped} data key(s) re-wrapped under a new master key")
-    click.echo(f"new key: {done.key_file} (readable by you only)")
+    said = _("rotated: {count} data key(s) re-wrapped under a new master key")
+    click.echo(said.format(count=done.rewrapped))
+    click.echo(_("new key: {path} (readable by you only)").format(path=done.key_file))
     click.echo(
-        f"old key: {done.old_key_file}: destroy it, with every backup taken before now "
-        f"(e.g. shred -u {done.old_key_file}); until then those backups can still be read"
+        _(
+            "old key: {path}: destroy it, with every backup taken before now "
+            "(e.g. shred -u {path}); until then those backups can still be read"
+        ).format(path=done.old_key_file)
     )

@@ -121,6 +121,7 @@ CLICK_MESSAGES: tuple[str, ...] = (
     N_("Try '{command} {option}' for help."),
     N_("Missing argument"),
     N_("Missing option"),
+    N_("Choose from:\n\t{choices}"),
     N_("Missing parameter"),
     N_("Missing command."),
     N_("Invalid value for {param_hint}: {message}"),

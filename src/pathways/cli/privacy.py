@@ -30,7 +30,9 @@ def acting_user() -> str:
 
 def _name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None and not ACTOR_PATTERN.fullmatch(value):
-        msg = f"'{value}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = _("'{actor}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
+            actor=value
+        )
         raise click.BadParameter(msg, ctx=ctx, param=param)
     return value
 
@@ -204,4 +206,5 @@ def retention(
     if app.store.erasure_pending:
         from pathways.backends.sqlite import PENDING_MESSAGE
 
-        click.echo(f"warning: {PENDING_MESSAGE.format(path=app.store.location.display)}", err=True)
+        pending = _(PENDING_MESSAGE).format(path=app.store.location.display)
+        click.echo(_("warning: {message}").format(message=pending), err=True)

@@ -11,6 +11,7 @@ import click
 from pathways.access import USER_NAME, claimed
 from pathways.application import Pathways, default_actor
 from pathways.cli.progressbar import progress_for
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.access import Access
@@ -65,7 +66,9 @@ def acting_user(ctx: click.Context) -> str:
     """The name the command acts as: --actor, else $PATHWAYS_ACTOR, else the OS user."""
     found = _claimed_user(ctx)
     if not ACTOR_PATTERN.fullmatch(found):
-        msg = f"'{claimed(found)}' is not a user name (letters, digits, '.', '_', '@', '-')"
+        msg = _("'{actor}' is not a user name (letters, digits, '.', '_', '@', '-')").format(
+            actor=claimed(found)
+        )
         raise click.UsageError(msg)
     return found
 

@@ -66,19 +66,24 @@ def add(ctx: click.Context, /, name: str, organisation: str, role: str, actor: s
 
         app.access = _authenticate(ctx, app)
     elif role != "admin":
-        msg = (
-            f"this store has no users yet: add its first admin first "
-            f"(users add {actor} --role admin ...)"
-        )
+        msg = _(
+            "this store has no users yet: add its first admin first "
+            "(users add {actor} --role admin ...)"
+        ).format(actor=actor)
         raise click.UsageError(msg)
     receipt = app.add_user(name, organisation, role, actor)
-    click.echo(f"user {name} added: {role} of {organisation}")
+    click.echo(
+        _("user {name} added: {role} of {organisation}").format(
+            name=name, role=role, organisation=organisation
+        )
+    )
     print_receipt(receipt)
 
 
 def _check_name(name: str) -> None:
     if not re.fullmatch(r"[A-Za-z0-9._@-]{1,60}", name):
-        msg = f"'{name}' is not a user name (letters, digits, '.', '_', '@', '-'; up to 60)"
+        msg = _("'{name}' is not a user name (letters, digits, '.', '_', '@', '-'; up to 60)")
+        msg = msg.format(name=name)
         raise click.BadParameter(msg, param_hint="NAME")
 
 
@@ -174,12 +179,14 @@ def grant(
     if problem is not None:
         raise click.BadParameter(problem, param_hint="YOUTH")
     if until_ is not None and hours is not None:
-        raise click.UsageError("--until and --hours cannot be used together")
+        raise click.UsageError(_("--until and --hours cannot be used together"))
     if until_ is not None:
         try:
             until = datetime.fromisoformat(until_)
         except ValueError:
-            msg = f"'{until_}' is not a date-time (e.g. 2026-12-01T18:00+01:00)"
+            msg = _("'{value}' is not a date-time (e.g. 2026-12-01T18:00+01:00)").format(
+                value=until_
+            )
             raise click.BadParameter(msg, param_hint="--until") from None
     else:
         until = datetime.now(UTC) + timedelta(hours=hours or 24)

@@ -229,7 +229,9 @@ def erase(
         return
     if youth is None or reason is None:
         missing = "YOUTH" if youth is None else "--reason"
-        msg = f"missing {missing}: pathways erase YOUTH --reason CODE (or --finish)"
+        msg = _("missing {missing}: pathways erase YOUTH --reason CODE (or --finish)").format(
+            missing=missing
+        )
         raise click.UsageError(msg)
     app = open_app(ctx)
     require_admin(actor, store=app.store, purpose="erase")
@@ -248,7 +250,8 @@ def erase(
         receipt = app.erase(youth, reason, actor, on)
     print_receipt(receipt, verb="erased")
     if app.store.erasure_pending:
-        click.echo(f"warning: {PENDING_MESSAGE.format(path=app.store.location.display)}", err=True)
+        pending = _(PENDING_MESSAGE).format(path=app.store.location.display)
+        click.echo(_("warning: {message}").format(message=pending), err=True)
 
 
 #: Seconds `erase --finish` waits for the readers that keep an erasure pending.
@@ -258,17 +261,17 @@ FINISH_WAIT = 30.0
 def _finish(ctx: click.Context, youth: str | None) -> None:
     """`erase --finish`: the pending erasure's checkpoint, waiting for the readers."""
     if youth is not None:
-        msg = "--finish takes no YOUTH: it finishes the erasures already recorded"
+        msg = _("--finish takes no YOUTH: it finishes the erasures already recorded")
         raise click.UsageError(msg)
     backend = open_app(ctx).store.backend
     if not backend.erasure_pending():
-        click.echo("no erasure is pending")
+        click.echo(_("no erasure is pending"))
         return
     if not backend.after_erasure(wait=FINISH_WAIT):
-        msg = (
+        msg = _(
             "the erasure is still pending: a connection has been reading the store for "
-            f"more than {FINISH_WAIT:.0f} s; end it (a long export, an open sqlite3 shell?) "
+            "more than {seconds:.0f} s; end it (a long export, an open sqlite3 shell?) "
             "and try again"
-        )
+        ).format(seconds=FINISH_WAIT)
         raise click.ClickException(msg)
-    click.echo("the pending erasure is finished: no copy of the destroyed keys remains")
+    click.echo(_("the pending erasure is finished: no copy of the destroyed keys remains"))

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from pathways.domain.events import Event, UserAdded, UserDisabled, UserEnabled
+from pathways.i18n import _
 
 if TYPE_CHECKING:
     from pathways.domain.reference import ReferenceData
@@ -40,24 +41,26 @@ def check_user_event(event: Event, ref: ReferenceData) -> list[str]:
     """Why a user event cannot be stored (against the users known so far)."""
     if isinstance(event, UserAdded):
         if event.user in ref.users:
-            return [f"user '{event.user}' already exists (users enable / users disable)"]
+            said = _("user '{user}' already exists (users enable / users disable)")
+            return [said.format(user=event.user)]
         if event.role == "counsellor" and event.organisation not in ref.missions_locales:
             valid = ", ".join(ref.missions_locales)
-            return [
-                f"a counsellor works for a Mission Locale ({valid}), not '{event.organisation}'"
-            ]
+            said = _("a counsellor works for a Mission Locale ({valid}), not '{organisation}'")
+            return [said.format(valid=valid, organisation=event.organisation)]
         if event.role == "cpip" and event.organisation != PROBATION_SERVICE:
-            return [f"a CPIP works for {PROBATION_SERVICE}, not '{event.organisation}'"]
+            said = _("a CPIP works for {service}, not '{organisation}'")
+            return [said.format(service=PROBATION_SERVICE, organisation=event.organisation)]
         if event.organisation not in ref.organisations:
             valid = ", ".join(ref.organisations)
-            return [f"'{event.organisation}' is not a known organisation (valid: {valid})"]
+            said = _("'{organisation}' is not a known organisation (valid: {valid})")
+            return [said.format(organisation=event.organisation, valid=valid)]
         return []
     if isinstance(event, UserDisabled | UserEnabled):
         found = ref.users.get(event.user)
         if found is None:
-            return [f"no user is called '{event.user}'"]
+            return [_("no user is called '{user}'").format(user=event.user)]
         if isinstance(event, UserDisabled) and not found.enabled:
-            return [f"user '{event.user}' is already disabled"]
+            return [_("user '{user}' is already disabled").format(user=event.user)]
         if isinstance(event, UserEnabled) and found.enabled:
-            return [f"user '{event.user}' is already enabled"]
+            return [_("user '{user}' is already enabled").format(user=event.user)]
     return []

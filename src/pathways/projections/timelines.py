@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathways.backends.session import Session
 from pathways.codec import Stored
 from pathways.domain.errors import StoreError
-from pathways.i18n import _
+from pathways.i18n import N_, _
 from pathways.perf import without_gc
 from pathways.projections.apply import Projector, table_names
 from pathways.projections.layout import LAYOUT
@@ -118,7 +118,9 @@ class TimelinesProjection:
             sql += self.backend.lock_tracking_sql()
         found = session.rows(sql, (self.name,))
         if not found:
-            msg = f"the store {self.backend.location.display} has no read models: " + UPGRADE
+            msg = _("the store {where} has no read models: {UPGRADE}").format(
+                where=self.backend.location.display, UPGRADE=_(UPGRADE)
+            )
             raise OutOfDate(msg)
         row = found[0]
         return Tracking(int(row["position"]), int(row["generation"]), int(row["layout"]))
@@ -252,7 +254,7 @@ class TimelinesProjection:
         return found if found is not None and found.alive() else None
 
 
-UPGRADE = "run `pathways db upgrade` (after a backup) to make them for this version"
+UPGRADE = N_("run `pathways db upgrade` (after a backup) to make them for this version")
 
 
 def check_layout(found: Tracking, where: str) -> None:
@@ -260,7 +262,7 @@ def check_layout(found: Tracking, where: str) -> None:
         msg = _(
             "the read models of {where} have layout {layout}, this program needs "
             "{LAYOUT}: {UPGRADE}"
-        ).format(where=where, layout=found.layout, LAYOUT=LAYOUT, UPGRADE=UPGRADE)
+        ).format(where=where, layout=found.layout, LAYOUT=LAYOUT, UPGRADE=_(UPGRADE))
         raise OutOfDate(msg)
 
 

@@ -90,7 +90,8 @@ class Worker:
                         if self.lost_at is None:
                             self.lost_at = time.monotonic()
                         reason = error if isinstance(error, Unreachable) else driver_reason(error)
-                        self.say(f"lost the store ({reason}): trying again in {delay:.0f} s")
+                        said = _("lost the store ({reason}): trying again in {delay:.0f} s")
+                        self.say(said.format(reason=reason, delay=delay))
                         self._sleep(delay)
                         delay = min(delay * 2, MAX_DELAY)
                         continue
@@ -119,10 +120,8 @@ class Worker:
             self.store = self.opener()
             position = self._enter(self.store)
             if self.lost_at is not None:
-                self.say(
-                    f"the store is back after {time.monotonic() - self.lost_at:.0f} s: "
-                    f"carrying on from @{position}"
-                )
+                said = _("the store is back after {seconds:.0f} s: carrying on from @{position}")
+                self.say(said.format(seconds=time.monotonic() - self.lost_at, position=position))
                 self.lost_at = None
         return self.store
 
@@ -201,7 +200,7 @@ class Worker:
 
         def stop(signum: int, frame: FrameType | None) -> None:
             if not self.stopping:
-                self.say("stopping after the page under way…")
+                self.say(_("stopping after the page under way…"))
             self.stopping = True
 
         previous = {}
