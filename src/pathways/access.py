@@ -97,8 +97,8 @@ class Access:
         found = user or self.user
         allowed = sorted(roles)
         if found.role not in allowed:
-            msg = _("{what} is for the roles {roles}; you are {who}").format(
-                what=what, roles=", ".join(allowed), who=_who(found)
+            msg = _("{what} is for users with the role {roles}; you are {who}").format(
+                what=what, roles=_(" or ").join(allowed), who=_who(found)
             )
             raise self.refused(msg)
 

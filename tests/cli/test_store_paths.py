@@ -167,7 +167,9 @@ def test_a_mistyped_postgres_schema_is_refused_and_not_created(
 
     with pytest.raises(NoStore) as caught:
         open_store(db_url)
-    assert "`pathways --db URL init`" in str(caught.value)
+    # the command to make it, with the URL given (its password left out)
+    assert '`pathways --db "postgresql://' in str(caught.value)
+    assert f'schema={db_url.rsplit("schema=", 1)[1]}" init`' in str(caught.value)
     schema = db_url.rsplit("schema=", 1)[1]
     base = db_url.split("?", 1)[0]
     with psycopg.connect(base) as conn:

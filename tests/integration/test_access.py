@@ -147,7 +147,7 @@ def test_a_counsellor_cannot_read_another_organisations_youth(sh: Shell) -> None
     for args in (["export", "events"], ["export", "process-log"], ["export", "ocel"]):
         code, out = as_(sh, "c-wk-1", *args)
         assert code == 1, out
-        assert "an export is for the roles admin, analyst" in out
+        assert "an export is for users with the role admin or analyst" in out
         assert SM not in out
     assert sh.events() == before
 
@@ -394,7 +394,7 @@ def test_erasure_is_an_admins_act_whatever_the_channel(sh: Shell, tmp_path: Path
     before = sh.events()
     code, out = as_(sh, "c-sm-1", "erase", SM, "--reason", "request", "--yes")
     assert code == 1
-    assert "`pathways erase` is for the roles admin; you are c-sm-1" in out
+    assert "`pathways erase` is for users with the role admin; you are c-sm-1" in out
     line = {"type": "YouthErased", "youth": SM, "occurred_on": "2026-02-01", "reason": "request"}
     path = tmp_path / "erase.jsonl"
     path.write_text(json.dumps(line) + "\n")

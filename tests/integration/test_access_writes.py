@@ -177,7 +177,8 @@ def test_refusals_in_french(sh: Shell) -> None:
     out = sh("youth", WK, "--as-of", "2026-02-01", env={**fr, "PATHWAYS_ACTOR": "cp-1"}).output
     assert "n'est ni détenu(e) ni suivi(e) en milieu ouvert le 1er février 2026" in out
     out = sh("users", "list", env={**fr, "PATHWAYS_ACTOR": "c-wk-1"}).output
-    assert "la liste des utilisateurs : réservé aux rôles admin ; vous êtes c-wk-1" in out
+    said = "la liste des utilisateurs : réservé aux utilisateurs de rôle admin ; vous êtes c-wk-1"
+    assert said in out
     out = sh("alerts", env={**fr, "PATHWAYS_ACTOR": "nobody"}).output
     assert "« nobody » n'est pas un utilisateur de cette base" in out
     out = sh("alerts", "--organisation", "ml-saint-malo", env={**fr, "PATHWAYS_ACTOR": "c-wk-1"})
@@ -406,7 +407,7 @@ def test_refusals_of_the_admins_acts_and_of_analysts_are_audited(sh: Shell) -> N
         sh,
         "c-sm-1",
         *("erase", SM, "--reason", "request", "--yes"),
-        expect="`pathways erase` is for the roles admin",
+        expect="`pathways erase` is for users with the role admin",
     )
     assert (row["command"], row["detail"]) == ("erase", "AccessRefused")
 

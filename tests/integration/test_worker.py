@@ -201,6 +201,8 @@ def test_a_worker_killed_in_a_page_resumes_where_it_stopped(office: Office) -> N
     child.wait(30)
     partial = office.status()["position"]
     assert 0 < partial < office.status()["head"]
+    # seen a moment ago, and its process gone: said so, not "not seen lately"
+    assert office.status()["worker"].endswith("(gone: its process has ended)")
     office.ok("projections", "run")  # a new worker goes on from the tracking position
     assert office.status()["lag"] == 0
     office.same_as_a_rebuild()

@@ -103,7 +103,7 @@ class Database(ABC):
         """The message for a location where no store exists (yet)."""
         return _(
             "no store at {where}. Check the path (--db or $PATHWAYS_DB), "
-            "or create a store there with `pathways --db URL init`."
+            'or create a store there with `pathways --db "{where}" init`.'
         ).format(where=location.display)
 
     @property

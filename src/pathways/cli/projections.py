@@ -40,7 +40,7 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
     Example:
       pathways projections status --json
     """
-    from pathways.projections.timelines import REBUILD, WORKER, TimelinesProjection
+    from pathways.projections.timelines import REBUILD, STALE, WORKER, TimelinesProjection
 
     # (no master key needed: positions, a lag, who runs the worker; a monitoring job
     # need not hold the key)
@@ -63,7 +63,10 @@ def status(ctx: click.Context, /, fmt: str | None, with_meta: bool) -> None:
         + _seen(rebuild.owner, rebuild.seen_at, now),
     }
     if worker is not None and not worker.alive(now):
-        row["worker"] += _(" (gone: not seen lately)")
+        lately = now - worker.seen_at < STALE  # (then its process here has ended)
+        row["worker"] += (
+            _(" (gone: its process has ended)") if lately else _(" (gone: not seen lately)")
+        )
     emit([row], fmt, with_meta=with_meta, columns=STATUS_COLUMNS)
 
 
