@@ -301,6 +301,7 @@ def open_store(
         problem = ""
     except MasterKeyError as error:
         if need_key:
+            backend_for(location).check_there()  # (a wrong URL first: see `check_there`)
             raise
         master, problem = None, str(error)
     chain, chain_problem = chain_key_for(chain_key_file, key_file, master)

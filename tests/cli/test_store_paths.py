@@ -212,6 +212,24 @@ def test_a_missing_store_is_said_before_a_missing_key(tmp_path: Path) -> None:
     assert " init`" in result.output
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_server_that_does_not_answer_or_holds_no_store_is_said_before_a_missing_key(
+    db_url: str, tmp_path: Path
+) -> None:
+    """A deployer whose key path and URL were both wrong chased the key first."""
+    missing_key = tmp_path / "k.key"
+    closed = db_url.replace(":5432/", ":1/") if ":5432/" in db_url else None
+    if closed is not None:
+        result = run("--db", closed, "alerts", key_file=missing_key)
+        assert result.exit_code == 1
+        assert "cannot connect to PostgreSQL" in result.output, result.output
+    result = run("--db", db_url, "alerts", key_file=missing_key)  # (no store made there)
+    assert result.exit_code == 1
+    assert "no store at" in result.output, result.output
+    assert "no master key" not in result.output
+
+
 def test_a_text_file_is_not_a_store(tmp_path: Path, key: str) -> None:
     text = tmp_path / "t.txt"
     text.write_text("hello\n" * 200)

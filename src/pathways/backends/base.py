@@ -121,6 +121,14 @@ class Database(ABC):
         file): said before anything else, a missing key included."""
         return False
 
+    def check_there(self) -> None:
+        """Raise what opening would say of a store that cannot be used here (a server that
+        does not answer or refuses, no store at the URL), without opening it: said before
+        a missing master key, which is no use where no store answers (a deployer whose
+        key path and URL were both wrong chased the key first)."""
+        if self.plainly_absent():
+            raise NoStore(self.no_store(self.location))
+
     @abstractmethod
     def open(self, *, create: bool) -> None:
         """Set `datastore` and `recorder` (with `create`, where a store is to be made:

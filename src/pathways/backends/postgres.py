@@ -214,6 +214,11 @@ class PostgresBackend(Backend):
             raise NoStore(self.no_store(self.location))
         self.datastore.register_type_adapters()
 
+    def check_there(self) -> None:
+        self.target = postgres_url.parse(self.location.target)
+        if not self._probe(create=False):
+            raise NoStore(self.no_store(self.location))
+
     def create_tables(self, session: Session) -> None:
         """eventsourcing's composite types first, each in a transaction of its own (as
         its recorder makes them: there is no CREATE TYPE IF NOT EXISTS; types alone make
