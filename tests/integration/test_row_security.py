@@ -305,7 +305,9 @@ def test_a_mapped_role_dropped_from_the_server_does_not_stop_a_rebuild(
     sh.ok("db", "roles", "add", role, "--organisation", "ml-vitre")
     _drop_roles([role])
     sh.ok("projections", "rebuild")
-    assert "(no such role in the server)" in sh.ok("db", "roles", "list")
+    listed = sh.ok("db", "roles", "list")
+    assert "(no such role in the server)" in listed
+    assert listed.splitlines()[0].split() == ["role", "organisation", "added"]  # a header
     for organisation, mapped in ROLES.items():  # the others read as before
         got = set(seen(mapped, f"SELECT youth FROM {schema}.pathways_youths"))
         assert got == expected(sh, schema)[organisation]

@@ -247,9 +247,12 @@ def roles_list(ctx: click.Context, /, as_json: bool) -> None:
     from dataclasses import asdict
 
     from pathways import row_security
+    from pathways.cli.output import header
 
     app = _admin_app(ctx)
     found = row_security.listed(app.store)
+    if found and not as_json:
+        click.echo(f"{header('role'):<24} {header('organisation'):<16} {header('added')}")
     for r in found:
         if as_json:
             click.echo(json.dumps(asdict(r), ensure_ascii=False))

@@ -283,6 +283,7 @@ HEADERS = (
     NP_("column", "registered_on"),
     NP_("column", "user"),
     NP_("column", "role"),
+    NP_("column", "added"),
     NP_("column", "enabled"),
     NP_("column", "grant"),
     NP_("column", "until"),
