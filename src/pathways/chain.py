@@ -223,20 +223,11 @@ class Chain:
         last_global: bytes,
         last_youth: dict[uuid.UUID, bytes],
         ids: Sequence[str] | None = None,
-    ) -> list[tuple[int, str, str, bytes, bytes]]:
-        """The chain rows of events appended in this order (`last_youth` is updated);
-        `ids`: the events' ids as text, if the caller has them already."""
-        return list(self.iter_entries(links, last_global, last_youth, ids))
-
-    def iter_entries(
-        self,
-        links: Sequence[Link],
-        last_global: bytes,
-        last_youth: dict[uuid.UUID, bytes],
-        ids: Sequence[str] | None = None,
     ) -> Iterator[tuple[int, str, str, bytes, bytes]]:
-        """`entries`, each made as it is read (`append` inserts each as it is made: the
-        server inserts those sent while the next are hashed).
+        """The chain rows of events appended in this order (`last_youth` is updated),
+        each made as it is read (`append` inserts each as it is made: the server inserts
+        those sent while the next are hashed); `ids`: the events' ids as text, if the
+        caller has them already.
 
         The hashes of `youth` and `global_`, computed here in one loop: an import
         chains every one of its events."""
@@ -294,7 +285,7 @@ class Chain:
         """Write the chain rows of events just appended in `session`, after `heads`
         (`ids`: the events' ids as text, if the caller has them)."""
         if links:
-            rows = self.iter_entries(links, heads.last_global, heads.last_youth, ids)
+            rows = self.entries(links, heads.last_global, heads.last_youth, ids)
             session.insert_rows(TABLE, TYPES, rows)
 
 

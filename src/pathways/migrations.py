@@ -217,7 +217,7 @@ def _to_3(session: Session, store: Store) -> None:
             )
             for r in page
         ]
-        rows = chain.entries(links, last_global, last_youth)
+        rows = list(chain.entries(links, last_global, last_youth))
         session.insert_rows(TABLE, TYPES, rows)
         last_global = rows[-1][4]
         after = links[-1].position
