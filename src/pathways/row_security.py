@@ -37,6 +37,7 @@ from pathways.domain.errors import PathwaysError
 from pathways.domain.reference import PROBATION_SERVICE
 from pathways.i18n import _
 from pathways.projections.apply import YOUTH_COLUMNS as APPLIED_COLUMNS
+from pathways.projections.apply import table_names
 
 if TYPE_CHECKING:
     from pathways.backends.session import Session
@@ -85,8 +86,6 @@ def create_table(session: Session) -> None:
 
 
 def _names(session: Session, generation: int) -> dict[str, str]:
-    from pathways.projections.apply import table_names
-
     return table_names(session.backend.prefix, generation)
 
 
@@ -121,6 +120,36 @@ def secure_generation(session: Session, generation: int) -> None:
     )
     for role in _mapped(session):
         _grant_generation(session, role, generation)
+    if generation > 1:  # the program's roles keep on the next generation what they had
+        before = table_names("", generation - 1)
+        for kind, name in table_names("", generation).items():
+            _grant_as(session, _grants(session, before[kind]), f"{p}{name}")
+
+
+def _grants(session: Session, name: str) -> list[tuple[str, str, bool]]:
+    """The privileges held on one of the schema's tables or views (`name`, bare) by
+    roles other than its owner: (grantee, privilege, with grant option); none when it
+    does not exist. (The column privileges of mapped roles are `_grant_generation`'s.)"""
+    return [
+        (r["grantee"], r["privilege"], r["grantable"])
+        for r in session.rows(
+            "SELECT COALESCE(quote_ident(g.rolname), 'PUBLIC') AS grantee,"
+            " a.privilege_type AS privilege, a.is_grantable AS grantable"
+            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " CROSS JOIN LATERAL aclexplode(c.relacl) a"
+            " LEFT JOIN pg_roles g ON g.oid = a.grantee"
+            " WHERE n.nspname = COALESCE(?, current_schema()) AND c.relname = ?"
+            " AND a.grantee <> c.relowner ORDER BY 1, 2",
+            (session.backend.schema, name),
+        )
+    ]
+
+
+def _grant_as(session: Session, grants: list[tuple[str, str, bool]], target: str) -> None:
+    """`_grants` of another table or view, granted on `target` (schema-qualified)."""
+    for grantee, privilege, grantable in grants:
+        option = " WITH GRANT OPTION" if grantable else ""
+        session.execute(f"GRANT {privilege} ON {target} TO {grantee}{option}")
 
 
 def point_views(session: Session, generation: int) -> None:
@@ -131,11 +160,13 @@ def point_views(session: Session, generation: int) -> None:
     p = session.backend.prefix
     names = _names(session, generation)
     for kind, view in VIEWS.items():
+        held = _grants(session, view)  # (made again: its grants are given again)
         session.execute(f"DROP VIEW IF EXISTS {p}{view}")
         session.execute(
             f"CREATE VIEW {p}{view} WITH (security_invoker = true) AS "
             f"SELECT {_columns(kind)} FROM {names[kind]}"
         )
+        _grant_as(session, held, f"{p}{view}")
     for role in _mapped(session):  # (a role mapped while a rebuild ran gets this one too)
         _grant_generation(session, role, generation)
         session.execute(f"GRANT SELECT ON {p}{VIEWS['youth']}, {p}{VIEWS['follower']} TO {role}")
