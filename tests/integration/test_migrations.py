@@ -111,6 +111,9 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     status = json.loads(old.ok("db", "status", "--json"))
     assert (status["version"], status["pending"]) == (CURRENT, [])
     assert [a["version"] for a in status["applied"]] == VERSIONS
+    # up to date, it is said without the master key too (as `db status` says it)
+    old.env.update(PATHWAYS_KEY_FILE=str(old.db.parent / "absent.key"), PATHWAYS_MASTER_KEY=None)
+    assert old.ok("db", "upgrade") == f"the store is at schema version {CURRENT}: nothing to do\n"
 
 
 def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:

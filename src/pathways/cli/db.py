@@ -114,7 +114,16 @@ def upgrade(ctx: click.Context, /) -> None:
     from pathways.cli.init import write_chain_key
     from pathways.cli.session import key_files
 
-    store = _open(ctx)
+    store = _open(ctx, need_key=False)
+    if not store.has_key:
+        if _nothing_to_do(store):  # (said without the key, as `db status` says it)
+            click.echo(
+                _("the store is at schema version {before}: nothing to do").format(
+                    before=migrations.version(store.backend)
+                )
+            )
+            return
+        store = _open(ctx)  # the missing key, said
     if store.chain_problem and any(m.chain for m in migrations.pending(store)):
         write_chain_key(*key_files(ctx.find_root().obj or {}))  # if there is none yet
         store.close()
@@ -141,6 +150,21 @@ def upgrade(ctx: click.Context, /) -> None:
             version=migrations.version(store.backend)
         )
     )
+
+
+def _nothing_to_do(store: Store) -> bool:
+    """Whether `upgrade` would change nothing but bring the read models level: no
+    migration pending, the read models' layout this program's, a user in the store."""
+    from pathways import migrations
+    from pathways.application import Pathways
+    from pathways.projections.layout import LAYOUT
+    from pathways.projections.timelines import TimelinesProjection
+
+    if migrations.version(store.backend) != migrations.CURRENT or migrations.pending(store):
+        return False
+    if TimelinesProjection(store).current().layout != LAYOUT:
+        return False
+    return bool(Pathways(store).reference().users)
 
 
 def _first_admin(ctx: click.Context, store: Store) -> None:
