@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from pathways.store import Store
 
 TABLE = "pathways_audit"
-OUTCOMES = ("shown", "refused", "erased")
+OUTCOMES = ("shown", "refused", "erased", "copied")
 #: The youths of a read that covers every youth of the log (an export).
 EVERY_YOUTH = "*"
 APPEND_ONLY = "pathways_audit is append-only"

@@ -137,6 +137,17 @@ def test_a_demo_store_with_an_erased_youth_is_copied_exactly_and_once(
         line for line in out.splitlines() if "SHA-256" in line
     ]
     assert _head(db_url) == head
+    # Each copy is in the audit of both stores: who copied every youth, and where to.
+    source_rows = [r for r in json.loads(office.ok("audit", "--json")) if r["command"] == "migrate"]
+    target_rows = [
+        r for r in json.loads(office.ok("audit", "--json", db=db_url)) if r["command"] == "migrate"
+    ]
+    assert len(source_rows) == len(target_rows) == 3  # (the first copy, then two runs again)
+    for row in source_rows + target_rows:
+        assert (row["outcome"], row["youths"]) == ("copied", ["*"])
+    assert {r["options"]["upto"] for r in source_rows + target_rows} == {head}
+    assert "to" in source_rows[0]["options"]
+    assert target_rows[0]["options"]["from"] == office.db
     # The copy is a store like any other: a new event goes after the copied ones.
     office.ok("record", "contact-made", "Y-2026-0004", "--on", END, "--channel", "phone", db=db_url)
     assert _head(db_url) == head + 1
@@ -411,3 +422,13 @@ def test_a_source_that_is_not_a_sqlite_file_is_refused_before_the_target_is_made
     out = office.fails("migrate", "--to", elsewhere, db=db_url)
     assert "the store to copy must be a SQLite file (--db PATH)" in out
     assert _no_store(elsewhere)
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_copy_is_for_an_admin_of_the_office(office: Office, db_url: str) -> None:
+    office.ok("users", "add", "c-mig-1", "--role", "counsellor", "--organisation", "ml-redon")
+    out = office.fails("migrate", "--to", db_url, "--actor", "c-mig-1")
+    assert "`pathways migrate` is for users with the role admin" in out
+    assert _no_store(db_url)  # refused before the target is made
+    refused = [r for r in json.loads(office.ok("audit", "--json")) if r["actor"] == "c-mig-1"]
+    assert [r["outcome"] for r in refused] == ["refused"]

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import click
 
+from pathways.cli.options import reader_option
 from pathways.cli.progressbar import finish_progress, progress_for
 
 if TYPE_CHECKING:
     from pathways.migrate import Check
+    from pathways.store import Store
 
 
 @click.command()
@@ -29,8 +31,9 @@ if TYPE_CHECKING:
     show_default=True,
     help="Events per transaction of the copy (an interruption loses at most one).",
 )
+@reader_option
 @click.pass_context
-def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None:
+def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int, actor: str) -> None:
     """Copy this SQLite store (--db) into a PostgreSQL store, then verify the copy.
 
     The events keep their positions, streams, recording times and recorders; the
@@ -40,6 +43,9 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
     is refused. Its read models are rebuilt, then both stores are compared: the
     rows of every table, and a SHA-256 of the log computed on each side; it says
     it succeeded only if they agree.
+
+    It is for an admin of the SQLite store (--actor). A copy is in the audit of
+    both stores: who copied every young person's steps, and where to.
 
     Run again, it copies only what is new ("already copied: 0 new events").
     Interrupted (Ctrl-C, a lost connection, a killed process), it goes on from
@@ -52,6 +58,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         --to "postgresql://db.example/dd35?schema=ml_redon"
     """
     from pathways import migrate as migration
+    from pathways.guard import require_admin
     from pathways.i18n import _, number
     from pathways.store import open_store
 
@@ -60,6 +67,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
     source = open_store(settings.get("db"), key_file)
     ctx.find_root().call_on_close(source.close)
     migration.Source.check(source)  # before the target is made
+    require_admin(actor, store=source, purpose="migrate")
     target = migration.open_target(url, key_file, create=not verify_only)
     ctx.find_root().call_on_close(target.close)
     where = target.location.display
@@ -84,6 +92,9 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         ).format(position=reached[0])
 
     settings["on_interrupt"] = interrupted
+    # in the source's audit before a row is copied (if it cannot be written, nothing
+    # is), in the target's once the copy is made
+    _audit(source, actor, {"to": where, "upto": source.head()})
     click.echo(
         _("copying {source} into {where}").format(source=source.location.display, where=where)
     )
@@ -91,6 +102,7 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         source, target, chunk=chunk, progress=progress, on_chunk=lambda n: reached.__setitem__(0, n)
     )
     finish_progress(ctx)
+    _audit(target, actor, {"from": source.location.display, "upto": target.head()})
     if result.copied:
         click.echo(
             _(
@@ -119,6 +131,21 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int) -> None
         )
         raise click.ClickException(msg)
     click.echo(_("verified: the copy in {where} is exact").format(where=where))
+
+
+def _audit(store: Store, actor: str, options: dict[str, object]) -> None:
+    """A copy of the whole store (every youth's steps), in a store's audit."""
+    from pathways import audit
+
+    audit.record(
+        store,
+        actor=actor,
+        command="migrate",
+        options=options,
+        youths=[audit.EVERY_YOUTH],
+        reason=None,
+        outcome="copied",
+    )
 
 
 def _report(check: Check) -> None:

@@ -103,7 +103,12 @@ RETENTION_COLUMNS = ("youth", "last_contact_on", "days", "registered_on")
 
 
 #: An audit row's outcomes, for the catalogue (the code in English; `--json` keeps it).
-OUTCOMES = (NP_("outcome", "shown"), NP_("outcome", "refused"), NP_("outcome", "erased"))
+OUTCOMES = (
+    NP_("outcome", "shown"),
+    NP_("outcome", "refused"),
+    NP_("outcome", "erased"),
+    NP_("outcome", "copied"),
+)
 
 
 def _row(entry: Any) -> dict[str, Any]:
