@@ -123,33 +123,73 @@ def secure_generation(session: Session, generation: int) -> None:
     if generation > 1:  # the program's roles keep on the next generation what they had
         before = table_names("", generation - 1)
         for kind, name in table_names("", generation).items():
-            _grant_as(session, _grants(session, before[kind]), f"{p}{name}")
+            _grant_as(session, _grants(session, before[kind]), name)
 
 
-def _grants(session: Session, name: str) -> list[tuple[str, str, bool]]:
+#: A held privilege: (grantee, None for PUBLIC; privilege; with grant option; the
+#: columns it is on, () for the whole table).
+Grant = tuple[str | None, str, bool, tuple[str, ...]]
+#: What `aclexplode` names on a table or view (and on a column: the first four).
+PRIVILEGES = frozenset(
+    ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER")
+)
+
+
+def _grants(session: Session, name: str) -> list[Grant]:
     """The privileges held on one of the schema's tables or views (`name`, bare) by
-    roles other than its owner: (grantee, privilege, with grant option); none when it
-    does not exist. (The column privileges of mapped roles are `_grant_generation`'s.)"""
-    return [
-        (r["grantee"], r["privilege"], r["grantable"])
-        for r in session.rows(
-            "SELECT COALESCE(quote_ident(g.rolname), 'PUBLIC') AS grantee,"
-            " a.privilege_type AS privilege, a.is_grantable AS grantable"
-            " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-            " CROSS JOIN LATERAL aclexplode(c.relacl) a"
-            " LEFT JOIN pg_roles g ON g.oid = a.grantee"
-            " WHERE n.nspname = COALESCE(?, current_schema()) AND c.relname = ?"
-            " AND a.grantee <> c.relowner ORDER BY 1, 2",
-            (session.backend.schema, name),
-        )
+    roles other than its owner, on the whole of it and on its columns; none when it
+    does not exist."""
+    table = (
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace{join}"
+        " WHERE n.nspname = COALESCE(?, current_schema()) AND c.relname = ?{extra}"
+    )
+    held = (
+        "SELECT g.rolname AS grantee, a.privilege_type AS privilege,"
+        " a.is_grantable AS grantable, a.col FROM (SELECT c.relowner, {col} AS col,"
+        " (aclexplode({acl})).*" + table + ") a"
+        " LEFT JOIN pg_roles g ON g.oid = a.grantee WHERE a.grantee <> a.relowner"
+        " ORDER BY a.col"
+    )
+    params = (session.backend.schema, name)
+    whole = session.rows(held.format(col="''", acl="c.relacl", join="", extra=""), params)
+    columns = session.rows(
+        held.format(
+            col="t.attname",
+            acl="t.attacl",
+            join=" JOIN pg_attribute t ON t.attrelid = c.oid",
+            extra=" AND t.attnum > 0 AND NOT t.attisdropped",
+        ),
+        params,
+    )
+    on_columns: dict[tuple[str | None, str, bool], list[str]] = {}
+    for r in columns:
+        on_columns.setdefault((r["grantee"], r["privilege"], r["grantable"]), []).append(r["col"])
+    return [(r["grantee"], r["privilege"], r["grantable"], ()) for r in whole] + [
+        (who, what, option, tuple(cols)) for (who, what, option), cols in on_columns.items()
     ]
 
 
-def _grant_as(session: Session, grants: list[tuple[str, str, bool]], target: str) -> None:
-    """`_grants` of another table or view, granted on `target` (schema-qualified)."""
-    for grantee, privilege, grantable in grants:
-        option = " WITH GRANT OPTION" if grantable else ""
-        session.execute(f"GRANT {privilege} ON {target} TO {grantee}{option}")
+def _grant_as(session: Session, grants: list[Grant], name: str) -> None:
+    """`_grants` of another table or view, granted on `name` (bare, in the store's
+    schema). Names are quoted as identifiers and sent as they are: a role's name may
+    hold any character, `%` and `?` included, which parameters would misread."""
+    from psycopg import sql
+
+    schema = session.backend.schema
+    target = sql.Identifier(schema, name) if schema else sql.Identifier(name)
+    for grantee, privilege, grantable, columns in grants:
+        if privilege not in PRIVILEGES:  # (aclexplode's names only: never data)
+            continue
+        statement = sql.SQL("GRANT {privilege}{columns} ON {target} TO {grantee}{option}").format(
+            privilege=sql.SQL(privilege),
+            columns=sql.SQL(" ({})").format(sql.SQL(", ").join(map(sql.Identifier, columns)))
+            if columns
+            else sql.SQL(""),
+            target=target,
+            grantee=sql.SQL("PUBLIC") if grantee is None else sql.Identifier(grantee),
+            option=sql.SQL(" WITH GRANT OPTION" if grantable else ""),
+        )
+        session.cursor.execute(statement)
 
 
 def point_views(session: Session, generation: int) -> None:
@@ -166,7 +206,7 @@ def point_views(session: Session, generation: int) -> None:
             f"CREATE VIEW {p}{view} WITH (security_invoker = true) AS "
             f"SELECT {_columns(kind)} FROM {names[kind]}"
         )
-        _grant_as(session, held, f"{p}{view}")
+        _grant_as(session, held, view)
     for role in _mapped(session):  # (a role mapped while a rebuild ran gets this one too)
         _grant_generation(session, role, generation)
         session.execute(f"GRANT SELECT ON {p}{VIEWS['youth']}, {p}{VIEWS['follower']} TO {role}")

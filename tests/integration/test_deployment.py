@@ -178,8 +178,28 @@ def test_a_rebuild_keeps_the_grants_without_default_privileges(roles: None, tmp_
     owner.ok("demo", "--youth", "5", "--end", "2026-11-30")
     youth = owner.ok("caseload", "--as-of", "2026-11-30", "--csv").splitlines()[1].split(",")[0]
     schema, app_role = NAMES["dd35"], NAMES["pathways_app"]
-    owner.ok("projections", "rebuild")
-    owner.ok("projections", "rebuild")  # (the first generation is dropped by the second)
+    # a site's own reader, whose name holds what SQL parameters would misread, with a
+    # grant on a whole table and one on a column only
+    odd = f"dep_{TAG} bi%s?"
+    psql(None, f'CREATE ROLE "{odd}"; GRANT USAGE ON SCHEMA {schema} TO "{odd}";')
+    psql(
+        NAMES["pathways_owner"],
+        f'GRANT SELECT ON {schema}.pw1_log TO "{odd}";'
+        f' GRANT SELECT (youth) ON {schema}.pw1_youth TO "{odd}";',
+    )
+    try:
+        owner.ok("projections", "rebuild")
+        owner.ok("projections", "rebuild")  # (the first generation is dropped by the second)
+        with psycopg.connect(BASE) as conn:
+            carried = conn.execute(
+                "SELECT has_table_privilege(%s, %s, 'SELECT'),"
+                " has_column_privilege(%s, %s, 'youth', 'SELECT'),"
+                " has_column_privilege(%s, %s, 'organisation', 'SELECT')",
+                (odd, f'"{schema}".pw3_log', *(odd, f'"{schema}".pw3_youth') * 2),
+            ).fetchone()
+    finally:
+        psql(None, f'DROP OWNED BY "{odd}"; DROP ROLE "{odd}";')
+    assert carried == (True, True, False)  # the whole table, the one column, no more
 
     def held(table: str) -> set[str]:
         with psycopg.connect(BASE) as conn:
