@@ -88,6 +88,15 @@ def write_key_file(path: Path, text: str | None = None) -> None:
         os.fsync(handle.fileno())
 
 
+def master_key_absent(key_file: Path | None = None) -> bool:
+    """No master key given at all: ${KEY_ENV} unset and no file where `load_master_key`
+    looks (a key given but unreadable, malformed or wrong is not absent)."""
+    if os.environ.get(KEY_ENV):
+        return False
+    path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    return not path.exists()
+
+
 def load_master_key(key_file: Path | None = None) -> bytes:
     """The master key from the environment, the given file, or the default file."""
     text = os.environ.get(KEY_ENV)

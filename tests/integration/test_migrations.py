@@ -20,6 +20,7 @@ from click.testing import CliRunner, Result
 from conftest import FIXTURES
 from pathways import migrations
 from pathways.cli import cli
+from pathways.crypto import new_master_key
 from pathways.projections.timelines import TimelinesProjection
 from pathways.store import open_store
 from pathways.verify import verify
@@ -114,6 +115,11 @@ def test_db_upgrade_keeps_every_event_and_gives_the_same_answers(old: Old) -> No
     # up to date, it is said without the master key too (as `db status` says it)
     old.env.update(PATHWAYS_KEY_FILE=str(old.db.parent / "absent.key"), PATHWAYS_MASTER_KEY=None)
     assert old.ok("db", "upgrade") == f"the store is at schema version {CURRENT}: nothing to do\n"
+    # but a key given that is not the store's is said, as every command says it
+    old.env.update(PATHWAYS_MASTER_KEY=new_master_key())
+    wrong = old("db", "upgrade")
+    assert wrong.exit_code == 1, wrong.output
+    assert "the master key does not open the store" in wrong.output
 
 
 def test_an_upgraded_store_takes_new_events_and_corrections(old: Old) -> None:

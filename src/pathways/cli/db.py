@@ -113,10 +113,14 @@ def upgrade(ctx: click.Context, /) -> None:
     from pathways import migrations
     from pathways.cli.init import write_chain_key
     from pathways.cli.session import key_files
+    from pathways.crypto import master_key_absent
 
-    store = _open(ctx, need_key=False)
+    # With no key at all, an up-to-date store is said so (as `db status` says it); a
+    # key given but wrong or malformed is said, whatever the store's version.
+    absent = master_key_absent(key_files(ctx.find_root().obj or {})[0])
+    store = _open(ctx, need_key=not absent)
     if not store.has_key:
-        if _nothing_to_do(store):  # (said without the key, as `db status` says it)
+        if _nothing_to_do(store):
             click.echo(
                 _("the store is at schema version {before}: nothing to do").format(
                     before=migrations.version(store.backend)
