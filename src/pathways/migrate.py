@@ -28,7 +28,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+from pathways.backends.base import Location
 from pathways.domain.errors import StoreError
 from pathways.i18n import _, number
 from pathways.progress import SILENT, Progress
@@ -267,30 +269,55 @@ def compare(source_store: Store, target_store: Store, progress: Progress = SILEN
         target.close()
 
 
+def target_location(url: str) -> Location:
+    """Where `--to` points, before anything is opened or made there; a URL that is not
+    a PostgreSQL one is refused, said with `--to`."""
+    return _said_as_to(lambda: _postgres_location(url))
+
+
+def _postgres_location(url: str) -> Location:
+    from pathways.backends import locate
+
+    location = locate(url)
+    if location.backend != "postgresql":
+        msg = _(
+            "--to: '{url}' is not a PostgreSQL URL (postgresql://user@host:5432/db?schema=NAME)"
+        ).format(url=url)
+        raise MigrationError(msg)
+    return location
+
+
 def open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
     """The PostgreSQL store at `url` (created as `pathways init` does, if `create` and
     none is there); the messages say `--to`, not `--db`."""
-    from pathways.backends import NoStore, locate
+    return _said_as_to(lambda: _open_target(url, key_file, create=create))
+
+
+def _open_target(url: str, key_file: Path | None, *, create: bool) -> Store:
+    from pathways.backends import NoStore
     from pathways.store import open_store
 
+    location = _postgres_location(url)
     try:
-        location = locate(url)
-        if location.backend != "postgresql":
+        return open_store(url, key_file)
+    except NoStore:
+        if not create:
             msg = _(
-                "--to: '{url}' is not a PostgreSQL URL (postgresql://user@host:5432/db?schema=NAME)"
-            ).format(url=url)
-            raise MigrationError(msg)
-        try:
-            return open_store(url, key_file)
-        except NoStore:
-            if not create:
-                msg = _(
-                    "--to: no store at {where}: nothing to compare with "
-                    "(`pathways migrate --to URL` makes it and copies into it; do not "
-                    "`pathways init` it first)"
-                ).format(where=location.display)
-                raise MigrationError(msg) from None
-            return open_store(url, key_file, create=True)
+                "--to: no store at {where}: nothing to compare with "
+                "(`pathways migrate --to URL` makes it and copies into it; do not "
+                "`pathways init` it first)"
+            ).format(where=location.display)
+            raise MigrationError(msg) from None
+        return open_store(url, key_file, create=True)
+
+
+T = TypeVar("T")
+
+
+def _said_as_to(action: Callable[[], T]) -> T:
+    """`action`, whose store errors name `--to` (the target), not `--db`."""
+    try:
+        return action()
     except MigrationError:
         raise
     except StoreError as error:
@@ -310,4 +337,5 @@ __all__ = [
     "compare",
     "migrate",
     "open_target",
+    "target_location",
 ]

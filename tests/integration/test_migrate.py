@@ -432,3 +432,21 @@ def test_a_copy_is_for_an_admin_of_the_office(office: Office, db_url: str) -> No
     assert _no_store(db_url)  # refused before the target is made
     refused = [r for r in json.loads(office.ok("audit", "--json")) if r["actor"] == "c-mig-1"]
     assert [r["outcome"] for r in refused] == ["refused"]
+    # --verify-only too: it reads the whole store
+    out = office.fails("migrate", "--to", db_url, "--verify-only", "--actor", "c-mig-1")
+    assert "`pathways migrate` is for users with the role admin" in out
+
+
+@pytest.mark.parametrize("db_url", PG, indirect=True)
+def test_a_copy_whose_audit_cannot_be_written_makes_nothing(
+    office: Office, db_url: str, tmp_path: Path
+) -> None:
+    copy = tmp_path / "office.sqlite3"
+    shutil.copyfile(office.db, copy)
+    with sqlite3.connect(copy) as conn:  # an audit that cannot take a row
+        conn.execute("DROP TABLE pathways_audit")
+    result = office("migrate", "--to", db_url, db=str(copy))
+    assert result.exit_code == 1, result.output
+    assert "no such table: pathways_audit" in result.output
+    assert "unexpected" not in result.output
+    assert _no_store(db_url)  # the target was not even made

@@ -68,9 +68,13 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int, actor: 
     ctx.find_root().call_on_close(source.close)
     migration.Source.check(source)  # before the target is made
     require_admin(actor, store=source, purpose="migrate")
+    where = migration.target_location(url).display
+    if not verify_only:
+        # in the source's audit before the target is made or a row copied (if it cannot
+        # be written, nothing is); in the target's once the copy is made
+        _audit(source, actor, {"to": where, "upto": source.head()})
     target = migration.open_target(url, key_file, create=not verify_only)
     ctx.find_root().call_on_close(target.close)
-    where = target.location.display
     progress = progress_for(ctx)
     if verify_only:
         check = migration.compare(source, target, progress)
@@ -92,9 +96,6 @@ def migrate(ctx: click.Context, url: str, verify_only: bool, chunk: int, actor: 
         ).format(position=reached[0])
 
     settings["on_interrupt"] = interrupted
-    # in the source's audit before a row is copied (if it cannot be written, nothing
-    # is), in the target's once the copy is made
-    _audit(source, actor, {"to": where, "upto": source.head()})
     click.echo(
         _("copying {source} into {where}").format(source=source.location.display, where=where)
     )
