@@ -342,6 +342,17 @@ def test_a_source_of_an_older_version_is_refused_with_what_to_do(
     assert _no_store(db_url)
 
 
+#: A table a later schema version might add to the source.
+LATER_TABLE = "CREATE TABLE pathways_later (position BIGINT PRIMARY KEY, hash BLOB)"
+
+
+def _changed_copy(office: Office, db: Path, statement: str) -> None:
+    """A copy of the office's store at `db`, changed by one SQL statement."""
+    shutil.copyfile(office.db, db)
+    with sqlite3.connect(db) as conn:
+        conn.execute(statement)
+
+
 def _no_store(db: str) -> bool:
     """Nothing was made where the URL points."""
     schema = db.rsplit("schema=", 1)[1]
@@ -359,10 +370,9 @@ def test_a_table_a_later_schema_adds_is_copied_too(
     """Tables of the store's own are copied generically: one with a `position` column
     with the events of each chunk (e.g. a hash chain of the log), any other whole."""
     db = tmp_path / "office.sqlite3"
-    shutil.copyfile(office.db, db)
+    _changed_copy(office, db, LATER_TABLE)
     head = _head(str(db))
     with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE pathways_later (position BIGINT PRIMARY KEY, hash BLOB)")
         conn.executemany(
             "INSERT INTO pathways_later VALUES (?, ?)",
             [(p, hashlib.sha256(str(p).encode()).digest()) for p in range(1, head + 1)],
@@ -398,9 +408,7 @@ def test_a_target_without_a_table_of_the_source_is_refused(
     office: Office, db_url: str, tmp_path: Path
 ) -> None:
     db = tmp_path / "office.sqlite3"
-    shutil.copyfile(office.db, db)
-    with sqlite3.connect(db) as conn:
-        conn.execute("CREATE TABLE pathways_later (position BIGINT PRIMARY KEY, hash BLOB)")
+    _changed_copy(office, db, LATER_TABLE)
     source, target = open_store(str(db)), open_store(db_url, create=True)
     try:
         with pytest.raises(
@@ -442,9 +450,7 @@ def test_a_copy_whose_audit_cannot_be_written_makes_nothing(
     office: Office, db_url: str, tmp_path: Path
 ) -> None:
     copy = tmp_path / "office.sqlite3"
-    shutil.copyfile(office.db, copy)
-    with sqlite3.connect(copy) as conn:  # an audit that cannot take a row
-        conn.execute("DROP TABLE pathways_audit")
+    _changed_copy(office, copy, "DROP TABLE pathways_audit")  # an audit that takes no row
     result = office("migrate", "--to", db_url, db=str(copy))
     assert result.exit_code == 1, result.output
     assert "no such table: pathways_audit" in result.output
