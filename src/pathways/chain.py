@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from pathways.crypto import KEY_FILE_ENV, MAX_KEY_FILE_BYTES, default_key_file
+from pathways.crypto import MAX_KEY_FILE_BYTES, key_path
 from pathways.domain.errors import PathwaysError
 from pathways.i18n import _
 
@@ -101,7 +101,7 @@ def chain_key_path(chain_key_file: Path | None = None, key_file: Path | None = N
         return chain_key_file
     if os.environ.get(CHAIN_KEY_FILE_ENV):
         return Path(os.environ[CHAIN_KEY_FILE_ENV])
-    master = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    master = key_path(key_file)
     stem = master.stem if master.suffix == ".key" else master.name
     return master.with_name(f"{stem}.chain.key")
 

@@ -91,10 +91,12 @@ def write_key_file(path: Path, text: str | None = None) -> None:
 def master_key_absent(key_file: Path | None = None) -> bool:
     """No master key given at all: ${KEY_ENV} unset and no file where `load_master_key`
     looks (a key given but unreadable, malformed or wrong is not absent)."""
-    if os.environ.get(KEY_ENV):
-        return False
-    path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
-    return not path.exists()
+    return not os.environ.get(KEY_ENV) and not key_path(key_file).exists()
+
+
+def key_path(key_file: Path | None) -> Path:
+    """Where the master key file is looked for: the given one, ${KEY_FILE_ENV}, the default."""
+    return key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
 
 
 def load_master_key(key_file: Path | None = None) -> bytes:
@@ -102,7 +104,7 @@ def load_master_key(key_file: Path | None = None) -> bytes:
     text = os.environ.get(KEY_ENV)
     source = f"${KEY_ENV}"
     if not text:
-        path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+        path = key_path(key_file)
         source = str(path)
         try:
             with path.open("rb") as handle:  # a few bytes only: the path may be /dev/zero

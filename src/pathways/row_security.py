@@ -141,32 +141,25 @@ def _grants(session: Session, name: str) -> list[Grant]:
     does not exist."""
     table = (
         " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace{join}"
-        " WHERE n.nspname = COALESCE(?, current_schema()) AND c.relname = ?{extra}"
+        " WHERE n.nspname = COALESCE(?, current_schema()) AND c.relname = ?"
     )
-    held = (
+    rows = session.rows(
         "SELECT g.rolname AS grantee, a.privilege_type AS privilege,"
-        " a.is_grantable AS grantable, a.col FROM (SELECT c.relowner, {col} AS col,"
-        " (aclexplode({acl})).*" + table + ") a"
+        " a.is_grantable AS grantable, a.col FROM ("
+        " SELECT c.relowner, NULL::name AS col, (aclexplode(c.relacl)).*"
+        + table.format(join="")
+        + " UNION ALL SELECT c.relowner, t.attname, (aclexplode(t.attacl)).*"
+        + table.format(join=" JOIN pg_attribute t ON t.attrelid = c.oid")
+        + " AND t.attnum > 0 AND NOT t.attisdropped) a"
         " LEFT JOIN pg_roles g ON g.oid = a.grantee WHERE a.grantee <> a.relowner"
-        " ORDER BY a.col"
+        " ORDER BY a.col",
+        (session.backend.schema, name) * 2,
     )
-    params = (session.backend.schema, name)
-    whole = session.rows(held.format(col="''", acl="c.relacl", join="", extra=""), params)
-    columns = session.rows(
-        held.format(
-            col="t.attname",
-            acl="t.attacl",
-            join=" JOIN pg_attribute t ON t.attrelid = c.oid",
-            extra=" AND t.attnum > 0 AND NOT t.attisdropped",
-        ),
-        params,
-    )
-    on_columns: dict[tuple[str | None, str, bool], list[str]] = {}
-    for r in columns:
-        on_columns.setdefault((r["grantee"], r["privilege"], r["grantable"]), []).append(r["col"])
-    return [(r["grantee"], r["privilege"], r["grantable"], ()) for r in whole] + [
-        (who, what, option, tuple(cols)) for (who, what, option), cols in on_columns.items()
-    ]
+    found: dict[tuple[str | None, str, bool, bool], list[str]] = {}
+    for r in rows:  # a privilege on the whole, or on some columns (then gathered)
+        key = (r["grantee"], r["privilege"], r["grantable"], r["col"] is None)
+        found.setdefault(key, []).extend([] if r["col"] is None else [r["col"]])
+    return [(who, what, option, tuple(cols)) for (who, what, option, _), cols in found.items()]
 
 
 def _grant_as(session: Session, grants: list[Grant], name: str) -> None:

@@ -117,7 +117,8 @@ def upgrade(ctx: click.Context, /) -> None:
 
     # With no key at all, an up-to-date store is said so (as `db status` says it); a
     # key given but wrong or malformed is said, whatever the store's version.
-    absent = master_key_absent(key_files(ctx.find_root().obj or {})[0])
+    files = key_files(ctx.find_root().obj or {})
+    absent = master_key_absent(files[0])
     store = _open(ctx, need_key=not absent)
     if not store.has_key:
         if _nothing_to_do(store):
@@ -129,7 +130,7 @@ def upgrade(ctx: click.Context, /) -> None:
             return
         store = _open(ctx)  # the missing key, said
     if store.chain_problem and any(m.chain for m in migrations.pending(store)):
-        write_chain_key(*key_files(ctx.find_root().obj or {}))  # if there is none yet
+        write_chain_key(*files)  # if there is none yet
         store.close()
         store = _open(ctx)
     before = migrations.version(store.backend)

@@ -99,12 +99,13 @@ def init(ctx: click.Context, admin: str, admin_organisation: str) -> None:
 def _create(db: str | None, key_file: Path | None, chain_key_file: Path | None) -> Store:
     """A new store, with a master key and a chain key written if there are none; the keys
     written here are removed again if the store cannot be made (nothing is left)."""
-    from pathways.crypto import KEY_ENV, KEY_FILE_ENV, default_key_file, write_key_file
+    from pathways.crypto import key_path as master_key_path
+    from pathways.crypto import master_key_absent, write_key_file
     from pathways.store import open_store
 
-    key_path = key_file or Path(os.environ.get(KEY_FILE_ENV) or default_key_file())
+    key_path = master_key_path(key_file)
     master = None
-    if not os.environ.get(KEY_ENV) and not key_path.exists():
+    if master_key_absent(key_file):
         write_key_file(key_path)
         master = key_path
     chain = write_chain_key(key_file, chain_key_file, say=False)
